@@ -1,0 +1,100 @@
+"""Exit codes and the one exception tree of pressctl.
+
+The core raises these; only the CLI edge turns them into a message and an exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_CONFIG = 4
+EXIT_DELIVERY = 5
+EXIT_INTERRUPTED = 130
+
+
+class PressctlError(Exception):
+    """Base of every error the user can act on. ``str(err)`` is the one-line message."""
+
+    exit_code = EXIT_BUG
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class InvalidInput(PressctlError):
+    """A contact, value, file, release or template is wrong (exit 3)."""
+
+    exit_code = EXIT_INVALID
+
+
+class InvalidPhone(InvalidInput):
+    """A phone number that phonenumbers (or our traps) rejects; message is the reason."""
+
+    def __init__(self, value: str, reason: str) -> None:
+        super().__init__(f'phone "{value}" {reason}')
+        self.value = value
+        self.reason = reason
+
+
+class InvalidEmail(InvalidInput):
+    """An e-mail address that stays invalid after cleaning; message is the reason."""
+
+    def __init__(self, value: str, reason: str) -> None:
+        super().__init__(f'e-mail "{value}": {reason}')
+        self.value = value
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem in one place: ``where`` is ``file:line``, a contact, or a field."""
+
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ProblemsFound(InvalidInput):
+    """Several problems found in one pass (an import, a check); nothing was changed."""
+
+    def __init__(self, summary: str, problems: list[Problem], *, hint: str | None = None) -> None:
+        super().__init__(summary, hint=hint)
+        self.problems = problems
+
+
+class DuplicateContact(InvalidInput):
+    """A contact whose e-mail already belongs to another contact (with --on-duplicate fail)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(
+            f"{len(problems)} duplicate e-mail address(es)",
+            hint="choose --on-duplicate skip or --on-duplicate update",
+        )
+        self.problems = problems
+
+
+class NotFound(InvalidInput):
+    """A contact, organisation or file named on the command line does not exist."""
+
+
+class ConfigError(PressctlError):
+    """Configuration or credentials are missing or invalid (exit 4)."""
+
+    exit_code = EXIT_CONFIG
+
+
+class DeliveryFailed(PressctlError):
+    """Delivery finished, but some messages failed (exit 5)."""
+
+    exit_code = EXIT_DELIVERY
