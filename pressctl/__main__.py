@@ -1,0 +1,3 @@
+from pressctl.cli.launcher import main
+
+main()

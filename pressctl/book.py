@@ -1,0 +1,380 @@
+"""Contact-book use cases: add, edit, import, export, check. The CLI calls these.
+
+Every change of several rows happens in one transaction. Bulk validation runs in worker
+processes when a file is large (phone and e-mail validation dominate an import).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pressctl.config import Settings
+from pressctl.contacts import ContactFilter, RegionFor, Validated, validate_fields
+from pressctl.emails import clean_email_field, email_key
+from pressctl.errors import (
+    DuplicateContact,
+    InvalidEmail,
+    InvalidInput,
+    NotFound,
+    Problem,
+    ProblemsFound,
+)
+from pressctl.formats import RawRecord
+from pressctl.formats.files import ContactFile
+from pressctl.model import Contact, Organization, Phone
+from pressctl.store import Store
+
+ON_DUPLICATE = ("fail", "skip", "update")
+
+
+@dataclass(slots=True)
+class Book:
+    """What every use case needs: the open store, the settings and the time of the command."""
+
+    store: Store
+    settings: Settings
+    now: str  # UTC, ISO 8601 ("2026-11-22T09:30:00Z"), read once at the CLI edge
+
+    def region_for(self, default_region: str | None = None) -> RegionFor:
+        """Phone region: the contact's country, else its organisation's, else the default."""
+        by_name: dict[str, str] = {}
+        for org in self.store.list_orgs():
+            if org.country:
+                by_name[org.name.casefold()] = org.country
+                if org.short_name:
+                    by_name[org.short_name.casefold()] = org.country
+        fallback = default_region or self.settings.default_region
+
+        def region_for(country: str | None, organization: str | None) -> str | None:
+            if country:
+                return country
+            if organization and organization.casefold() in by_name:
+                return by_name[organization.casefold()]
+            return fallback
+
+        return region_for
+
+
+# -- finding contacts -----------------------------------------------------------------------
+
+
+def find_contact(store: Store, ref: str) -> Contact:
+    """A contact by id ("12" or "#12"), e-mail address, or exact name when unique."""
+    text = ref.strip()
+    if text.lstrip("#").isdigit():
+        contact = store.get_contact(int(text.lstrip("#")))
+        if contact:
+            return contact
+        raise NotFound(f"no contact #{text.lstrip('#')}", hint="see `pressctl contacts list`")
+    if "@" in text or "[at]" in text.lower():
+        try:
+            keys = [email_key(e.normalized) for e in clean_email_field(text)]
+        except InvalidEmail as err:
+            raise InvalidInput(str(err)) from err
+        owners = store.owners_of_email_keys(keys)
+        if owners:
+            return store.get_contact(next(iter(owners.values())))  # type: ignore[return-value]
+        raise NotFound(f"no contact with e-mail {text}", hint="see `pressctl contacts list`")
+    matches = [c for c in store.list_contacts(ContactFilter(search=text)) if
+               c.name.casefold() == text.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        ids = ", ".join(f"#{c.id}" for c in matches)
+        raise InvalidInput(f'"{text}" names {len(matches)} contacts ({ids})',
+                           hint="use the id or the e-mail address")
+    raise NotFound(f'no contact named "{text}"', hint="use an id, an e-mail or the exact name")
+
+
+def find_contacts(store: Store, refs: Iterable[str]) -> list[Contact]:
+    found: dict[int, Contact] = {}
+    for ref in refs:
+        contact = find_contact(store, ref)
+        found[contact.id] = contact  # type: ignore[index]
+    return list(found.values())
+
+
+# -- adding and editing -----------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class AddResult:
+    contact: Contact
+    action: str  # "added" | "updated" | "skipped"
+    notes: list[str] = field(default_factory=list)
+    clashes: list[str] = field(default_factory=list)
+
+
+def add_contact(
+    book: Book,
+    fields: Mapping[str, object],
+    *,
+    on_duplicate: str = "fail",
+    region: str | None = None,
+    check_dns: bool = False,
+) -> AddResult:
+    result = validate_fields(fields, book.region_for(region), check_dns=check_dns)
+    if not result.ok:
+        raise ProblemsFound(
+            f"contact not added: {'; '.join(result.problems)}",
+            [Problem("", p) for p in result.problems],
+        )
+    contact = result.contact
+    assert contact is not None
+    with book.store.transaction():
+        owners = _owners(book.store, contact)
+        if not owners:
+            _stamp_new(contact, book.now)
+            book.store.insert_contacts([contact])
+            return AddResult(contact, "added", result.notes)
+        clashes = [_clash_text(book.store, addr, cid) for addr, cid in owners.items()]
+        if on_duplicate == "fail":
+            raise DuplicateContact([Problem("", c) for c in clashes])
+        if on_duplicate == "skip":
+            existing = book.store.get_contact(next(iter(owners.values())))
+            return AddResult(existing, "skipped", result.notes, clashes)  # type: ignore[arg-type]
+        merged = _merge_into_owner(book, contact, owners, "")
+        return AddResult(merged, "updated", result.notes, clashes)
+
+
+EDITABLE = ("name", "kind", "role", "organization", "outlet", "country", "notes",
+            "embargo_ok", "opted_out", "languages", "tags")
+
+
+def edit_contact(
+    book: Book,
+    ref: str,
+    changes: Mapping[str, object],
+    *,
+    add_emails: list[str] = (),
+    remove_emails: list[str] = (),
+    add_phones: list[str] = (),
+    remove_phones: list[str] = (),
+    check_dns: bool = False,
+) -> Contact:
+    """Change the given fields of one contact; the result is validated like a new one."""
+    with book.store.transaction():
+        current = find_contact(book.store, ref)
+        fields = contact_fields(current)
+        for key, value in changes.items():
+            if key not in EDITABLE:
+                raise InvalidInput(f"cannot edit {key!r}", hint=f"editable: {', '.join(EDITABLE)}")
+            fields[key] = value
+        drop = set()
+        for text in remove_emails:
+            try:
+                drop.update(email_key(e.normalized) for e in clean_email_field(text))
+            except InvalidEmail as err:
+                raise InvalidInput(str(err)) from err
+        missing = drop - {email_key(e) for e in current.emails}
+        if missing:
+            raise NotFound(f"{current.name} has no e-mail {', '.join(sorted(missing))}")
+        fields["emails"] = [e for e in current.emails if email_key(e) not in drop]
+        fields["emails"] += list(add_emails)
+        fields["phones"] = _phones_after(book, current, add_phones, remove_phones)
+        result = validate_fields(
+            fields, book.region_for(), default_kind=current.kind, check_dns=check_dns
+        )
+        if not result.ok:
+            raise ProblemsFound(
+                f"contact #{current.id} not changed: {'; '.join(result.problems)}",
+                [Problem(f"contact #{current.id}", p) for p in result.problems],
+            )
+        updated = result.contact
+        assert updated is not None
+        owners = {k: v for k, v in _owners(book.store, updated).items() if v != current.id}
+        if owners:
+            raise DuplicateContact(
+                [Problem("", _clash_text(book.store, a, c)) for a, c in owners.items()]
+            )
+        updated.id, updated.created, updated.updated = current.id, current.created, book.now
+        book.store.replace_contact(updated)
+        return updated
+
+
+def _phones_after(book: Book, current: Contact, add: list[str], remove: list[str]) -> list[str]:
+    from pressctl.errors import InvalidPhone
+    from pressctl.phones import parse_phone_field
+
+    region = book.region_for()(current.country, current.organization)
+    drop: set[str] = set()
+    for text in remove:
+        try:
+            drop.update(p.e164 for p in parse_phone_field(text, region))
+        except InvalidPhone as err:
+            raise InvalidInput(str(err)) from err
+    missing = drop - {p.e164 for p in current.phones}
+    if missing:
+        raise NotFound(f"{current.name} has no phone {', '.join(sorted(missing))}")
+    kept = [phone_field_text(p) for p in current.phones if p.e164 not in drop]
+    return kept + list(add)
+
+
+def phone_field_text(phone: Phone) -> str:
+    """A stored phone written back as a field the phone parser reads to the same value."""
+    prefix = {"mobile": "Mobile: ", "fax": "Fax: "}.get(phone.type, "")
+    ext = f" ext. {phone.extension}" if phone.extension else ""
+    label = f" ({phone.label})" if phone.label else ""
+    return f"{prefix}{phone.e164}{ext}{label}"
+
+
+def contact_fields(contact: Contact) -> dict[str, object]:
+    """A stored contact as raw fields (what validate_fields takes)."""
+    return {
+        "name": contact.name, "kind": contact.kind, "role": contact.role,
+        "organization": contact.organization, "outlet": contact.outlet,
+        "tags": ",".join(contact.tags), "languages": ",".join(contact.languages),
+        "country": contact.country, "emails": list(contact.emails),
+        "phones": [phone_field_text(p) for p in contact.phones], "notes": contact.notes,
+        "embargo_ok": contact.embargo_ok, "opted_out": contact.opted_out,
+    }
+
+
+def merge(existing: Contact, incoming: Contact) -> Contact:
+    """``existing`` completed and corrected by ``incoming``: given values win, lists unite."""
+    merged = Contact(**{name: getattr(existing, name) for name in Contact.__slots__})
+    for name in ("name", "role", "organization", "outlet", "country", "notes"):
+        value = getattr(incoming, name)
+        if value:
+            setattr(merged, name, value)
+    merged.kind = incoming.kind or existing.kind
+    merged.embargo_ok = incoming.embargo_ok or existing.embargo_ok
+    merged.opted_out = existing.opted_out or incoming.opted_out  # an opt-out is never undone
+    keys = {email_key(e) for e in existing.emails}
+    merged.emails = existing.emails + [e for e in incoming.emails if email_key(e) not in keys]
+    numbers = {(p.e164, p.extension) for p in existing.phones}
+    merged.phones = existing.phones + [
+        p for p in incoming.phones if (p.e164, p.extension) not in numbers
+    ]
+    merged.tags = existing.tags + [t for t in incoming.tags if t not in existing.tags]
+    merged.languages = existing.languages + [
+        lang for lang in incoming.languages if lang not in existing.languages
+    ]
+    return merged
+
+
+def _owners(store: Store, contact: Contact) -> dict[str, int]:
+    by_key = {email_key(e): e for e in contact.emails}
+    return {by_key[k]: cid for k, cid in store.owners_of_email_keys(by_key).items()}
+
+
+def _clash_text(store: Store, address: str, contact_id: int) -> str:
+    owner = store.get_contact(contact_id)
+    name = owner.name if owner else "?"
+    return f"e-mail {address} already belongs to contact #{contact_id} {name}"
+
+
+def _stamp_new(contact: Contact, now: str) -> None:
+    contact.created = contact.updated = now
+
+
+def _merge_into_owner(book: Book, contact: Contact, owners: dict[str, int], where: str) -> Contact:
+    ids = set(owners.values())
+    if len(ids) > 1:
+        listed = ", ".join(f"#{i}" for i in sorted(ids))
+        raise InvalidInput(f"{where}e-mails belong to different contacts ({listed})",
+                           hint="merge or edit those contacts first")
+    existing = book.store.get_contact(ids.pop())
+    assert existing is not None
+    merged = merge(existing, contact)
+    merged.updated = book.now
+    book.store.replace_contact(merged)
+    return merged
+
+
+def remove_contacts(book: Book, refs: list[str]) -> list[Contact]:
+    with book.store.transaction():
+        contacts = find_contacts(book.store, refs)
+        book.store.delete_contacts(c.id for c in contacts)  # type: ignore[misc]
+    return contacts
+
+
+# -- tags, opt-outs ----------------------------------------------------------------------------
+
+
+def tag_contacts(book: Book, refs: list[str], tags: list[str], *, remove: bool = False) -> list[Contact]:
+    from pressctl.contacts import normalise_tags
+
+    wanted = normalise_tags(tags)
+    if not wanted:
+        raise InvalidInput("no tag given", hint="e.g. `pressctl contacts tag space 12 14`")
+    with book.store.transaction():
+        contacts = find_contacts(book.store, refs)
+        ids = [c.id for c in contacts]
+        if remove:
+            book.store.remove_tags(ids, wanted, book.now)  # type: ignore[arg-type]
+        else:
+            book.store.add_tags(ids, wanted, book.now)  # type: ignore[arg-type]
+    return contacts
+
+
+def opt_out(book: Book, refs: list[str], *, undo: bool = False) -> list[Contact]:
+    with book.store.transaction():
+        contacts = find_contacts(book.store, refs)
+        book.store.set_opted_out([c.id for c in contacts], not undo, book.now)  # type: ignore[misc]
+    return contacts
+
+
+# -- check and export ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    contact: Contact
+    level: str  # "error" | "warning"
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"contact #{self.contact.id} {self.contact.name}"
+
+
+def check_book(book: Book, where: ContactFilter = ContactFilter()) -> list[Finding]:
+    """Re-validate every stored contact with today's rules and metadata."""
+    region_for = book.region_for()
+    known_orgs = {o.name.casefold() for o in book.store.list_orgs()} | {
+        o.short_name.casefold() for o in book.store.list_orgs() if o.short_name
+    }
+    findings: list[Finding] = []
+    for contact in book.store.iter_contacts(where):
+        result = validate_fields(contact_fields(contact), region_for, default_kind=contact.kind)
+        findings += [Finding(contact, "error", p) for p in result.problems]
+        if not contact.emails:
+            findings.append(Finding(contact, "warning", "has no e-mail address"))
+        if contact.kind == "officer" and not contact.organization:
+            findings.append(Finding(contact, "warning", "press officer without an organisation"))
+        elif (contact.kind == "officer" and contact.organization
+              and contact.organization.casefold() not in known_orgs):
+            findings.append(Finding(
+                contact, "warning",
+                f'organisation "{contact.organization}" is not in `pressctl orgs list`'))
+    return findings
+
+
+def export_contacts(
+    store: Store, where: ContactFilter, fmt: str, *, vcard_version: str = "3.0",
+) -> Iterator[str]:
+    """The selected contacts as text chunks, in a format `contacts import` reads back."""
+    from pressctl.phones import format_phone
+
+    def phone_text(phone: Phone) -> str:
+        return format_phone(phone, "international")
+
+    contacts = store.iter_contacts(where)
+    if fmt == "csv":
+        from pressctl.formats.csvfile import write_csv
+
+        return write_csv(contacts, phone_text)
+    if fmt == "json":
+        from pressctl.formats.jsonfile import write_json
+
+        return write_json(contacts, phone_text)
+    if fmt == "vcard":
+        from pressctl.formats.vcard import write_vcards
+
+        if vcard_version not in ("3.0", "4.0"):
+            raise InvalidInput(f"vCard version {vcard_version!r}", hint="use 3.0 or 4.0")
+        return iter([write_vcards(list(contacts), vcard_version, phone_text=phone_text)])
+    raise InvalidInput(f"unknown export format {fmt!r}", hint="use csv, vcard or json")

@@ -1,0 +1,158 @@
+"""The typer application: global options, the error handler, and the command groups.
+
+Errors are mapped to exit codes here and only here (see pressctl.errors). Groups are
+imported lazily: a command pays only for the group it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from datetime import datetime, timezone
+from importlib import import_module
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from typer.core import TyperGroup
+
+from pressctl import __version__
+from pressctl.cli.output import Output
+from pressctl.cli.registry import COMMANDS, GROUPS, group_in
+from pressctl.errors import EXIT_BUG, EXIT_INTERRUPTED, PressctlError, ProblemsFound, DuplicateContact
+
+_PASS_THROUGH = tuple(
+    t for t in (typer.Exit, typer.Abort, getattr(typer, "TyperException", None)) if t
+)
+
+
+class State:
+    """What the global options decided, shared with every command through ctx.obj."""
+
+    def __init__(self, home: Path | None, db: Path | None, quiet: bool, color: bool,
+                 debug: bool) -> None:
+        self.home = home
+        self.db = db
+        self.debug = debug
+        self.out = Output(quiet=quiet, color=color)
+        self.env = dict(os.environ)
+        self._book = None
+
+    @property
+    def paths(self):
+        from pressctl.config import resolve_paths
+
+        return resolve_paths(self.env, self.home, self.db)
+
+    def book(self, *, create: bool = True):
+        """Open the contact book (creating an empty one on first use)."""
+        if self._book is None:
+            from pressctl.book import Book
+            from pressctl.config import load_settings
+            from pressctl.store import Store
+
+            paths = self.paths
+            settings = load_settings(paths.config_file)
+            store = Store.open(paths.database, create=create)
+            self._book = Book(store, settings, now_utc())
+        return self._book
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def state(ctx: typer.Context) -> State:
+    return ctx.find_root().obj
+
+
+class PressctlGroup(TyperGroup):
+    """Maps every pressctl error to its message and exit code, in one place."""
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except _PASS_THROUGH:
+            raise
+        except PressctlError as err:
+            report_error(ctx, err)
+            raise typer.Exit(err.exit_code) from None
+        except KeyboardInterrupt:
+            sys.stderr.write("Interrupted.\n")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            raise typer.Exit(0) from None
+        except Exception as err:  # a bug: one line, the traceback only with --debug
+            current = ctx.obj if isinstance(ctx.obj, State) else None
+            if current is not None and current.debug:
+                traceback.print_exc()
+            sys.stderr.write(
+                f"Error: unexpected {type(err).__name__}: {err} "
+                "(this is a bug in pressctl; run with --debug for the traceback)\n"
+            )
+            raise typer.Exit(EXIT_BUG) from None
+
+
+def report_error(ctx, err: PressctlError) -> None:
+    write = sys.stderr.write
+    write(f"Error: {err}\n")
+    problems = getattr(err, "problems", None)
+    if isinstance(err, (ProblemsFound, DuplicateContact)) and problems:
+        if len(problems) == 1 and str(problems[0].message) in str(err):
+            return
+        for problem in problems:
+            write(f"  {problem}\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"pressctl {__version__}")
+        raise typer.Exit()
+
+
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    app = typer.Typer(
+        cls=PressctlGroup,
+        name="pressctl",
+        help="Contacts, releases and embargoed mailouts for press officers.",
+        no_args_is_help=True,
+        pretty_exceptions_show_locals=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+        add_completion=False,
+    )
+
+    @app.callback()
+    def main(
+        ctx: typer.Context,
+        home: Annotated[Optional[Path], typer.Option(
+            "--home", envvar="PRESSCTL_HOME", show_envvar=True,
+            help="Home folder for config, database and templates.")] = None,
+        db: Annotated[Optional[Path], typer.Option(
+            "--db", envvar="PRESSCTL_DB", show_envvar=True,
+            help="Database file, overriding the home's.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
+        no_color: Annotated[bool, typer.Option("--no-color", help="No colours (also when NO_COLOR is set).")] = False,
+        debug: Annotated[bool, typer.Option("--debug", help="Full traceback of an unexpected error.")] = False,
+        version: Annotated[bool, typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+    ) -> None:
+        """Contacts, releases and embargoed mailouts for press officers."""
+        ctx.obj = State(home, db, quiet, not no_color, debug)
+
+    wanted = group_in(argv or [])
+    names = {name for name, _, _ in GROUPS}
+    top = {name for name, _ in COMMANDS}
+    if wanted in top or wanted not in names:
+        import_module("pressctl.cli.setup_cmd").register(app)
+    for name, module, summary in GROUPS:
+        if wanted in names and name != wanted:
+            continue
+        group = import_module(f"pressctl.cli.{module}").app
+        app.add_typer(group, name=name, help=summary)
+    return app
+
+
+def run(argv: list[str]) -> None:
+    app = build_app(argv)
+    app(args=argv, prog_name="pressctl")

@@ -1,0 +1,499 @@
+"""`pressctl contacts ...`: parse the command line, call one core function, print."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pressctl.cli.app import State, state
+
+app = typer.Typer(no_args_is_help=True)
+
+# Filters shared by list, export and check.
+Kind = Annotated[Optional[str], typer.Option("--kind", help="officer, journalist or other.")]
+Tag = Annotated[Optional[list[str]], typer.Option("--tag", help="Has this tag (repeat: all of them).")]
+Org = Annotated[Optional[str], typer.Option("--org", help="Organisation (name or short name).")]
+Outlet = Annotated[Optional[str], typer.Option("--outlet", help="Outlet contains this text.")]
+Lang = Annotated[Optional[str], typer.Option("--lang", help="Speaks this language (fr matches fr-CA).")]
+Country = Annotated[Optional[str], typer.Option("--country", help="ISO 3166 country code.")]
+Search = Annotated[Optional[str], typer.Option("--search", help="Text in name, role, organisation, outlet, notes, e-mail or phone.")]
+EmbargoOk = Annotated[Optional[bool], typer.Option("--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.", show_default=False)]
+OptedOut = Annotated[Optional[bool], typer.Option("--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OnDuplicate = Annotated[str, typer.Option("--on-duplicate", help="When an e-mail already exists: fail, skip or update.")]
+Region = Annotated[Optional[str], typer.Option("--region", help="Default phone region for numbers without +CC (e.g. FR).")]
+CheckDns = Annotated[bool, typer.Option("--check-dns", help="Also check that e-mail domains accept mail (DNS).")]
+
+
+def contact_filter(kind=None, tag=None, org=None, outlet=None, lang=None, country=None,
+                   search=None, embargo_ok=None, opted_out=None):
+    from pressctl.contacts import ContactFilter, kind_of, normalise_tags
+    from pressctl.errors import InvalidInput
+    from pressctl.regions import country_code, language_tag
+
+    canonical_kind = None
+    if kind:
+        canonical_kind = kind_of(kind)
+        if canonical_kind is None:
+            raise InvalidInput(f"--kind {kind!r}", hint="use officer, journalist or other")
+    code = None
+    if country:
+        code = country_code(country)
+        if code is None:
+            raise InvalidInput(f"--country {country!r} is not a country", hint="e.g. FR, BE, GB")
+    language = None
+    if lang:
+        language = language_tag(lang)
+        if language is None:
+            raise InvalidInput(f"--lang {lang!r} is not a language tag", hint="e.g. fr, en")
+    return ContactFilter(
+        kind=canonical_kind, tags=tuple(normalise_tags(tag or [])), organization=org,
+        outlet=outlet, language=language, country=code, search=search,
+        embargo_ok=embargo_ok, opted_out=opted_out,
+    )
+
+
+def phone_display(settings, style: str | None = None):
+    from pressctl.phones import format_phone
+
+    chosen = style or settings.phone_style
+
+    def show(phone) -> str:
+        text = format_phone(phone, chosen, settings.own_country)
+        return f"{text} ({phone.label})" if phone.label else text
+
+    return show
+
+
+def contact_json(contact, settings) -> dict:
+    from pressctl.formats.jsonfile import contact_to_json
+
+    return contact_to_json(contact, phone_display(settings))
+
+
+def print_contacts(st: State, contacts, settings, *, as_json: bool = False) -> None:
+    if as_json:
+        st.out.json([contact_json(c, settings) for c in contacts])
+        return
+    show = phone_display(settings)
+    rows = [
+        (
+            c.id, c.name, c.kind, c.role, c.organization or c.outlet,
+            c.emails, [f"{show(p)}" + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
+            ",".join(c.tags), ",".join(c.languages),
+            ("embargo ok" if c.embargo_ok else "") + (" OPTED OUT" if c.opted_out else ""),
+        )
+        for c in contacts
+    ]
+    st.out.table(
+        ("id", "name", "kind", "role", "organisation/outlet", "e-mail", "phone", "tags",
+         "lang", "flags"),
+        rows,
+    )
+    st.out.info(f"{len(rows)} contact(s)")
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name, e.g. \"Pascale Bresson\".")],
+    email: Annotated[Optional[list[str]], typer.Option("--email", "-e", help="E-mail address (repeat for several).")] = None,
+    phone: Annotated[Optional[list[str]], typer.Option("--phone", "-p", help="Work phone as written (repeat).")] = None,
+    mobile: Annotated[Optional[list[str]], typer.Option("--mobile", help="Mobile phone (repeat).")] = None,
+    fax: Annotated[Optional[list[str]], typer.Option("--fax", help="Fax number (repeat).")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="officer, journalist or other.")] = "journalist",
+    role: Annotated[Optional[str], typer.Option("--role", help="Role as written: \"Attachée de Presse\".")] = None,
+    org: Annotated[Optional[str], typer.Option("--org", help="Organisation (name or short name).")] = None,
+    outlet: Annotated[Optional[str], typer.Option("--outlet", help="Outlet of a journalist.")] = None,
+    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Tag or beat (repeat).")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Language, BCP 47 (repeat).")] = None,
+    country: Annotated[Optional[str], typer.Option("--country", help="ISO 3166 country code.")] = None,
+    notes: Annotated[Optional[str], typer.Option("--notes", help="Free text.")] = None,
+    embargo_ok: Annotated[bool, typer.Option("--embargo-ok", help="Agreed to respect embargoes.")] = False,
+    on_duplicate: OnDuplicate = "fail",
+    region: Region = None,
+    check_dns: CheckDns = False,
+    json_out: Json = False,
+) -> None:
+    """Add one contact; every phone and e-mail is checked and normalised.
+
+    Example: pressctl contacts add "Pascale Bresson" --kind officer --org CNES
+    --role "Attachée de Presse" --phone "Tél. 01 44 76 75 39" --email pascale.bresson@cnes.fr
+    """
+    from pressctl.book import add_contact
+
+    st = state(ctx)
+    book = st.book()
+    phones = list(phone or []) + [f"Mobile: {m}" for m in mobile or []] + [
+        f"Fax: {f}" for f in fax or []]
+    fields = {
+        "name": name, "kind": kind, "role": role, "organization": org, "outlet": outlet,
+        "emails": list(email or []), "phones": phones, "tags": ",".join(tag or []),
+        "languages": ",".join(lang or []), "country": country, "notes": notes,
+        "embargo_ok": embargo_ok,
+    }
+    result = add_contact(book, fields, on_duplicate=on_duplicate, region=region,
+                         check_dns=check_dns)
+    for note in result.notes:
+        st.out.info(f"cleaned: {note}")
+    for clash in result.clashes:
+        st.out.info(f"duplicate: {clash}")
+    if json_out:
+        st.out.json({"action": result.action, "contact": contact_json(result.contact, book.settings)})
+        return
+    st.out.info(f"{result.action.capitalize()} contact #{result.contact.id} {result.contact.name}")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
+    lang: Lang = None, country: Country = None, search: Search = None,
+    embargo_ok: EmbargoOk = None, opted_out: OptedOut = None, json_out: Json = False,
+) -> None:
+    """List contacts, filtered.
+
+    Example: pressctl contacts list --tag space --lang fr --embargo-ok
+    """
+    st = state(ctx)
+    book = st.book()
+    where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
+    print_contacts(st, book.store.list_contacts(where), book.settings, as_json=json_out)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
+    style: Annotated[Optional[str], typer.Option("--phone-style", help="auto, international, national, house or e164.")] = None,
+    json_out: Json = False,
+) -> None:
+    """Show one contact.
+
+    Example: pressctl contacts show pascale.bresson@cnes.fr --phone-style house
+    """
+    from pressctl.book import find_contact
+
+    st = state(ctx)
+    book = st.book()
+    contact = find_contact(book.store, ref)
+    if json_out:
+        st.out.json(contact_json(contact, book.settings))
+        return
+    display = phone_display(book.settings, _style(style))
+    st.out.record([
+        ("id", contact.id), ("name", contact.name), ("kind", contact.kind),
+        ("role", contact.role), ("organisation", contact.organization),
+        ("outlet", contact.outlet), ("e-mail", contact.emails),
+        ("phone", [f"{display(p)} [{p.type}]" for p in contact.phones]),
+        ("tags", ", ".join(contact.tags)), ("languages", ", ".join(contact.languages)),
+        ("country", contact.country), ("embargo ok", contact.embargo_ok),
+        ("opted out", contact.opted_out), ("notes", contact.notes),
+        ("created", contact.created), ("updated", contact.updated),
+    ])
+
+
+def _style(style: str | None) -> str | None:
+    from pressctl.config import PHONE_STYLES
+    from pressctl.errors import InvalidInput
+
+    if style and style not in PHONE_STYLES:
+        raise InvalidInput(f"--phone-style {style!r}", hint=f"use {', '.join(PHONE_STYLES)}")
+    return style
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
+    name: Annotated[Optional[str], typer.Option("--name")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind")] = None,
+    role: Annotated[Optional[str], typer.Option("--role")] = None,
+    org: Annotated[Optional[str], typer.Option("--org")] = None,
+    outlet: Annotated[Optional[str], typer.Option("--outlet")] = None,
+    country: Annotated[Optional[str], typer.Option("--country")] = None,
+    notes: Annotated[Optional[str], typer.Option("--notes")] = None,
+    lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Replace the languages.")] = None,
+    embargo_ok: EmbargoOk = None,
+    add_email: Annotated[Optional[list[str]], typer.Option("--add-email")] = None,
+    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email")] = None,
+    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
+    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone")] = None,
+    check_dns: CheckDns = False,
+    json_out: Json = False,
+) -> None:
+    """Change a contact; the result is validated like a new contact.
+
+    Example: pressctl contacts edit 12 --role "Responsable Presse" --add-phone "Mobile: 06 12 34 56 78"
+    """
+    from pressctl.book import edit_contact
+
+    st = state(ctx)
+    book = st.book()
+    changes = {k: v for k, v in {
+        "name": name, "kind": kind, "role": role, "organization": org, "outlet": outlet,
+        "country": country, "notes": notes, "embargo_ok": embargo_ok,
+        "languages": ",".join(lang) if lang else None,
+    }.items() if v is not None}
+    contact = edit_contact(book, ref, changes, add_emails=add_email or [],
+                           remove_emails=remove_email or [], add_phones=add_phone or [],
+                           remove_phones=remove_phone or [], check_dns=check_dns)
+    if json_out:
+        st.out.json(contact_json(contact, book.settings))
+    else:
+        st.out.info(f"Updated contact #{contact.id} {contact.name}")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove contacts (asks first on a terminal).
+
+    Example: pressctl contacts remove 12 jane.doe@example.com --yes
+    """
+    import sys
+
+    from pressctl.book import find_contacts, remove_contacts
+
+    st = state(ctx)
+    book = st.book()
+    if not yes:
+        names = ", ".join(f"#{c.id} {c.name}" for c in find_contacts(book.store, refs))
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("refusing to remove without --yes when not on a terminal")
+        if not typer.confirm(f"Remove {names}?"):
+            raise typer.Exit(1)
+    for contact in remove_contacts(book, refs):
+        st.out.info(f"Removed contact #{contact.id} {contact.name}")
+
+
+@app.command("tag")
+def tag(
+    ctx: typer.Context,
+    tags: Annotated[str, typer.Argument(help="Tags, comma-separated: space,health")],
+    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
+) -> None:
+    """Add tags to contacts.
+
+    Example: pressctl contacts tag space,health 12 jane.doe@example.com
+    """
+    _tag(ctx, tags, refs, remove=False)
+
+
+@app.command("untag")
+def untag(
+    ctx: typer.Context,
+    tags: Annotated[str, typer.Argument(help="Tags, comma-separated.")],
+    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
+) -> None:
+    """Remove tags from contacts.
+
+    Example: pressctl contacts untag health 12
+    """
+    _tag(ctx, tags, refs, remove=True)
+
+
+def _tag(ctx, tags: str, refs: list[str], *, remove: bool) -> None:
+    from pressctl.book import tag_contacts
+
+    st = state(ctx)
+    wanted = [t for t in tags.split(",") if t.strip()]
+    contacts = tag_contacts(st.book(), refs, wanted, remove=remove)
+    verb = "Untagged" if remove else "Tagged"
+    st.out.info(f"{verb} {len(contacts)} contact(s): {', '.join(wanted)}")
+
+
+@app.command("optout")
+def optout(
+    ctx: typer.Context,
+    refs: Annotated[list[str], typer.Argument(help="E-mail addresses (or ids) of contacts who asked to be left out.")],
+    undo: Annotated[bool, typer.Option("--undo", help="Opt back in (only on the contact's request).")] = False,
+) -> None:
+    """Mark contacts as opted out: they are never mailed.
+
+    Example: pressctl contacts optout jane.doe@example.com
+    """
+    from pressctl.book import opt_out
+
+    st = state(ctx)
+    for contact in opt_out(st.book(), refs, undo=undo):
+        st.out.info(f"{'Opted in' if undo else 'Opted out'}: #{contact.id} {contact.name}")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="CSV, vCard (.vcf) or JSON file.")],
+    fmt: Annotated[Optional[str], typer.Option("--format", help="csv, vcard or json (default: from the file).")] = None,
+    region: Region = None,
+    kind: Annotated[str, typer.Option("--kind", help="Kind for rows that do not say.")] = "journalist",
+    on_duplicate: OnDuplicate = "fail",
+    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows; needs --rejects.")] = False,
+    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write rejected rows, untouched, with their reason.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    check_dns: CheckDns = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every cleaned value.")] = False,
+    json_out: Json = False,
+) -> None:
+    """Import contacts: all or nothing unless --skip-invalid.
+
+    Example: pressctl contacts import journalistes.csv --region FR --on-duplicate update
+    """
+    from pressctl.config import write_private_file
+    from pressctl.contacts import kind_of
+    from pressctl.formats.files import open_contact_file, rejects_text
+    from pressctl.importer import import_file
+
+    if skip_invalid and rejects is None:
+        raise typer.BadParameter("--skip-invalid needs --rejects FILE (nothing is dropped silently)")
+    st = state(ctx)
+    book = st.book()
+    contact_file = open_contact_file(file, fmt.lower() if fmt else None)
+    report = import_file(
+        book, contact_file, region=region.upper() if region else None,
+        on_duplicate=on_duplicate, skip_invalid=skip_invalid, dry_run=dry_run,
+        default_kind=kind_of(kind) or kind, check_dns=check_dns,
+    )
+    if rejects is not None and report.rejected:
+        write_private_file(rejects, rejects_text(contact_file, report.rejected))
+    summary = {
+        "source": report.source, "dry_run": dry_run, "added": report.added,
+        "updated": report.updated, "skipped": len(report.skipped),
+        "rejected": len(report.rejected), "cleaned": len(report.notes),
+        "rejects_file": str(rejects) if rejects is not None and report.rejected else None,
+        "problems": [str(p) for p in report.problems],
+        "skipped_rows": [str(p) for p in report.skipped],
+        "notes": report.file_notes,
+    }
+    if json_out:
+        st.out.json(summary)
+    for note in report.file_notes:
+        st.out.info(f"{report.source}: {note}")
+    for problem in report.problems:
+        st.out.warn(f"rejected {problem}")
+    for skipped in report.skipped:
+        st.out.info(f"skipped {skipped}")
+    if verbose:
+        for note in report.notes:
+            st.out.info(f"cleaned {note}")
+    if not json_out:
+        prefix = "Dry run: would import" if dry_run else "Imported"
+        parts = [f"{prefix} {report.added} new contact(s)", f"updated {report.updated}",
+                 f"skipped {len(report.skipped)} duplicate(s)",
+                 f"rejected {len(report.rejected)} invalid row(s)"]
+        line = ", ".join(parts)
+        if report.notes and not verbose:
+            line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
+        if summary["rejects_file"]:
+            line += f"; rejects written to {rejects}"
+        st.out.info(line)
+
+
+@app.command("export")
+def export(
+    ctx: typer.Context,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
+    vcard_version: Annotated[str, typer.Option("--vcard-version", help="3.0 (widely read) or 4.0.")] = "3.0",
+    kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
+    lang: Lang = None, country: Country = None, search: Search = None,
+    embargo_ok: EmbargoOk = None, opted_out: OptedOut = None,
+) -> None:
+    """Export contacts as vCard (3.0 by default), CSV or JSON.
+
+    Example: pressctl contacts export --tag space --out space.vcf
+    """
+    import sys
+
+    from pressctl.book import export_contacts
+    from pressctl.config import write_private_file
+    from pressctl.formats.files import guess_format
+
+    st = state(ctx)
+    book = st.book()
+    chosen = (fmt or (guess_format(out, "") if out and out.suffix else "vcard")).lower()
+    where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
+    chunks = export_contacts(book.store, where, chosen, vcard_version=vcard_version)
+    if out is None:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        return
+    write_private_file(out, "".join(chunks))
+    st.out.info(f"Wrote {out} ({chosen})")
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    kind: Kind = None, tag: Tag = None, org: Org = None,
+    json_out: Json = False,
+) -> None:
+    """Re-validate every stored contact and report problems (exit 3 if any error).
+
+    Example: pressctl contacts check --json
+    """
+    from pressctl.book import check_book
+    from pressctl.errors import EXIT_INVALID
+
+    st = state(ctx)
+    book = st.book()
+    findings = check_book(book, contact_filter(kind, tag, org))
+    errors = [f for f in findings if f.level == "error"]
+    if json_out:
+        st.out.json([
+            {"contact": f.contact.id, "name": f.contact.name, "level": f.level,
+             "message": f.message} for f in findings
+        ])
+    else:
+        for finding in findings:
+            st.out.line(f"{finding.level}: {finding.where}: {finding.message}")
+        st.out.info(f"Checked {book.store.count_contacts()} contact(s): "
+                    f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    if errors:
+        raise typer.Exit(EXIT_INVALID)
+
+
+@app.command("extract")
+def extract(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A press release: text, Markdown or HTML.")],
+    region: Region = None,
+    do_import: Annotated[bool, typer.Option("--import", help="Add the proposed contacts (validated like `add`).")] = False,
+    kind: Annotated[str, typer.Option("--kind", help="Kind of the imported contacts.")] = "officer",
+    on_duplicate: OnDuplicate = "fail",
+    json_out: Json = False,
+) -> None:
+    """Propose contacts from the contact blocks of a press release (exit 3 if none).
+
+    Example: pressctl contacts extract release.md --json
+    """
+    from pressctl.extracting import extract_from_file, import_proposals
+
+    st = state(ctx)
+    settings = st.book().settings if do_import else _settings(st)
+    proposals = extract_from_file(file, region.upper() if region else settings.default_region)
+    if json_out:
+        st.out.json([p.to_json() for p in proposals])
+    else:
+        show = phone_display(settings)
+        st.out.table(
+            ("line", "name", "role", "organisation", "phone", "e-mail", "problems"),
+            [(p.line, p.name, p.role, p.organization,
+              [show(ph) + ("" if ph.type == "work" else f" [{ph.type}]") for ph in p.phones],
+              p.emails, p.problems) for p in proposals],
+        )
+    if do_import:
+        results = import_proposals(st.book(), proposals, kind=kind, on_duplicate=on_duplicate)
+        for proposal, action in results:
+            st.out.info(f"{action}: {proposal.name}")
+
+
+def _settings(st: State):
+    from pressctl.config import load_settings
+
+    return load_settings(st.paths.config_file)

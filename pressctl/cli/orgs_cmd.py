@@ -1,0 +1,168 @@
+"""`pressctl orgs ...`: the organisations behind the releases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pressctl.cli.app import state
+
+app = typer.Typer(no_args_is_help=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+About = Annotated[Optional[list[str]], typer.Option(
+    "--about", help="LANG=TEXT or LANG=@FILE: the \"About\" boilerplate in a language (repeat).")]
+
+
+def _about(items: list[str] | None) -> dict[str, str]:
+    from pressctl.errors import InvalidInput
+
+    about: dict[str, str] = {}
+    for item in items or []:
+        lang, sep, text = item.partition("=")
+        if not sep:
+            raise InvalidInput(f"--about {item!r}", hint="write LANG=TEXT or LANG=@FILE")
+        if text.startswith("@"):
+            path = Path(text[1:])
+            try:
+                text = path.read_text(encoding="utf-8")
+            except OSError as err:
+                raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
+        about[lang.strip()] = text
+    return about
+
+
+def org_json(org) -> dict:
+    return {"id": org.id, "name": org.name, "short_name": org.short_name,
+            "country": org.country, "website": org.website, "about": org.about,
+            "created": org.created, "updated": org.updated}
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name: \"Centre national d'études spatiales\".")],
+    short: Annotated[Optional[str], typer.Option("--short", help="Short name: CNES.")] = None,
+    country: Annotated[Optional[str], typer.Option("--country", help="ISO 3166 code; the default phone region of its contacts.")] = None,
+    website: Annotated[Optional[str], typer.Option("--website")] = None,
+    about: About = None,
+    json_out: Json = False,
+) -> None:
+    """Add an organisation.
+
+    Example: pressctl orgs add "Société Française de Radiologie" --short SFR --country FR --about en=@about-sfr.txt
+    """
+    from pressctl.orgs import add_org
+
+    st = state(ctx)
+    org = add_org(st.book(), {"name": name, "short_name": short, "country": country,
+                              "website": website, "about": _about(about)})
+    if json_out:
+        st.out.json(org_json(org))
+    else:
+        st.out.info(f"Added organisation #{org.id} {org.label}")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_out: Json = False) -> None:
+    """List organisations.
+
+    Example: pressctl orgs list --json
+    """
+    st = state(ctx)
+    book = st.book()
+    orgs = book.store.list_orgs()
+    if json_out:
+        st.out.json([org_json(o) for o in orgs])
+        return
+    st.out.table(
+        ("id", "short", "name", "country", "website", "about", "contacts"),
+        [(o.id, o.short_name, o.name, o.country, o.website, ", ".join(sorted(o.about)),
+          book.store.org_contact_count(o)) for o in orgs],
+    )
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
+    json_out: Json = False,
+) -> None:
+    """Show an organisation with its "About" texts.
+
+    Example: pressctl orgs show CNES
+    """
+    from pressctl.orgs import find_org
+
+    st = state(ctx)
+    org = find_org(st.book(), ref)
+    if json_out:
+        st.out.json(org_json(org))
+        return
+    pairs = [("id", org.id), ("name", org.name), ("short name", org.short_name),
+             ("country", org.country), ("website", org.website)]
+    pairs += [(f"about ({lang})", text) for lang, text in sorted(org.about.items())]
+    st.out.record(pairs)
+
+
+@app.command("edit")
+def edit(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
+    name: Annotated[Optional[str], typer.Option("--name")] = None,
+    short: Annotated[Optional[str], typer.Option("--short")] = None,
+    country: Annotated[Optional[str], typer.Option("--country")] = None,
+    website: Annotated[Optional[str], typer.Option("--website")] = None,
+    about: About = None,
+    json_out: Json = False,
+) -> None:
+    """Change an organisation; --about replaces that language's text.
+
+    Example: pressctl orgs edit CNES --about fr=@a-propos-cnes.txt
+    """
+    from pressctl.orgs import edit_org
+
+    st = state(ctx)
+    changes = {k: v for k, v in {"name": name, "short_name": short, "country": country,
+                                 "website": website}.items() if v is not None}
+    if about:
+        changes["about"] = _about(about)
+    org = edit_org(st.book(), ref, changes)
+    if json_out:
+        st.out.json(org_json(org))
+    else:
+        st.out.info(f"Updated organisation #{org.id} {org.label}")
+
+
+@app.command("remove")
+def remove(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
+) -> None:
+    """Remove an organisation (its contacts are kept).
+
+    Example: pressctl orgs remove SFR
+    """
+    from pressctl.orgs import remove_org
+
+    st = state(ctx)
+    org, count = remove_org(st.book(), ref)
+    st.out.info(f"Removed organisation {org.label}; its {count} contact(s) are kept")
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="JSON list of organisations.")],
+) -> None:
+    """Add or update organisations from a JSON file (all or nothing).
+
+    Example: pressctl orgs import contacts/organizations.json
+    """
+    from pressctl.orgs import import_orgs
+
+    st = state(ctx)
+    added, updated = import_orgs(st.book(), file)
+    st.out.info(f"Added {added} and updated {updated} organisation(s)")

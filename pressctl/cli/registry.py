@@ -1,0 +1,75 @@
+"""The command groups and top-level commands, with their one-line summaries.
+
+Kept free of typer so that ``pressctl --help`` can be answered without importing it;
+:mod:`pressctl.cli.app` builds the typer application from the same table.
+"""
+
+from __future__ import annotations
+
+# name, module (under pressctl.cli), summary
+GROUPS: tuple[tuple[str, str, str], ...] = (
+    ("contacts", "contacts_cmd", "Keep press officers and journalists: add, list, import, export, check."),
+    ("orgs", "orgs_cmd", "Organisations: their country, website and \"About\" boilerplates."),
+    ("check", "check_cmd", "Check phone numbers or e-mail addresses without storing them."),
+)
+
+# name, summary (these live in pressctl.cli.setup_cmd)
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("init", "Create the home, config.toml and the contact book (safe to run again)."),
+    ("paths", "Show where the config, the database and the templates are."),
+    ("demo", "Build a contact book from the sample contacts in a temporary home and show it."),
+)
+
+# option, metavar, summary
+GLOBAL_OPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("--home", "PATH", "Home folder for config, database and templates [env: PRESSCTL_HOME]"),
+    ("--db", "PATH", "Database file, overriding the home's [env: PRESSCTL_DB]"),
+    ("--quiet, -q", "", "Print only data and errors"),
+    ("--no-color", "", "No colours (also when NO_COLOR is set)"),
+    ("--debug", "", "Show the full traceback of an unexpected error"),
+    ("--version", "", "Show the version and exit"),
+    ("--help, -h", "", "Show this message and exit"),
+)
+
+GLOBAL_VALUE_OPTIONS = ("--home", "--db")
+
+
+def top_level_help(version: str) -> str:
+    width = 14
+    lines = [
+        f"pressctl {version}: contacts, releases and embargoed mailouts for press officers.",
+        "",
+        "Usage: pressctl [OPTIONS] COMMAND [ARGS]...",
+        "",
+        "Commands:",
+    ]
+    lines += [f"  {name:<{width}}{summary}" for name, summary in COMMANDS]
+    lines += ["", "Command groups:"]
+    lines += [f"  {name:<{width}}{summary}" for name, _, summary in GROUPS]
+    lines += ["", "Options:"]
+    for option, metavar, summary in GLOBAL_OPTIONS:
+        left = f"{option} {metavar}".strip()
+        lines.append(f"  {left:<{width + 4}}{summary}")
+    lines += [
+        "",
+        "Run `pressctl COMMAND --help` for a command's options and examples.",
+        "Exit codes: 0 done, 1 bug, 2 bad command line, 3 invalid input,",
+        "4 configuration or credentials, 5 delivery failures, 130 interrupted.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def group_in(argv: list[str]) -> str | None:
+    """The command group or command named in ``argv``, skipping global options."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in GLOBAL_VALUE_OPTIONS:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None

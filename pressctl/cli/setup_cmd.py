@@ -1,0 +1,95 @@
+"""Top-level commands: init, paths, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from pressctl.cli.app import state
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("paths")(paths)
+    app.command("demo")(demo)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the home, config.toml and the contact book (safe to run again).
+
+    Example: pressctl --home ~/press init
+    """
+    from pressctl.config import ensure_config
+
+    st = state(ctx)
+    paths = st.paths
+    created = ensure_config(paths.config_file)
+    existed = paths.database.exists()
+    book = st.book()
+    paths.templates_dir.mkdir(parents=True, exist_ok=True)
+    st.out.info(f"{'Created' if created else 'Kept'} {paths.config_file}")
+    st.out.info(f"{'Kept' if existed else 'Created'} {paths.database} "
+                f"({book.store.count_contacts()} contacts)")
+    st.out.info(f"Templates folder: {paths.templates_dir}")
+
+
+def paths(
+    ctx: typer.Context,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show where the config, the database and the templates are.
+
+    Example: pressctl paths --json
+    """
+    st = state(ctx)
+    found = st.paths.as_dict()
+    if json_out:
+        st.out.json(found)
+        return
+    st.out.record([(k, v or "(platform directories)") for k, v in found.items()])
+
+
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the temporary home afterwards.")] = False,
+) -> None:
+    """Build a contact book from the sample contacts in a temporary home and show it.
+
+    Nothing outside the temporary home is read or changed. Example: pressctl demo --keep
+    """
+    import shutil
+    import tempfile
+
+    from pressctl.book import Book
+    from pressctl.cli.contacts_cmd import print_contacts
+    from pressctl.config import ensure_config, load_settings, resolve_paths
+    from pressctl.formats.files import open_contact_file
+    from pressctl.importer import import_file
+    from pressctl.orgs import import_orgs
+    from pressctl.resources import shipped_dir
+    from pressctl.store import Store
+
+    st = state(ctx)
+    home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
+    try:
+        paths = resolve_paths({}, home)
+        ensure_config(paths.config_file)
+        store = Store.open(paths.database)
+        from pressctl.cli.app import now_utc
+
+        book = Book(store, load_settings(paths.config_file), now_utc())
+        samples = shipped_dir("contacts")
+        added_orgs, _ = import_orgs(book, samples / "organizations.json")
+        report = import_file(book, open_contact_file(samples / "contacts.csv"))
+        st.out.info(f"Demo home: {home}")
+        st.out.info(f"Imported {added_orgs} organisations and {report.added} contacts "
+                    f"from {samples}")
+        print_contacts(st, list(store.iter_contacts()), book.settings)
+        store.close()
+    finally:
+        if keep:
+            st.out.info(f"Kept {home}: try `pressctl --home {home} contacts list`")
+        else:
+            shutil.rmtree(home, ignore_errors=True)

@@ -1,0 +1,160 @@
+"""Where pressctl keeps its files, and the settings read from config.toml.
+
+The environment is passed in (a mapping), never read here, so tests and the CLI decide.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pressctl.errors import ConfigError
+
+CONFIG_NAME = "config.toml"
+DATABASE_NAME = "pressctl.db"
+TEMPLATES_DIR = "templates"
+PHONE_STYLES = ("auto", "international", "national", "house", "e164")
+
+DEFAULT_CONFIG = """\
+# pressctl configuration. Paths: `pressctl paths`.
+
+[contacts]
+# Region for phone numbers written without a country code, when neither the contact
+# nor its organisation has a country (ISO 3166 alpha-2: FR, BE, GB, US...).
+default_region = "FR"
+
+[display]
+# Your own country: its numbers are shown in national format ("01 44 76 75 39")
+# when phone_style is "auto"; others in international format.
+own_country = "FR"
+# auto | international | national | house ("+33 (0)1 44 76 75 39") | e164
+phone_style = "auto"
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Paths:
+    home: Path | None  # None when platform directories are used
+    config_file: Path
+    database: Path
+    templates_dir: Path
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "home": str(self.home) if self.home else None,
+            "config": str(self.config_file),
+            "database": str(self.database),
+            "templates": str(self.templates_dir),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    default_region: str = "FR"
+    own_country: str = "FR"
+    phone_style: str = "auto"
+
+
+def resolve_paths(
+    env: Mapping[str, str], home: Path | None = None, db: Path | None = None
+) -> Paths:
+    """--home beats PRESSCTL_HOME beats the platform directories; --db beats PRESSCTL_DB."""
+    home = home or (Path(env["PRESSCTL_HOME"]) if env.get("PRESSCTL_HOME") else None)
+    if db is None and env.get("PRESSCTL_DB"):
+        db = Path(env["PRESSCTL_DB"])
+    if home is not None:
+        home = home.expanduser().absolute()
+        config_dir = data_dir = home
+    else:
+        import platformdirs  # only when no home is given: keeps start-up lean
+
+        config_dir = Path(platformdirs.user_config_dir("pressctl", appauthor=False))
+        data_dir = Path(platformdirs.user_data_dir("pressctl", appauthor=False))
+    return Paths(
+        home=home,
+        config_file=config_dir / CONFIG_NAME,
+        database=(db.expanduser().absolute() if db else data_dir / DATABASE_NAME),
+        templates_dir=config_dir / TEMPLATES_DIR,
+    )
+
+
+def load_settings(path: Path) -> Settings:
+    """Read config.toml; a missing file means the defaults."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return Settings()
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read ({err.strerror})") from err
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: {err}", hint="fix the TOML syntax") from err
+    return _settings_from(data, path)
+
+
+_KNOWN = {
+    "contacts": {"default_region"},
+    "display": {"own_country", "phone_style"},
+}
+
+
+def _settings_from(data: dict, path: Path) -> Settings:
+    for section, values in data.items():
+        if section not in _KNOWN or not isinstance(values, dict):
+            raise ConfigError(
+                f"{path}: unknown section [{section}]",
+                hint=f"known sections: {', '.join(sorted(_KNOWN))}",
+            )
+        for key in values:
+            if key not in _KNOWN[section]:
+                raise ConfigError(
+                    f"{path}: unknown key {key!r} in [{section}]",
+                    hint=f"known keys: {', '.join(sorted(_KNOWN[section]))}",
+                )
+    contacts = data.get("contacts", {})
+    display = data.get("display", {})
+    region = _region(contacts.get("default_region", "FR"), path, "contacts.default_region")
+    own = _region(display.get("own_country", region), path, "display.own_country")
+    style = display.get("phone_style", "auto")
+    if style not in PHONE_STYLES:
+        raise ConfigError(
+            f"{path}: display.phone_style {style!r} is not one of {', '.join(PHONE_STYLES)}"
+        )
+    return Settings(default_region=region, own_country=own, phone_style=style)
+
+
+def _region(value: object, path: Path, key: str) -> str:
+    from pressctl.regions import known_region
+
+    if not isinstance(value, str) or not known_region(value.strip().upper()):
+        raise ConfigError(
+            f"{path}: {key} {value!r} is not an ISO 3166 region code",
+            hint="use two letters such as FR, BE, GB or US",
+        )
+    return value.strip().upper()
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write atomically (temp file + rename) with mode 0600: the files hold personal data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def ensure_config(path: Path) -> bool:
+    """Create the default config file if missing; True when it was created."""
+    if path.exists():
+        return False
+    write_private_file(path, DEFAULT_CONFIG)
+    return True

@@ -1,0 +1,123 @@
+"""Choosing the format of a contact file, and writing rejected records back untouched."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pressctl.errors import InvalidInput
+from pressctl.formats import RawRecord
+
+FORMATS = ("csv", "vcard", "json")
+_SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".vcf": "vcard", ".vcard": "vcard",
+             ".json": "json"}
+
+
+@dataclass(slots=True)
+class ContactFile:
+    """An opened contact file: its records (a lazy stream for CSV) and what reading noticed."""
+
+    source: str
+    format: str
+    records: Iterator[RawRecord]
+    size_hint: int  # roughly how many records (lines for CSV), to pick the worker count
+    notes: list[str] = field(default_factory=list)
+    header_text: str = ""  # CSV: the header line as written, for the rejects file
+    delimiter: str = ","
+
+
+def guess_format(path: Path, text: str) -> str:
+    by_suffix = _SUFFIXES.get(path.suffix.lower())
+    if by_suffix:
+        return by_suffix
+    head = text.lstrip()[:20].upper()
+    if head.startswith("BEGIN:VCARD"):
+        return "vcard"
+    if head.startswith(("[", "{")):
+        return "json"
+    return "csv"
+
+
+def open_contact_file(path: Path, fmt: str | None = None, *, data: bytes | None = None) -> ContactFile:
+    from pressctl.formats.csvfile import decode
+
+    source = path.name if data is None else str(path)
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError as err:
+            raise InvalidInput(f"{path}: no such file") from err
+        except IsADirectoryError as err:
+            raise InvalidInput(f"{path}: is a directory, expected a contact file") from err
+        except OSError as err:
+            raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
+        source = str(path)
+    text = decode(data, source)
+    fmt = fmt or guess_format(path, text)
+    if fmt == "csv":
+        from pressctl.formats.csvfile import read_csv
+
+        layout, records = read_csv(text, source)
+        notes = [f"ignored column(s): {', '.join(layout.unknown)}"] if layout.unknown else []
+        return ContactFile(source, fmt, records, text.count("\n"), notes,
+                           layout.header_text, layout.delimiter)
+    if fmt == "vcard":
+        from pressctl.formats.vcard import read_vcards
+
+        cards = read_vcards(text)
+        return ContactFile(source, fmt, iter(cards), len(cards))
+    if fmt == "json":
+        from pressctl.formats.jsonfile import read_json
+
+        items = read_json(text, source)
+        return ContactFile(source, fmt, iter(items), len(items))
+    raise InvalidInput(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+
+
+def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> str:
+    """The rejected records exactly as they stood in the file, each with its reason.
+
+    CSV: the original header and rows with an ``error`` column added at the end;
+    vCard: the original cards with an X-PRESSCTL-ERROR property; JSON: a list of
+    {"line", "error", "record"}. Fixing a row and importing the file again works.
+    """
+    if file.format == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=file.delimiter, lineterminator="")
+        header = file.header_text.rstrip("\r\n")
+        newline = file.header_text[len(header):] or "\n"
+        out.write(header + file.delimiter + "error" + newline)
+        for record, reason in rejected:
+            row = record.text.rstrip("\r\n")
+            ending = record.text[len(row):] or newline
+            out.write(row + file.delimiter)
+            writer.writerow([reason])
+            out.write(ending)
+        return out.getvalue()
+    if file.format == "vcard":
+        parts = []
+        for record, reason in rejected:
+            text = record.text
+            end = text.upper().rfind("END:VCARD")
+            escaped = reason.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+            escaped = escaped.replace("\n", "\\n")
+            ending = "\r\n" if "\r\n" in text else "\n"
+            if end < 0:
+                parts.append(text)
+            else:
+                parts.append(text[:end] + f"X-PRESSCTL-ERROR:{escaped}{ending}" + text[end:])
+            if not parts[-1].endswith("\n"):
+                parts[-1] += ending
+        return "".join(parts)
+    items = []
+    for record, reason in rejected:
+        try:
+            original = json.loads(record.text)
+        except ValueError:
+            original = record.text
+        items.append({"line": record.line, "error": reason, "record": original})
+    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"

@@ -1,0 +1,191 @@
+"""Importing a contact file: all or nothing by default, in one transaction.
+
+Records stream through in chunks: validated (in worker processes for large files, since
+phone and e-mail validation dominate), checked for duplicate e-mails against the book and
+the rest of the file, and inserted. Nothing is committed until the whole file has been
+seen, so a problem anywhere leaves the book exactly as it was.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+from pressctl.book import ON_DUPLICATE, Book, _clash_text, merge
+from pressctl.contacts import RegionFor, Validated, validate_fields
+from pressctl.emails import email_key
+from pressctl.errors import DuplicateContact, InvalidInput, Problem, ProblemsFound
+from pressctl.formats import RawRecord
+from pressctl.formats.files import ContactFile
+from pressctl.model import Contact
+
+CHUNK = 2_000
+PARALLEL_FROM = 6_000  # below this, starting workers costs more than it saves
+
+
+@dataclass(slots=True)
+class ImportReport:
+    source: str
+    added: int = 0
+    updated: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    rejected: list[tuple[RawRecord, str]] = field(default_factory=list)
+    clashes: list[Problem] = field(default_factory=list)
+    notes: list[Problem] = field(default_factory=list)
+    file_notes: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [Problem(f"{self.source}:{r.line}", reason) for r, reason in self.rejected]
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+def import_file(
+    book: Book,
+    file: ContactFile,
+    *,
+    region: str | None = None,
+    on_duplicate: str = "fail",
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    default_kind: str = "journalist",
+    check_dns: bool = False,
+    workers: int | None = None,
+) -> ImportReport:
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidInput(f"--on-duplicate {on_duplicate!r}", hint="use fail, skip or update")
+    report = ImportReport(file.source, file_notes=list(file.notes), dry_run=dry_run)
+    region_for = book.region_for(region)
+    seen: dict[str, tuple[int, Contact | None]] = {}  # e-mail key -> (line, pending contact)
+    try:
+        with book.store.transaction():
+            for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
+                _apply_chunk(book, report, chunk, seen, on_duplicate)
+            if report.clashes:
+                raise DuplicateContact(report.clashes)
+            if report.rejected and not skip_invalid:
+                raise ProblemsFound(
+                    f"{file.source}: {len(report.rejected)} invalid record(s), nothing imported",
+                    report.problems,
+                    hint="fix them, or import the valid ones with --skip-invalid --rejects FILE",
+                )
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
+    store = book.store
+    keys = [email_key(e) for _, v in chunk if v.contact for e in v.contact.emails]
+    owners = store.owners_of_email_keys(k for k in keys if k not in seen)
+    new: list[Contact] = []
+    where_of = f"{report.source}:"
+    for record, result in chunk:
+        where = f"{where_of}{record.line}"
+        if result.notes:
+            report.notes.extend(Problem(where, n) for n in result.notes)
+        if not result.ok:
+            report.rejected.append((record, "; ".join(result.problems)))
+            continue
+        contact = result.contact
+        row_keys = [email_key(e) for e in contact.emails]
+        in_file = [(k, seen[k]) for k in row_keys if k in seen]
+        in_book = {k: owners[k] for k in row_keys if k in owners}
+        if not in_file and not in_book:
+            contact.created = contact.updated = book.now
+            new.append(contact)
+            for key in row_keys:
+                seen[key] = (record.line, contact)
+            continue
+        clashes = [f"e-mail {k} is also on line {line}" for k, (line, _) in in_file]
+        clashes += [_clash_text(store, k, cid) for k, cid in in_book.items()]
+        if on_duplicate == "fail":
+            report.clashes.extend(Problem(where, c) for c in clashes)
+        elif on_duplicate == "skip":
+            report.skipped.append(Problem(where, "; ".join(clashes)))
+        else:
+            _update(book, report, record, contact, in_file, in_book, where, new, seen)
+    store.insert_contacts(new)
+    report.added += len(new)
+
+
+def _update(book, report, record, contact, in_file, in_book, where, new, seen) -> None:
+    targets = {id(c) for _, (_, c) in in_file} | {("db", cid) for cid in in_book.values()}
+    if len(targets) > 1:
+        report.rejected.append((record, "its e-mails belong to different contacts"))
+        return
+    if in_file:
+        pending = in_file[0][1][1]
+        merged = merge(pending, contact)
+        if pending in new:  # still in this chunk's batch: replace it there
+            new[new.index(pending)] = merged
+        else:
+            book.store.replace_contact(merged)
+        for key in (email_key(e) for e in merged.emails):
+            seen[key] = (record.line, merged)
+        return
+    existing = book.store.get_contact(next(iter(in_book.values())))
+    merged = merge(existing, contact)
+    merged.updated = book.now
+    book.store.replace_contact(merged)
+    report.updated += 1
+    for key in (email_key(e) for e in merged.emails):
+        seen[key] = (record.line, merged)
+
+
+# -- validation, optionally in worker processes ---------------------------------------------
+
+_job: tuple[RegionFor, str, bool] | None = None  # inherited by forked workers
+
+
+def _validate_many(field_list: list[dict]) -> list[Validated]:
+    region_for, default_kind, check_dns = _job  # type: ignore[misc]
+    return [
+        validate_fields(f, region_for, default_kind=default_kind, check_dns=check_dns)
+        for f in field_list
+    ]
+
+
+def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
+    while batch := list(islice(records, CHUNK)):
+        yield batch
+
+
+def _validated_chunks(
+    file: ContactFile, region_for: RegionFor, default_kind: str, check_dns: bool,
+    workers: int | None,
+) -> Iterator[list[tuple[RawRecord, Validated]]]:
+    global _job
+    _job = (region_for, default_kind, check_dns)
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1) if file.size_hint >= PARALLEL_FROM else 1
+    if workers <= 1 or not _can_fork():
+        for batch in _chunks(file.records):
+            yield list(zip(batch, _validate_many([r.fields for r in batch])))
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool:
+        pending: list = []
+        for batch in _chunks(file.records):
+            pending.append((batch, pool.apply_async(_validate_many, ([r.fields for r in batch],))))
+            if len(pending) > workers * 2:  # bounded read-ahead keeps memory flat
+                done_batch, result = pending.pop(0)
+                yield list(zip(done_batch, result.get()))
+        for done_batch, result in pending:
+            yield list(zip(done_batch, result.get()))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
