@@ -1,0 +1,73 @@
+"""Every test gets its own pressctl home (a real folder, a real SQLite file)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "contacts"
+DATA = Path(__file__).resolve().parent / "data"
+NOW = "2026-11-22T10:00:00Z"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh, not yet created home; PRESSCTL_HOME points at it."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("PRESSCTL_HOME", str(home))
+    monkeypatch.delenv("PRESSCTL_DB", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    return home
+
+
+@pytest.fixture
+def book(home: Path):
+    """The core's view of a new contact book in ``home`` (no CLI involved)."""
+    from pressctl.book import Book
+    from pressctl.config import Settings
+    from pressctl.store import Store
+
+    store = Store.open(home / "pressctl.db")
+    yield Book(store, Settings(default_region="FR", own_country="FR"), NOW)
+    store.close()
+
+
+@pytest.fixture
+def cli(home: Path):
+    """Run pressctl in-process: ``cli("contacts", "list")`` -> typer's Result
+    (exit_code, stdout and stderr kept apart)."""
+    from typer.testing import CliRunner
+
+    from pressctl.cli.app import build_app
+
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, env: dict | None = None):
+        argv = [str(a) for a in args]
+        return runner.invoke(build_app(argv), argv, input=input, env=env,
+                             catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def console_script() -> Path:
+    """The installed `pressctl` executable next to this interpreter."""
+    script = Path(sys.executable).parent / "pressctl"
+    if not script.exists():
+        pytest.fail(f"pressctl is not installed next to {sys.executable}: pip install -e .")
+    return script
+
+
+def db_snapshot(path: Path) -> list[str]:
+    """Every row of every table, as SQL text: equal snapshots mean an unchanged book."""
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump())
+    finally:
+        connection.close()

@@ -1,0 +1,81 @@
+"""The dependency rules of STYLE.md, checked on the source (stdlib ast)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "pressctl"
+DOMAIN = {"pressctl.model", "pressctl.contacts", "pressctl.phones", "pressctl.emails",
+          "pressctl.regions", "pressctl.extract", "pressctl.errors"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports() -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for path in PACKAGE.rglob("*.py"):
+        names: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module)
+        found[_module_name(path)] = names
+    return found
+
+
+IMPORTS = _imports()
+
+
+def _importers_of(top: str) -> set[str]:
+    return {m for m, names in IMPORTS.items()
+            if any(n == top or n.startswith(top + ".") for n in names)}
+
+
+def test_the_scan_sees_the_package():
+    assert {"pressctl.store", "pressctl.cli.app", "pressctl.phones"} <= set(IMPORTS)
+
+
+@pytest.mark.parametrize(
+    ("library", "allowed"),
+    [
+        ("sqlite3", {"pressctl.store"}),
+        ("typer", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
+        ("rich", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
+        ("click", set()),
+        ("phonenumbers", {"pressctl.phones", "pressctl.regions"}),
+        ("email_validator", {"pressctl.emails"}),
+        ("platformdirs", {"pressctl.config"}),
+    ],
+)
+def test_only_allowed_modules_import(library, allowed):
+    assert _importers_of(library) <= allowed
+
+
+def test_nothing_outside_the_cli_imports_the_cli():
+    outside = {m for m in _importers_of("pressctl.cli") if not m.startswith("pressctl.cli")}
+    assert outside <= {"pressctl.__main__"}  # the entry point is the edge's own
+
+
+@pytest.mark.parametrize("module", sorted(DOMAIN))
+def test_domain_modules_do_no_io(module):
+    forbidden = {"os", "sys", "sqlite3", "subprocess", "socket", "smtplib", "pathlib",
+                 "datetime", "time", "pressctl.store", "pressctl.config", "pressctl.book"}
+    assert IMPORTS[module] & forbidden == set()
+
+
+def test_errors_depends_on_nothing_of_ours():
+    assert not any(n.startswith("pressctl") for n in IMPORTS["pressctl.errors"])
+
+
+def test_launcher_answers_version_and_help_without_typer():
+    # The fast paths import only these: typer is loaded for the other commands.
+    names = IMPORTS["pressctl.cli.launcher"]
+    assert "typer" not in names and "pressctl.cli.app" in names
+    assert "typer" not in IMPORTS["pressctl.cli.registry"]

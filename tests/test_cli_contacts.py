@@ -1,0 +1,203 @@
+"""`pressctl contacts ...` through typer's CliRunner: exit codes, stdout and stderr apart."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import vobject
+
+from conftest import SAMPLES, db_snapshot
+
+
+@pytest.fixture
+def sample_book(cli):
+    assert cli("orgs", "import", SAMPLES / "organizations.json").exit_code == 0
+    result = cli("contacts", "import", SAMPLES / "contacts.csv")
+    assert result.exit_code == 0, result.stderr
+    return cli
+
+
+def _list(cli, *args):
+    result = cli("contacts", "list", "--json", *args)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_add_normalises_and_show_prints_house_style(cli):
+    result = cli("contacts", "add", "Pascale Bresson", "--kind", "officer", "--org", "CNES",
+                 "--role", "Attachée de Presse", "--phone", "Tél. 01 44 76 75 39",
+                 "--email", " mailto:Pascale.Bresson@CNES.fr ", "--lang", "fr", "--json")
+    assert result.exit_code == 0, result.stderr
+    added = json.loads(result.stdout)
+    assert added["action"] == "added"
+    assert added["contact"]["emails"] == ["Pascale.Bresson@cnes.fr"]
+    assert added["contact"]["phones"][0]["e164"] == "+33144767539"
+    assert "cleaned" in result.stderr
+    shown = cli("contacts", "show", "pascale.bresson@cnes.fr", "--phone-style", "house")
+    assert "+33 (0)1 44 76 75 39" in shown.stdout
+    assert "Attachée de Presse" in shown.stdout
+
+
+def test_add_rejects_a_bad_phone_with_the_reason_and_stores_nothing(cli, home):
+    cli("init")
+    before = db_snapshot(home / "pressctl.db")
+    result = cli("contacts", "add", "Jane Doe", "--phone", "01 44 76", "--email", "jane@example.com")
+    assert result.exit_code == 3
+    assert "01 44 76" in result.stderr and "too short" in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert db_snapshot(home / "pressctl.db") == before
+
+
+def test_add_duplicate_policies(cli):
+    cli("contacts", "add", "Jane Doe", "--email", "jane@example.com")
+    clash = cli("contacts", "add", "Jane D.", "--email", "JANE@example.com")
+    assert clash.exit_code == 3
+    assert "already belongs to contact #1 Jane Doe" in clash.stderr
+    assert "--on-duplicate" in clash.stderr
+    skipped = cli("contacts", "add", "Jane D.", "--email", "jane@example.com",
+                  "--on-duplicate", "skip", "--json")
+    assert json.loads(skipped.stdout)["action"] == "skipped"
+    updated = cli("contacts", "add", "Jane Doe", "--email", "jane@example.com", "--tag", "space",
+                  "--on-duplicate", "update", "--json")
+    assert json.loads(updated.stdout)["contact"]["tags"] == ["space"]
+    assert len(_list(cli)) == 1
+
+
+def test_list_filters(sample_book):
+    officers = _list(sample_book, "--kind", "officer")
+    assert sorted(c["name"] for c in officers) == [
+        "Françoise Millet", "Nicolas Merlet", "Pascale Bresson", "Raphaël Sart"]
+    assert {c["organization"] for c in _list(sample_book, "--org", "sfr")} == {"SFR"}
+    assert all("fr" in c["languages"] for c in _list(sample_book, "--lang", "fr"))
+    assert all(c["country"] == "GB" for c in _list(sample_book, "--country", "UK"))
+    assert [c["name"] for c in _list(sample_book, "--opted-out")] == ["Élodie Marchand"]
+    assert all(c["embargo_ok"] for c in _list(sample_book, "--embargo-ok"))
+    assert all("space" in c["tags"] for c in _list(sample_book, "--tag", "space"))
+    assert [c["name"] for c in _list(sample_book, "--search", "bresson")] == ["Pascale Bresson"]
+    assert sample_book("contacts", "list", "--kind", "astronaut").exit_code == 3
+
+
+def test_plain_list_is_tab_separated_with_a_header(sample_book):
+    result = sample_book("contacts", "list", "--org", "CNES")
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t")[:3] == ["id", "name", "kind"]
+    assert len(lines) == 3
+    assert "\x1b[" not in result.stdout  # no colour codes when not a terminal
+    assert "2 contact(s)" in result.stderr
+
+
+def test_edit_tag_untag_optout_remove(sample_book):
+    sb = sample_book
+    assert sb("contacts", "edit", "pascale.bresson@cnes.fr", "--role", "Responsable Presse",
+              "--add-phone", "Mobile: 06 12 34 56 78").exit_code == 0
+    pascale = json.loads(sb("contacts", "show", "pascale.bresson@cnes.fr", "--json").stdout)
+    assert pascale["role"] == "Responsable Presse"
+    assert [p["type"] for p in pascale["phones"]] == ["work", "mobile"]
+    bad = sb("contacts", "edit", "pascale.bresson@cnes.fr", "--add-phone", "12")
+    assert bad.exit_code == 3 and "not changed" in bad.stderr
+    assert sb("contacts", "tag", "vip,Radio Show", "pascale.bresson@cnes.fr").exit_code == 0
+    tags = json.loads(sb("contacts", "show", "pascale.bresson@cnes.fr", "--json").stdout)["tags"]
+    assert tags[-2:] == ["vip", "radio-show"]
+    sb("contacts", "untag", "vip", "pascale.bresson@cnes.fr")
+    assert "vip" not in json.loads(
+        sb("contacts", "show", "pascale.bresson@cnes.fr", "--json").stdout)["tags"]
+    assert sb("contacts", "optout", "raphael.sart@cnes.fr").exit_code == 0
+    assert json.loads(sb("contacts", "show", "raphael.sart@cnes.fr", "--json").stdout)["opted_out"]
+    refused = sb("contacts", "remove", "raphael.sart@cnes.fr")  # no TTY, no --yes
+    assert refused.exit_code == 2
+    assert sb("contacts", "remove", "raphael.sart@cnes.fr", "--yes").exit_code == 0
+    gone = sb("contacts", "show", "raphael.sart@cnes.fr")
+    assert gone.exit_code == 3 and "no contact with e-mail" in gone.stderr
+
+
+def test_import_all_or_nothing_lists_every_problem(cli, home, tmp_path):
+    cli("contacts", "add", "Jane Doe", "--email", "jane@example.com")
+    before = db_snapshot(home / "pressctl.db")
+    bad = tmp_path / "journalistes.csv"
+    bad.write_text(
+        "Prénom;Nom;Courriel;Téléphone\n"
+        "Marie;Curie;marie@example.fr;01 99 00 12 34\n"
+        "Paul;Langevin;paul@example;01 99 00 12 35\n"
+        "Irène;Joliot;irene@example.fr;01 44 76\n",
+        encoding="utf-8-sig",
+    )
+    result = cli("contacts", "import", bad)
+    assert result.exit_code == 3
+    assert f"{bad}:3:" in result.stderr and "paul@example" in result.stderr
+    assert f"{bad}:4:" in result.stderr and "too short" in result.stderr
+    assert "nothing imported" in result.stderr
+    assert result.stdout == ""
+    assert db_snapshot(home / "pressctl.db") == before
+
+
+def test_import_skip_invalid_writes_rejects_untouched(cli, tmp_path):
+    source = tmp_path / "list.csv"
+    source.write_text(
+        "Name,Email,Phone\n"
+        "Good One,good@example.com,+44 20 7946 0123\n"
+        "\"Bad, Phone\",bad@example.com,+44 20\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    missing = cli("contacts", "import", source, "--skip-invalid")
+    assert missing.exit_code == 2 and "--rejects" in missing.stderr
+    result = cli("contacts", "import", source, "--skip-invalid", "--rejects", rejects, "--json")
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["added"], summary["rejected"]) == (1, 1)
+    lines = rejects.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "Name,Email,Phone,error"
+    assert lines[1].startswith('"Bad, Phone",bad@example.com,+44 20,')
+    assert "too short" in lines[1]
+    assert [c["name"] for c in _list(cli)] == ["Good One"]
+
+
+def test_import_dry_run_changes_nothing(cli, home):
+    cli("init")
+    before = db_snapshot(home / "pressctl.db")
+    result = cli("contacts", "import", SAMPLES / "contacts.vcf", "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert "Dry run: would import 26 new contact(s)" in result.stderr
+    assert db_snapshot(home / "pressctl.db") == before
+
+
+def test_import_missing_file_is_exit_3(cli, tmp_path):
+    result = cli("contacts", "import", tmp_path / "nope.csv")
+    assert result.exit_code == 3 and "no such file" in result.stderr
+
+
+@pytest.mark.parametrize("version", ["3.0", "4.0"])
+def test_vcard_export_is_read_by_vobject(sample_book, tmp_path, version):
+    out = tmp_path / "officers.vcf"
+    result = sample_book("contacts", "export", "--kind", "officer", "--out", out,
+                         "--vcard-version", version)
+    assert result.exit_code == 0, result.stderr
+    cards = {c.fn.value: c for c in vobject.readComponents(out.read_text(encoding="utf-8"))}
+    assert set(cards) == {"Pascale Bresson", "Raphaël Sart", "Nicolas Merlet", "Françoise Millet"}
+    assert cards["Raphaël Sart"].email.value == "raphael.sart@cnes.fr"
+    assert "33" in cards["Françoise Millet"].tel.value
+    assert cards["Françoise Millet"].version.value == version
+
+
+def test_export_to_stdout_and_reimport(sample_book, tmp_path):
+    csv_text = sample_book("contacts", "export", "--format", "csv", "--tag", "space").stdout
+    (tmp_path / "space.csv").write_text(csv_text, encoding="utf-8")
+    exported = {c["name"] for c in _list(sample_book, "--tag", "space")}
+    other_home = tmp_path / "other"
+    result = sample_book("--home", other_home, "contacts", "import", tmp_path / "space.csv")
+    assert result.exit_code == 0, result.stderr
+    reimported = json.loads(sample_book("--home", other_home, "contacts", "list", "--json").stdout)
+    assert {c["name"] for c in reimported} == exported
+
+
+def test_check_reports_stored_problems(sample_book, home):
+    assert sample_book("contacts", "check").exit_code == 0
+    import sqlite3
+
+    with sqlite3.connect(home / "pressctl.db") as db:
+        db.execute("UPDATE contact_phones SET e164 = '+3314' WHERE contact_id = 1")
+    result = sample_book("contacts", "check", "--json")
+    assert result.exit_code == 3
+    findings = json.loads(result.stdout)
+    assert any(f["contact"] == 1 and f["level"] == "error" for f in findings)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from pressctl.config import (
+    DEFAULT_CONFIG,
+    Settings,
+    ensure_config,
+    load_settings,
+    resolve_paths,
+    write_private_file,
+)
+from pressctl.errors import ConfigError
+
+
+def test_home_holds_everything(tmp_path):
+    paths = resolve_paths({}, tmp_path / "h")
+    assert paths.config_file == tmp_path / "h" / "config.toml"
+    assert paths.database == tmp_path / "h" / "pressctl.db"
+    assert paths.templates_dir == tmp_path / "h" / "templates"
+
+
+def test_option_beats_environment(tmp_path):
+    env = {"PRESSCTL_HOME": str(tmp_path / "env-home"), "PRESSCTL_DB": str(tmp_path / "env.db")}
+    assert resolve_paths(env).home == tmp_path / "env-home"
+    assert resolve_paths(env).database == tmp_path / "env.db"
+    chosen = resolve_paths(env, tmp_path / "opt-home", tmp_path / "opt.db")
+    assert chosen.home == tmp_path / "opt-home"
+    assert chosen.database == tmp_path / "opt.db"
+
+
+def test_platform_directories_without_a_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    paths = resolve_paths({})
+    assert paths.home is None
+    assert paths.config_file == tmp_path / "xdg-config" / "pressctl" / "config.toml"
+    assert paths.database == tmp_path / "xdg-data" / "pressctl" / "pressctl.db"
+
+
+def test_missing_config_means_defaults(tmp_path):
+    assert load_settings(tmp_path / "nope.toml") == Settings()
+
+
+def test_default_config_file_is_private_and_reads_back(tmp_path):
+    path = tmp_path / "h" / "config.toml"
+    assert ensure_config(path) is True
+    assert ensure_config(path) is False  # idempotent: a second run keeps the user's file
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert path.read_text() == DEFAULT_CONFIG
+    assert load_settings(path) == Settings(default_region="FR", own_country="FR",
+                                           phone_style="auto")
+
+
+def test_settings_are_read(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[contacts]\ndefault_region = "be"\n[display]\nphone_style = "house"\n')
+    assert load_settings(path) == Settings(default_region="BE", own_country="BE",
+                                           phone_style="house")
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('[contacts]\ndefault_region = "XX"\n', "not an ISO 3166 region"),
+        ('[contacts]\nregion = "FR"\n', "unknown key 'region' in [contacts]"),
+        ('[smtp]\nhost = "x"\n', "unknown section [smtp]"),
+        ('[display]\nphone_style = "fancy"\n', "phone_style 'fancy'"),
+        ('[contacts]\ndefault_region = \n', "line 2"),
+    ],
+)
+def test_bad_config_names_the_file_and_the_problem(tmp_path, text, fragment):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert str(path) in str(caught.value)
+    assert fragment in str(caught.value)
+    assert caught.value.exit_code == 4
+
+
+def test_private_write_replaces_atomically(tmp_path):
+    target = tmp_path / "out.csv"
+    target.write_text("old")
+    write_private_file(target, "new")
+    assert target.read_text() == "new"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temp file left behind

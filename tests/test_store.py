@@ -1,0 +1,186 @@
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+
+import pytest
+
+from pressctl.contacts import ContactFilter
+from pressctl.errors import ConfigError
+from pressctl.migrations import MIGRATIONS
+from pressctl.model import Contact, Organization, Phone
+from pressctl.store import Store
+
+NOW = "2026-11-22T10:00:00Z"
+
+
+def _contact(name, email, **extra):
+    values = dict(name=name, emails=[email], created=NOW, updated=NOW)
+    values.update(extra)
+    return Contact(**values)
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store.open(tmp_path / "book.db")
+    yield s
+    s.close()
+
+
+def test_new_database_is_private_and_in_wal_mode(tmp_path):
+    path = tmp_path / "sub" / "book.db"
+    store = Store.open(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
+    store.close()
+
+
+def test_migrations_are_named_recorded_and_applied_once(tmp_path):
+    path = tmp_path / "book.db"
+    first = Store.open(path)
+    assert first.applied_migrations() == [name for name, _ in MIGRATIONS]
+    first.close()
+    again = Store.open(path)
+    assert again.migrate() == []
+    again.close()
+
+
+def test_open_without_create_says_how_to_fix(tmp_path):
+    with pytest.raises(ConfigError, match="pressctl init"):
+        Store.open(tmp_path / "missing.db", create=False)
+
+
+def test_a_file_that_is_not_a_database_is_a_config_error(tmp_path):
+    path = tmp_path / "book.db"
+    path.write_text("this is not sqlite " * 100)
+    with pytest.raises(ConfigError, match="not a usable pressctl database"):
+        Store.open(path)
+
+
+def test_insert_and_read_back_everything(store):
+    contact = _contact(
+        "Pascale Bresson", "pascale.bresson@cnes.fr", kind="officer",
+        role="Attachée de Presse", organization="CNES", languages=["fr", "en"], country="FR",
+        phones=[Phone("+33144767539"), Phone("+33625796479", None, "mobile", "direct")],
+        tags=["cnes", "space"], embargo_ok=True, notes="line one\nline two",
+    )
+    with store.transaction():
+        store.insert_contacts([contact])
+    assert contact.id == 1
+    assert store.get_contact(1) == contact
+
+
+def test_transaction_rolls_back_on_error(store):
+    with store.transaction():
+        store.insert_contacts([_contact("A", "a@example.com")])
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.insert_contacts([_contact("B", "b@example.com")])
+            raise RuntimeError("boom")
+    assert [c.name for c in store.list_contacts()] == ["A"]
+
+
+def test_an_email_key_belongs_to_one_contact(store):
+    with store.transaction():
+        store.insert_contacts([_contact("A", "Jane@Example.com")])
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction():
+            store.insert_contacts([_contact("B", "jane@example.com")])
+    assert store.owners_of_email_keys(["jane@example.com"]) == {"jane@example.com": 1}
+
+
+@pytest.fixture
+def filled(store):
+    with store.transaction():
+        store.insert_org(Organization("Centre national d'études spatiales", "CNES", "FR",
+                                      created=NOW, updated=NOW))
+        store.insert_contacts([
+            _contact("Pascale Bresson", "pascale.bresson@cnes.fr", kind="officer",
+                     organization="CNES", languages=["fr", "en"], country="FR",
+                     embargo_ok=True, tags=["space"], phones=[Phone("+33144767539")]),
+            _contact("Claire Fontaine", "claire@example.org", outlet="La Gazette de l'Espace",
+                     languages=["fr-CA"], country="CA", tags=["space", "science"]),
+            _contact("Ethan 100% Caldwell", "ethan@example.com", outlet="Capitol_Report",
+                     languages=["en"], country="US", opted_out=True),
+        ])
+    return store
+
+
+@pytest.mark.parametrize(
+    ("where", "names"),
+    [
+        (ContactFilter(), ["Claire Fontaine", "Ethan 100% Caldwell", "Pascale Bresson"]),
+        (ContactFilter(kind="officer"), ["Pascale Bresson"]),
+        (ContactFilter(tags=("space",)), ["Claire Fontaine", "Pascale Bresson"]),
+        (ContactFilter(tags=("space", "science")), ["Claire Fontaine"]),
+        (ContactFilter(organization="cnes"), ["Pascale Bresson"]),
+        (ContactFilter(organization="Centre national d'études spatiales"), ["Pascale Bresson"]),
+        (ContactFilter(outlet="gazette"), ["Claire Fontaine"]),
+        (ContactFilter(language="fr"), ["Claire Fontaine", "Pascale Bresson"]),
+        (ContactFilter(language="en"), ["Ethan 100% Caldwell", "Pascale Bresson"]),
+        (ContactFilter(country="US"), ["Ethan 100% Caldwell"]),
+        (ContactFilter(embargo_ok=True), ["Pascale Bresson"]),
+        (ContactFilter(opted_out=False), ["Claire Fontaine", "Pascale Bresson"]),
+        (ContactFilter(search="bresson@"), ["Pascale Bresson"]),
+        (ContactFilter(search="4476"), ["Pascale Bresson"]),
+        (ContactFilter(search="100%"), ["Ethan 100% Caldwell"]),  # % is literal, not a wildcard
+        (ContactFilter(search="Ca_itol"), []),  # so is _
+        (ContactFilter(search="tol_rep"), ["Ethan 100% Caldwell"]),
+        (ContactFilter(outlet="_"), ["Ethan 100% Caldwell"]),
+    ],
+)
+def test_filters(filled, where, names):
+    assert [c.name for c in filled.list_contacts(where)] == names
+
+
+def test_tags_and_opt_out_updates(filled):
+    with filled.transaction():
+        filled.add_tags([2], ["health", "space"], "2026-11-23T00:00:00Z")
+        filled.set_opted_out([2], True, "2026-11-23T00:00:00Z")
+    claire = filled.get_contact(2)
+    assert claire.tags == ["space", "science", "health"]
+    assert claire.opted_out and claire.updated == "2026-11-23T00:00:00Z"
+    with filled.transaction():
+        filled.remove_tags([2], ["space"], "2026-11-24T00:00:00Z")
+    assert filled.get_contact(2).tags == ["science", "health"]
+
+
+def test_deleting_a_contact_removes_its_emails(filled):
+    with filled.transaction():
+        filled.delete_contacts([1])
+    assert filled.owners_of_email_keys(["pascale.bresson@cnes.fr"]) == {}
+
+
+def test_reader_is_not_blocked_by_a_writer_in_wal_mode(tmp_path):
+    path = tmp_path / "book.db"
+    writer = Store.open(path)
+    reader = Store.open(path)
+    with writer.transaction():
+        writer.insert_contacts([_contact("A", "a@example.com")])
+        # Inside the writer's open transaction another connection still reads (WAL).
+        assert reader.count_contacts() == 0
+    assert reader.count_contacts() == 1
+    writer.close()
+    reader.close()
+
+
+def test_second_writer_waits_for_the_first(tmp_path):
+    path = tmp_path / "book.db"
+    first, second = Store.open(path), Store.open(path)
+    released = threading.Event()
+
+    def hold_lock():
+        with first.transaction():
+            first.insert_contacts([_contact("A", "a@example.com")])
+            released.wait(0.3)
+
+    thread = threading.Thread(target=hold_lock)
+    thread.start()
+    with second.transaction():  # busy timeout: waits instead of failing "database is locked"
+        second.insert_contacts([_contact("B", "b@example.com")])
+    thread.join()
+    assert sorted(c.name for c in second.list_contacts()) == ["A", "B"]
+    first.close()
+    second.close()
