@@ -6,6 +6,7 @@ processes when a file is large (phone and e-mail validation dominate an import).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,7 +78,10 @@ def find_contact(store: Store, ref: str) -> Contact:
         if owners:
             return store.get_contact(next(iter(owners.values())))  # type: ignore[return-value]
         raise NotFound(f"no contact with e-mail {text}", hint="see `pressctl contacts list`")
-    matches = [c for c in store.list_contacts(ContactFilter(search=text)) if
+    # SQL LIKE ignores the case of ASCII letters only: narrow down by the longest ASCII
+    # run ("lodie marchand" for "élodie marchand"), then compare case-folded.
+    probe = max(re.findall(r"[ -~]+", text), key=len, default="").strip()
+    matches = [c for c in store.list_contacts(ContactFilter(search=probe or None)) if
                c.name.casefold() == text.casefold()]
     if len(matches) == 1:
         return matches[0]
@@ -115,6 +119,8 @@ def add_contact(
     region: str | None = None,
     check_dns: bool = False,
 ) -> AddResult:
+    if on_duplicate not in ON_DUPLICATE:
+        raise InvalidInput(f"--on-duplicate {on_duplicate!r}", hint="use fail, skip or update")
     result = validate_fields(fields, book.region_for(region), check_dns=check_dns)
     if not result.ok:
         raise ProblemsFound(
@@ -135,7 +141,7 @@ def add_contact(
         if on_duplicate == "skip":
             existing = book.store.get_contact(next(iter(owners.values())))
             return AddResult(existing, "skipped", result.notes, clashes)  # type: ignore[arg-type]
-        merged = _merge_into_owner(book, contact, owners, "")
+        merged = _merge_into_owner(book, contact, owners, "", kind_stated=_states_kind(fields))
         return AddResult(merged, "updated", result.notes, clashes)
 
 
@@ -232,14 +238,18 @@ def contact_fields(contact: Contact) -> dict[str, object]:
     }
 
 
-def merge(existing: Contact, incoming: Contact) -> Contact:
-    """``existing`` completed and corrected by ``incoming``: given values win, lists unite."""
+def merge(existing: Contact, incoming: Contact, *, kind_stated: bool = True) -> Contact:
+    """``existing`` completed and corrected by ``incoming``: given values win, lists unite.
+
+    ``kind_stated`` is False when the incoming record did not say its kind (validation
+    then filled in the default kind, which must not overwrite the existing one).
+    """
     merged = Contact(**{name: getattr(existing, name) for name in Contact.__slots__})
     for name in ("name", "role", "organization", "outlet", "country", "notes"):
         value = getattr(incoming, name)
         if value:
             setattr(merged, name, value)
-    merged.kind = incoming.kind or existing.kind
+    merged.kind = (incoming.kind if kind_stated else None) or existing.kind
     merged.embargo_ok = incoming.embargo_ok or existing.embargo_ok
     merged.opted_out = existing.opted_out or incoming.opted_out  # an opt-out is never undone
     keys = {email_key(e) for e in existing.emails}
@@ -253,6 +263,10 @@ def merge(existing: Contact, incoming: Contact) -> Contact:
         lang for lang in incoming.languages if lang not in existing.languages
     ]
     return merged
+
+
+def _states_kind(fields: Mapping[str, object]) -> bool:
+    return bool(str(fields.get("kind") or "").strip())
 
 
 def _owners(store: Store, contact: Contact) -> dict[str, int]:
@@ -270,7 +284,9 @@ def _stamp_new(contact: Contact, now: str) -> None:
     contact.created = contact.updated = now
 
 
-def _merge_into_owner(book: Book, contact: Contact, owners: dict[str, int], where: str) -> Contact:
+def _merge_into_owner(
+    book: Book, contact: Contact, owners: dict[str, int], where: str, *, kind_stated: bool = True,
+) -> Contact:
     ids = set(owners.values())
     if len(ids) > 1:
         listed = ", ".join(f"#{i}" for i in sorted(ids))
@@ -278,7 +294,7 @@ def _merge_into_owner(book: Book, contact: Contact, owners: dict[str, int], wher
                            hint="merge or edit those contacts first")
     existing = book.store.get_contact(ids.pop())
     assert existing is not None
-    merged = merge(existing, contact)
+    merged = merge(existing, contact, kind_stated=kind_stated)
     merged.updated = book.now
     book.store.replace_contact(merged)
     return merged

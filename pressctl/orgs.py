@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pressctl.book import Book
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
@@ -27,8 +28,9 @@ def validate_org(fields: Mapping[str, object]) -> tuple[Organization | None, lis
         if country is None:
             problems.append(f'country "{fields["country"]}" is not an ISO 3166 code')
     website = str(fields.get("website") or "").strip() or None
-    if website and not website.startswith(("http://", "https://")):
-        problems.append(f'website "{website}" must start with https:// or http://')
+    if website and not _is_web_address(website):
+        problems.append(f'website "{website}" is not a web address '
+                        "(expected https://host/... or http://host/...)")
     about: dict[str, str] = {}
     raw_about = fields.get("about") or {}
     if not isinstance(raw_about, Mapping):
@@ -47,6 +49,12 @@ def validate_org(fields: Mapping[str, object]) -> tuple[Organization | None, lis
         return None, problems
     return Organization(name=name, short_name=short, country=country, website=website,
                         about=about), []
+
+
+def _is_web_address(text: str) -> bool:
+    """http(s) in any case ("HTTPS://..."), a host, and no space."""
+    parts = urlsplit(text)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc) and " " not in text
 
 
 def find_org(book: Book, ref: str) -> Organization:
@@ -108,25 +116,47 @@ def _refuse_clash(book: Book, org: Organization) -> None:
 
 def import_orgs(book: Book, path: Path) -> tuple[int, int]:
     """Add or update organisations from a JSON list; all or nothing. Returns (added, updated)."""
+    from pressctl.formats.csvfile import decode
+
     try:
-        items = json.loads(path.read_text(encoding="utf-8"))
+        items = json.loads(decode(path.read_bytes(), str(path)))  # UTF-8, BOM or not
     except FileNotFoundError as err:
         raise InvalidInput(f"{path}: no such file") from err
+    except OSError as err:
+        raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
     except json.JSONDecodeError as err:
         raise InvalidInput(f"{path}:{err.lineno}: invalid JSON ({err.msg})") from err
     if not isinstance(items, list):
         raise InvalidInput(f"{path}: expected a list of organisations")
     orgs, problems = [], []
+    first_use: dict[str, int] = {}  # name or short name, case-folded -> organisation number
     for index, item in enumerate(items, 1):
-        org, found = validate_org(item if isinstance(item, Mapping) else {})
-        problems += [Problem(f"{path}: organisation {index}", p) for p in found]
+        where = f"{path}: organisation {index}"
+        if not isinstance(item, Mapping):
+            problems.append(Problem(where, "expected an object with organisation fields"))
+            continue
+        org, found = validate_org(item)
+        problems += [Problem(where, p) for p in found]
+        for ref in filter(None, (org.name, org.short_name) if org else ()):
+            if first_use.setdefault(ref.casefold(), index) != index:
+                problems.append(Problem(where, f'the name "{ref}" is also used by '
+                                               f"organisation {first_use[ref.casefold()]}"))
         orgs.append(org)
     if problems:
         raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
     added = updated = 0
     with book.store.transaction():
-        for org in orgs:
-            existing = book.store.find_org(org.short_name or org.name)
+        for index, org in enumerate(orgs, 1):
+            # The same short name, else the same name: an update; a name or short name
+            # used by another organisation is refused (nothing is imported).
+            existing = (book.store.find_org(org.short_name) if org.short_name else None) or \
+                book.store.find_org(org.name)
+            org.id = existing.id if existing else None
+            try:
+                _refuse_clash(book, org)
+            except InvalidInput as err:
+                problems.append(Problem(f"{path}: organisation {index}", err.message))
+                continue
             org.updated = book.now
             if existing:
                 org.id, org.created = existing.id, existing.created
@@ -136,4 +166,6 @@ def import_orgs(book: Book, path: Path) -> tuple[int, int]:
                 org.created = book.now
                 book.store.insert_org(org)
                 added += 1
+        if problems:
+            raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
     return added, updated

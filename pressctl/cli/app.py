@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from datetime import datetime, timezone
 from importlib import import_module
 from pathlib import Path
@@ -86,6 +85,8 @@ class PressctlGroup(TyperGroup):
         except Exception as err:  # a bug: one line, the traceback only with --debug
             current = ctx.obj if isinstance(ctx.obj, State) else None
             if current is not None and current.debug:
+                import traceback
+
                 traceback.print_exc()
             sys.stderr.write(
                 f"Error: unexpected {type(err).__name__}: {err} "

@@ -119,7 +119,9 @@ def decode(data: bytes, source: str) -> str:
 
 def read_csv(text: str, source: str) -> tuple[CsvLayout, Iterator[RawRecord]]:
     """The file's layout and a lazy stream of its records (blank rows are skipped)."""
-    lines = text.splitlines(keepends=True)
+    # Only CR, LF and CRLF end a line: str.splitlines would also split a cell at a form
+    # feed, vertical tab (FileMaker's in-cell line break) or U+2028.
+    lines = io.StringIO(text, newline="").readlines()
     start = 0
     delimiter = None
     if lines and re.fullmatch(r'"?sep=(.)"?\s*', lines[0]):

@@ -90,11 +90,14 @@ def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> st
         writer = csv.writer(out, delimiter=file.delimiter, lineterminator="")
         header = file.header_text.rstrip("\r\n")
         newline = file.header_text[len(header):] or "\n"
+        width = _cell_count(header, file.delimiter)
         out.write(header + file.delimiter + "error" + newline)
         for record, reason in rejected:
             row = record.text.rstrip("\r\n")
             ending = record.text[len(row):] or newline
-            out.write(row + file.delimiter)
+            # A short row gets its missing cells, so that the reason lands under "error".
+            missing = max(width - _cell_count(row, file.delimiter), 0)
+            out.write(row + file.delimiter * (missing + 1))
             writer.writerow([reason])
             out.write(ending)
         return out.getvalue()
@@ -121,3 +124,7 @@ def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> st
             original = record.text
         items.append({"line": record.line, "error": reason, "record": original})
     return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def _cell_count(text: str, delimiter: str) -> int:
+    return len(next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), []))

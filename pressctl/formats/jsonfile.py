@@ -16,6 +16,7 @@ from pressctl.model import Contact, Phone
 _ALIASES = {"email": "emails", "phone": "phones", "organisation": "organization",
             "language": "languages", "tag": "tags", "beats": "tags"}
 _IGNORED = {"id", "created", "updated"}
+_REJECT_KEYS = {"line", "error", "record"}
 
 
 def read_json(text: str, source: str) -> list[RawRecord]:
@@ -25,7 +26,7 @@ def read_json(text: str, source: str) -> list[RawRecord]:
     except json.JSONDecodeError as err:
         raise InvalidInput(f"{source}:{err.lineno}: invalid JSON ({err.msg})") from err
     if isinstance(document, dict) and isinstance(document.get("contacts"), list):
-        start = text.index("[", text.index('"contacts"'))
+        start = _member_start(text, "contacts")
     elif isinstance(document, list):
         start = text.index("[")
     else:
@@ -46,6 +47,27 @@ def read_json(text: str, source: str) -> list[RawRecord]:
     return records
 
 
+def _member_start(text: str, name: str) -> int:
+    """Where the value of the document's member ``name`` starts (the last one, like json.loads).
+
+    Searching the text for '"contacts"' would stop at an earlier value or nested key
+    of that name ({"type": "contacts", "groups": [...], "contacts": [...]}).
+    """
+    decoder = json.JSONDecoder()
+    found = -1
+    pos = _skip_space(text, _skip_space(text, 0) + 1)  # after "{"
+    while text[pos] != "}":
+        key, pos = decoder.raw_decode(text, pos)
+        pos = _skip_space(text, _skip_space(text, pos) + 1)  # after ":"
+        if key == name:
+            found = pos
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _skip_space(text, pos)
+        if text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+    return found
+
+
 def _skip_space(text: str, pos: int) -> int:
     while text[pos] in " \t\r\n":
         pos += 1
@@ -53,6 +75,10 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
+    if isinstance(item, dict) and "record" in item and set(item) <= _REJECT_KEYS:
+        # An entry of a rejects file ({"line", "error", "record"}), fixed and imported again.
+        item = item["record"]
+        raw = json.dumps(item, ensure_ascii=False)
     if not isinstance(item, dict):
         return RawRecord(line, {"_error": "expected an object with contact fields"}, raw)
     fields: dict[str, str | list[str]] = {}
