@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import vobject
@@ -201,3 +202,46 @@ def test_check_reports_stored_problems(sample_book, home):
     assert result.exit_code == 3
     findings = json.loads(result.stdout)
     assert any(f["contact"] == 1 and f["level"] == "error" for f in findings)
+
+
+EXTRACT = Path(__file__).resolve().parent / "data" / "extract"
+
+
+def test_extract_json_on_the_joint_release(cli):
+    result = cli("contacts", "extract", EXTRACT / "seed000_contacts.md", "--json")
+    assert result.exit_code == 0, result.stderr
+    found = {c["name"]: c for c in json.loads(result.stdout)}
+    assert found["Pascale Bresson"] == {
+        "name": "Pascale Bresson", "role": "Press Officer", "organization": "CNES",
+        "phones": ["+33144767539"], "emails": ["pascale.bresson@cnes.fr"]}
+    assert found["Françoise Millet"]["organization"] == "SFR"
+
+
+def test_extract_import_adds_officers_once(cli, home):
+    first = cli("contacts", "extract", EXTRACT / "seed002_contacts.txt", "--import")
+    assert first.exit_code == 0, first.stderr
+    assert "Imported 2 new contact(s)" in first.stderr
+    officers = _list(cli, "--kind", "officer")
+    assert {c["role"] for c in officers} == {"Attachée de Presse", "Responsable Presse"}
+    before = db_snapshot(home / "pressctl.db")
+    again = cli("contacts", "extract", EXTRACT / "seed002_contacts.txt", "--import")
+    assert again.exit_code == 3 and "already belongs" in again.stderr
+    assert db_snapshot(home / "pressctl.db") == before
+
+
+def test_extract_finds_nothing_in_a_release_without_contacts(cli):
+    result = cli("contacts", "extract", EXTRACT / "seed001_body.txt")
+    assert result.exit_code == 3
+    assert "no contacts found" in result.stderr and result.stdout == ""
+
+
+def test_extract_import_refuses_a_proposal_with_a_bad_number(cli, home, tmp_path):
+    release = tmp_path / "release.txt"
+    release.write_text("Press contact\nJeanne Martin, Press Officer, Tél. 01 44 76, "
+                       "jeanne.martin@example.fr\n", encoding="utf-8")
+    cli("init")
+    before = db_snapshot(home / "pressctl.db")
+    result = cli("contacts", "extract", release, "--import")
+    assert result.exit_code == 3
+    assert f"{release}:2:" in result.stderr and "too short" in result.stderr
+    assert db_snapshot(home / "pressctl.db") == before

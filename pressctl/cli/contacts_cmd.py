@@ -361,17 +361,21 @@ def import_(
     )
     if rejects is not None and report.rejected:
         write_private_file(rejects, rejects_text(contact_file, report.rejected))
-    summary = {
-        "source": report.source, "dry_run": dry_run, "added": report.added,
-        "updated": report.updated, "skipped": len(report.skipped),
-        "rejected": len(report.rejected), "cleaned": len(report.notes),
-        "rejects_file": str(rejects) if rejects is not None and report.rejected else None,
-        "problems": [str(p) for p in report.problems],
-        "skipped_rows": [str(p) for p in report.skipped],
-        "notes": report.file_notes,
-    }
-    if json_out:
-        st.out.json(summary)
+    print_import_report(st, report, rejects=rejects, verbose=verbose, as_json=json_out)
+
+
+def print_import_report(st: State, report, *, rejects=None, verbose=False, as_json=False):
+    rejects_file = str(rejects) if rejects is not None and report.rejected else None
+    if as_json:
+        st.out.json({
+            "source": report.source, "dry_run": report.dry_run, "added": report.added,
+            "updated": report.updated, "skipped": len(report.skipped),
+            "rejected": len(report.rejected), "cleaned": len(report.notes),
+            "rejects_file": rejects_file,
+            "problems": [str(p) for p in report.problems],
+            "skipped_rows": [str(p) for p in report.skipped],
+            "notes": report.file_notes,
+        })
     for note in report.file_notes:
         st.out.info(f"{report.source}: {note}")
     for problem in report.problems:
@@ -381,17 +385,17 @@ def import_(
     if verbose:
         for note in report.notes:
             st.out.info(f"cleaned {note}")
-    if not json_out:
-        prefix = "Dry run: would import" if dry_run else "Imported"
-        parts = [f"{prefix} {report.added} new contact(s)", f"updated {report.updated}",
-                 f"skipped {len(report.skipped)} duplicate(s)",
-                 f"rejected {len(report.rejected)} invalid row(s)"]
-        line = ", ".join(parts)
-        if report.notes and not verbose:
-            line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
-        if summary["rejects_file"]:
-            line += f"; rejects written to {rejects}"
-        st.out.info(line)
+    if as_json:
+        return
+    prefix = "Dry run: would import" if report.dry_run else "Imported"
+    line = (f"{prefix} {report.added} new contact(s), updated {report.updated}, "
+            f"skipped {len(report.skipped)} duplicate(s), "
+            f"rejected {len(report.rejected)} invalid row(s)")
+    if report.notes and not verbose:
+        line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
+    if rejects_file:
+        line += f"; rejects written to {rejects_file}"
+    st.out.info(line)
 
 
 @app.command("export")
@@ -466,6 +470,7 @@ def extract(
     do_import: Annotated[bool, typer.Option("--import", help="Add the proposed contacts (validated like `add`).")] = False,
     kind: Annotated[str, typer.Option("--kind", help="Kind of the imported contacts.")] = "officer",
     on_duplicate: OnDuplicate = "fail",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --import: show what would change.")] = False,
     json_out: Json = False,
 ) -> None:
     """Propose contacts from the contact blocks of a press release (exit 3 if none).
@@ -488,9 +493,11 @@ def extract(
               p.emails, p.problems) for p in proposals],
         )
     if do_import:
-        results = import_proposals(st.book(), proposals, kind=kind, on_duplicate=on_duplicate)
-        for proposal, action in results:
-            st.out.info(f"{action}: {proposal.name}")
+        from pressctl.contacts import kind_of
+
+        report = import_proposals(st.book(), proposals, str(file), kind=kind_of(kind) or kind,
+                                  on_duplicate=on_duplicate, dry_run=dry_run)
+        print_import_report(st, report)
 
 
 def _settings(st: State):
