@@ -140,7 +140,7 @@ def _region(value: object, path: Path, key: str) -> str:
 
 def write_private_file(path: Path, text: str) -> None:
     """Write atomically (temp file + rename) with mode 0600: the files hold personal data."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:

@@ -73,25 +73,35 @@ def contact_json(contact, settings) -> dict:
     return contact_to_json(contact, phone_display(settings))
 
 
+def _flags(c) -> str:
+    return " ".join(f for f in ("embargo-ok" if c.embargo_ok else "",
+                                "OPTED-OUT" if c.opted_out else "") if f)
+
+
 def print_contacts(st: State, contacts, settings, *, as_json: bool = False) -> None:
     if as_json:
         st.out.json([contact_json(c, settings) for c in contacts])
         return
     show = phone_display(settings)
-    rows = [
-        (
-            c.id, c.name, c.kind, c.role, c.organization or c.outlet,
-            c.emails, [f"{show(p)}" + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
-            ",".join(c.tags), ",".join(c.languages),
-            ("embargo ok" if c.embargo_ok else "") + (" OPTED OUT" if c.opted_out else ""),
-        )
-        for c in contacts
-    ]
-    st.out.table(
-        ("id", "name", "kind", "role", "organisation/outlet", "e-mail", "phone", "tags",
-         "lang", "flags"),
-        rows,
-    )
+    if st.out.rich_stdout:  # a terminal is narrow: the columns a press officer scans
+        columns = ("id", "name", "organisation/outlet", "e-mail", "phone", "lang", "flags")
+        rows = [
+            (c.id, c.name, c.organization or c.outlet, c.emails,
+             [show(p) + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
+             ",".join(c.languages), _flags(c))
+            for c in contacts
+        ]
+        st.out.table(columns, rows, keep_whole=("e-mail", "phone"))
+    else:
+        columns = ("id", "name", "kind", "role", "organisation/outlet", "e-mail", "phone",
+                   "tags", "lang", "flags")
+        rows = [
+            (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
+             [show(p) + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
+             ",".join(c.tags), ",".join(c.languages), _flags(c))
+            for c in contacts
+        ]
+        st.out.table(columns, rows)
     st.out.info(f"{len(rows)} contact(s)")
 
 

@@ -44,13 +44,19 @@ class Output:
         sys.stdout.write(text + "\n")
 
     def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              title: str | None = None) -> None:
+              title: str | None = None, *, keep_whole: Sequence[str] = ()) -> None:
+        """Rows as a table; on a terminal the ``keep_whole`` columns (addresses, numbers)
+        are never folded, the others shrink first."""
         if self.rich_stdout:
             from rich.table import Table
 
             table = Table(title=title, title_justify="left", show_lines=False)
             for column in columns:
-                table.add_column(column, overflow="fold")
+                if column in keep_whole:
+                    table.add_column(column, no_wrap=True)
+                else:
+                    table.add_column(column, overflow="ellipsis" if column in ("role", "tags")
+                                     else "fold", min_width=14 if column == "name" else None)
             for row in rows:
                 table.add_row(*(_cell(v) for v in row))
             self.console().print(table)
