@@ -12,10 +12,12 @@ How a release is read:
    classified as a person's name, an office, a role, an organisation or other text.
 4. Items are grouped into contacts. A contact needs an anchor and takes the name that
    precedes its anchors. A line holding both a name and an anchor is a contact of its own
-   (tables, column layouts); otherwise a new name after anchors starts the next contact.
+   (tables, column layouts); otherwise a new name after anchors starts the next contact,
+   and a name alone on its line keeps its details across a blank line.
 
 Names in body text (the quoted CEO) are never proposed: without an e-mail or a phone next
-to them they are no contact.
+to them they are no contact, and a sentence of prose ends any contact above it. Unlabelled
+digits count as a phone only where contact details are expected or alone in their field.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ _ROLE_WORDS = """officer manager director directrice directeur head chief coordi
     sprecherin pressesprecher pressesprecherin pressereferent pressereferentin direttore
     direttrice responsabile addetto addetta jefe jefa director directora coordinador
     coordinadora editor secretary secrétaire porte-parole portavoce portavoz spokesperson
-    spokesman spokeswoman liaison""".split()
+    spokesman spokeswoman liaison president président présidente presidente presidenta präsident
+    präsidentin ceo founder fondateur fondatrice""".split()
 _ROLE = re.compile(
     r"(?i)(?<![\w-])(?:" + "|".join(map(re.escape, _ROLE_WORDS))
     + r"|media\s+relations|relations\s+(?:presse|m[ée]dias))(?![\w-])"
@@ -114,7 +117,7 @@ _ORG_WORD = re.compile(  # words that make a name an organisation's; legal forms
     r"|instituto|society|soci[ée]t[ée]|gesellschaft|societ[àa]|sociedad|association|verband"
     r"|associazione|asociaci[óo]n|ministry|minist[èe]re|ministerium|ministero|ministerio"
     r"|council|conseil|corporation|company|compagnie|laborator(?:y|ies)|laboratoire"
-    r"|observatory|observatoire)\b"
+    r"|observatory|observatoire|group|groupe|gruppe|gruppo|grupo)\b"
     r"|\b(?:Inc|Ltd|LLC|PLC|GmbH|AG|SA|SAS|SARL|SpA|Srl|BV|NV)\b|S\.A\.|S\.p\.A\.|S\.L\."
 )
 _NOT_ORG_ACRONYMS = frozenset("CEO CFO CTO COO PR VP SVP EVP MD TEL FAX GSM URL PDF".split())
@@ -131,14 +134,14 @@ _NOT_NAME_WORDS = frozenset(_ROLE_WORDS) | frozenset(
     """the a an and or for of to in on at by with from about contact contacts press presse
     media médias news office bureau service team desk relations public affairs communication
     communications kommunikation comunicazione comunicación prensa stampa senior junior lead
-    deputy executive associate vice president président présidente tel tél phone telephone
+    deputy executive associate vice tel tél phone telephone
     téléphone telefon telefono teléfono mobile mobil portable handy fax email e-mail mail
     courriel correo web website information informations informationen informazioni
     información more further pour plus para per für please contactez kontakt pressekontakt
     contatti contacto agency agence agentur agenzia agencia society société university
     université institute institut group groupe foundation fondation centre center association
     ministry ministère council connect meeting journalists journalistes journalisten
-    giornalisti periodistas""".split()
+    giornalisti periodistas immediate release immédiate diffusion embargo""".split()
 )
 _HONORIFICS = frozenset(
     "dr dr. prof prof. professor professeur mr mr. mrs mrs. ms ms. mme mme. mlle herr frau "
@@ -232,11 +235,13 @@ def _phone_items(
         label = _PHONE_LABEL.search(text, max(0, start - 40), start)
         formatted = span.startswith(("+", "0", "(0"))
         if label is None:
-            # Unlabelled digits must look like a phone and stand where phones are expected:
-            # "Meeting ID: 979 8149 5219", dates and counts are no numbers to call.
+            # Unlabelled digits must look like a phone and stand where phones are expected
+            # (or alone in their field): "Meeting ID: 979 8149 5219", dates, counts and the
+            # "dial 0800 123 456" of a sentence are no contact's number.
             before = text[max(0, start - 40) : start]
+            alone = not re.search(r"[^\W\d_]", re.split(r"[\t|,;:()–—]|\s[/-]\s", before)[-1])
             if (sum(ch.isdigit() for ch in span) < 8 or _NOT_PHONE_LABEL.search(before)
-                    or _DATE.fullmatch(span) or not (formatted or expected)):
+                    or _DATE.fullmatch(span) or not (expected or formatted and alone)):
                 continue
         elif sum(ch.isdigit() for ch in span) < 5:
             continue
@@ -313,15 +318,21 @@ def _name_run(text: str) -> tuple[int, int, bool] | None:
 
 
 def _is_org(text: str, known_orgs: set[str]) -> bool:
-    if _INTRO.search(text) or text.lower() in _NOT_NAME_WORDS:
-        return False  # "CONTACT" or "PRESSE" in capitals are labels, not acronyms
+    if _INTRO.search(text) or _ROLE.search(text) or text.lower() in _NOT_NAME_WORDS:
+        return False  # "CONTACT" in capitals is a label; "Group Head of PR" a role
     if text.casefold() in known_orgs or _ORG_WORD.search(text):
         return True
     return bool(re.fullmatch(r"[A-Z][A-Z0-9&-]{1,7}", text)) and text not in _NOT_ORG_ACRONYMS
 
 
-def _text_items(text: str, number: int, known_orgs: set[str]) -> list[tuple[int, _Item]]:
-    """Classifies one text field; offsets are relative to the field."""
+def _text_items(
+    text: str, number: int, known_orgs: set[str], prose: bool
+) -> list[tuple[int, _Item]]:
+    """Classifies one text field; offsets are relative to the field.
+
+    In a line of ``prose`` a name is weak even when it fills its field: "Le 12 mai, Marie
+    Dubois, directrice, a dit..." quotes her; a later name replaces her.
+    """
     text = text.strip(" .-–—/|*\"'“”«»")
     words = len(text.split())
     if not any(ch.isalpha() for ch in text) or _JUNK.search(text):
@@ -333,7 +344,7 @@ def _text_items(text: str, number: int, known_orgs: set[str]) -> list[tuple[int,
     run = _name_run(text)
     if run and (run[2] or words <= 8):  # a name inside a long sentence is body text
         start, end, strong = run
-        items = [(start, _Item("name", text[start:end].rstrip(".,"), number, strong))]
+        items = [(start, _Item("name", text[start:end].rstrip(".,"), number, strong and not prose))]
         rest = f"{text[:start]} {text[end:]}".strip(" .-–—")
         if _ROLE.search(rest) and not _INTRO.search(rest) and len(rest.split()) <= 8:
             items.append((end, _Item("role", rest, number)))  # "Press Officer Jane Doe"
@@ -347,19 +358,23 @@ def _text_items(text: str, number: int, known_orgs: set[str]) -> list[tuple[int,
 
 def _line_items(
     text: str, number: int, region: str | None, expected: bool, known_orgs: set[str]
-) -> tuple[list[_Item], bool]:
-    """Items of one line in reading order, and whether the line introduces contacts."""
+) -> tuple[list[_Item], bool, bool]:
+    """Items of one line in reading order; whether it introduces contacts; whether it is prose."""
     masked = _URL.sub(lambda m: "\t" * len(m.group()), text)
     masked, found = _email_items(masked, number)
     intro = bool(_INTRO.search(masked))
     masked, phones = _phone_items(masked, number, region, expected or intro or bool(found))
     found += phones
+    words = len(re.findall(r"[^\W\d_]{2,}", masked))
+    prose = words > 12 or (words > 5 and text.rstrip(" \"'”»").endswith((".", "!", "?")))
+    if not found and words > 20:
+        return [], intro, True  # a paragraph of body text: its names are quoted people
     separated = _FIELD_SEPARATORS.sub(lambda m: "\t" * len(m.group()), masked)
     for piece in re.finditer(r"[^\t]+", separated):
         found += [(piece.start() + offset, item)
-                  for offset, item in _text_items(piece.group(), number, known_orgs)]
+                  for offset, item in _text_items(piece.group(), number, known_orgs, prose)]
     found.sort(key=lambda pair: pair[0])
-    return [item for _, item in found], intro
+    return [item for _, item in found], intro, prose
 
 
 # --------------------------------------------------------------------------- context
@@ -466,8 +481,10 @@ class _Assembler:
         self.in_section = False
         self.draft: _Draft | None = None
         self.carry: _Draft | None = None  # a name waiting across a blank line for details
-        self.pending_org: str | None = None
+        self.block_org: str | None = None  # "Agence Exemple" alone on a line heads its block
+        self.line_org: str | None = None  # "Agence Exemple – Sophie Durand – ..."
         self.previous_complete = False
+        self.after_name = False  # the line before named someone
 
     def feed(self, line: TextLine) -> None:
         text = line.text
@@ -481,13 +498,16 @@ class _Assembler:
             text = text[prefix.end() :]
             if not text.strip():
                 return
-        draft = self.draft or self.carry
         # Bare digits count as a phone where contact details are expected: in a contact
         # section, or right under a name ("CONTACT: Jane Doe" then "(202) 555-0143").
-        expected = self.in_section or (draft is not None and (draft.context or draft.strong_name))
-        items, intro = _line_items(text, line.number, self.region, expected, self.known_orgs)
-        if not any(item.kind in _ANCHORS for item in items) and self._heading(line, text):
+        draft = self.draft or self.carry
+        expected = self.in_section or self.after_name or (draft is not None and draft.context)
+        items, intro, prose = _line_items(text, line.number, self.region, expected, self.known_orgs)
+        has_anchor = any(item.kind in _ANCHORS for item in items)
+        if not has_anchor and self._heading(line, text):
             return
+        if prose and not has_anchor:
+            self._end_block(hard=True)  # body text: whoever was named above is no contact
         self._place(items, intro, intro or self.in_section)
 
     def finish(self) -> list[ProposedContact]:
@@ -498,12 +518,12 @@ class _Assembler:
         if org:
             self.section_org, self.section_org_explicit = org, explicit
         self.in_section = contacts
-        self.section_office = self.pending_org = None
+        self.section_office = self.block_org = None
 
     def _heading(self, line: TextLine, text: str) -> bool:
         context = _heading_context(text)
-        if context is None and not line.heading:
-            return False
+        if context is None and (not line.heading or (_name_run(text) or (0, 0, False))[2]):
+            return False  # not a heading, or a person's name set as one ("### Jane Doe")
         self._end_block(hard=True)
         if context is None:  # another section; an office heading still opens contacts
             office = text if _OFFICE.search(text) and len(text.split()) <= 6 else None
@@ -515,6 +535,7 @@ class _Assembler:
         return True
 
     def _place(self, items: list[_Item], intro: bool, context: bool) -> None:
+        self.after_name = any(item.kind == "name" and item.strong for item in items)
         if not items:
             return
         has_name = any(item.kind in ("name", "office") for item in items)
@@ -533,17 +554,19 @@ class _Assembler:
             or (draft.emails and any(item.kind == "email" for item in items))
         ):
             self._close()  # a table row without a name still is the next contact
+        self.line_org = None
+        if len(items) == 1 and items[0].kind == "org" and (draft is None or draft.anchors):
+            self.block_org = items[0].text
+            return
         for item in items:
             self._take(item, context)
-        if len(items) > 1 or items[0].kind != "org":
-            self.pending_org = None  # only an organisation's own line heads the next lines
         self.previous_complete = has_name and has_anchor
 
     def _open(self, item: _Item, context: bool) -> _Draft:
         self._close()
         self.draft = _Draft(item.line, self.section_org, self.section_org_explicit,
-                            self.section_office, org=self.pending_org, context=context)
-        self.pending_org = None
+                            self.section_office, org=self.line_org or self.block_org,
+                            context=context)
         return self.draft
 
     def _take(self, item: _Item, context: bool) -> None:
@@ -567,7 +590,7 @@ class _Assembler:
             draft.role = draft.role or item.text
         elif kind == "org":
             if draft is None or (draft.anchors and item.line > draft.last_anchor_line):
-                self.pending_org = item.text  # heads the next contact
+                self.line_org = item.text  # for the contact that starts further on the line
             else:
                 draft.org = draft.org or item.text
         elif kind == "other":
@@ -594,8 +617,9 @@ class _Assembler:
         if not hard and self.draft is not None and self.draft.strong_name:
             self.carry, self.draft = self.draft, None
         self._close()
-        self.pending_org = None
+        self.block_org = None
         self.previous_complete = False
+        self.after_name = self.carry is not None
 
     def _finalize(self, draft: _Draft) -> None:
         if not draft.anchors:

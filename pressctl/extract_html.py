@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from pathlib import PurePath
 from urllib.parse import unquote
 
 
@@ -286,7 +285,8 @@ _MARKDOWN_SYNTAX = re.compile(
 
 def detect_format(text: str, filename: str | None = None) -> str:
     """"html", "markdown" or "text": an .html/.md name decides, else the content does."""
-    suffix = PurePath(filename).suffix.lower() if filename else ""
+    base = (filename or "").replace("\\", "/").rpartition("/")[2]
+    suffix = "." + base.rpartition(".")[2].lower() if "." in base else ""
     if suffix in (".html", ".htm", ".xhtml"):
         return "html"
     if suffix in (".md", ".markdown", ".mdown", ".mkd"):

@@ -127,7 +127,7 @@ def test_e_mails_as_a_string_or_a_list():
     ("text", "message"),
     [
         ('[\n  {"name": "A"},\n  {"name": "B",}\n]', r"^x\.json:3: invalid JSON"),
-        ('{"name": "A"}', r'^x\.json:1: expected a list of contacts or an object with a "contacts"'),
+        ('{"name": "A"}', r'^x\.json:1: expected a list of contacts or an object with a '),
         ('{"contacts": {"name": "A"}}', r"^x\.json:1: expected a list"),
         ('"contacts"', r"^x\.json:1: expected a list"),
         ("", r"^x\.json:1: invalid JSON"),
