@@ -8,6 +8,7 @@ every problem of every row in one pass.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -125,6 +126,12 @@ def validate_fields(
         opted_out=_flag(fields.get("opted_out"), "opted_out", problems),
     )
     return Validated(None if problems else contact, problems, notes)
+
+
+def sort_key(name: str) -> str:
+    """The order of names in lists: accents and case ignored ("Élodie" beside "Elodie")."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def normalise_tags(items: list[str]) -> list[str]:

@@ -43,6 +43,11 @@ class ImportReport:
         return [Problem(f"{self.source}:{r.line}", reason) for r, reason in self.rejected]
 
 
+def _line_of(problem: Problem) -> int:
+    line = problem.where.rpartition(":")[2]
+    return int(line) if line.isdigit() else 0
+
+
 class _DryRun(Exception):
     """Raised inside the transaction to roll a dry run back."""
 
@@ -68,13 +73,18 @@ def import_file(
         with book.store.transaction():
             for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
                 _apply_chunk(book, report, chunk, seen, on_duplicate)
-            if report.clashes:
+            invalid = report.rejected and not skip_invalid
+            if report.clashes and not invalid:
                 raise DuplicateContact(report.clashes)
-            if report.rejected and not skip_invalid:
+            if invalid:  # every problem in one pass, duplicates included
+                problems = sorted(report.problems + report.clashes, key=_line_of)
+                clashes = f" and {len(report.clashes)} duplicate(s)" if report.clashes else ""
                 raise ProblemsFound(
-                    f"{file.source}: {len(report.rejected)} invalid record(s), nothing imported",
-                    report.problems,
-                    hint="fix them, or import the valid ones with --skip-invalid --rejects FILE",
+                    f"{file.source}: {len(report.rejected)} invalid record(s){clashes}, "
+                    "nothing imported",
+                    problems,
+                    hint="fix them, or import the valid ones with --skip-invalid --rejects FILE"
+                    + (" and choose --on-duplicate" if report.clashes else ""),
                 )
             if dry_run:
                 raise _DryRun

@@ -1,9 +1,24 @@
 """Schema changes of the contact book, in order. Append only: never edit a shipped one.
 
-Each migration has a name recorded in ``schema_migrations`` once applied.
+Each migration has a name recorded in ``schema_migrations`` once applied, its SQL, and
+optionally a Python step run after the SQL in the same transaction (to fill new columns
+from values SQL cannot compute).
 """
 
-MIGRATIONS: list[tuple[str, str]] = [
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from pressctl.contacts import sort_key
+
+
+def _fill_sort_names(db: sqlite3.Connection) -> None:
+    rows = db.execute("SELECT id, name FROM contacts").fetchall()
+    db.executemany("UPDATE contacts SET sort_name = ? WHERE id = ?",
+                   [(sort_key(name), cid) for cid, name in rows])
+
+MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] = [
     (
         "0001_contacts_and_organizations",
         """
@@ -61,5 +76,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX contact_tags_tag ON contact_tags (tag);
         """,
+        None,
+    ),
+    (
+        # Lists sort "Élodie" with the E's, not after "Zoé" (SQLite's NOCASE is ASCII only).
+        "0002_contacts_sort_name",
+        """
+        ALTER TABLE contacts ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+        CREATE INDEX contacts_sort_name ON contacts (sort_name, id);
+        """,
+        _fill_sort_names,
     ),
 ]

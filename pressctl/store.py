@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pressctl.contacts import ContactFilter
+from pressctl.contacts import ContactFilter, sort_key
 from pressctl.emails import email_key
 from pressctl.errors import ConfigError, InvalidInput
 from pressctl.migrations import MIGRATIONS
@@ -72,12 +72,14 @@ class Store:
         )
         done = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
         applied = []
-        for name, sql in MIGRATIONS:
+        for name, sql, python_step in MIGRATIONS:
             if name in done:
                 continue
             with self.transaction():
                 for statement in filter(str.strip, sql.split(";")):
                     self.db.execute(statement)
+                if python_step is not None:
+                    python_step(self.db)
                 self.db.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
             applied.append(name)
         return applied
@@ -106,7 +108,8 @@ class Store:
         for offset, contact in enumerate(contacts):
             contact.id = next_id + offset
         self.db.executemany(
-            f"INSERT INTO contacts ({_CONTACT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO contacts ({_CONTACT_COLUMNS}, sort_name) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_contact_row(c) for c in contacts],
         )
         self._insert_children(contacts)
@@ -117,8 +120,8 @@ class Store:
         row = _contact_row(contact)
         cursor = self.db.execute(
             "UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
-            "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, updated=? "
-            "WHERE id=?",
+            "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, updated=?, "
+            "sort_name=? WHERE id=?",
             (*row[1:], contact.id),
         )
         if cursor.rowcount != 1:
@@ -229,7 +232,7 @@ class Store:
             tags[cid].append(tag)
         for row in self.db.execute(
             f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE {clause} "
-            "ORDER BY name COLLATE NOCASE, id",
+            "ORDER BY sort_name, id",
             params,
         ):
             cid = row[0]
@@ -325,6 +328,7 @@ def _contact_row(c: Contact) -> tuple:
     return (
         c.id, c.name, c.kind, c.role, c.organization, c.outlet, ",".join(c.languages),
         c.country, c.notes, int(c.embargo_ok), int(c.opted_out), c.created, c.updated,
+        sort_key(c.name),
     )
 
 

@@ -624,3 +624,19 @@ def test_export_then_import_keeps_extensions_and_labels_in_csv_and_json(book, ot
         _, report = run(other_book, write(tmp_path, f"e.{fmt}", text), on_duplicate="update")
         assert by_email(other_book, "jd@example.org").phones == [
             Phone("+33144767500", "12", "work", "standard"), Phone("+33144767501", None, "fax")]
+
+
+def test_duplicates_and_invalid_rows_are_reported_together(book, tmp_path):
+    seed(book)
+    before = db_snapshot(book.store.path)
+    path = write(tmp_path, "mixed.csv",
+                 "Name,Email,Phone\n"
+                 "Pascale B.,pascale.bresson@cnes.fr,\n"
+                 "Bad Phone,bad@example.com,01 44 76\n")
+    with pytest.raises(ProblemsFound) as caught:
+        run(book, path)
+    where = [str(p) for p in caught.value.problems]
+    assert where[0].startswith(f"{path}:2: e-mail pascale.bresson@cnes.fr already belongs")
+    assert where[1].startswith(f"{path}:3: phone")
+    assert "1 duplicate(s)" in str(caught.value)
+    assert db_snapshot(book.store.path) == before

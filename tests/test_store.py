@@ -40,7 +40,7 @@ def test_new_database_is_private_and_in_wal_mode(tmp_path):
 def test_migrations_are_named_recorded_and_applied_once(tmp_path):
     path = tmp_path / "book.db"
     first = Store.open(path)
-    assert first.applied_migrations() == [name for name, _ in MIGRATIONS]
+    assert first.applied_migrations() == [migration[0] for migration in MIGRATIONS]
     first.close()
     again = Store.open(path)
     assert again.migrate() == []
@@ -184,3 +184,30 @@ def test_second_writer_waits_for_the_first(tmp_path):
     assert sorted(c.name for c in second.list_contacts()) == ["A", "B"]
     first.close()
     second.close()
+
+
+def test_names_sort_ignoring_accents_and_case(store):
+    with store.transaction():
+        store.insert_contacts([_contact(n, f"{i}@example.com") for i, n in
+                               enumerate(["Zoé Adam", "Élodie Marchand", "eric Blanc",
+                                          "Anaïs Gauthier"])])
+    assert [c.name for c in store.list_contacts()] == [
+        "Anaïs Gauthier", "Élodie Marchand", "eric Blanc", "Zoé Adam"]
+
+
+def test_upgrading_a_first_version_book_fills_the_new_column(tmp_path):
+    path = tmp_path / "old.db"
+    old = sqlite3.connect(path)
+    name, sql, _ = MIGRATIONS[0]
+    old.executescript(sql)
+    old.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, "
+                "applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
+    old.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
+    old.execute("INSERT INTO contacts (name, kind, created, updated) VALUES "
+                "('Zoé Adam', 'journalist', 'x', 'x'), ('Élodie Marchand', 'journalist', 'x', 'x')")
+    old.commit()
+    old.close()
+    store = Store.open(path)
+    assert store.applied_migrations() == [m[0] for m in MIGRATIONS]
+    assert [c.name for c in store.list_contacts()] == ["Élodie Marchand", "Zoé Adam"]
+    store.close()
