@@ -18,12 +18,13 @@ Field grammar, as accepted by :func:`parse_phone_field`:
 * ``00`` in front means the international prefix whatever the default region, except where
   the region's own international prefix starts with 00 and is longer (Australia's 0011).
 * ``(0)`` is the trunk digit that callers from abroad drop. It is dropped for countries whose
-  trunk prefix is 0; for countries without a trunk prefix it is kept when the number is only
-  valid with it (Italy: +39 (0)6... is +39 06...) and dropped otherwise.
+  trunk prefix is 0; for countries without one it is kept when the number is valid with it
+  (Italy: +39 (0)6... is +39 06...) and dropped otherwise (+1 (0)202... is +1 202...).
 * Words before or after the digits are labels, never keypad letters. Letters glued to the
-  digits (``1-800-FLOWERS``) form a vanity number. Type words (see ``_FAX_WORDS`` and
-  ``_MOBILE_WORDS``) set the type, generic words ("Tél.", "Phone") are dropped, and the rest
-  is kept as the label ("standard", "Zentrale").
+  digits (``1-800-FLOWERS``) form a vanity number. Type words (``_FAX_WORDS``,
+  ``_MOBILE_WORDS``, and a lone ``T``/``F``/``M`` prefix as in e-mail signatures) set the
+  type; fax wins over mobile. Filler words ("Tél.", "Phone", "No.") are dropped; the rest
+  is kept as written as the label ("standard", "Zentrale"), prefix and suffix joined by ", ".
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ except ImportError:  # pragma: no cover - only if phonenumbers reorganises its i
     _number_type_helper = None
 
 STYLES = ("e164", "international", "national", "house", "auto")
+REPORT_KEYS = ("input", "valid", "e164", "international", "national", "type", "extension", "error")
 CACHE_SIZE = 65536
 
-NO_REGION = "has no country code and no default region (use --region XX or set the contact's country)"
+NO_REGION = (
+    "has no country code and no default region (use --region XX or set the contact's country)"
+)
 _REGION_ALIASES = {"UK": "GB"}  # people write UK; ISO 3166 says GB
 
 _FAX_WORDS = frozenset(
@@ -57,8 +61,10 @@ _MOBILE_WORDS = frozenset(
     "mobile mobil mob portable port cell cellphone cellular handy móvil movil celular "
     "cellulare gsm natel".split()
 )
-_PHONE_WORDS = frozenset(
-    "tel tél téléphone telephone phone ph telefon telefono teléfono tfno tlf fon".split()
+# Words that only say "this is a phone number" or join two labels; they make no label.
+_FILLER_WORDS = frozenset(
+    "tel tél téléphone telephone phone ph telefon telefono teléfono tfno tlf fon "
+    "no nr n° num number numéro numero et and und e y &".split()
 )
 # One-letter prefixes from e-mail signatures ("T +33 1 ...", "M: +33 6 ..."); only alone.
 _LETTER_KINDS = {"t": None, "f": "fax", "m": "mobile"}
@@ -78,7 +84,7 @@ _DIGIT = re.compile(r"\d")
 _NON_DIGITS = re.compile(r"\D+")
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER_START = re.compile(r"\+|\d|[(\[]\s*[+\d]")
-_NUMBER_BODY = re.compile(r"[+\d()\[\]\s.\-/~]*")
+_NUMBER_BODY = re.compile(r"[+\d()\[\]\s.\-/]*")
 _EXTENSION = re.compile(
     r"[\s,]*(?:ext(?:ension|n)?\.?|extensi[oó]n|x|poste|p\.|int\.?|interno|durchwahl|dw\.?)"
     r"\s*[:=]?\s*-?\s*(\d{1,7})(?!\d)",
@@ -143,8 +149,8 @@ def format_phone(phone: Phone, style: str = "international", own_country: str | 
     else:
         number = _stored_number(phone.e164)
         if style == "auto":
-            home = _normal_region(own_country)
-            style = "national" if home and pn.region_code_for_number(number) == home else "international"
+            at_home = pn.region_code_for_number(number) == (_normal_region(own_country) or "")
+            style = "national" if at_home else "international"
         if style == "international":
             shown = pn.format_number(number, PhoneNumberFormat.INTERNATIONAL)
         elif style == "national":
@@ -167,19 +173,21 @@ def region_of(phone: Phone) -> str | None:
 @lru_cache(maxsize=CACHE_SIZE)
 def _parse_field(text: str, region: str | None) -> tuple[_Outcome, ...]:
     """Pure and cached: contact lists repeat the same switchboard numbers many times."""
-    pieces = _pieces(text.translate(_UNIFORM))
+    pieces = _pieces(text if text.isascii() else text.translate(_UNIFORM))
     if not pieces:
         return (_Outcome(text, None, "has no digits"),)
+    if len(pieces) == 1:
+        return (_outcome(pieces[0], pieces[0].core, region),)
     outcomes = []
-    previous: _Piece | None = None
+    previous_core = previous_prefix = ""
     for piece in pieces:
         core = piece.core
-        if previous is not None and _is_suffix(core, previous.core):
-            core = _replace_last_digits(previous.core, _digits(core))
+        if previous_core and _is_suffix(core, previous_core):
+            core = _replace_last_digits(previous_core, _digits(core))
             if not piece.prefix:
-                piece = piece._replace(prefix=previous.prefix)
+                piece = piece._replace(prefix=previous_prefix)
         outcomes.append(_outcome(piece, core, region))
-        previous = piece._replace(core=core)
+        previous_core, previous_prefix = core, piece.prefix
     return tuple(outcomes)
 
 
@@ -218,7 +226,7 @@ def _split_field(text: str) -> list[str]:
         elif ch in ")]":
             depth = max(0, depth - 1)
         elif depth == 0:
-            if ch in ";\n\r|," or (ch == "/" and _digit_count(text[start:i]) >= 7):
+            if ch in ";\n\r|," or (ch == "/" and len(_digits(text[start:i])) >= 7):
                 parts.append(text[start:i])
                 start = i + 1
             elif ch.isspace() and (word := _WORD_SEPARATOR.match(text, i)):
@@ -238,7 +246,7 @@ def _split_piece(part: str) -> _Piece:
         return _Piece(part, part, "", None, "")
     begin = start.start()
     raw = _NUMBER_BODY.match(part, begin).group()
-    core = _close_brackets(raw).rstrip(" .-/~([")
+    core = _close_brackets(raw).rstrip(" .-/([")
     end = begin + len(core)
     tail = part[end:]
     extension = None
@@ -266,22 +274,19 @@ def _close_brackets(raw: str) -> str:
 
 
 def _is_suffix(core: str, previous_core: str) -> bool:
-    count = _digit_count(core)
+    """A short tail of digits after a full number: "202-358-1726/3895"."""
     return (
-        1 <= count <= 4
+        1 <= len(_digits(core)) <= 4
         and "+" not in core
-        and _digit_count(previous_core) >= 7
-        and not any(ch.isalpha() for ch in previous_core)
+        and len(_digits(previous_core)) >= 7
+        and not _LETTER.search(previous_core)
     )
 
 
 def _replace_last_digits(core: str, digits: str) -> str:
-    chars = list(core)
-    pending = len(digits)
+    chars, pending = list(core), len(digits)
     for i in range(len(chars) - 1, -1, -1):
-        if pending == 0:
-            break
-        if chars[i].isdigit():
+        if pending and chars[i].isdigit():
             pending -= 1
             chars[i] = digits[pending]
     return "".join(chars)
@@ -289,10 +294,6 @@ def _replace_last_digits(core: str, digits: str) -> str:
 
 def _digits(text: str) -> str:
     return _NON_DIGITS.sub("", text)
-
-
-def _digit_count(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
 
 
 # --------------------------------------------------------------------------- one number
@@ -326,7 +327,8 @@ def _read_number(core: str, region: str | None) -> tuple[pn.PhoneNumber | None, 
         if region is None:
             return None, unknown, NO_REGION
         if known_region is None:
-            return None, unknown, f'has no country code and the default region "{region}" is unknown'
+            unknown_region = f'has no country code and the default region "{region}" is unknown'
+            return None, unknown, unknown_region
     try:
         zero = _TRUNK_ZERO.search(text)
         if zero is None:
@@ -422,7 +424,7 @@ def _expected_digits(code: int, region_code: str, national: bool) -> str:
 
 
 def _valid_type(number: pn.PhoneNumber) -> int:
-    """``number_type``, computed once; UNKNOWN means invalid, exactly as is_valid_number."""
+    """``number_type`` computed once; UNKNOWN means invalid, exactly as is_valid_number."""
     return _region_and_type(number)[1]
 
 
@@ -430,39 +432,33 @@ def _region_and_type(number: pn.PhoneNumber) -> tuple[str | None, int]:
     if _number_type_helper is None:  # pragma: no cover
         return pn.region_code_for_number(number), pn.number_type(number)
     code = number.country_code
-    regions = pn.COUNTRY_CODE_TO_REGION_CODE.get(code)
-    if not regions:
-        return None, PhoneNumberType.UNKNOWN
+    regions = pn.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
     national = pn.national_significant_number(number)
-    if len(regions) == 1:
-        metadata = _metadata(code, regions[0])
-        if metadata is None:
-            return None, PhoneNumberType.UNKNOWN
-        return regions[0], _number_type_helper(national, metadata)
-    # Shared country codes (+1, +44, +7): the first region whose leading digits or
-    # patterns match owns the number, the same walk as region_code_for_number, but the
-    # type found on the way is kept instead of being computed again.
+    # The walk of region_code_for_number: a sole region owns its code; of shared codes
+    # (+1, +44, +7) the first region whose leading digits or patterns match owns the
+    # number. The type found on the way is kept instead of being computed again.
     for region in regions:
-        metadata = pn.PhoneMetadata.metadata_for_region(region)
+        metadata = _metadata(code, region)
         if metadata is None:
             continue
+        if len(regions) == 1:
+            return region, _number_type_helper(national, metadata)
         if metadata.leading_digits is not None:
-            if _leading_digits(metadata.leading_digits).match(national):
+            if re.match(metadata.leading_digits, national):
                 return region, _number_type_helper(national, metadata)
-        else:
-            found = _number_type_helper(national, metadata)
-            if found != PhoneNumberType.UNKNOWN:
-                return region, found
+        elif (found := _number_type_helper(national, metadata)) != PhoneNumberType.UNKNOWN:
+            return region, found
     return None, PhoneNumberType.UNKNOWN
 
 
 # --------------------------------------------------------------------------- labels
 
 
+@lru_cache(maxsize=4096)  # the same few labels ("Tél. :", "(standard)") recur on every row
 def _kind_and_label(prefix: str, tail: str) -> tuple[str | None, str | None]:
     kind = None
     kept_parts = []
-    for text in (prefix, tail):
+    for position, text in enumerate((prefix, tail)):
         words = _LABEL_WORD.findall(text)
         kept = []
         for word in words:
@@ -471,9 +467,9 @@ def _kind_and_label(prefix: str, tail: str) -> tuple[str | None, str | None]:
                 kind = "fax"
             elif key in _MOBILE_WORDS:
                 kind = kind or "mobile"
-            elif len(words) == 1 and text is prefix and key in _LETTER_KINDS:
+            elif len(words) == 1 and position == 0 and key in _LETTER_KINDS:
                 kind = kind or _LETTER_KINDS[key]
-            elif key and key not in _PHONE_WORDS:
+            elif key and key not in _FILLER_WORDS:
                 kept.append(word.strip("-").rstrip("."))
         if kept:
             kept_parts.append(" ".join(kept))
@@ -484,29 +480,18 @@ def _kind_and_label(prefix: str, tail: str) -> tuple[str | None, str | None]:
 
 
 def _report(outcome: _Outcome) -> dict:
-    phone = outcome.phone
-    if phone is None:
-        return {
-            "input": outcome.input,
-            "valid": False,
-            "e164": None,
-            "international": None,
-            "national": None,
-            "type": None,
-            "extension": None,
-            "error": outcome.error,
-        }
-    bare = Phone(phone.e164)
-    return {
-        "input": outcome.input,
-        "valid": True,
-        "e164": phone.e164,
-        "international": format_phone(bare, "international"),
-        "national": format_phone(bare, "national"),
-        "type": phone.type,
-        "extension": phone.extension,
-        "error": None,
-    }
+    report = dict.fromkeys(REPORT_KEYS)
+    report.update(input=outcome.input, valid=outcome.phone is not None, error=outcome.error)
+    if phone := outcome.phone:
+        bare = Phone(phone.e164)
+        report.update(
+            e164=phone.e164,
+            international=format_phone(bare, "international"),
+            national=format_phone(bare, "national"),
+            type=phone.type,
+            extension=phone.extension,
+        )
+    return report
 
 
 def _house_format(number: pn.PhoneNumber) -> str:
@@ -537,10 +522,8 @@ def _stored_number(e164: str) -> pn.PhoneNumber:
 
 
 def _normal_region(region: str | None) -> str | None:
-    if region is None or not region.strip():
-        return None
-    region = region.strip().upper()
-    return _REGION_ALIASES.get(region, region)
+    region = (region or "").strip().upper()
+    return _REGION_ALIASES.get(region, region) or None
 
 
 @lru_cache(maxsize=None)
@@ -554,22 +537,9 @@ def _trunk_prefix(code: int) -> str | None:
     return metadata.national_prefix if metadata else None
 
 
-@lru_cache(maxsize=None)
-def _leading_digits(pattern: str) -> re.Pattern:
-    return re.compile(pattern)
-
-
-@lru_cache(maxsize=None)
-def _international_prefix(region: str) -> re.Pattern | None:
-    metadata = pn.PhoneMetadata.metadata_for_region(region)
-    return re.compile(metadata.international_prefix) if metadata else None
-
-
 def _region_dials_longer_idd(region: str | None, text: str) -> bool:
     """True when the region's own international prefix is a longer 00... (Australia's 0011);
     phonenumbers reads those correctly, and rewriting 00 to + would break them."""
-    if region is None or region not in pn.SUPPORTED_REGIONS:
-        return False
-    pattern = _international_prefix(region)
-    found = pattern.match(_digits(text)) if pattern else None
+    metadata = pn.PhoneMetadata.metadata_for_region(region) if region else None
+    found = re.match(metadata.international_prefix, _digits(text)) if metadata else None
     return found is not None and found.end() > 2
