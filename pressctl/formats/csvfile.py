@@ -12,7 +12,7 @@ import csv
 import io
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from pressctl.errors import InvalidInput
@@ -117,26 +117,64 @@ def decode(data: bytes, source: str) -> str:
         ) from err
 
 
-def read_csv(text: str, source: str) -> tuple[CsvLayout, Iterator[RawRecord]]:
-    """The file's layout and a lazy stream of its records (blank rows are skipped)."""
+class _LineTap:
+    """Iterates over lines for csv.reader and keeps those of the current record, so that
+    a rejected record can be written back exactly as it was."""
+
+    def __init__(self, lines: Iterator[str], source: str) -> None:
+        self._lines = lines
+        self._source = source
+        self.taken: list[str] = []
+        self.count = 0  # lines read so far
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        self.count += 1
+        return line
+
+    def take(self) -> str:
+        text = "".join(self.taken)
+        self.taken.clear()
+        return text
+
+
+def read_csv(
+    text: str | Iterable[str], source: str
+) -> tuple[CsvLayout, Iterator[RawRecord]]:
+    """The file's layout and a lazy stream of its records (blank rows are skipped).
+
+    ``text`` is the whole file or an iterator of its lines (a file opened with
+    ``newline=""``), which keeps a large import's memory flat.
+    """
     # Only CR, LF and CRLF end a line: str.splitlines would also split a cell at a form
     # feed, vertical tab (FileMaker's in-cell line break) or U+2028.
-    lines = io.StringIO(text, newline="").readlines()
-    start = 0
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    tap = _LineTap(iter(lines), source)
+    first = next(tap, None)
     delimiter = None
-    if lines and re.fullmatch(r'"?sep=(.)"?\s*', lines[0]):
-        delimiter = re.fullmatch(r'"?sep=(.)"?\s*', lines[0]).group(1)
-        start = 1
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    if start >= len(lines):
+    if first is not None and (sep := re.fullmatch(r'"?sep=(.)"?\s*', first)):
+        delimiter = sep.group(1)
+        tap.take()
+        first = next(tap, None)
+    while first is not None and not first.strip():
+        tap.take()
+        first = next(tap, None)
+    if first is None:
         raise InvalidInput(f"{source}: the file is empty", hint="expected a header row")
-    delimiter = delimiter or _sniff_delimiter(lines[start])
-    reader = csv.reader(iter(lines[start:]), delimiter=delimiter, strict=False)
+    header_line = tap.count
+    delimiter = delimiter or _sniff_delimiter(first)
+    tap.taken.clear()
+    reader = csv.reader(_prepend(first, tap), delimiter=delimiter, strict=False)
     try:
         header = next(reader)
     except csv.Error as err:
-        raise InvalidInput(f"{source}:{start + 1}: {err}") from err
+        raise InvalidInput(f"{source}:{header_line}: {err}") from err
+    header_text = first if len(tap.taken) == 0 else first + tap.take()
+    tap.taken.clear()
     mapping = [_column_key(h) for h in header]
     unknown = [h for h, key in zip(header, mapping) if key is None and h.strip()]
     mapping = [None if key == "ignore" else key for key in mapping]
@@ -147,26 +185,29 @@ def read_csv(text: str, source: str) -> tuple[CsvLayout, Iterator[RawRecord]]:
         present = set(mapping)
     if not present & {"name", "first_name", "last_name"}:
         raise InvalidInput(
-            f"{source}:{start + 1}: no name column in the header ({', '.join(header)})",
+            f"{source}:{header_line}: no name column in the header ({', '.join(header)})",
             hint="name a column Name/Nom, or First name/Prénom and Last name/Nom",
         )
-    layout = CsvLayout(delimiter, header, mapping, unknown, start + 1, lines[start])
-    return layout, _records(reader, lines, start, layout, source)
+    layout = CsvLayout(delimiter, header, mapping, unknown, header_line, header_text)
+    return layout, _records(reader, tap, layout, source)
 
 
-def _records(reader, lines: list[str], start: int, layout: CsvLayout, source: str):
-    previous = reader.line_num
+def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _records(reader, tap: _LineTap, layout: CsvLayout, source: str):
     width = len(layout.header)
     while True:
+        first = tap.count + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
-            raise InvalidInput(f"{source}:{start + reader.line_num}: {err}") from err
-        first = start + previous + 1
-        text = "".join(lines[start + previous : start + reader.line_num])
-        previous = reader.line_num
+            raise InvalidInput(f"{source}:{tap.count}: {err}") from err
+        text = tap.take()
         if not any(cell.strip() for cell in row):
             continue
         fields: dict[str, str | list[str]] = {}

@@ -42,22 +42,39 @@ def guess_format(path: Path, text: str) -> str:
     return "csv"
 
 
-def open_contact_file(path: Path, fmt: str | None = None, *, data: bytes | None = None) -> ContactFile:
+def open_contact_file(path: Path, fmt: str | None = None, *,
+                      data: bytes | None = None) -> ContactFile:
+    """Open a contact file (or ``data`` read elsewhere, named ``path``); a CSV file is
+    streamed, so a 100,000-row file is never held whole."""
     from pressctl.formats.csvfile import decode
 
-    source = path.name if data is None else str(path)
-    if data is None:
-        try:
-            data = path.read_bytes()
-        except FileNotFoundError as err:
-            raise InvalidInput(f"{path}: no such file") from err
-        except IsADirectoryError as err:
-            raise InvalidInput(f"{path}: is a directory, expected a contact file") from err
-        except OSError as err:
-            raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
-        source = str(path)
-    text = decode(data, source)
-    fmt = fmt or guess_format(path, text)
+    source = str(path)
+    if data is not None:
+        return _from_text(source, fmt or guess_format(path, data[:4096].decode(
+            "utf-8-sig", errors="replace")), decode(data, source))
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+            lines = head.count(b"\n") + sum(block.count(b"\n") for block in
+                                             iter(lambda: handle.read(1 << 20), b""))
+    except FileNotFoundError as err:
+        raise InvalidInput(f"{path}: no such file") from err
+    except IsADirectoryError as err:
+        raise InvalidInput(f"{path}: is a directory, expected a contact file") from err
+    except OSError as err:
+        raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
+    fmt = fmt or guess_format(path, head.decode("utf-8-sig", errors="replace"))
+    if fmt == "csv":
+        from pressctl.formats.csvfile import read_csv
+
+        layout, records = read_csv(_text_lines(path, source), source)
+        notes = [f"ignored column(s): {', '.join(layout.unknown)}"] if layout.unknown else []
+        return ContactFile(source, fmt, records, lines, notes,
+                           layout.header_text, layout.delimiter)
+    return _from_text(source, fmt, decode(path.read_bytes(), source))
+
+
+def _from_text(source: str, fmt: str, text: str) -> ContactFile:
     if fmt == "csv":
         from pressctl.formats.csvfile import read_csv
 
@@ -76,6 +93,19 @@ def open_contact_file(path: Path, fmt: str | None = None, *, data: bytes | None 
         items = read_json(text, source)
         return ContactFile(source, fmt, iter(items), len(items))
     raise InvalidInput(f"unknown format {fmt!r}", hint=f"use one of {', '.join(FORMATS)}")
+
+
+def _text_lines(path: Path, source: str) -> Iterator[str]:
+    """The file's lines, decoded as UTF-8 (BOM or not) while they are read."""
+    from pressctl.formats.csvfile import decode
+
+    try:
+        with path.open("r", encoding="utf-8-sig", newline="") as handle:
+            yield from handle
+    except UnicodeDecodeError:
+        # The decoder works in blocks, so its position is not the line: find the byte.
+        decode(path.read_bytes(), source)
+        raise
 
 
 def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> str:
