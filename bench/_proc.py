@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import subprocess
 import sys
 import threading
@@ -31,35 +32,42 @@ def machine() -> str:
             f"{date.today().isoformat()}")
 
 
-def _tree_rss_kb(pid: int) -> int:
-    total = 0
+def _tree_memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process and its descendants, in KiB. PSS shares each page among
+    the processes that map it, so forked workers' shared pages are not counted twice."""
+    rss = pss = 0
     stack = [pid]
     while stack:
         current = stack.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(status.split("VmRSS:")[1].split()[0]) if "VmRSS:" in status else 0
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Rss:"):
+                    rss += int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss += int(line.split()[1])
             for task in Path(f"/proc/{current}/task").iterdir():
                 children = (task / "children").read_text().split()
                 stack.extend(int(c) for c in children)
         except (OSError, ValueError, IndexError):
             continue
-    return total
+    return rss, pss
 
 
-def run_measured(argv: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, int]:
-    """Run argv; return (result, wall seconds, peak RSS of its whole process tree in KiB),
-    the tree sampled every 10 ms (worker processes count)."""
-    peak = 0
+def run_measured(argv: list[str], **kwargs) -> tuple[subprocess.CompletedProcess, float, dict]:
+    """Run argv; return (result, wall seconds, peaks in KiB): the whole process tree's RSS
+    and PSS, sampled every 10 ms (worker processes count), and the largest single
+    process's maximum RSS from the kernel."""
+    peak = {"tree_rss": 0, "tree_pss": 0}
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, **kwargs)
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss_kb(process.pid))
+            rss, pss = _tree_memory_kb(process.pid)
+            peak["tree_rss"] = max(peak["tree_rss"], rss)
+            peak["tree_pss"] = max(peak["tree_pss"], pss)
             done.wait(0.01)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -68,4 +76,5 @@ def run_measured(argv: list[str], **kwargs) -> tuple[subprocess.CompletedProcess
     wall = time.perf_counter() - start
     done.set()
     sampler.join()
+    peak["max_process_rss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr), wall, peak

@@ -130,6 +130,8 @@ def validate_fields(
 
 def sort_key(name: str) -> str:
     """The order of names in lists: accents and case ignored ("Élodie" beside "Elodie")."""
+    if name.isascii():
+        return name.lower()
     decomposed = unicodedata.normalize("NFKD", name.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -430,7 +430,7 @@ _WHOLE_FROM_LENGTH = 200
 _NEEDS_WHOLE = re.compile(r'["\\\[\]()<>\s,;:]')
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # repeats in a list are near each other; memory stays flat
 def _validate_offline(address: str) -> tuple[str | None, str | None]:
     # Bulk imports repeat addresses (re-imports, duplicate rows, the same press office
     # in many contacts); invalid results are cached too, hence a tuple, not an exception.

@@ -47,7 +47,7 @@ except ImportError:  # pragma: no cover - only if phonenumbers reorganises its i
 
 STYLES = ("e164", "international", "national", "house", "auto")
 REPORT_KEYS = ("input", "valid", "e164", "international", "national", "type", "extension", "error")
-CACHE_SIZE = 65536
+CACHE_SIZE = 8192
 
 NO_REGION = (
     "has no country code and no default region (use --region XX or set the contact's country)"

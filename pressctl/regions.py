@@ -49,6 +49,7 @@ def known_region(code: str) -> bool:
     return code in _regions()
 
 
+@lru_cache(maxsize=1024)  # contact lists repeat a few countries and languages
 def country_code(text: str) -> str | None:
     """ISO 3166 alpha-2 for a code or a common country name; None when unknown."""
     value = text.strip()
@@ -59,6 +60,7 @@ def country_code(text: str) -> str | None:
     return _COUNTRY_NAMES.get(value.casefold())
 
 
+@lru_cache(maxsize=1024)
 def language_tag(text: str) -> str | None:
     """A BCP 47 tag in canonical case (fr, en-GB, zh-Hant-TW), or None when malformed."""
     value = text.strip().replace("_", "-")
