@@ -245,3 +245,15 @@ def test_extract_import_refuses_a_proposal_with_a_bad_number(cli, home, tmp_path
     assert result.exit_code == 3
     assert f"{release}:2:" in result.stderr and "too short" in result.stderr
     assert db_snapshot(home / "pressctl.db") == before
+
+
+def test_skip_invalid_shows_the_first_rejects_and_writes_them_all(cli, tmp_path):
+    rows = [f"Person {i},p{i}@example.com,01 44 76" for i in range(15)]
+    source = tmp_path / "bad.csv"
+    source.write_text("Name,Email,Phone\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    result = cli("contacts", "import", source, "--skip-invalid", "--rejects", rejects)
+    assert result.exit_code == 0
+    assert result.stderr.count("rejected /") == 10
+    assert f"5 more rejected row(s), all in {rejects}" in result.stderr
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 16

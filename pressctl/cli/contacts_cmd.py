@@ -374,6 +374,9 @@ def import_(
     print_import_report(st, report, rejects=rejects, verbose=verbose, as_json=json_out)
 
 
+REJECTS_SHOWN = 10
+
+
 def print_import_report(st: State, report, *, rejects=None, verbose=False, as_json=False):
     rejects_file = str(rejects) if rejects is not None and report.rejected else None
     if as_json:
@@ -388,8 +391,14 @@ def print_import_report(st: State, report, *, rejects=None, verbose=False, as_js
         })
     for note in report.file_notes:
         st.out.info(f"{report.source}: {note}")
-    for problem in report.problems:
+    problems = report.problems
+    # Every rejected row is in the rejects file; the terminal gets the first few.
+    shown = problems if rejects_file is None else problems[:REJECTS_SHOWN]
+    for problem in shown:
         st.out.warn(f"rejected {problem}")
+    if len(shown) < len(problems):
+        st.out.warn(f"... and {len(problems) - len(shown)} more rejected row(s), "
+                    f"all in {rejects_file}")
     for skipped in report.skipped:
         st.out.info(f"skipped {skipped}")
     if verbose:
