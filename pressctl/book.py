@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from pressctl.config import Settings
-from pressctl.contacts import ContactFilter, RegionFor, Validated, validate_fields
+from pressctl.contacts import ContactFilter, RegionFor, validate_fields
 from pressctl.emails import clean_email_field, email_key
 from pressctl.errors import (
     DuplicateContact,
@@ -22,9 +21,8 @@ from pressctl.errors import (
     Problem,
     ProblemsFound,
 )
-from pressctl.formats import RawRecord
-from pressctl.formats.files import ContactFile
-from pressctl.model import Contact, Organization, Phone
+from pressctl.model import Contact, Phone
+from pressctl.phones import field_text
 from pressctl.store import Store
 
 ON_DUPLICATE = ("fail", "skip", "update")
@@ -214,16 +212,8 @@ def _phones_after(book: Book, current: Contact, add: list[str], remove: list[str
     missing = drop - {p.e164 for p in current.phones}
     if missing:
         raise NotFound(f"{current.name} has no phone {', '.join(sorted(missing))}")
-    kept = [phone_field_text(p) for p in current.phones if p.e164 not in drop]
+    kept = [field_text(p) for p in current.phones if p.e164 not in drop]
     return kept + list(add)
-
-
-def phone_field_text(phone: Phone) -> str:
-    """A stored phone written back as a field the phone parser reads to the same value."""
-    prefix = {"mobile": "Mobile: ", "fax": "Fax: "}.get(phone.type, "")
-    ext = f" ext. {phone.extension}" if phone.extension else ""
-    label = f" ({phone.label})" if phone.label else ""
-    return f"{prefix}{phone.e164}{ext}{label}"
 
 
 def contact_fields(contact: Contact) -> dict[str, object]:
@@ -233,7 +223,7 @@ def contact_fields(contact: Contact) -> dict[str, object]:
         "organization": contact.organization, "outlet": contact.outlet,
         "tags": ",".join(contact.tags), "languages": ",".join(contact.languages),
         "country": contact.country, "emails": list(contact.emails),
-        "phones": [phone_field_text(p) for p in contact.phones], "notes": contact.notes,
+        "phones": [field_text(p) for p in contact.phones], "notes": contact.notes,
         "embargo_ok": contact.embargo_ok, "opted_out": contact.opted_out,
     }
 

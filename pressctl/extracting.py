@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pressctl.book import Book, phone_field_text
+from pressctl.book import Book
 from pressctl.errors import InvalidInput
 from pressctl.extract import ProposedContact, extract_contacts
 from pressctl.formats import RawRecord
 from pressctl.formats.files import ContactFile
 from pressctl.importer import ImportReport, import_file
+from pressctl.phones import field_text
 
 
 def extract_from_file(path: Path, region: str | None) -> list[ProposedContact]:
@@ -43,7 +44,7 @@ def import_proposals(
         RawRecord(p.line, {
             "name": p.name or "", "kind": kind, "role": p.role or "",
             "organization": p.organization or "", "emails": list(p.emails),
-            "phones": [phone_field_text(phone) for phone in p.phones],
+            "phones": [field_text(phone) for phone in p.phones],
             **({"_error": "; ".join(p.problems)} if p.problems else {}),
         }, "")
         for p in proposals

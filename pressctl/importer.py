@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import os
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 

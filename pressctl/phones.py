@@ -167,6 +167,17 @@ def region_of(phone: Phone) -> str | None:
     return pn.region_code_for_number(_stored_number(phone.e164))
 
 
+def field_text(phone: Phone, number: str | None = None) -> str:
+    """A stored phone written as a field that parse_phone_field reads back to the same
+    phone: its type as a label, the number (``number`` if given, a display form, else
+    E.164 with its extension) and its annotation: "Mobile: +33625796479 (direct)"."""
+    prefix = {"mobile": "Mobile: ", "fax": "Fax: "}.get(phone.type, "")
+    if number is None:
+        number = phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
+    label = f" ({phone.label})" if phone.label else ""
+    return f"{prefix}{number}{label}"
+
+
 # --------------------------------------------------------------------------- field level
 
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 import vobject
-
 from conftest import SAMPLES, db_snapshot
 
 

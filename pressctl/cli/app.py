@@ -19,7 +19,13 @@ from typer.core import TyperGroup
 from pressctl import __version__
 from pressctl.cli.output import Output
 from pressctl.cli.registry import COMMANDS, GROUPS, group_in
-from pressctl.errors import EXIT_BUG, EXIT_INTERRUPTED, PressctlError, ProblemsFound, DuplicateContact
+from pressctl.errors import (
+    EXIT_BUG,
+    EXIT_INTERRUPTED,
+    DuplicateContact,
+    PressctlError,
+    ProblemsFound,
+)
 
 _PASS_THROUGH = tuple(
     t for t in (typer.Exit, typer.Abort, getattr(typer, "TyperException", None)) if t

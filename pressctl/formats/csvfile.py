@@ -257,9 +257,9 @@ def write_csv(contacts, phone_text: Callable[[Phone], str]) -> Iterator[str]:
 
 
 def phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:
-    prefix = {"mobile": "Mobile: ", "fax": "Fax: "}.get(phone.type, "")
-    label = f" ({phone.label})" if phone.label else ""
-    return f"{prefix}{phone_text(phone)}{label}"
+    from pressctl.phones import field_text
+
+    return field_text(phone, phone_text(phone))
 
 
 def _export_row(c: Contact, phone_text) -> list[str]:
