@@ -6,12 +6,11 @@ processes when a file is large (phone and e-mail validation dominate an import).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pressctl.config import Settings
-from pressctl.contacts import ContactFilter, RegionFor, validate_fields
+from pressctl.contacts import ContactFilter, RegionFor, sort_key, validate_fields
 from pressctl.emails import clean_email_field, email_key
 from pressctl.errors import (
     DuplicateContact,
@@ -76,11 +75,8 @@ def find_contact(store: Store, ref: str) -> Contact:
         if owners:
             return store.get_contact(next(iter(owners.values())))  # type: ignore[return-value]
         raise NotFound(f"no contact with e-mail {text}", hint="see `pressctl contacts list`")
-    # SQL LIKE ignores the case of ASCII letters only: narrow down by the longest ASCII
-    # run ("lodie marchand" for "élodie marchand"), then compare case-folded.
-    probe = max(re.findall(r"[ -~]+", text), key=len, default="").strip()
-    matches = [c for c in store.list_contacts(ContactFilter(search=probe or None)) if
-               c.name.casefold() == text.casefold()]
+    matches = [c for c in store.contacts_sorted_as(sort_key(text))
+               if c.name.casefold() == text.casefold()]
     if len(matches) == 1:
         return matches[0]
     if matches:

@@ -199,6 +199,12 @@ class Store:
         found = self.list_contacts(ContactFilter(ids=(contact_id,)))
         return found[0] if found else None
 
+    def contacts_sorted_as(self, key: str) -> list[Contact]:
+        """Contacts whose name sorts as ``key`` (same letters, whatever accents and case)."""
+        ids = tuple(r[0] for r in self.db.execute(
+            "SELECT id FROM contacts WHERE sort_name = ?", (key,)))
+        return self.list_contacts(ContactFilter(ids=ids)) if ids else []
+
     def count_contacts(self) -> int:
         return self.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
 
