@@ -256,3 +256,19 @@ def test_skip_invalid_shows_the_first_rejects_and_writes_them_all(cli, tmp_path)
     assert result.stderr.count("rejected /") == 10
     assert f"5 more rejected row(s), all in {rejects}" in result.stderr
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == 16
+
+
+def test_a_broken_vcard_file_is_named_in_every_problem(cli, tmp_path):
+    broken = tmp_path / "phone-export.vcf"
+    broken.write_text("BEGIN:VCARD\nVERSION:3.0\nFN:Jane Doe\nEMAIL:jane@example.com\n",
+                      encoding="utf-8")
+    result = cli("contacts", "import", broken)
+    assert result.exit_code == 3
+    assert f"{broken}:1: BEGIN:VCARD without END:VCARD" in result.stderr
+
+
+def test_an_unknown_duplicate_policy_is_a_command_line_error(cli):
+    result = cli("contacts", "add", "Jane Doe", "--email", "jane@example.com",
+                 "--on-duplicate", "maybe")
+    assert result.exit_code == 2
+    assert "fail, skip, update" in result.stderr

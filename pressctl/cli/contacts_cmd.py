@@ -22,7 +22,13 @@ Search = Annotated[Optional[str], typer.Option("--search", help="Text in name, r
 EmbargoOk = Annotated[Optional[bool], typer.Option("--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.", show_default=False)]
 OptedOut = Annotated[Optional[bool], typer.Option("--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-OnDuplicate = Annotated[str, typer.Option("--on-duplicate", help="When an e-mail already exists: fail, skip or update.")]
+def _on_duplicate(value: str) -> str:
+    if value not in ("fail", "skip", "update"):
+        raise typer.BadParameter(f"{value!r} is not one of fail, skip, update")
+    return value
+
+
+OnDuplicate = Annotated[str, typer.Option("--on-duplicate", callback=_on_duplicate, help="When an e-mail already exists: fail, skip or update.")]
 Region = Annotated[Optional[str], typer.Option("--region", help="Default phone region for numbers without +CC (e.g. FR).")]
 CheckDns = Annotated[bool, typer.Option("--check-dns", help="Also check that e-mail domains accept mail (DNS).")]
 

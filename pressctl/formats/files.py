@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pressctl.errors import InvalidInput
+from pressctl.errors import InvalidInput, Problem, ProblemsFound
 from pressctl.formats import RawRecord
 
 FORMATS = ("csv", "vcard", "json")
@@ -85,7 +85,15 @@ def _from_text(source: str, fmt: str, text: str) -> ContactFile:
     if fmt == "vcard":
         from pressctl.formats.vcard import read_vcards
 
-        cards = read_vcards(text)
+        try:
+            cards = read_vcards(text)
+        except ProblemsFound as err:  # the reader knows lines, not the file's name
+            raise ProblemsFound(
+                f"{source}: {err.message}",
+                [Problem(f"{source}:{p.where.removeprefix('line ')}", p.message)
+                 for p in err.problems],
+                hint="every BEGIN:VCARD needs its END:VCARD",
+            ) from err
         return ContactFile(source, fmt, iter(cards), len(cards))
     if fmt == "json":
         from pressctl.formats.jsonfile import read_json
