@@ -1,0 +1,463 @@
+"""One e-mail per recipient: headers, parts, the salutation and the recipient's own .ics.
+
+:class:`MessageFactory` encodes once what all recipients of a *variant* (language, version,
+embargo state) share; :meth:`MessageFactory.build` adds the per-recipient parts (Date,
+Message-ID, To, unsubscribe link, salutation, .ics) by joining pre-encoded bytes: tens of
+microseconds a message where ``email.message.EmailMessage`` costs ~1.3 ms.
+
+What a caller must know:
+
+* ``build()`` returns bytes with CRLF line ends (the SMTP form; a Maildir writer converts).
+  No line passes 998 octets; header lines are folded at 78 wherever there is a space to
+  fold at (a long address or URL has none). A factory can be shared between threads.
+* Bodies: quoted-printable or base64 per part, whichever is shorter; text line ends become
+  CRLF. The salutation goes in as is in text and HTML-escaped in html. Attachments and the
+  attached invite.ics are base64; the inline text/calendar is 7bit when the .ics is ASCII
+  with short lines (its line ends made CRLF), else quoted-printable. The calendar callable
+  gets the recipient's name and address as passed to build(); its .ics should say
+  METHOD:REQUEST. Boundaries are fixed per factory and start with "=_", which
+  quoted-printable and base64 never produce (a 7bit .ics containing "=_" goes QP).
+* Header data is never trusted. Control characters (CR, LF, TAB, NUL, U+2028...) in names,
+  subject and file names become spaces; names also lose doubled and outer spaces, the
+  subject its outer spaces. An address with whitespace, controls, <>()[],;:"\\ or not
+  exactly one "@" raises ValueError (no quoted local parts, no domain literals), as do a
+  malformed Message-ID, language tag, content type or unsubscribe URL. The unsubscribe
+  token is percent-encoded and required when the sender has an unsubscribe_url.
+* Names: ASCII ones go as atoms or one quoted-string, others word by word with one RFC 2047
+  encoded-word per run of non-ASCII words. Never two adjacent encoded-words in a name:
+  Python's parser keeps the space between them where RFC 2047 drops it. So a run of
+  non-ASCII words over ~60 octets gives an encoded-word longer than RFC 2047's 75
+  characters (readers accept it). The Subject encodes only the words that need it
+  (non-ASCII, "=?", over 77 characters), in encoded-words of at most 69 characters.
+* Addresses: a non-ASCII domain goes in IDNA form (UTS 46) when the local part is ASCII;
+  :func:`header_address` gives that form for the SMTP envelope too. A non-ASCII local
+  part stays UTF-8 (RFC 6532) and needs SMTPUTF8: check :func:`needs_smtputf8` for the
+  sender and each recipient and give the transport ``mail_options=["SMTPUTF8"]``.
+* :func:`new_message_id` depends only on its seed: a retried message keeps its Message-ID.
+  The factory's ``domain`` is the domain of :meth:`MessageFactory.message_id`.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import format_datetime
+from functools import lru_cache
+from urllib.parse import quote
+
+SALUTATION = "\x00SALUTATION\x00"  # where the per-recipient salutation goes in text and html
+
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SPACES = re.compile(" {2,}")
+_BAD_ADDRESS = re.compile(r'[\s<>()\[\],;:"\\\x00-\x1f\x7f-\x9f]')
+_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+\Z")
+_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+_MESSAGE_ID = re.compile(r"<[!-;=?A-~]+@[!-;=?A-~]+>\Z")  # printable ASCII but <, >, @
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
+_MIME_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\Z")
+_URL_OK = re.compile(r"https://[!-~]+\Z")
+_TOKEN_OK = re.compile(r"[A-Za-z0-9._~-]*\Z")
+
+_LIMIT = 78  # preferred header line length
+_EW_MAX = _LIMIT - len("Subject: ")  # within RFC 2047's 75, and one fits on a Subject line
+_EW_EMPTY = len("=?utf-8?q??=")
+_Q_BYTE = [f"={b:02X}" for b in range(256)]
+_Q = {chr(b): _Q_BYTE[b] for b in range(128)}  # Q encoding safe in phrases (RFC 2047 5(3))
+_Q.update({c: c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/"})
+_Q[" "] = "_"
+
+
+@dataclass(frozen=True)
+class Sender:
+    name: str  # display name, sent exactly (parentheses, commas and accents included)
+    address: str
+    reply_to: str | None = None
+    list_unsubscribe_mailto: str | None = None  # -> <mailto:ADDR?subject=unsubscribe>
+    unsubscribe_url: str | None = None  # https URL with "{token}"; adds RFC 8058 one-click
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Variant:
+    subject: str  # complete, embargo prefix included
+    text: str  # may contain SALUTATION
+    html: str  # may contain SALUTATION (the salutation is HTML-escaped there)
+    language: str  # Content-Language
+    attachments: tuple[Attachment, ...] = ()
+    calendar: Callable[[str, str], bytes] | None = None  # (name, address) -> .ics bytes
+
+
+# -- headers ------------------------------------------------------------------------------
+
+
+def _clean(value: str) -> str:
+    """A header value on one line: control characters become spaces."""
+    return _CONTROLS.sub(" ", value) if _CONTROLS.search(value) else value
+
+
+def _clean_name(name: str) -> str:
+    return _SPACES.sub(" ", _clean(name)).strip(" ")
+
+
+def _q_text(text: str) -> list[str]:
+    """Q-encoded characters of ``text``, one string per character (never split)."""
+    q = _Q
+    return [q[c] if c in q else "".join([_Q_BYTE[b] for b in c.encode()]) for c in text]
+
+
+def _encoded_word(text: str) -> str:
+    return "=?utf-8?q?" + "".join(_q_text(text)) + "?="
+
+
+def _encoded_words(text: str) -> list[str]:
+    """Encoded-words of at most 69 characters, for unstructured headers only."""
+    words, chunk, size = [], [], _EW_EMPTY
+    for enc in _q_text(text):
+        if chunk and size + len(enc) > _EW_MAX:
+            words.append("=?utf-8?q?" + "".join(chunk) + "?=")
+            chunk, size = [], _EW_EMPTY
+        chunk.append(enc)
+        size += len(enc)
+    if chunk:
+        words.append("=?utf-8?q?" + "".join(chunk) + "?=")
+    return words
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _fold(field: str, pieces: list[str]) -> str:
+    """A header line: the pieces joined by single spaces, folding before a piece that would
+    pass 78 characters. Every fold replaces one of those spaces, so unfolding restores it."""
+    out, size = [field, ":"], len(field) + 1
+    for i, piece in enumerate(pieces):
+        if i and size + 1 + len(piece) > _LIMIT:
+            out.append("\r\n ")
+            size = 1
+        else:
+            out.append(" ")
+            size += 1
+        out.append(piece)
+        size += len(piece)
+    out.append("\r\n")
+    return "".join(out)
+
+
+def _phrase(name: str) -> list[str]:
+    """A display name as RFC 5322 phrase words that parse back to exactly ``name``."""
+    if name.isascii() and "=?" not in name:
+        if _ATOMS.match(name):
+            return name.split(" ")
+        if len(name) <= 60:
+            return [_quoted(name)]
+    pieces: list[str] = []
+    run: list[str] = []  # consecutive words needing an encoded-word share one
+    for word in name.split(" "):
+        if not word.isascii() or "=?" in word:
+            run.append(word)
+            continue
+        if run:
+            pieces.append(_encoded_word(" ".join(run)))
+            run = []
+        pieces.append(word if _ATOM.match(word) else _quoted(word))
+    if run:
+        pieces.append(_encoded_word(" ".join(run)))
+    return pieces
+
+
+def _unstructured(text: str) -> list[str]:
+    """Pieces of an unstructured value (Subject): ASCII words as they are, runs of words
+    that need it as encoded-words (whitespace between adjacent encoded-words is ignored
+    by readers, so a run is encoded with its inner spaces)."""
+    pieces: list[str] = []
+    run: list[str] = []
+    for word in text.split(" "):
+        if not word.isascii() or "=?" in word or len(word) > _LIMIT - 1:
+            run.append(word)
+            continue
+        if run and word == "":  # a double space inside a run stays inside it
+            run.append(word)
+            continue
+        if run:
+            trailing = []
+            while run[-1] == "":
+                trailing.append(run.pop())
+            pieces.extend(_encoded_words(" ".join(run)))
+            pieces.extend(trailing)
+            run = []
+        pieces.append(word)
+    if run:
+        pieces.extend(_encoded_words(" ".join(run)))
+    return pieces
+
+
+@lru_cache(maxsize=1024)
+def _idna(domain: str) -> str:
+    import idna  # IDNA 2008 + UTS 46; installed with email-validator, which needs it
+
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except UnicodeError as exc:  # idna.IDNAError is one
+        raise ValueError(f"domain {domain!r} cannot be encoded with IDNA: {exc}") from None
+
+
+def header_address(address: str) -> str:
+    """``address`` as it goes in a header: checked, with an IDNA domain when the local part
+    is ASCII. Raises ValueError for anything that could break out of the header."""
+    if _BAD_ADDRESS.search(address) or address.count("@") != 1:
+        raise ValueError(f"not a plain e-mail address: {address!r}")
+    local, _, domain = address.partition("@")
+    if not local or not domain:
+        raise ValueError(f"not a plain e-mail address: {address!r}")
+    if address.isascii() or not local.isascii():
+        return address
+    return local + "@" + _idna(domain)
+
+
+def needs_smtputf8(address: str) -> bool:
+    """True when ``address`` has a non-ASCII local part: only SMTPUTF8 can deliver it."""
+    return not address.partition("@")[0].isascii()
+
+
+def _address_field(field: str, name: str, address: str) -> str:
+    addr = header_address(address)
+    name = _clean_name(name)
+    if not name:
+        return f"{field}: {addr}\r\n"
+    return _fold(field, [*_phrase(name), f"<{addr}>"])
+
+
+def _domain(domain: str) -> str:
+    return header_address("x@" + domain)[2:]
+
+
+def new_message_id(seed: str, domain: str) -> str:
+    """A Message-ID made only from ``seed`` (say mailout id + recipient id) and ``domain``:
+    the same seed gives the same id, so a retried message keeps its id."""
+    digest = hashlib.blake2b(seed.encode("utf-8"), digest_size=16).hexdigest()
+    return f"<{digest}.pressctl@{_domain(domain)}>"
+
+
+# -- bodies -------------------------------------------------------------------------------
+
+
+def _lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
+
+
+def _b64(data: bytes) -> bytes:
+    enc = binascii.b2a_base64(data, newline=False)
+    return b"\r\n".join([enc[i : i + 76] for i in range(0, len(enc), 76)])
+
+
+def _qp(text: str) -> bytes:
+    """Quoted-printable of ``text`` (LF line ends) with CRLF line ends."""
+    return binascii.b2a_qp(text.encode("utf-8"), istext=True).replace(b"\n", b"\r\n")
+
+
+def _qp_open(text: str) -> bytes:
+    """Quoted-printable of ``text`` that more text will follow on the same line: it ends
+    at the start of a line, with a soft line break ("=") if ``text`` does not end one."""
+    enc = binascii.b2a_qp(text.encode("utf-8"), istext=True)
+    if enc and not enc.endswith(b"\n"):
+        start = enc.rfind(b"\n") + 1
+        if len(enc) - start > 75:  # 76 with the "=": cut outside an "=XX" escape
+            cut = next(p for p in (len(enc) - 1, len(enc) - 2, len(enc) - 3)
+                       if b"=" not in enc[p - 2 : p])
+            enc = enc[:cut] + b"=\n" + enc[cut:]
+        enc += b"=\n"
+    return enc.replace(b"\n", b"\r\n")
+
+
+class _Body:
+    """One text part: its headers and encoded body, with holes for the salutation."""
+
+    def __init__(self, subtype: str, source: str, escape: bool) -> None:
+        pieces = _lines(source).split(SALUTATION)
+        whole = "".join(pieces)
+        self.escape = escape
+        self.holes = len(pieces) - 1
+        qp = _qp(whole)
+        self.qp = len(qp) <= len(whole.encode("utf-8")) * 4 // 3 * 78 // 76
+        cte = "quoted-printable" if self.qp else "base64"
+        self.head = (f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+                     f"Content-Transfer-Encoding: {cte}\r\n\r\n").encode("ascii")
+        self.pieces = pieces
+        if not self.holes:
+            self.static = qp if self.qp else _b64(whole.encode("utf-8"))
+        elif self.qp:
+            last = len(pieces) - 1
+            self.encoded = [_qp(p) if i == last else _qp_open(p) for i, p in enumerate(pieces)]
+
+    def body(self, salutation: str) -> bytes:
+        if not self.holes:
+            return self.static
+        salutation = _lines(salutation)
+        if self.escape:
+            salutation = html.escape(salutation)
+        if not self.qp:
+            return _b64(salutation.join(self.pieces).encode("utf-8"))
+        return _qp_open(salutation).join(self.encoded)
+
+
+def _param(key: str, value: str) -> list[str]:
+    """Content-Type/-Disposition parameter pieces; RFC 2231 (with continuations) when the
+    value is not short printable ASCII."""
+    value = _clean(value)
+    if value.isascii() and len(value) <= 60:
+        return [f"{key}={_quoted(value)}"]
+    enc = quote(value.encode("utf-8"), safe="!#$&+^`{|}~")
+    sections, start = [], 0
+    while start < len(enc):
+        end = min(start + 50, len(enc))
+        if end < len(enc) and "%" in enc[end - 2 : end]:  # do not cut a %XX escape
+            end = enc.rindex("%", start, end)
+        sections.append(enc[start:end])
+        start = end
+    if len(sections) == 1:
+        return [f"{key}*=utf-8''{enc}"]
+    first = f"{key}*0*=utf-8''{sections[0]}"
+    return [first] + [f"{key}*{i}*={s}" for i, s in enumerate(sections[1:], 1)]
+
+
+def _attachment_head(filename: str, content_type: str) -> bytes:
+    content_type = content_type.strip().lower()
+    if not _MIME_TYPE.match(content_type):
+        raise ValueError(f"not a MIME type: {content_type!r}")
+    ctype = _fold("Content-Type", _semicolons([content_type, *_param("name", filename)]))
+    disp = _fold("Content-Disposition", _semicolons(["attachment", *_param("filename", filename)]))
+    return (ctype + disp + "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
+
+
+def _semicolons(items: list[str]) -> list[str]:
+    return [item + ";" for item in items[:-1]] + items[-1:]
+
+
+def _commas(items: list[str]) -> list[str]:
+    return [item + "," for item in items[:-1]] + items[-1:]
+
+
+# -- the factory --------------------------------------------------------------------------
+
+
+class MessageFactory:
+    """Everything one variant's messages share, encoded once; ``build`` per recipient."""
+
+    def __init__(self, variant: Variant, sender: Sender, *, domain: str) -> None:
+        self.domain = _domain(domain)
+        if not _LANGUAGE.match(variant.language):
+            raise ValueError(f"not a language tag: {variant.language!r}")
+        self._calendar = variant.calendar
+        key = hashlib.blake2b(f"{domain}\0{variant.subject}\0{variant.language}".encode(),
+                              digest_size=6).hexdigest()
+        self._alt = f"=_alt_{key}"
+        self._mixed = f"=_mix_{key}" if variant.attachments or variant.calendar else None
+
+        self._from = _address_field("From", sender.name, sender.address)
+        middle = []
+        if sender.reply_to:
+            middle.append(f"Reply-To: {header_address(sender.reply_to)}\r\n")
+        middle.append(_fold("Subject", _unstructured(_clean(variant.subject).strip(" "))))
+        middle.append("MIME-Version: 1.0\r\n")
+        middle.append(f"Content-Language: {variant.language}\r\n")
+        self._middle = "".join(middle)
+
+        self._unsubscribe = []  # List-Unsubscribe entries before the per-recipient URL
+        if sender.list_unsubscribe_mailto:
+            mailto = header_address(sender.list_unsubscribe_mailto)
+            self._unsubscribe.append(f"<mailto:{mailto}?subject=unsubscribe>")
+        self._url = sender.unsubscribe_url
+        if self._url is not None and (
+            not _URL_OK.match(self._url) or "{token}" not in self._url or len(self._url) > 800
+        ):
+            raise ValueError(f"unsubscribe_url must be an https URL with {{token}}: {self._url!r}")
+        tail = []
+        if self._url is not None:
+            tail.append("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+        top = self._mixed or self._alt
+        kind = "mixed" if self._mixed else "alternative"
+        tail.append(f'Content-Type: multipart/{kind}; boundary="{top}"\r\n\r\n')
+        self._tail = "".join(tail)
+        if self._unsubscribe and self._url is None:
+            self._middle += _fold("List-Unsubscribe", self._unsubscribe)  # one entry
+
+        alt = self._alt.encode("ascii")
+        self._text = _Body("plain", variant.text, escape=False)
+        self._html = _Body("html", variant.html, escape=True)
+        self._sep_alt = b"\r\n--" + alt + b"\r\n"
+        self._end_alt = b"\r\n--" + alt + b"--"
+        if self._mixed:
+            mixed = self._mixed.encode("ascii")
+            self._sep_mixed = b"\r\n--" + mixed + b"\r\n"
+            self._open = (b"--" + mixed + b"\r\nContent-Type: multipart/alternative; "
+                          b'boundary="' + alt + b'"\r\n\r\n--' + alt + b"\r\n")
+            files = [_attachment_head(a.filename, a.content_type) + _b64(a.data)
+                     for a in variant.attachments]
+            self._files = b"".join(self._sep_mixed + f for f in files)
+            self._close = b"\r\n--" + mixed + b"--\r\n"
+        else:
+            self._open = b"--" + alt + b"\r\n"
+            self._files = b""
+            self._close = b"\r\n"
+        self._ics_head = _attachment_head("invite.ics", "application/ics")
+        self._dated: tuple[datetime | None, str] = (None, "")  # the last now, formatted
+
+    def message_id(self, seed: str) -> str:
+        """:func:`new_message_id` in this factory's domain."""
+        return new_message_id(seed, self.domain)
+
+    def build(self, *, name: str, address: str, salutation: str, now: datetime,
+              message_id: str, unsubscribe_token: str = "") -> bytes:
+        """The message to one recipient, as bytes (CRLF line ends)."""
+        dated = self._dated
+        if dated[0] is not now:
+            if now.utcoffset() is None:
+                raise ValueError("now must be timezone-aware")
+            self._dated = dated = (now, format_datetime(now))
+        if not _MESSAGE_ID.match(message_id):
+            raise ValueError(f"not a Message-ID: {message_id!r}")
+        head = [f"Date: {dated[1]}\r\nMessage-ID: {message_id}\r\n", self._from,
+                _address_field("To", name, address), self._middle]
+        if self._url is not None:
+            if not unsubscribe_token:
+                raise ValueError("unsubscribe_token is required: the sender has an unsubscribe_url")
+            token = unsubscribe_token
+            if not _TOKEN_OK.match(token):
+                token = quote(token, safe="")
+            url = self._url.replace("{token}", token)
+            head.append(_fold("List-Unsubscribe", _commas([*self._unsubscribe, f"<{url}>"])))
+        head.append(self._tail)
+        out = ["".join(head).encode("utf-8"), self._open,
+               self._text.head, self._text.body(salutation), self._sep_alt,
+               self._html.head, self._html.body(salutation)]
+        if self._calendar is not None:
+            ics = self._calendar(name, address)
+            if not isinstance(ics, bytes):
+                raise TypeError(f"the calendar callable returned {type(ics).__name__}, not bytes")
+            out += [self._sep_alt, *self._inline_ics(ics), self._end_alt,
+                    self._files, self._sep_mixed, self._ics_head, _b64(ics), self._close]
+        else:
+            out += [self._end_alt, self._files, self._close]
+        return b"".join(out)
+
+    def _inline_ics(self, ics: bytes) -> tuple[bytes, bytes]:
+        head = b'Content-Type: text/calendar; charset="UTF-8"; method=REQUEST\r\n'
+        lines = ics.replace(b"\r\n", b"\n")
+        if (ics.isascii() and b"\r" not in lines and b"\x00" not in lines
+                and b"=_" not in ics and max(map(len, lines.split(b"\n"))) <= 998):
+            body = lines.replace(b"\n", b"\r\n")
+            return head + b"Content-Transfer-Encoding: 7bit\r\n\r\n", body
+        text = _lines(ics.decode("utf-8"))
+        return head + b"Content-Transfer-Encoding: quoted-printable\r\n\r\n", _qp(text)
