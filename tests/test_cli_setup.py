@@ -44,12 +44,16 @@ def test_pressctl_db_environment_variable(cli, tmp_path, monkeypatch):
     assert (tmp_path / "env.db").exists()
 
 
-def test_demo_shows_the_sample_book_and_leaves_no_trace(cli, home):
+def test_demo_runs_the_whole_path_and_leaves_no_trace(cli, home):
     result = cli("demo")
     assert result.exit_code == 0, result.stderr
     assert "Pascale Bresson" in result.stdout and "Françoise Millet" in result.stdout
     assert "+33 1 44 76 75 39" in result.stdout or "01 44 76 75 39" in result.stdout
-    assert "Imported 2 organisations" in result.stderr
+    assert "2 organisations and 26 contacts" in result.stderr
+    # the joint release previewed for its audience, both languages, with invitations
+    assert "PR106-2020.fr.md" in result.stdout and "PR106-2020.en.md" in result.stdout
+    assert "message(s) built; nothing was sent" in result.stderr
+    assert "Élodie Marchand" not in result.stdout.split("PR106")[1]  # opted out
     assert not home.exists()  # the demo never touches the user's home
 
 

@@ -54,7 +54,8 @@ def test_fast_help_lists_what_the_app_really_has(console_script):
     from pressctl.cli.registry import GLOBAL_OPTIONS
 
     command = get_command(build_app([]))
-    assert set(command.commands) == {"contacts", "orgs", "check", "init", "paths", "demo"}
+    assert set(command.commands) == {"contacts", "orgs", "check", "release", "invite",
+                                     "templates", "init", "paths", "demo"}
     declared = {opt for p in command.params for opt in p.opts}
     for option, _, _ in GLOBAL_OPTIONS:
         for name in option.split(", "):

@@ -11,13 +11,16 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("contacts", "contacts_cmd", "Keep press officers and journalists: add, list, import, export, check."),
     ("orgs", "orgs_cmd", "Organisations: their country, website and \"About\" boilerplates."),
     ("check", "check_cmd", "Check phone numbers or e-mail addresses without storing them."),
+    ("release", "release_cmd", "Releases: write, check and preview them (nothing is sent)."),
+    ("invite", "release_cmd", "Invitations to press conferences: the same commands as release."),
+    ("templates", "templates_cmd", "The Jinja2 templates releases are rendered with."),
 )
 
 # name, summary (these live in pressctl.cli.setup_cmd)
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("init", "Create the home, config.toml and the contact book (safe to run again)."),
     ("paths", "Show where the config, the database and the templates are."),
-    ("demo", "Build a contact book from the sample contacts in a temporary home and show it."),
+    ("demo", "The whole path on sample data in a temporary home: contacts, release, preview."),
 )
 
 # option, metavar, summary

@@ -55,21 +55,28 @@ def demo(
     ctx: typer.Context,
     keep: Annotated[bool, typer.Option("--keep", help="Keep the temporary home afterwards.")] = False,
 ) -> None:
-    """Build a contact book from the sample contacts in a temporary home and show it.
+    """The whole path on sample data, in a temporary home: a contact book from the sample
+    contacts, the joint CNES/SFR release with its online press conference, and a preview
+    of every message (written as .eml files; nothing is sent).
 
     Nothing outside the temporary home is read or changed. Example: pressctl demo --keep
     """
     import shutil
     import tempfile
+    from datetime import datetime
 
     from pressctl.book import Book
+    from pressctl.cli.app import now_utc
     from pressctl.cli.contacts_cmd import print_contacts
+    from pressctl.cli.release_cmd import _summary, _write_all
     from pressctl.config import ensure_config, load_settings, resolve_paths
     from pressctl.formats.files import open_contact_file
     from pressctl.importer import import_file
     from pressctl.orgs import import_orgs
+    from pressctl.releases import build_messages, load_release_set, select_recipients
     from pressctl.resources import shipped_dir
     from pressctl.store import Store
+    from pressctl.templating import Templates
 
     st = state(ctx)
     home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
@@ -77,19 +84,34 @@ def demo(
         paths = resolve_paths({}, home)
         ensure_config(paths.config_file)
         store = Store.open(paths.database)
-        from pressctl.cli.app import now_utc
-
         book = Book(store, load_settings(paths.config_file), now_utc())
         samples = shipped_dir("contacts")
         added_orgs, _ = import_orgs(book, samples / "organizations.json")
         report = import_file(book, open_contact_file(samples / "contacts.csv"))
         st.out.info(f"Demo home: {home}")
-        st.out.info(f"Imported {added_orgs} organisations and {report.added} contacts "
+        st.out.info(f"1. Contact book: {added_orgs} organisations and {report.added} contacts "
                     f"from {samples}")
         print_contacts(st, list(store.iter_contacts()), book.settings)
+
+        release_file = shipped_dir("examples") / "PR106-2020.en.md"
+        now = datetime.now().astimezone()
+        # The example keeps the seed's 2020 dates, so "embargo in the past" warnings are
+        # expected here and not shown.
+        releases = load_release_set(release_file, now.date())
+        recipients = select_recipients(book, releases)
+        previews = home / "previews"
+        built = list(_write_all(build_messages(book, releases, recipients,
+                                               Templates(paths.templates_dir), now=now),
+                                previews))
+        st.out.info(f"\n2. Release {releases.main.reference} ({', '.join(releases.versions)}) "
+                    f"for its audience \"{releases.main.audience}\":")
+        _summary(st, built, False)
+        st.out.info(f"3. The messages are in {previews} (.eml, .html, .ics); nothing was sent.")
         store.close()
     finally:
         if keep:
-            st.out.info(f"Kept {home}: try `pressctl --home {home} contacts list`")
+            st.out.info(f"Kept {home}: try `pressctl --home {home} release preview "
+                        f"{shipped_dir('examples') / 'PR106-2020.en.md'} --to 5`")
         else:
             shutil.rmtree(home, ignore_errors=True)
+

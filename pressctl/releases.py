@@ -1,0 +1,377 @@
+"""Release use cases: check a release file, choose its recipients, build every message.
+
+A release may have translations (the same reference in other languages); each recipient
+gets the version in their language when there is one, else the release's own. Messages
+are rendered once per variant (language version, embargo, the reader's country for the
+phone format) and only the per-recipient parts are filled in for each recipient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from pressctl.book import Book, find_contact
+from pressctl.contacts import ContactFilter
+from pressctl.documents import Release
+from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
+from pressctl.model import Contact, Organization
+
+MAX_ATTACHMENT = 15 * 1024 * 1024  # most relays refuse messages above 20-25 MB
+WARN_ATTACHMENTS = 5 * 1024 * 1024
+
+
+@dataclass(slots=True)
+class ReleaseSet:
+    """A release and its translations, by language."""
+
+    main: Release
+    versions: dict[str, Release]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def version_for(self, languages: list[str]) -> Release:
+        """The version in the first of ``languages`` we have ("fr-CA" takes "fr")."""
+        for language in languages:
+            for candidate in (language, language.split("-")[0]):
+                if candidate in self.versions:
+                    return self.versions[candidate]
+        return self.main
+
+
+# -- reading and checking ------------------------------------------------------------------
+
+
+def read_release(path: Path, today: date) -> tuple[Release | None, list[Problem], list[Problem]]:
+    from pressctl.release_file import parse_release
+
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return None, [Problem(str(path), "no such release file")], []
+    except (OSError, UnicodeDecodeError) as err:
+        return None, [Problem(str(path), f"cannot read as UTF-8 text ({err})")], []
+    return parse_release(text, str(path), today=today)
+
+
+def load_release_set(path: Path, today: date) -> ReleaseSet:
+    """The release at ``path`` with its translations; raises ProblemsFound on any error."""
+    errors, warnings = [], []
+    main, found, notes = read_release(path, today)
+    errors += found
+    warnings += notes
+    versions: dict[str, Release] = {}
+    if main is not None:
+        versions[main.language] = main
+        for language, other in main.translations.items():
+            other_path = (path.parent / other).resolve()
+            version, found, notes = read_release(other_path, today)
+            errors += found
+            warnings += notes
+            if version is None:
+                continue
+            if version.reference != main.reference:
+                errors.append(Problem(str(other_path), f'reference "{version.reference}" differs '
+                                      f'from "{main.reference}" of {path.name}'))
+            if version.language != language:
+                errors.append(Problem(str(other_path), f'language is "{version.language}", '
+                                      f'but {path.name} lists it as "{language}"'))
+            versions[version.language] = version
+    if errors:
+        raise ProblemsFound(f"{path}: {len(errors)} problem(s)", errors,
+                            hint="fix them; `pressctl release check` lists every one")
+    assert main is not None
+    return ReleaseSet(main, versions, warnings)
+
+
+def check_release(book: Book, path: Path, templates, today: date) -> tuple[list[Problem], list[Problem]]:
+    """Every problem of a release in one pass: (errors, warnings)."""
+    try:
+        releases = load_release_set(path, today)
+    except ProblemsFound as err:
+        return list(err.problems), []
+    errors: list[Problem] = []
+    for release in releases.versions.values():
+        errors += _book_problems(book, release)
+        errors += _attachment_problems(release)
+    errors += templates.check()
+    if not errors:
+        try:
+            for _ in build_messages(book, releases, select_recipients(book, releases)[:1],
+                                    templates, now=datetime.now().astimezone()):
+                pass
+        except InvalidInput as err:
+            errors.append(Problem("", str(err)))
+    warnings = list(releases.warnings)
+    for release in releases.versions.values():
+        warnings += _attachment_warnings(release)
+    if not select_recipients(book, releases):
+        warnings.append(Problem(str(path), "the audience selects nobody in the contact book"))
+    return errors, warnings
+
+
+def _book_problems(book: Book, release: Release) -> list[Problem]:
+    problems = []
+    for name in release.organizations:
+        if book.store.find_org(name) is None:
+            problems.append(Problem(release.path, f'organisation "{name}" is not in the contact '
+                                    "book (see `pressctl orgs list`)"))
+    for ref in release.contacts:
+        try:
+            find_contact(book.store, ref)
+        except (NotFound, InvalidInput) as err:
+            problems.append(Problem(release.path, f"contacts: {err}"))
+    return problems
+
+
+def _attachment_problems(release: Release) -> list[Problem]:
+    problems = []
+    for name in release.attachments:
+        attachment = Path(release.path).parent / name
+        if not attachment.is_file():
+            problems.append(Problem(release.path, f'attachment "{name}" does not exist'))
+        elif attachment.stat().st_size > MAX_ATTACHMENT:
+            problems.append(Problem(release.path, f'attachment "{name}" is larger than '
+                                    f"{MAX_ATTACHMENT // 2**20} MB: link to it instead"))
+    return problems
+
+
+def _attachment_warnings(release: Release) -> list[Problem]:
+    total = sum((Path(release.path).parent / n).stat().st_size for n in release.attachments
+                if (Path(release.path).parent / n).is_file())
+    if total > WARN_ATTACHMENTS:
+        return [Problem(release.path, f"attachments weigh {total / 2**20:.1f} MB per message: "
+                        "many inboxes will refuse or delay them")]
+    return []
+
+
+# -- recipients ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    contact: Contact
+    address: str
+    version: Release
+    embargoed: bool
+
+
+def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = None,
+                      only: list[str] | None = None) -> list[Recipient]:
+    """Who receives the release: the audience (never opted-out contacts, never contacts
+    without an e-mail), only embargo_ok contacts when the release says embargo_only."""
+    from pressctl.audience import parse_audience
+
+    main = releases.main
+    if only:
+        chosen = [find_contact(book.store, ref) for ref in only]
+        for contact in chosen:
+            if contact.opted_out:
+                raise InvalidInput(f"#{contact.id} {contact.name} has opted out: never mailed")
+    else:
+        expression = parse_audience(audience or main.audience or "all")
+        chosen = [c for c in book.store.iter_contacts(ContactFilter(opted_out=False))
+                  if expression.matches(c)]
+    recipients = []
+    for contact in chosen:
+        if not contact.emails:
+            continue
+        if main.embargo and main.embargo_only and not contact.embargo_ok:
+            continue
+        version = releases.version_for(contact.languages)
+        recipients.append(Recipient(contact, contact.emails[0], version, version.embargo is not None))
+    return recipients
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltMessage:
+    recipient: Recipient
+    raw: bytes
+    attachments: int
+    has_calendar: bool
+
+
+SALUTATIONS = {"en": "Dear {name},", "fr": "Bonjour {name},"}
+
+
+def salutation(contact: Contact, language: str) -> str:
+    return SALUTATIONS.get(language, SALUTATIONS["en"]).format(name=contact.name)
+
+
+def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
+                   *, now: datetime, seed: str = "preview") -> Iterator[BuiltMessage]:
+    """Every recipient's message, rendered once per variant."""
+    from pressctl.messages import MessageFactory, new_message_id
+
+    officers = _officers(book, releases.main)
+    if not officers:
+        raise InvalidInput(f"{releases.main.path}: no press officer to list or send from",
+                           hint="add officers of the organisations (kind officer) or list contacts")
+    sender = _sender(officers[0], book)
+    domain = sender.address.rpartition("@")[2]
+    factories: dict[tuple, tuple] = {}
+    for recipient in recipients:
+        key = (recipient.version.language, recipient.embargoed, recipient.contact.country)
+        if key not in factories:
+            variant = _variant(book, recipient.version, officers, templates, sender,
+                               recipient.contact.country, now)
+            factories[key] = (MessageFactory(variant, sender, domain=domain), variant)
+        factory, variant = factories[key]
+        contact = recipient.contact
+        raw = factory.build(
+            name=contact.name, address=recipient.address,
+            salutation=salutation(contact, recipient.version.language), now=now,
+            message_id=new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
+            unsubscribe_token=str(contact.id),
+        )
+        yield BuiltMessage(recipient, raw, len(variant.attachments), variant.calendar is not None)
+
+
+def _officers(book: Book, release: Release) -> list[Contact]:
+    if release.contacts:
+        return [find_contact(book.store, ref) for ref in release.contacts]
+    officers = []
+    for name in release.organizations:
+        officers += [c for c in book.store.list_contacts(
+            ContactFilter(kind="officer", organization=name, opted_out=None)) if c.emails]
+    return officers
+
+
+def _sender(officer: Contact, book: Book):
+    from pressctl.messages import Sender
+
+    org = book.store.find_org(officer.organization) if officer.organization else None
+    label = org.short_name or org.name if org else officer.organization
+    name = f"{officer.name} ({label})" if label else officer.name
+    address = officer.emails[0]
+    return Sender(name=name, address=address, reply_to=address,
+                  list_unsubscribe_mailto=address)
+
+
+def _variant(book: Book, release: Release, officers: list[Contact], templates, sender,
+             reader_country: str | None, now: datetime):
+    from markupsafe import Markup
+
+    from pressctl.embargo import embargo_notice
+    from pressctl.messages import SALUTATION, Attachment, Variant
+    from pressctl.templating import markdown_to_html, markdown_to_text
+
+    orgs = [book.store.find_org(name) for name in release.organizations]
+    notice = embargo_notice(release.embargo, release.language) if release.embargo else None
+    context = {
+        "release": {
+            "reference": release.reference, "kind": release.kind,
+            "language": release.language, "title": release.title,
+            "subtitle": release.subtitle, "place": release.place,
+            "date_text": _date_text(release.date, release.language),
+        },
+        "salutation": SALUTATION,
+        "body_html": Markup(markdown_to_html(release.body)),
+        "body_text": markdown_to_text(release.body),
+        "embargo_line": notice.text if notice else None,
+        "event": _event_context(release, reader_country),
+        "organizations": [_org_context(o, release.language) for o in orgs if o is not None],
+        "contacts": [_contact_context(c, reader_country) for c in officers],
+        "sender": {"name": officers[0].name, "organization": officers[0].organization},
+    }
+    kind = "invitation" if release.kind == "invitation" else "release"
+    language = release.language if release.language in ("en", "fr") else "en"
+    text = templates.render(f"{kind}.{language}.txt.j2", context)
+    html = templates.render(f"{kind}.{language}.html.j2", context)
+    subject = release.title
+    if notice:  # stamped here, whatever the templates do
+        subject = notice.subject_prefix + subject
+        text = f"{notice.text}\n\n{text}"
+        html = _stamp_html(html, notice.html)
+    attachments = tuple(_attachment(release, name) for name in release.attachments)
+    calendar = _calendar(release, officers[0], sender, now) if release.event else None
+    return Variant(subject=subject, text=text, html=html, language=release.language,
+                   attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar)
+
+
+def _stamp_html(html: str, notice_html: str) -> str:
+    """Put the notice first in the body, whatever the template wrote before it."""
+    lower = html.lower()
+    start = lower.find("<body")
+    if start >= 0:
+        end = html.find(">", start) + 1
+        return html[:end] + notice_html + html[end:]
+    return notice_html + html
+
+
+def _attachment(release: Release, name: str) -> tuple[str, str, bytes]:
+    import mimetypes
+
+    path = Path(release.path).parent / name
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return path.name, content_type, path.read_bytes()
+
+
+def _calendar(release: Release, officer: Contact, sender, now: datetime):
+    from pressctl.calendar import event_uid, invitation_template
+
+    event = release.event
+    domain = sender.address.rpartition("@")[2]
+    template = invitation_template(
+        event, uid=event_uid(release.reference, domain), summary=event.title,
+        description=f"{release.title} ({release.reference})",
+        organizer_name=officer.name, organizer_email=sender.address, now=now,
+    )
+    return template.for_attendee
+
+
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+}
+
+
+def _date_text(day: date, language: str) -> str:
+    months = _MONTHS.get(language, _MONTHS["en"])
+    return f"{day.day} {months[day.month - 1]} {day.year}"
+
+
+def _event_context(release: Release, reader_country: str | None) -> dict | None:
+    from pressctl.embargo import format_clock, format_when
+    from pressctl.phones import format_phone
+
+    event = release.event
+    if event is None:
+        return None
+    same_day = event.end.date() == event.start.date()
+    return {
+        "title": event.title,
+        "when_text": format_when(event.start, release.language),
+        "end_text": (format_clock(event.end, release.language) if same_day
+                     else format_when(event.end, release.language)),
+        "zone": None,  # when_text names the zone already
+        "venue": event.venue, "url": event.url, "meeting_id": event.meeting_id,
+        "passcode": event.passcode,
+        "dial_in": [format_phone(p, "auto", reader_country) for p in event.dial_in],
+        "rsvp": event.rsvp,
+        "rsvp_deadline_text": (format_when(event.rsvp_deadline, release.language)
+                               if event.rsvp_deadline else None),
+    }
+
+
+def _org_context(org: Organization, language: str) -> dict:
+    about = org.about.get(language) or org.about.get("en") or next(iter(org.about.values()), None)
+    return {"name": org.name, "short_name": org.short_name, "website": org.website,
+            "about": about}
+
+
+def _contact_context(contact: Contact, reader_country: str | None) -> dict:
+    from pressctl.phones import format_phone
+
+    return {
+        "name": contact.name, "role": contact.role, "organization": contact.organization,
+        "phones": [format_phone(p, "auto", reader_country) for p in contact.phones
+                   if p.type != "fax"],
+        "emails": list(contact.emails[:1]),
+    }
