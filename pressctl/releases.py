@@ -254,8 +254,6 @@ def _sender(officer: Contact, book: Book):
 
 def _variant(book: Book, release: Release, officers: list[Contact], templates, sender,
              reader_country: str | None, now: datetime):
-    from markupsafe import Markup
-
     from pressctl.embargo import embargo_notice
     from pressctl.messages import SALUTATION, Attachment, Variant
     from pressctl.templating import markdown_to_html, markdown_to_text
@@ -270,7 +268,7 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
             "date_text": _date_text(release.date, release.language),
         },
         "salutation": SALUTATION,
-        "body_html": Markup(markdown_to_html(release.body)),
+        "body_html": markdown_to_html(release.body),  # Markup: safe HTML from the body
         "body_text": markdown_to_text(release.body),
         "embargo_line": notice.text if notice else None,
         "event": _event_context(release, reader_country),
