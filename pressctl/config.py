@@ -32,6 +32,16 @@ default_region = "FR"
 own_country = "FR"
 # auto | international | national | house ("+33 (0)1 44 76 75 39") | e164
 phone_style = "auto"
+
+[sender]
+# Messages come from the first press officer of the release unless you set an address
+# here (e.g. the press office's shared mailbox).
+# name = "CNES Press Office"
+# address = "presse@cnes.fr"
+# Where unsubscribe requests go (List-Unsubscribe mailto); default: the sender.
+# list_unsubscribe = "unsubscribe@cnes.fr"
+# A one-click unsubscribe page (RFC 8058), with {token} for the recipient:
+# unsubscribe_url = "https://presse.cnes.fr/unsubscribe?t={token}"
 """
 
 
@@ -56,6 +66,10 @@ class Settings:
     default_region: str = "FR"
     own_country: str = "FR"
     phone_style: str = "auto"
+    sender_name: str | None = None
+    sender_address: str | None = None
+    list_unsubscribe: str | None = None
+    unsubscribe_url: str | None = None
 
 
 def resolve_paths(
@@ -99,6 +113,7 @@ def load_settings(path: Path) -> Settings:
 _KNOWN = {
     "contacts": {"default_region"},
     "display": {"own_country", "phone_style"},
+    "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
 }
 
 
@@ -124,7 +139,47 @@ def _settings_from(data: dict, path: Path) -> Settings:
         raise ConfigError(
             f"{path}: display.phone_style {style!r} is not one of {', '.join(PHONE_STYLES)}"
         )
-    return Settings(default_region=region, own_country=own, phone_style=style)
+    sender = data.get("sender", {})
+    return Settings(
+        default_region=region, own_country=own, phone_style=style,
+        sender_name=_text(sender, "name", path),
+        sender_address=_address(sender, "address", path),
+        list_unsubscribe=_address(sender, "list_unsubscribe", path),
+        unsubscribe_url=_unsubscribe_url(sender, path),
+    )
+
+
+def _text(section: dict, key: str, path: Path) -> str | None:
+    value = section.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or any(c in value for c in "\r\n"):
+        raise ConfigError(f"{path}: sender.{key} must be one line of text")
+    return value.strip()
+
+
+def _address(section: dict, key: str, path: Path) -> str | None:
+    from pressctl.emails import clean_email_field
+    from pressctl.errors import InvalidEmail
+
+    value = _text(section, key, path)
+    if value is None:
+        return None
+    try:
+        found = clean_email_field(value)
+    except InvalidEmail as err:
+        raise ConfigError(f"{path}: sender.{key}: {err.reason}") from err
+    if len(found) != 1:
+        raise ConfigError(f"{path}: sender.{key} must be one e-mail address")
+    return found[0].normalized
+
+
+def _unsubscribe_url(section: dict, path: Path) -> str | None:
+    value = _text(section, "unsubscribe_url", path)
+    if value is not None and (not value.startswith("https://") or "{token}" not in value):
+        raise ConfigError(f"{path}: sender.unsubscribe_url must be an https:// URL with {{token}}",
+                          hint='e.g. "https://presse.example.org/unsubscribe?t={token}"')
+    return value
 
 
 def _region(value: object, path: Path, key: str) -> str:

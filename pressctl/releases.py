@@ -242,14 +242,21 @@ def _officers(book: Book, release: Release) -> list[Contact]:
 
 
 def _sender(officer: Contact, book: Book):
+    """From the configured sender, else the first press officer listed, "Name (ORG)"."""
     from pressctl.messages import Sender
 
-    org = book.store.find_org(officer.organization) if officer.organization else None
-    label = org.short_name or org.name if org else officer.organization
-    name = f"{officer.name} ({label})" if label else officer.name
-    address = officer.emails[0]
+    settings = book.settings
+    if settings.sender_address:
+        name = settings.sender_name or officer.organization or settings.sender_address
+        address = settings.sender_address
+    else:
+        org = book.store.find_org(officer.organization) if officer.organization else None
+        label = (org.short_name or org.name) if org else officer.organization
+        name = f"{officer.name} ({label})" if label else officer.name
+        address = officer.emails[0]
     return Sender(name=name, address=address, reply_to=address,
-                  list_unsubscribe_mailto=address)
+                  list_unsubscribe_mailto=settings.list_unsubscribe or address,
+                  unsubscribe_url=settings.unsubscribe_url)
 
 
 def _variant(book: Book, release: Release, officers: list[Contact], templates, sender,

@@ -88,3 +88,29 @@ def test_private_write_replaces_atomically(tmp_path):
     assert target.read_text() == "new"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temp file left behind
+
+
+def test_sender_settings(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[sender]\nname = "CNES Press Office"\naddress = "Presse@CNES.fr"\n'
+                    'unsubscribe_url = "https://presse.example.org/u?t={token}"\n')
+    settings = load_settings(path)
+    assert (settings.sender_name, settings.sender_address) == ("CNES Press Office",
+                                                               "Presse@cnes.fr")
+    assert settings.unsubscribe_url == "https://presse.example.org/u?t={token}"
+    assert settings.list_unsubscribe is None
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ('[sender]\naddress = "presse@cnes"\n', "sender.address"),
+    ('[sender]\naddress = "a@example.com, b@example.com"\n', "one e-mail address"),
+    ('[sender]\nunsubscribe_url = "http://x.example.org/{token}"\n', "https://"),
+    ('[sender]\nunsubscribe_url = "https://x.example.org/u"\n', "{token}"),
+    ('[sender]\nname = "A\\nBcc: x@example.com"\n', "one line"),
+])
+def test_bad_sender_settings(tmp_path, text, fragment):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert fragment in str(caught.value)
