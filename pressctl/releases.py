@@ -8,12 +8,14 @@ phone format) and only the per-recipient parts are filled in for each recipient.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-from pressctl.book import Book, find_contact
+from pressctl.book import Book, find_contact, find_contacts
 from pressctl.contacts import ContactFilter
 from pressctl.documents import Release
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
@@ -57,12 +59,27 @@ def read_release(path: Path, today: date) -> tuple[Release | None, list[Problem]
 
 def load_release_set(path: Path, today: date) -> ReleaseSet:
     """The release at ``path`` with its translations; raises ProblemsFound on any error."""
+    releases, errors, _ = _read_set(path, today)
+    if errors:
+        raise ProblemsFound(f"{path}: {len(errors)} problem(s)", errors,
+                            hint="fix them; `pressctl release check` lists every one")
+    assert releases is not None
+    return releases
+
+
+def _read_set(path: Path, today: date) -> tuple[ReleaseSet | None, list[Problem], list[Problem]]:
+    """(the release set, None if there are errors; errors; warnings) of every file."""
     errors, warnings = [], []
     main, found, notes = read_release(path, today)
     errors += found
     warnings += notes
     versions: dict[str, Release] = {}
-    if main is not None:
+    if main is None:  # its translations are still read: a check lists their problems too
+        for other, _ in _listed(path).get("translations", []):
+            _, found, notes = read_release((path.parent / other).resolve(), today)
+            errors += found
+            warnings += notes
+    else:
         versions[main.language] = main
         for language, other in main.translations.items():
             other_path = (path.parent / other).resolve()
@@ -78,70 +95,174 @@ def load_release_set(path: Path, today: date) -> ReleaseSet:
                 errors.append(Problem(str(other_path), f'language is "{version.language}", '
                                       f'but {path.name} lists it as "{language}"'))
             versions[version.language] = version
-    if errors:
-        raise ProblemsFound(f"{path}: {len(errors)} problem(s)", errors,
-                            hint="fix them; `pressctl release check` lists every one")
-    assert main is not None
-    return ReleaseSet(main, versions, warnings)
+    if errors or main is None:
+        return None, errors, warnings
+    return ReleaseSet(main, versions, warnings), errors, warnings
 
 
-def check_release(book: Book, path: Path, templates, today: date) -> tuple[list[Problem], list[Problem]]:
-    """Every problem of a release in one pass: (errors, warnings)."""
-    try:
-        releases = load_release_set(path, today)
-    except ProblemsFound as err:
-        return list(err.problems), []
-    errors: list[Problem] = []
-    for release in releases.versions.values():
-        errors += _book_problems(book, release)
-        errors += _attachment_problems(release)
+def check_release(book: Book, path: Path, templates, today: date, *,
+                  now: datetime | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Every problem of a release in one pass: (errors, warnings).
+
+    The organisations, contacts and attachments of each file are checked even when other
+    keys of the file are wrong; the messages are rendered (one per language version, with
+    ``now``, default noon UTC on ``today``) only when nothing else is wrong.
+    """
+    releases, errors, warnings = _read_set(path, today)
+    files = _listed_files(path)
+    for where, listed in files:
+        errors += _book_problems(book, where, listed)
+        errors += _attachment_problems(where, listed)
+        warnings += _attachment_warnings(where, listed)
+    errors, warnings = _in_file_order(errors, files), _in_file_order(warnings, files)
     errors += templates.check()
+    if releases is None:
+        return errors, warnings
     if not errors:
-        try:
-            for _ in build_messages(book, releases, select_recipients(book, releases)[:1],
-                                    templates, now=datetime.now().astimezone()):
-                pass
-        except InvalidInput as err:
-            errors.append(Problem("", str(err)))
-    warnings = list(releases.warnings)
-    for release in releases.versions.values():
-        warnings += _attachment_warnings(release)
+        moment = now or datetime.combine(today, time(12), tzinfo=UTC)
+        errors += _rendering_problems(book, releases, templates, moment)
     if not select_recipients(book, releases):
         warnings.append(Problem(str(path), "the audience selects nobody in the contact book"))
     return errors, warnings
 
 
-def _book_problems(book: Book, release: Release) -> list[Problem]:
-    problems = []
-    for name in release.organizations:
-        if book.store.find_org(name) is None:
-            problems.append(Problem(release.path, f'organisation "{name}" is not in the contact '
-                                    "book (see `pressctl orgs list`)"))
-    for ref in release.contacts:
+def _rendering_problems(book: Book, releases: ReleaseSet, templates,
+                        now: datetime) -> list[Problem]:
+    """Build one message per language version (to one of its recipients, else to the
+    sender), so that a template error in any language is found."""
+    samples: dict[str, Recipient] = {}
+    for recipient in select_recipients(book, releases):
+        samples.setdefault(recipient.version.language, recipient)
+    sender = next((o for o in _officers(book, releases.main) if o.emails), None)
+    for language, version in releases.versions.items():
+        if language not in samples and sender is not None:
+            samples[language] = Recipient(sender, sender.emails[0], version,
+                                          version.embargo is not None)
+    problems: list[Problem] = []
+    for recipients in [[sample] for sample in samples.values()] or [[]]:
         try:
-            find_contact(book.store, ref)
-        except (NotFound, InvalidInput) as err:
-            problems.append(Problem(release.path, f"contacts: {err}"))
+            for _ in build_messages(book, releases, recipients, templates, now=now):
+                pass
+        except InvalidInput as err:
+            if Problem("", str(err)) not in problems:  # the same typo in two languages' use
+                problems.append(Problem("", str(err)))
     return problems
 
 
-def _attachment_problems(release: Release) -> list[Problem]:
+def _in_file_order(problems: list[Problem], files: list[tuple[str, object]]) -> list[Problem]:
+    """File by file (the release, then its translations), line by line."""
+    order = {where: number for number, (where, _) in enumerate(files)}
+
+    def place(problem: Problem) -> tuple[int, int]:
+        where, _, line = problem.where.rpartition(":")
+        if line.isdigit() and where in order:
+            return order[where], int(line)
+        return order.get(problem.where, len(order)), 0
+
+    return sorted(problems, key=place)
+
+
+def _listed_files(path: Path) -> list[tuple[str, dict[str, list[tuple[str, int]]]]]:
+    """``(file as problems name it, what it lists)`` for the release and its translations."""
+    listed = _listed(path)
+    files = [(str(path), listed)]
+    for other in listed.get("translations", []):
+        other_path = (path.parent / other[0]).resolve()
+        files.append((str(other_path), _listed(other_path)))
+    return files
+
+
+def _listed(path: Path) -> dict[str, list[tuple[str, int]]]:
+    """The organisations, contacts, attachments and translations a release file names,
+    each with its file line, read from the TOML alone, so that they are checked even when
+    other keys are wrong (the release file reader returns no release then). Items the
+    reader refuses (a link as attachment, a malformed address) are left to its report."""
+    from pressctl.emails import clean_email_field
+    from pressctl.errors import InvalidEmail
+    from pressctl.release_file import read_front_matter
+
+    try:
+        front = read_front_matter(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(front.toml)
+    except (OSError, UnicodeDecodeError, InvalidInput, tomllib.TOMLDecodeError):
+        return {}
+    texts = front.toml.split("\n")
+    key_line = re.compile(r"\s*(?:\[|[A-Za-z0-9_\"'.-]+\s*=)")
+
+    def line_of(key: str, item: str) -> int:
+        start = next((n for n, text in enumerate(texts)
+                      if re.match(rf"\s*{key}\s*=", text)), None)
+        if start is None:
+            return front.first_line - 1
+        for n in range(start, len(texts)):
+            if n > start and key_line.match(texts[n]):
+                break
+            if item in texts[n]:
+                return front.first_line + n
+        return front.first_line + start
+
+    found: dict[str, list[tuple[str, int]]] = {}
+    for key, store_as in (("organizations", "organizations"), ("organisations", "organizations"),
+                          ("contacts", "contacts"), ("attachments", "attachments")):
+        items = data.get(key)
+        for item in items if isinstance(items, list) else []:
+            if type(item) is int and item > 0 and key == "contacts":
+                text = str(item)
+            elif isinstance(item, str) and item.strip() and "://" not in item:
+                text = item.strip()
+            else:
+                continue
+            line = line_of(key, text)
+            if key == "contacts" and isinstance(item, str):
+                try:
+                    addresses = clean_email_field(text)
+                except InvalidEmail:
+                    continue
+                if len(addresses) != 1:
+                    continue
+                text = addresses[0].normalized
+            kept = found.setdefault(store_as, [])
+            if all(text.casefold() != seen.casefold() for seen, _ in kept):
+                kept.append((text, line))
+    translations = data.get("translations")
+    found["translations"] = [(str(target).strip(), 0) for target in
+                             (translations.values() if isinstance(translations, dict) else ())
+                             if isinstance(target, str) and target.strip()]
+    return found
+
+
+def _book_problems(book: Book, where: str, listed: dict[str, list[tuple[str, int]]]
+                   ) -> list[Problem]:
     problems = []
-    for name in release.attachments:
-        attachment = Path(release.path).parent / name
+    for name, line in listed.get("organizations", []):
+        if book.store.find_org(name) is None:
+            problems.append(Problem(f"{where}:{line}", f'organisation "{name}" is not in the '
+                                    "contact book (see `pressctl orgs list`)"))
+    for ref, line in listed.get("contacts", []):
+        try:
+            find_contact(book.store, ref)
+        except (NotFound, InvalidInput) as err:
+            problems.append(Problem(f"{where}:{line}", f"contacts: {err}"))
+    return problems
+
+
+def _attachment_problems(where: str, listed: dict[str, list[tuple[str, int]]]) -> list[Problem]:
+    problems = []
+    for name, line in listed.get("attachments", []):
+        attachment = Path(where).parent / name
         if not attachment.is_file():
-            problems.append(Problem(release.path, f'attachment "{name}" does not exist'))
+            problems.append(Problem(f"{where}:{line}", f'attachment "{name}" does not exist'))
         elif attachment.stat().st_size > MAX_ATTACHMENT:
-            problems.append(Problem(release.path, f'attachment "{name}" is larger than '
+            problems.append(Problem(f"{where}:{line}", f'attachment "{name}" is larger than '
                                     f"{MAX_ATTACHMENT // 2**20} MB: link to it instead"))
     return problems
 
 
-def _attachment_warnings(release: Release) -> list[Problem]:
-    total = sum((Path(release.path).parent / n).stat().st_size for n in release.attachments
-                if (Path(release.path).parent / n).is_file())
+def _attachment_warnings(where: str, listed: dict[str, list[tuple[str, int]]]) -> list[Problem]:
+    files = [Path(where).parent / name for name, _ in listed.get("attachments", [])]
+    total = sum(f.stat().st_size for f in files if f.is_file())
     if total > WARN_ATTACHMENTS:
-        return [Problem(release.path, f"attachments weigh {total / 2**20:.1f} MB per message: "
+        return [Problem(where, f"attachments weigh {total / 2**20:.1f} MB per message: "
                         "many inboxes will refuse or delay them")]
     return []
 
@@ -165,10 +286,13 @@ def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = N
 
     main = releases.main
     if only:
-        chosen = [find_contact(book.store, ref) for ref in only]
+        chosen = find_contacts(book.store, only)  # once each, however often named
         for contact in chosen:
             if contact.opted_out:
                 raise InvalidInput(f"#{contact.id} {contact.name} has opted out: never mailed")
+            if not contact.emails:
+                raise InvalidInput(f"#{contact.id} {contact.name} has no e-mail address",
+                                   hint="add one with `pressctl contacts edit --add-email`")
     else:
         expression = parse_audience(audience or main.audience or "all")
         chosen = [c for c in book.store.iter_contacts(ContactFilter(opted_out=False))
@@ -199,7 +323,8 @@ SALUTATIONS = {"en": "Dear {name},", "fr": "Bonjour {name},"}
 
 
 def salutation(contact: Contact, language: str) -> str:
-    return SALUTATIONS.get(language, SALUTATIONS["en"]).format(name=contact.name)
+    base = language.split("-")[0]  # "fr-CA" greets in French
+    return SALUTATIONS.get(base, SALUTATIONS["en"]).format(name=contact.name)
 
 
 def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
@@ -208,10 +333,11 @@ def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient]
     from pressctl.messages import MessageFactory, new_message_id
 
     officers = _officers(book, releases.main)
-    if not officers:
-        raise InvalidInput(f"{releases.main.path}: no press officer to list or send from",
-                           hint="add officers of the organisations (kind officer) or list contacts")
-    sender = _sender(officers[0], book)
+    if not any(officer.emails for officer in officers):
+        raise InvalidInput(f"{releases.main.path}: no press officer with an e-mail address to "
+                           "send from", hint="add officers of the organisations (kind officer) "
+                           "or list contacts")
+    sender = _sender(_sending_officer(officers), book)
     domain = sender.address.rpartition("@")[2]
     factories: dict[tuple, tuple] = {}
     for recipient in recipients:
@@ -241,6 +367,11 @@ def _officers(book: Book, release: Release) -> list[Contact]:
     return officers
 
 
+def _sending_officer(officers: list[Contact]) -> Contact:
+    """The first listed officer with an e-mail address: the From and the ORGANIZER."""
+    return next(officer for officer in officers if officer.emails)
+
+
 def _sender(officer: Contact, book: Book):
     """From the configured sender, else the first press officer listed, "Name (ORG)"."""
     from pressctl.messages import Sender
@@ -267,6 +398,7 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
 
     orgs = [book.store.find_org(name) for name in release.organizations]
     notice = embargo_notice(release.embargo, release.language) if release.embargo else None
+    sending = _sending_officer(officers)
     context = {
         "release": {
             "reference": release.reference, "kind": release.kind,
@@ -281,10 +413,12 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
         "event": _event_context(release, reader_country),
         "organizations": [_org_context(o, release.language) for o in orgs if o is not None],
         "contacts": [_contact_context(c, reader_country) for c in officers],
-        "sender": {"name": officers[0].name, "organization": officers[0].organization},
+        "sender": {"name": sending.name, "organization": sending.organization},
     }
     kind = "invitation" if release.kind == "invitation" else "release"
-    language = release.language if release.language in ("en", "fr") else "en"
+    language = release.language.split("-")[0].lower()  # fr-CA uses the fr templates
+    if not any(name == f"{kind}.{language}.txt.j2" for name, _, _ in templates.names()):
+        language = "en"  # no templates in that language (add release.de.txt.j2...)
     text = templates.render(f"{kind}.{language}.txt.j2", context)
     html = templates.render(f"{kind}.{language}.html.j2", context)
     subject = release.title
@@ -293,7 +427,7 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
         text = f"{notice.text}\n\n{text}"
         html = _stamp_html(html, notice.html)
     attachments = tuple(_attachment(release, name) for name in release.attachments)
-    calendar = _calendar(release, officers[0], sender, now) if release.event else None
+    calendar = _calendar(release, sending, sender, now) if release.event else None
     return Variant(subject=subject, text=text, html=html, language=release.language,
                    attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar)
 
@@ -338,8 +472,9 @@ _MONTHS = {
 
 
 def _date_text(day: date, language: str) -> str:
-    months = _MONTHS.get(language, _MONTHS["en"])
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    months = _MONTHS.get(language.split("-")[0], _MONTHS["en"])
+    first = "1er" if day.day == 1 and months is _MONTHS["fr"] else str(day.day)  # le 1er juin
+    return f"{first} {months[day.month - 1]} {day.year}"
 
 
 def _event_context(release: Release, reader_country: str | None) -> dict | None:

@@ -72,8 +72,8 @@ def check(
     from pressctl.releases import check_release
 
     st = state(ctx)
-    today, _ = _today_and_now()
-    errors, warnings = check_release(st.book(), file, _templates(st, templates), today)
+    today, now = _today_and_now()
+    errors, warnings = check_release(st.book(), file, _templates(st, templates), today, now=now)
     if json_out:
         st.out.json({"errors": [str(p) for p in errors], "warnings": [str(p) for p in warnings]})
     else:
@@ -144,7 +144,8 @@ def _write_all(built, folder: Path):
         parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
         for part in parsed.walk():
             if part.get_content_type() == "text/html":
-                stem.with_suffix(".html").write_text(part.get_content(), encoding="utf-8")
+                html = part.get_content().replace("\r\n", "\n")  # the wire's CRLF
+                stem.with_suffix(".html").write_text(html, encoding="utf-8")
             elif part.get_content_type() == "text/calendar":
                 stem.with_suffix(".ics").write_bytes(part.get_payload(decode=True))
         yield message
@@ -181,6 +182,7 @@ def _show(st: State, message, fmt: str) -> None:
     parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
     wanted = "text/html" if fmt == "html" else "text/plain"
     body = next((p.get_content() for p in parsed.walk() if p.get_content_type() == wanted), "")
+    body = body.replace("\r\n", "\n")  # the wire's CRLF, not the terminal's
     if fmt == "html":
         st.out.line(body)
         return
