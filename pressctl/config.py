@@ -193,14 +193,16 @@ def _region(value: object, path: Path, key: str) -> str:
     return value.strip().upper()
 
 
-def write_private_file(path: Path, text: str) -> None:
-    """Write atomically (temp file + rename) with mode 0600: the files hold personal data."""
+def write_private_file(path: Path, content: str | bytes) -> None:
+    """Write atomically (temp file + rename) with mode 0600: the files hold personal data.
+    Text is written as UTF-8, as given (no newline translation)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    data = content.encode("utf-8") if isinstance(content, str) else content
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

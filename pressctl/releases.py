@@ -480,6 +480,7 @@ def _date_text(day: date, language: str) -> str:
 def _event_context(release: Release, reader_country: str | None) -> dict | None:
     from pressctl.embargo import format_clock, format_when
     from pressctl.phones import format_phone
+    from pressctl.templating import ShownPhone
 
     event = release.event
     if event is None:
@@ -493,7 +494,8 @@ def _event_context(release: Release, reader_country: str | None) -> dict | None:
         "zone": None,  # when_text names the zone already
         "venue": event.venue, "url": event.url, "meeting_id": event.meeting_id,
         "passcode": event.passcode,
-        "dial_in": [format_phone(p, "auto", reader_country) for p in event.dial_in],
+        "dial_in": [ShownPhone(format_phone(p, "auto", reader_country), p.e164, p.extension)
+                    for p in event.dial_in],
         "rsvp": event.rsvp,
         "rsvp_deadline_text": (format_when(event.rsvp_deadline, release.language)
                                if event.rsvp_deadline else None),
@@ -508,10 +510,11 @@ def _org_context(org: Organization, language: str) -> dict:
 
 def _contact_context(contact: Contact, reader_country: str | None) -> dict:
     from pressctl.phones import format_phone
+    from pressctl.templating import ShownPhone
 
     return {
         "name": contact.name, "role": contact.role, "organization": contact.organization,
-        "phones": [format_phone(p, "auto", reader_country) for p in contact.phones
-                   if p.type != "fax"],
+        "phones": [ShownPhone(format_phone(p, "auto", reader_country), p.e164, p.extension)
+                   for p in contact.phones if p.type != "fax"],
         "emails": list(contact.emails[:1]),
     }

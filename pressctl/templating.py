@@ -269,9 +269,24 @@ _NUMBER = re.compile(r"\+?\d[\d\s().\-/]*\d|\+?\d")
 _EXTENSION = re.compile(r"(?:ext\.?|extension|poste|x)\s*(\d+)", re.IGNORECASE)
 
 
+class ShownPhone(str):
+    """A number as the reader sees it ("01 44 76 75 39"), still knowing its E.164 form,
+    so that a tel: link dials from abroad too."""
+
+    e164: str = ""
+    extension: str | None = None
+
+    def __new__(cls, shown: str, e164: str, extension: str | None = None) -> ShownPhone:
+        value = super().__new__(cls, shown)
+        value.e164, value.extension = e164, extension
+        return value
+
+
 def tel_uri(phone: str) -> str:
     """``tel:`` URI of a displayed number ("+33 (0)1 44 76 75 39 ext. 5" gives
     "tel:+33144767539;ext=5"), or "" when there is no number in it."""
+    if isinstance(phone, ShownPhone) and phone.e164:
+        return "tel:" + phone.e164 + (f";ext={phone.extension}" if phone.extension else "")
     text = str(phone).replace("(0)", "")
     number = _NUMBER.search(text)
     if number is None:

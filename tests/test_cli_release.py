@@ -8,6 +8,7 @@ import email.policy
 import json
 import re
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 
@@ -343,6 +344,9 @@ def test_preview_writes_one_message_per_recipient(sample_book, release, tmp_path
         assert html.startswith("<!DOCTYPE html>") and to.display_name.split()[0] in html
         event = Calendar.from_ical(eml.with_suffix(".ics").read_bytes()).walk("VEVENT")[0]
         assert str(event["ATTENDEE"]) == f"mailto:{to.addr_spec}"
+        for written in (eml, eml.with_suffix(".html"), eml.with_suffix(".ics")):
+            assert stat.S_IMODE(written.stat().st_mode) == 0o600  # names and addresses
+    assert not list(out.glob(".*.tmp"))
     assert addresses == {row["recipient"].split("<")[1].rstrip(">") for row in rows}
 
 

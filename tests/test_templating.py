@@ -553,3 +553,12 @@ def test_only_templating_uses_jinja2_and_markdown_it():
             if any(n.split(".")[0] in ("jinja2", "markdown_it") for n in names):
                 users.add(path.name)
     assert users == {"templating.py"}
+
+
+def test_tel_links_dial_from_abroad_even_when_the_number_is_shown_nationally():
+    from pressctl.templating import ShownPhone, tel_uri
+
+    shown = ShownPhone("01 44 76 75 39", "+33144767539", "5")
+    assert str(shown) == "01 44 76 75 39"
+    assert tel_uri(shown) == "tel:+33144767539;ext=5"
+    assert tel_uri("+33 (0)1 44 76 75 39") == "tel:+33144767539"

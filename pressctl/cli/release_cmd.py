@@ -131,23 +131,26 @@ def preview(
 
 
 def _write_all(built, folder: Path):
-    """Pass messages through, writing each as .eml (and its HTML and .ics) into folder."""
+    """Pass messages through, writing each as .eml (and its HTML and .ics) into folder,
+    privately (0600) and atomically: they carry the recipients' names and addresses."""
     import email
     import email.policy
     import re
+
+    from pressctl.config import write_private_file
 
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     for number, message in enumerate(built, 1):
         slug = re.sub(r"[^a-z0-9]+", "-", message.recipient.address.lower()).strip("-")
         stem = folder / f"{number:05d}-{slug}"
-        stem.with_suffix(".eml").write_bytes(message.raw)
+        write_private_file(stem.with_suffix(".eml"), message.raw)
         parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
         for part in parsed.walk():
             if part.get_content_type() == "text/html":
                 html = part.get_content().replace("\r\n", "\n")  # the wire's CRLF
-                stem.with_suffix(".html").write_text(html, encoding="utf-8")
+                write_private_file(stem.with_suffix(".html"), html)
             elif part.get_content_type() == "text/calendar":
-                stem.with_suffix(".ics").write_bytes(part.get_payload(decode=True))
+                write_private_file(stem.with_suffix(".ics"), part.get_payload(decode=True))
         yield message
 
 
