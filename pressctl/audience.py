@@ -14,6 +14,8 @@ Terms:
 * ``org:CNES`` - works for that organisation: the name or, when the organisations are
   given to :func:`parse_audience`, its short name or full name.
 * ``embargo_ok`` - accepts embargoed material; ``all`` - everyone.
+* ``@space-fr`` - a saved audience (``pressctl audiences add space-fr "..."``), given to
+  :func:`parse_audience` as ``saved``; it may use other saved audiences, not itself.
 
 Operators ``not``, ``and``, ``or`` (in that order of precedence, any case) and parentheses.
 Two terms side by side are an error rather than an implicit ``and``: a forgotten ``or``
@@ -29,7 +31,7 @@ with its column instead of an audience that silently matches nobody.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pressctl.contacts import kind_of, normalise_tags
@@ -102,13 +104,16 @@ class Audience:
         return [contact for contact in contacts if self.matches(contact)]
 
 
-def parse_audience(text: str, *, organizations: Iterable[Organization] = ()) -> Audience:
+def parse_audience(text: str, *, organizations: Iterable[Organization] = (),
+                   saved: Mapping[str, str] | None = None, _using: tuple[str, ...] = ()) -> Audience:
     """Parse an expression; raises :class:`InvalidInput` naming the column of the problem.
 
     ``organizations`` (the book's) let ``org:CNES`` also match contacts whose organisation
     is written "Centre national d'études spatiales", as the contact filters of the store do.
+    ``saved`` maps the names of saved audiences to their expressions (``@name`` terms).
     """
-    parser = _Parser(text, _tokens(text), tuple(organizations))
+    parser = _Parser(text, _tokens(text), tuple(organizations),
+                     saved if saved is not None else {}, _using)
     return Audience(text, parser.expression_to_end())
 
 
@@ -178,11 +183,14 @@ class _Parser:
     """Recursive descent: or_expr := and_expr (or and_expr)*; and_expr := not_expr (and
     not_expr)*; not_expr := not not_expr | "(" or_expr ")" | term."""
 
-    def __init__(self, text: str, tokens: list[_Token], organizations: tuple[Organization, ...]):
+    def __init__(self, text: str, tokens: list[_Token], organizations: tuple[Organization, ...],
+                 saved: Mapping[str, str], using: tuple[str, ...]):
         self.text = text
         self.tokens = tokens
         self.position = 0
         self.organizations = organizations
+        self.saved = saved
+        self.using = using  # saved audiences being expanded: a loop is an error
 
     def expression_to_end(self) -> _Node:
         if self._peek().kind == "end":
@@ -258,6 +266,8 @@ class _Parser:
     # -- terms
 
     def _term(self, token: _Token) -> _Term:
+        if token.value is None and token.text.startswith("@"):
+            return self._saved(token)
         if token.value is None:
             flag = token.text.lower()
             if flag == "all":
@@ -274,6 +284,19 @@ class _Parser:
         if not value:
             raise self._fail(f'expected a value after "{name}:"', token.column + len(name) + 1)
         return _Term(token.text, self._field_test(name, value, token))
+
+    def _saved(self, token: _Token) -> _Term:
+        name = token.text[1:].lower()
+        if name not in self.saved:
+            close = difflib.get_close_matches(name, list(self.saved), n=1, cutoff=0.6)
+            raise self._fail(f'no saved audience "{name}"', token.column,
+                             f'did you mean "@{close[0]}"?' if close
+                             else "see `pressctl audiences list`")
+        if name in self.using:
+            raise self._fail(f'the saved audience "{name}" uses itself', token.column)
+        inner = parse_audience(self.saved[name], organizations=self.organizations,
+                               saved=self.saved, _using=(*self.using, name))
+        return _Term(token.text, inner.root.matches)
 
     def _suggestion(self, written: str) -> str:
         head = written.partition(":")[0].lower()

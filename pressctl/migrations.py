@@ -87,4 +87,16 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         _fill_sort_names,
     ),
+    (
+        "0003_saved_audiences",
+        """
+        CREATE TABLE audiences (
+            name        TEXT PRIMARY KEY,
+            expression  TEXT NOT NULL,
+            created     TEXT NOT NULL,
+            updated     TEXT NOT NULL
+        );
+        """,
+        None,
+    ),
 ]

@@ -83,6 +83,19 @@ _SCHEME = re.compile(r"([a-z][a-z0-9+.\-]*):")
 _IGNORED_IN_URLS = re.compile(r"[\x00-\x20\x7f]")  # browsers skip them: "java\tscript:"
 
 
+class _AnySavedAudience(dict):
+    """Every saved-audience name exists (as "all") while only the syntax is checked."""
+
+    def __contains__(self, name: object) -> bool:
+        return True
+
+    def __missing__(self, name: str) -> str:
+        return "all"
+
+
+_ANY_SAVED_AUDIENCE = _AnySavedAudience()
+
+
 @dataclass(frozen=True, slots=True)
 class FrontMatter:
     toml: str  # the text between the fences
@@ -449,7 +462,9 @@ class _Reader:
         audience = root.text("audience")
         if audience is not None:
             try:
-                parse_audience(audience)
+                # Saved audiences (@name) live in the contact book: `release check`
+                # resolves them; here any name stands for "all".
+                parse_audience(audience, saved=_ANY_SAVED_AUDIENCE)
             except InvalidInput as err:
                 root.error("audience", str(err))
         if "organizations" in data and "organisations" in data:

@@ -121,8 +121,11 @@ def check_release(book: Book, path: Path, templates, today: date, *,
     if not errors:
         moment = now or datetime.combine(today, time(12), tzinfo=UTC)
         errors += _rendering_problems(book, releases, templates, moment)
-    if not select_recipients(book, releases):
-        warnings.append(Problem(str(path), "the audience selects nobody in the contact book"))
+    try:
+        if not select_recipients(book, releases):
+            warnings.append(Problem(str(path), "the audience selects nobody in the contact book"))
+    except InvalidInput as err:  # e.g. a saved audience (@name) the book does not have
+        errors.append(Problem(str(path), str(err)))
     return errors, warnings
 
 
@@ -131,7 +134,11 @@ def _rendering_problems(book: Book, releases: ReleaseSet, templates,
     """Build one message per language version (to one of its recipients, else to the
     sender), so that a template error in any language is found."""
     samples: dict[str, Recipient] = {}
-    for recipient in select_recipients(book, releases):
+    try:
+        audience = select_recipients(book, releases)
+    except InvalidInput:
+        audience = []  # the audience's own problem is reported by check_release
+    for recipient in audience:
         samples.setdefault(recipient.version.language, recipient)
     sender = next((o for o in _officers(book, releases.main) if o.emails), None)
     for language, version in releases.versions.items():
@@ -294,7 +301,9 @@ def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = N
                 raise InvalidInput(f"#{contact.id} {contact.name} has no e-mail address",
                                    hint="add one with `pressctl contacts edit --add-email`")
     else:
-        expression = parse_audience(audience or main.audience or "all")
+        expression = parse_audience(audience or main.audience or "all",
+                                    organizations=book.store.list_orgs(),
+                                    saved=book.store.saved_audiences())
         chosen = [c for c in book.store.iter_contacts(ContactFilter(opted_out=False))
                   if expression.matches(c)]
     recipients = []

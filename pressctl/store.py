@@ -250,6 +250,22 @@ class Store:
                 emails=emails.get(cid, []), phones=phones.get(cid, []), tags=tags.get(cid, []),
             )
 
+    # -- saved audiences -----------------------------------------------------------------
+
+    def saved_audiences(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT name, expression FROM audiences ORDER BY name"))
+
+    def save_audience(self, name: str, expression: str, now: str) -> None:
+        self.db.execute(
+            "INSERT INTO audiences (name, expression, created, updated) VALUES (?,?,?,?) "
+            "ON CONFLICT (name) DO UPDATE SET expression = excluded.expression, "
+            "updated = excluded.updated",
+            (name, expression, now, now),
+        )
+
+    def delete_audience(self, name: str) -> bool:
+        return self.db.execute("DELETE FROM audiences WHERE name = ?", (name,)).rowcount == 1
+
     # -- organisations -------------------------------------------------------------------
 
     def insert_org(self, org: Organization) -> None:

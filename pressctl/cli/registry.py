@@ -13,6 +13,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("check", "check_cmd", "Check phone numbers or e-mail addresses without storing them."),
     ("release", "release_cmd", "Releases: write, check and preview them (nothing is sent)."),
     ("invite", "release_cmd", "Invitations to press conferences: the same commands as release."),
+    ("audiences", "audiences_cmd", "Saved audiences: named filters a release uses as @name."),
     ("templates", "templates_cmd", "The Jinja2 templates releases are rendered with."),
 )
 

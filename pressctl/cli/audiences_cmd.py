@@ -1,0 +1,85 @@
+"""`pressctl audiences ...`: named filters releases use as `audience = "@name"`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pressctl.cli.app import state
+
+app = typer.Typer(no_args_is_help=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@app.command("add")
+def add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Name, e.g. space-fr.")],
+    expression: Annotated[str, typer.Argument(help="Filter, e.g. 'tag:space and lang:fr'.")],
+) -> None:
+    """Save (or replace) an audience; a release then says audience = "@NAME".
+
+    Example: pressctl audiences add space-fr "kind:journalist and tag:space and lang:fr"
+    """
+    from pressctl import audiences
+
+    st = state(ctx)
+    book = st.book()
+    audience = audiences.save(book, name, expression)
+    st.out.info(f"Saved @{name.lstrip('@').lower()}: {len(audiences.members(book, audience))} "
+                "contact(s) today")
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_out: Json = False) -> None:
+    """List saved audiences with how many contacts each selects now.
+
+    Example: pressctl audiences list
+    """
+    from pressctl import audiences
+
+    st = state(ctx)
+    book = st.book()
+    rows = [(name, text, len(audiences.members(book, audiences.resolve(book, f"@{name}"))))
+            for name, text in book.store.saved_audiences().items()]
+    if json_out:
+        st.out.json([{"name": n, "expression": t, "contacts": c} for n, t, c in rows])
+    else:
+        st.out.table(("name", "expression", "contacts"), rows)
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    expression: Annotated[str, typer.Argument(help="A saved name (@space-fr) or any filter.")],
+    json_out: Json = False,
+) -> None:
+    """Show who an audience selects now (opted-out contacts never are).
+
+    Example: pressctl audiences show @space-fr
+    """
+    from pressctl import audiences
+    from pressctl.cli.contacts_cmd import print_contacts
+
+    st = state(ctx)
+    book = st.book()
+    text = expression if " " in expression or ":" in expression or expression.startswith("@") \
+        else f"@{expression}"
+    print_contacts(st, audiences.members(book, audiences.resolve(book, text)), book.settings,
+                   as_json=json_out)
+
+
+@app.command("remove")
+def remove(ctx: typer.Context,
+           name: Annotated[str, typer.Argument(help="The saved audience.")]) -> None:
+    """Remove a saved audience (refused while another one uses it).
+
+    Example: pressctl audiences remove space-fr
+    """
+    from pressctl import audiences
+
+    st = state(ctx)
+    audiences.remove(st.book(), name)
+    st.out.info(f"Removed @{name.lstrip('@').lower()}")
