@@ -110,8 +110,11 @@ def invitation_template(
     organizer_email: str,
     now: datetime,
     method: str = "REQUEST",
+    language: str = "en",
 ) -> InvitationTemplate:
     """Build the calendar for ``event`` once; see :class:`InvitationTemplate`.
+
+    ``language`` chooses the words of the details added to DESCRIPTION (en, fr).
 
     ``now`` (aware) is the DTSTAMP. Raises ValueError for a bad argument (method, naive
     ``now``, an address with spaces) and InvalidInput for an event that cannot be sent.
@@ -144,7 +147,7 @@ def invitation_template(
     vevent.add("dtstart", start)
     vevent.add("dtend", end)
     vevent.add("summary", summary)
-    vevent.add("description", _description(event, description, zone))
+    vevent.add("description", _description(event, description, zone, language))
     if location := _location(event):
         vevent.add("location", location)
     if event.url:
@@ -238,24 +241,35 @@ def _location(event: Event) -> str | None:
     return " / ".join(parts) or None
 
 
-def _description(event: Event, text: str, zone: tzinfo | None) -> str:
+_WORDS = {
+    "en": {"online": "Join online", "id": "Meeting ID", "passcode": "Passcode",
+           "dial": "Dial in", "rsvp": "RSVP", "by": "by", "reply": "Reply by"},
+    "fr": {"online": "Rejoindre en ligne", "id": "ID de réunion", "passcode": "Code secret",
+           "dial": "Par téléphone", "rsvp": "Inscription", "by": "avant le",
+           "reply": "Répondre avant le"},
+}
+
+
+def _description(event: Event, text: str, zone: tzinfo | None, language: str = "en") -> str:
     from pressctl.phones import format_phone
 
+    words = _WORDS.get(language.split("-")[0], _WORDS["en"])
     lines = []
     if event.url:
-        lines.append(f"Join online: {event.url}")
+        lines.append(f"{words['online']}: {event.url}")
     if event.meeting_id:
-        lines.append(f"Meeting ID: {event.meeting_id}")
+        lines.append(f"{words['id']}: {event.meeting_id}")
     if event.passcode:
-        lines.append(f"Passcode: {event.passcode}")
+        lines.append(f"{words['passcode']}: {event.passcode}")
     for phone in event.dial_in:
         label = f" ({phone.label})" if phone.label else ""
-        lines.append(f"Dial in: {format_phone(phone, 'international')}{label}")
+        lines.append(f"{words['dial']}: {format_phone(phone, 'international')}{label}")
     deadline = _when(event.rsvp_deadline, zone) if event.rsvp_deadline else None
     if event.rsvp:
-        lines.append(f"RSVP: {event.rsvp}" + (f" by {deadline}" if deadline else ""))
+        lines.append(f"{words['rsvp']}: {event.rsvp}"
+                     + (f" {words['by']} {deadline}" if deadline else ""))
     elif deadline:
-        lines.append(f"Reply by {deadline}")
+        lines.append(f"{words['reply']} {deadline}")
     details = "\n".join(lines)
     return "\n\n".join(part for part in (text.strip(), details) if part)
 

@@ -468,6 +468,7 @@ def _calendar(release: Release, officer: Contact, sender, now: datetime):
         event, uid=event_uid(release.reference, domain), summary=event.title,
         description=f"{release.title} ({release.reference})",
         organizer_name=officer.name, organizer_email=sender.address, now=now,
+        language=release.language,
     )
     return template.for_attendee
 

@@ -448,3 +448,14 @@ def test_refusals():
     naive = dataclasses.replace(SEED, start=datetime(2020, 9, 22, 11, 30))
     with pytest.raises(InvalidInput, match="time zone"):
         build(naive)
+
+
+def test_details_in_description_follow_the_message_language():
+    template = invitation_template(
+        SEED, uid="pr106-2020-event@cnes.fr", summary="Conférence de presse",
+        description="Signature du partenariat", organizer_name="Pascale Bresson",
+        organizer_email="pascale.bresson@cnes.fr", now=datetime(2020, 9, 21, 8, tzinfo=UTC),
+        language="fr")
+    event = Calendar.from_ical(template.for_attendee("Claire Fontaine", "claire@example.org"))
+    text = str(event.walk("VEVENT")[0]["DESCRIPTION"])
+    assert "ID de réunion: 979 8149 5219" in text and "Meeting ID" not in text
