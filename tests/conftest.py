@@ -54,6 +54,15 @@ def cli(home: Path):
 
 
 @pytest.fixture
+def sample_book(cli):
+    """``cli`` on a book holding the sample organisations and contacts (contacts/)."""
+    assert cli("orgs", "import", SAMPLES / "organizations.json").exit_code == 0
+    result = cli("contacts", "import", SAMPLES / "contacts.csv")
+    assert result.exit_code == 0, result.stderr
+    return cli
+
+
+@pytest.fixture
 def console_script() -> Path:
     """The installed `pressctl` executable next to this interpreter."""
     script = Path(sys.executable).parent / "pressctl"

@@ -6,19 +6,12 @@ import json
 import shutil
 
 import pytest
-from conftest import REPO, SAMPLES, db_snapshot
+from conftest import REPO, db_snapshot
 
 from pressctl import audiences
 from pressctl.audience import parse_audience
 from pressctl.errors import InvalidInput, NotFound
 from pressctl.model import Contact
-
-
-@pytest.fixture
-def sample_book(cli):
-    assert cli("orgs", "import", SAMPLES / "organizations.json").exit_code == 0
-    assert cli("contacts", "import", SAMPLES / "contacts.csv").exit_code == 0
-    return cli
 
 
 def test_a_saved_audience_is_a_term():

@@ -10,14 +10,6 @@ import vobject
 from conftest import SAMPLES, db_snapshot
 
 
-@pytest.fixture
-def sample_book(cli):
-    assert cli("orgs", "import", SAMPLES / "organizations.json").exit_code == 0
-    result = cli("contacts", "import", SAMPLES / "contacts.csv")
-    assert result.exit_code == 0, result.stderr
-    return cli
-
-
 def _list(cli, *args):
     result = cli("contacts", "list", "--json", *args)
     assert result.exit_code == 0, result.stderr

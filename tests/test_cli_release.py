@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import DATA, REPO, SAMPLES
+from conftest import DATA, REPO
 from icalendar import Calendar
 
 IT = DATA / "releases_it"
@@ -21,14 +21,6 @@ EXAMPLES = REPO / "examples"
 FR_READER = "claire.fontaine@gazette-espace.example.org"
 EN_READER = "harriet.pennington@orbit-weekly.example.com"
 ZOOM = "https://zoom.us/j/97981495219"
-
-
-@pytest.fixture
-def sample_book(cli):
-    assert cli("orgs", "import", SAMPLES / "organizations.json").exit_code == 0
-    result = cli("contacts", "import", SAMPLES / "contacts.csv")
-    assert result.exit_code == 0, result.stderr
-    return cli
 
 
 @pytest.fixture
