@@ -91,6 +91,16 @@ class InvitationTemplate:
         """The MIME type of the part that carries it (RFC 6047)."""
         return f'text/calendar; method={self.method}; charset="UTF-8"'
 
+    def state(self) -> dict:
+        """What it takes to rebuild this template byte for byte (a frozen mailout)."""
+        return {"uid": self.uid, "method": self.method,
+                "head": self._head.decode("utf-8"), "tail": self._tail.decode("utf-8")}
+
+    @classmethod
+    def from_state(cls, state: dict) -> InvitationTemplate:
+        return cls(state["uid"], state["method"], state["head"].encode("utf-8"),
+                   state["tail"].encode("utf-8"))
+
     def for_attendee(self, name: str, email: str) -> bytes:
         """The whole calendar (UTF-8, CRLF) inviting ``email`` alone."""
         line = "ATTENDEE" + cn_param(name) + self._params + ":" + mailto(email)

@@ -336,10 +336,29 @@ def salutation(contact: Contact, language: str) -> str:
     return SALUTATIONS.get(base, SALUTATIONS["en"]).format(name=contact.name)
 
 
-def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
-                   *, now: datetime, seed: str = "preview") -> Iterator[BuiltMessage]:
-    """Every recipient's message, rendered once per variant."""
-    from pressctl.messages import MessageFactory, new_message_id
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    """One recipient's message, before it is built: its variant and personal parts."""
+
+    recipient: Recipient
+    variant: int  # index into Plan.variants
+    salutation: str
+    message_id: str
+    token: str  # for the one-click unsubscribe URL
+
+
+@dataclass(slots=True)
+class Plan:
+    variants: list  # [(messages.Variant, messages.Sender)], rendered once each
+    messages: list[PlannedMessage]
+    domain: str
+
+
+def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
+                  *, now: datetime, seed: str = "preview") -> Plan:
+    """Render each variant (language version, embargo, reader's country) once and assign
+    every recipient to one: all a mailout needs to build the messages later, byte for byte."""
+    from pressctl.messages import new_message_id
 
     officers = _officers(book, releases.main)
     if not any(officer.emails for officer in officers):
@@ -348,22 +367,41 @@ def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient]
                            "or list contacts")
     sender = _sender(_sending_officer(officers), book)
     domain = sender.address.rpartition("@")[2]
-    factories: dict[tuple, tuple] = {}
+    variants: list = []
+    numbers: dict[tuple, int] = {}
+    planned = []
     for recipient in recipients:
-        key = (recipient.version.language, recipient.embargoed, recipient.contact.country)
-        if key not in factories:
-            variant = _variant(book, recipient.version, officers, templates, sender,
-                               recipient.contact.country, now)
-            factories[key] = (MessageFactory(variant, sender, domain=domain), variant)
-        factory, variant = factories[key]
+        key = (recipient.version.path, recipient.embargoed, recipient.contact.country)
+        if key not in numbers:
+            numbers[key] = len(variants)
+            variants.append((_variant(book, recipient.version, officers, templates, sender,
+                                      recipient.contact.country, now), sender))
         contact = recipient.contact
-        raw = factory.build(
-            name=contact.name, address=recipient.address,
-            salutation=salutation(contact, recipient.version.language), now=now,
-            message_id=new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
-            unsubscribe_token=str(contact.id),
+        planned.append(PlannedMessage(
+            recipient, numbers[key], salutation(contact, recipient.version.language),
+            new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
+            str(contact.id),
+        ))
+    return Plan(variants, planned, domain)
+
+
+def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
+                   *, now: datetime, seed: str = "preview") -> Iterator[BuiltMessage]:
+    """Every recipient's message, rendered once per variant."""
+    from pressctl.messages import MessageFactory
+
+    plan = plan_messages(book, releases, recipients, templates, now=now, seed=seed)
+    factories = [MessageFactory(variant, sender, domain=plan.domain)
+                 for variant, sender in plan.variants]
+    for message in plan.messages:
+        variant = plan.variants[message.variant][0]
+        raw = factories[message.variant].build(
+            name=message.recipient.contact.name, address=message.recipient.address,
+            salutation=message.salutation, now=now, message_id=message.message_id,
+            unsubscribe_token=message.token,
         )
-        yield BuiltMessage(recipient, raw, len(variant.attachments), variant.calendar is not None)
+        yield BuiltMessage(message.recipient, raw, len(variant.attachments),
+                           variant.calendar is not None)
 
 
 def _officers(book: Book, release: Release) -> list[Contact]:
