@@ -99,4 +99,57 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         None,
     ),
+    (
+        # Mailouts freeze what was approved: the variants (rendered parts) and one row per
+        # recipient with its personal parts, so later edits change nothing but opt-outs.
+        "0004_mailouts",
+        """
+        CREATE TABLE mailouts (
+            id            INTEGER PRIMARY KEY,
+            reference     TEXT NOT NULL,
+            release_path  TEXT NOT NULL,
+            phase         TEXT NOT NULL CHECK (phase IN ('single', 'embargoed', 'public')),
+            linked_to     INTEGER REFERENCES mailouts(id),
+            due_at        TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('scheduled', 'paused', 'cancelled', 'done')),
+            domain        TEXT NOT NULL,
+            created       TEXT NOT NULL,
+            updated       TEXT NOT NULL
+        );
+        CREATE TABLE mailout_variants (
+            mailout_id    INTEGER NOT NULL REFERENCES mailouts(id) ON DELETE CASCADE,
+            number        INTEGER NOT NULL,
+            frozen        BLOB NOT NULL,
+            PRIMARY KEY (mailout_id, number)
+        );
+        CREATE TABLE mailout_rows (
+            id              INTEGER PRIMARY KEY,
+            mailout_id      INTEGER NOT NULL REFERENCES mailouts(id) ON DELETE CASCADE,
+            variant         INTEGER NOT NULL,
+            contact_id      INTEGER,
+            name            TEXT NOT NULL,
+            address         TEXT NOT NULL,
+            salutation      TEXT NOT NULL,
+            message_id      TEXT NOT NULL,
+            token           TEXT NOT NULL,
+            state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending',
+                            'sent', 'failed', 'skipped', 'cancelled', 'unknown')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            reply           TEXT,
+            claimed_by      TEXT,
+            updated         TEXT NOT NULL,
+            sent_at         TEXT,
+            UNIQUE (mailout_id, address)
+        );
+        CREATE INDEX mailout_rows_work ON mailout_rows (mailout_id, state, next_attempt_at);
+        CREATE TABLE suppressions (
+            key       TEXT PRIMARY KEY,
+            address   TEXT NOT NULL,
+            reason    TEXT NOT NULL,
+            created   TEXT NOT NULL
+        );
+        """,
+        None,
+    ),
 ]

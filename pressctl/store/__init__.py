@@ -19,6 +19,7 @@ from pressctl.emails import email_key
 from pressctl.errors import ConfigError, InvalidInput
 from pressctl.migrations import MIGRATIONS
 from pressctl.model import Contact, Organization, Phone
+from pressctl.store.mailouts import MailoutQueries
 
 BUSY_TIMEOUT_MS = 10_000
 _CONTACT_COLUMNS = (
@@ -27,7 +28,7 @@ _CONTACT_COLUMNS = (
 )
 
 
-class Store:
+class Store(MailoutQueries):
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
         self.path = path

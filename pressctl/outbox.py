@@ -1,0 +1,257 @@
+"""The outbox's policy: is a row due, when to try again, which state changes are allowed.
+
+Pure functions over plain values: no clock (``now`` is always a parameter, aware), no
+database, no I/O. :mod:`pressctl.mailout` reads the rows, asks here what to do, and writes
+the answer back.
+
+A row (one message to one recipient) is in one of these states::
+
+    queued ──claim──▶ sending ──after_attempt──▶ sent | failed | unknown
+      ▲                         └─ transient, attempts left ─▶ queued (next_attempt_at later)
+      └── retry (failed; unknown only with force) ── cancel ──▶ cancelled     skipped
+
+``unknown`` means the message was fully transmitted but the server's final reply never
+arrived: it may have been delivered. Delivery is at-most-once, so such a row is never sent
+again automatically; a person may retry it with ``force`` and accept a possible duplicate.
+
+A mailout (one release to one audience) is ``scheduled``, ``paused``, ``cancelled`` or
+``done`` (every row terminal).
+
+``retryable`` in a :class:`Transition` says whether the failure was transient, i.e. whether
+trying again later may succeed: true for a row re-queued for an automatic retry and for a
+row that failed only because it ran out of attempts (a person may retry it later); false for
+a row that was sent, refused for good, or lost in an unknown state.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from pressctl.embargo import WHEN_FORMAT
+from pressctl.embargo import parse_when as _parse_local_when
+from pressctl.errors import InvalidInput
+
+QUEUED, SENDING, SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN = (
+    "queued", "sending", "sent", "failed", "skipped", "cancelled", "unknown")
+ROW_STATES = frozenset({QUEUED, SENDING, SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN})
+TERMINAL = frozenset({SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN})
+
+SCHEDULED, PAUSED, DONE = "scheduled", "paused", "done"
+MAILOUT_STATES = frozenset({SCHEDULED, PAUSED, CANCELLED, DONE})
+
+TRANSPORT_STATUSES = frozenset({"sent", "transient", "permanent", "unknown"})
+
+
+def is_terminal(state: str) -> bool:
+    """True when a row will not change again by itself (only a person can retry it)."""
+    if state not in ROW_STATES:
+        raise ValueError(f"not a row state: {state!r}")
+    return state in TERMINAL
+
+
+# --------------------------------------------------------------------------- retries
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how soon a transient failure is tried again."""
+
+    max_attempts: int = 5
+    first_delay: timedelta = timedelta(minutes=2)
+    factor: float = 2.0
+    max_delay: timedelta = timedelta(hours=2)
+
+    def __post_init__(self) -> None:
+        if self.max_attempts < 1:
+            raise InvalidInput(f"retry policy: max_attempts is {self.max_attempts}",
+                               hint="allow at least 1 attempt")
+        if self.first_delay < timedelta(0):
+            raise InvalidInput("retry policy: first_delay is negative")
+        if not self.factor >= 1.0:  # also refuses NaN
+            raise InvalidInput(f"retry policy: factor is {self.factor}",
+                               hint="use 1 (constant delay) or more")
+        if self.max_delay < self.first_delay:
+            raise InvalidInput("retry policy: max_delay is shorter than first_delay")
+
+    def delay(self, attempt: int) -> timedelta:
+        """The wait after the ``attempt``-th failed attempt (1-based), capped at max_delay.
+
+        first_delay, first_delay * factor, first_delay * factor², ... max_delay.
+        """
+        if attempt < 1:
+            raise ValueError(f"attempt counts from 1, got {attempt}")
+        try:
+            seconds = self.first_delay.total_seconds() * self.factor ** (attempt - 1)
+        except OverflowError:
+            return self.max_delay
+        if seconds >= self.max_delay.total_seconds():
+            return self.max_delay
+        return timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """What becomes of a row after one attempt to send it."""
+
+    state: str
+    next_attempt_at: datetime | None  # set only when the row goes back to queued
+    retryable: bool  # the failure was transient: trying again later may succeed
+
+
+def is_due(due_at: datetime, now: datetime) -> bool:
+    """True when something due at ``due_at`` should happen at ``now`` (both aware)."""
+    _require_aware(due_at, "due_at")
+    _require_aware(now, "now")
+    return due_at <= now
+
+
+def after_attempt(status: str, attempts: int, now: datetime,
+                  policy: RetryPolicy) -> Transition:
+    """The row's next state after an attempt whose outcome was ``status``.
+
+    ``status`` is the transport's verdict ("sent", "transient", "permanent", "unknown");
+    ``attempts`` counts the attempts made so far, this one included.
+    """
+    if status not in TRANSPORT_STATUSES:
+        raise ValueError(f"not a transport status: {status!r}")
+    if attempts < 1:
+        raise ValueError(f"attempts counts this attempt too, got {attempts}")
+    _require_aware(now, "now")
+    if status == "sent":
+        return Transition(SENT, None, retryable=False)
+    if status == "permanent":
+        return Transition(FAILED, None, retryable=False)
+    if status == "unknown":
+        return Transition(UNKNOWN, None, retryable=False)
+    if attempts < policy.max_attempts:
+        return Transition(QUEUED, now + policy.delay(attempts), retryable=True)
+    return Transition(FAILED, None, retryable=True)
+
+
+# --------------------------------------------------------------------------- when
+
+
+_RELATIVE = re.compile(
+    r"in\s+"
+    r"(?:(?P<days>\d+)\s*(?:d|days?)\s*)?"
+    r"(?:(?P<hours>\d+)\s*(?:h|hrs?|hours?)\s*)?"
+    r"(?:(?P<minutes>\d+)\s*(?P<unit>m|mins?|minutes?)?)?"
+)
+RELATIVE_FORMAT = '"in 2h", "in 90m", "in 1h30", "in 2 days"'
+
+
+def parse_when(text: str, now: datetime) -> datetime:
+    """When a mailout should start, as an aware datetime in UTC.
+
+    Accepts "now", a delay ("in 2h", "in 90m", "in 1h30", "in 2 days", "in 1d 6h") or a
+    local time with an IANA zone ("2026-11-23 09:00 Europe/Paris", read by
+    :func:`pressctl.embargo.parse_when`: abbreviations, offsets and times the clocks skip
+    or pass twice are refused). A time before ``now`` is refused.
+    """
+    _require_aware(now, "now")
+    cleaned = " ".join(text.split())
+    if cleaned.lower() == "now":
+        return now.astimezone(UTC)
+    if cleaned.lower().startswith("in "):
+        return (now + _relative(cleaned)).astimezone(UTC)
+    try:
+        when = _parse_local_when(cleaned)
+    except InvalidInput as err:
+        hint = err.hint
+        if err.message == "not a date and time":
+            hint = f"write now, a delay such as {RELATIVE_FORMAT}, or {WHEN_FORMAT}"
+        raise InvalidInput(f'"{text}": {err.message}', hint=hint) from None
+    if when < now:
+        shown = now.astimezone(when.tzinfo)
+        raise InvalidInput(f'"{text}" is in the past (it is now {shown:%Y-%m-%d %H:%M} '
+                           f"{getattr(when.tzinfo, 'key', '')})".replace(" )", ")"),
+                           hint='give a later time, or "now" to start at once')
+    return when.astimezone(UTC)
+
+
+def _relative(text: str) -> timedelta:
+    match = _RELATIVE.fullmatch(text.lower())
+    if not match or not any(match.group(k) for k in ("days", "hours", "minutes")):
+        raise InvalidInput(f'"{text}" is not a delay', hint=f"write e.g. {RELATIVE_FORMAT}")
+    days, hours, minutes = (int(match.group(k) or 0) for k in ("days", "hours", "minutes"))
+    if match.group("minutes") and not match.group("unit"):
+        if not match.group("hours"):  # "in 5": five what?
+            raise InvalidInput(f'"{text}": a number without a unit',
+                               hint=f"write e.g. {RELATIVE_FORMAT}")
+        if minutes >= 60:  # "in 1h90" is most likely a typo
+            raise InvalidInput(f'"{text}": {minutes} minutes after the hours',
+                               hint='write minutes below 60, or "in 90m"')
+    try:
+        return timedelta(days=days, hours=hours, minutes=minutes)
+    except OverflowError:
+        raise InvalidInput(f'"{text}" is too far in the future') from None
+
+
+def _require_aware(dt: datetime, name: str) -> None:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime, got {dt.isoformat()}")
+
+
+# --------------------------------------------------------------------------- by hand
+
+
+# (action, state) -> new state: what a person may change with `outbox cancel|retry` and
+# `mailout pause|resume|cancel`. Row and mailout states share only "cancelled", which is
+# terminal for both, so one table serves both.
+ALLOWED: dict[tuple[str, str], str] = {
+    ("cancel", QUEUED): CANCELLED,
+    ("cancel", SCHEDULED): CANCELLED,
+    ("cancel", PAUSED): CANCELLED,
+    ("pause", SCHEDULED): PAUSED,
+    ("resume", PAUSED): SCHEDULED,
+    ("retry", FAILED): QUEUED,
+    ("retry", UNKNOWN): QUEUED,  # only with force: see FORCE_REQUIRED
+}
+FORCE_REQUIRED = frozenset({("retry", UNKNOWN)})
+ACTIONS = frozenset(action for action, _ in ALLOWED)
+
+_WHY_NOT = {  # (action, state) -> what to tell the person; the default is below
+    ("cancel", SENDING): "a run is sending it now; pause or cancel the mailout instead",
+    ("cancel", SENT): "it was delivered",
+    ("cancel", DONE): "every message was already handled",
+    ("retry", SENT): "it was delivered; to send it again, create a new mailout",
+    ("retry", SKIPPED): "it was skipped on purpose; fix the reason (e.g. the opt-out) first",
+    ("retry", QUEUED): "it is already waiting to be sent",
+    ("retry", SENDING): "a run is sending it now",
+    ("retry", UNKNOWN): ("the server may have received it; retry with --force to accept "
+                         "a possible duplicate"),
+    ("pause", PAUSED): "it is already paused",
+    ("resume", SCHEDULED): "it is not paused",
+}
+
+
+def manual_transition(action: str, state: str, *, force: bool = False,
+                      what: str | None = None) -> str:
+    """The state after a person's ``action`` on a row or mailout in ``state``.
+
+    ``what`` names the thing in the message ("row 12", "mailout 3"). Raises InvalidInput
+    ("row 12 is sent: cannot retry (it was delivered; ...)") when the change is not allowed.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"not an action: {action!r}")
+    if state not in ROW_STATES | MAILOUT_STATES:
+        raise ValueError(f"not a row or mailout state: {state!r}")
+    target = ALLOWED.get((action, state))
+    if target is not None and (force or (action, state) not in FORCE_REQUIRED):
+        return target
+    label = what or ("the mailout" if state in MAILOUT_STATES - ROW_STATES else "the row")
+    suffix = " without --force" if target is not None else ""
+    reason = _WHY_NOT.get((action, state), f"only {_allowed_from(action)} can be {_done(action)}")
+    raise InvalidInput(f"{label} is {state}: cannot {action}{suffix}", hint=reason)
+
+
+def _allowed_from(action: str) -> str:
+    states = sorted(s for a, s in ALLOWED if a == action)
+    return " or ".join(", ".join(states).rsplit(", ", 1))
+
+
+def _done(action: str) -> str:
+    return {"cancel": "cancelled", "pause": "paused", "resume": "resumed",
+            "retry": "retried"}[action]
