@@ -42,6 +42,21 @@ phone_style = "auto"
 # list_unsubscribe = "unsubscribe@cnes.fr"
 # A one-click unsubscribe page (RFC 8058), with {token} for the recipient:
 # unsubscribe_url = "https://presse.cnes.fr/unsubscribe?t={token}"
+
+[smtp]
+# Without a host, `outbox run` delivers into a Maildir in the home (see [delivery]).
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"       # starttls | tls (implicit, port 465) | plain (loopback only)
+# username = "presse"
+# password_env = "PRESSCTL_SMTP_PASSWORD"   # or: password_command = "pass show smtp"
+# ca_file = "/etc/ssl/certs/my-ca.pem"      # an extra trusted CA; verification stays on
+# connections = 2
+
+[delivery]
+# rate = "50/s, 600/min"      # the relay's limits, never exceeded
+# max_attempts = 5            # transient failures (4xx, dropped connections) retried
+# maildir = "outbox"          # relative to the home
 """
 
 
@@ -70,6 +85,10 @@ class Settings:
     sender_address: str | None = None
     list_unsubscribe: str | None = None
     unsubscribe_url: str | None = None
+    smtp: dict | None = None  # the [smtp] table, checked; None: deliver to the Maildir
+    rate: str | None = None
+    max_attempts: int = 5
+    maildir: str = "outbox"
 
 
 def resolve_paths(
@@ -114,7 +133,13 @@ _KNOWN = {
     "contacts": {"default_region"},
     "display": {"own_country", "phone_style"},
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
+    "smtp": {"host", "port", "security", "username", "password_env", "password_command",
+             "ca_file", "verify", "timeout", "connections"},
+    "delivery": {"rate", "max_attempts", "maildir"},
 }
+_SMTP_TYPES = {"host": str, "port": int, "security": str, "username": str,
+               "password_env": str, "password_command": str, "ca_file": str, "verify": bool,
+               "timeout": (int, float), "connections": int}
 
 
 def _settings_from(data: dict, path: Path) -> Settings:
@@ -146,7 +171,44 @@ def _settings_from(data: dict, path: Path) -> Settings:
         sender_address=_address(sender, "address", path),
         list_unsubscribe=_address(sender, "list_unsubscribe", path),
         unsubscribe_url=_unsubscribe_url(sender, path),
+        smtp=_smtp(data.get("smtp"), path),
+        **_delivery(data.get("delivery", {}), path),
     )
+
+
+def _smtp(table: dict | None, path: Path) -> dict | None:
+    if not table:
+        return None
+    for key, value in table.items():
+        if not isinstance(value, _SMTP_TYPES[key]) or isinstance(value, bool) != (key == "verify"):
+            raise ConfigError(f"{path}: smtp.{key} has the wrong type ({value!r})")
+    if not table.get("host"):
+        raise ConfigError(f"{path}: [smtp] needs a host", hint='e.g. host = "smtp.example.org"')
+    if table.get("security", "starttls") not in ("starttls", "tls", "plain"):
+        raise ConfigError(f"{path}: smtp.security must be starttls, tls or plain")
+    if not 1 <= table.get("connections", 1) <= 16:
+        raise ConfigError(f"{path}: smtp.connections must be between 1 and 16")
+    return dict(table)
+
+
+def _delivery(table: dict, path: Path) -> dict:
+    values: dict = {}
+    if "rate" in table:
+        from pressctl.errors import InvalidInput
+        from pressctl.ratelimit import parse_limits
+
+        try:
+            parse_limits(str(table["rate"]))
+        except InvalidInput as err:
+            raise ConfigError(f"{path}: delivery.rate: {err}") from err
+        values["rate"] = str(table["rate"])
+    if "max_attempts" in table:
+        if not isinstance(table["max_attempts"], int) or not 1 <= table["max_attempts"] <= 50:
+            raise ConfigError(f"{path}: delivery.max_attempts must be a number from 1 to 50")
+        values["max_attempts"] = table["max_attempts"]
+    if "maildir" in table:
+        values["maildir"] = str(table["maildir"])
+    return values
 
 
 def _text(section: dict, key: str, path: Path) -> str | None:

@@ -66,7 +66,7 @@ def test_settings_are_read(tmp_path):
     [
         ('[contacts]\ndefault_region = "XX"\n', "not an ISO 3166 region"),
         ('[contacts]\nregion = "FR"\n', "unknown key 'region' in [contacts]"),
-        ('[smtp]\nhost = "x"\n', "unknown section [smtp]"),
+        ('[mailbox]\nhost = "x"\n', "unknown section [mailbox]"),
         ('[display]\nphone_style = "fancy"\n', "phone_style 'fancy'"),
         ('[contacts]\ndefault_region = \n', "line 2"),
     ],
@@ -114,3 +114,34 @@ def test_bad_sender_settings(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert fragment in str(caught.value)
+
+
+def test_smtp_and_delivery_settings(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[smtp]\nhost = "smtp.example.org"\nport = 465\nsecurity = "tls"\n'
+                    'username = "presse"\npassword_env = "SMTP_PASS"\nconnections = 4\n'
+                    '[delivery]\nrate = "50/s, 600/min"\nmax_attempts = 3\n')
+    settings = load_settings(path)
+    assert settings.smtp == {"host": "smtp.example.org", "port": 465, "security": "tls",
+                             "username": "presse", "password_env": "SMTP_PASS",
+                             "connections": 4}
+    assert (settings.rate, settings.max_attempts, settings.maildir) == ("50/s, 600/min", 3,
+                                                                       "outbox")
+
+
+@pytest.mark.parametrize(("text", "fragment"), [
+    ('[smtp]\nport = 25\n', "needs a host"),
+    ('[smtp]\nhost = "h"\nport = "25"\n', "smtp.port has the wrong type"),
+    ('[smtp]\nhost = "h"\npassword = "hunter2"\n', "unknown key 'password'"),
+    ('[smtp]\nhost = "h"\nsecurity = "ssl"\n', "starttls, tls or plain"),
+    ('[smtp]\nhost = "h"\nverify = 1\n', "smtp.verify has the wrong type"),
+    ('[delivery]\nrate = "fast"\n', "delivery.rate"),
+    ('[delivery]\nmax_attempts = 0\n', "max_attempts"),
+])
+def test_bad_delivery_settings(tmp_path, text, fragment):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert fragment in str(caught.value)
+    assert "hunter2" not in str(caught.value)
