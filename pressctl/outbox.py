@@ -4,11 +4,15 @@ Pure functions over plain values: no clock (``now`` is always a parameter, aware
 database, no I/O. :mod:`pressctl.mailout` reads the rows, asks here what to do, and writes
 the answer back.
 
-A row (one message to one recipient) is in one of these states::
+A row (one message to one recipient) moves like this::
 
-    queued ──claim──▶ sending ──after_attempt──▶ sent | failed | unknown
-      ▲                         └─ transient, attempts left ─▶ queued (next_attempt_at later)
-      └── retry (failed; unknown only with force) ── cancel ──▶ cancelled     skipped
+    queued  -> sending                   a run claims it (pressctl.mailout)
+    sending -> sent | failed | unknown   after_attempt()
+    sending -> queued                    after_attempt(): transient failure, attempts left
+    queued  -> skipped                   not to be sent, with a reason: opted out, ...
+    queued  -> cancelled                 by hand: cancel
+    failed  -> queued                    by hand: retry
+    unknown -> queued                    by hand: retry with force
 
 ``unknown`` means the message was fully transmitted but the server's final reply never
 arrived: it may have been delivered. Delivery is at-most-once, so such a row is never sent
@@ -148,25 +152,29 @@ def parse_when(text: str, now: datetime) -> datetime:
     Accepts "now", a delay ("in 2h", "in 90m", "in 1h30", "in 2 days", "in 1d 6h") or a
     local time with an IANA zone ("2026-11-23 09:00 Europe/Paris", read by
     :func:`pressctl.embargo.parse_when`: abbreviations, offsets and times the clocks skip
-    or pass twice are refused). A time before ``now`` is refused.
+    or pass twice are refused). A time before ``now`` is refused. A delay is elapsed time:
+    "in 2 days" is 48 hours later, even across a change of summer time.
     """
     _require_aware(now, "now")
     cleaned = " ".join(text.split())
     if cleaned.lower() == "now":
         return now.astimezone(UTC)
     if cleaned.lower().startswith("in "):
-        return (now + _relative(cleaned)).astimezone(UTC)
+        try:
+            return now.astimezone(UTC) + _relative(cleaned)  # elapsed time, DST or not
+        except OverflowError:
+            raise InvalidInput(f'"{text}" is too far in the future') from None
     try:
         when = _parse_local_when(cleaned)
     except InvalidInput as err:
         hint = err.hint
         if err.message == "not a date and time":
-            hint = f"write now, a delay such as {RELATIVE_FORMAT}, or {WHEN_FORMAT}"
+            hint = f'write "now", a delay ({RELATIVE_FORMAT}) or {WHEN_FORMAT}'
         raise InvalidInput(f'"{text}": {err.message}', hint=hint) from None
     if when < now:
+        zone = getattr(when.tzinfo, "key", "UTC")
         shown = now.astimezone(when.tzinfo)
-        raise InvalidInput(f'"{text}" is in the past (it is now {shown:%Y-%m-%d %H:%M} '
-                           f"{getattr(when.tzinfo, 'key', '')})".replace(" )", ")"),
+        raise InvalidInput(f'"{text}" is in the past (it is now {shown:%Y-%m-%d %H:%M} {zone})',
                            hint='give a later time, or "now" to start at once')
     return when.astimezone(UTC)
 
@@ -183,10 +191,7 @@ def _relative(text: str) -> timedelta:
         if minutes >= 60:  # "in 1h90" is most likely a typo
             raise InvalidInput(f'"{text}": {minutes} minutes after the hours',
                                hint='write minutes below 60, or "in 90m"')
-    try:
-        return timedelta(days=days, hours=hours, minutes=minutes)
-    except OverflowError:
-        raise InvalidInput(f'"{text}" is too far in the future') from None
+    return timedelta(days=days, hours=hours, minutes=minutes)  # OverflowError: caller
 
 
 def _require_aware(dt: datetime, name: str) -> None:
@@ -212,10 +217,17 @@ ALLOWED: dict[tuple[str, str], str] = {
 FORCE_REQUIRED = frozenset({("retry", UNKNOWN)})
 ACTIONS = frozenset(action for action, _ in ALLOWED)
 
+_ONLY = {
+    "cancel": "only a queued row, or a scheduled or paused mailout, can be cancelled",
+    "pause": "only a scheduled mailout can be paused",
+    "resume": "only a paused mailout can be resumed",
+    "retry": "only a failed row, or an unknown one with --force, can be retried",
+}
 _WHY_NOT = {  # (action, state) -> what to tell the person; the default is below
     ("cancel", SENDING): "a run is sending it now; pause or cancel the mailout instead",
     ("cancel", SENT): "it was delivered",
     ("cancel", DONE): "every message was already handled",
+    ("cancel", CANCELLED): "it is already cancelled",
     ("retry", SENT): "it was delivered; to send it again, create a new mailout",
     ("retry", SKIPPED): "it was skipped on purpose; fix the reason (e.g. the opt-out) first",
     ("retry", QUEUED): "it is already waiting to be sent",
@@ -241,17 +253,9 @@ def manual_transition(action: str, state: str, *, force: bool = False,
     target = ALLOWED.get((action, state))
     if target is not None and (force or (action, state) not in FORCE_REQUIRED):
         return target
-    label = what or ("the mailout" if state in MAILOUT_STATES - ROW_STATES else "the row")
+    if what is None:
+        row, mailout = state in ROW_STATES, state in MAILOUT_STATES
+        what = "it" if row and mailout else "the row" if row else "the mailout"
     suffix = " without --force" if target is not None else ""
-    reason = _WHY_NOT.get((action, state), f"only {_allowed_from(action)} can be {_done(action)}")
-    raise InvalidInput(f"{label} is {state}: cannot {action}{suffix}", hint=reason)
-
-
-def _allowed_from(action: str) -> str:
-    states = sorted(s for a, s in ALLOWED if a == action)
-    return " or ".join(", ".join(states).rsplit(", ", 1))
-
-
-def _done(action: str) -> str:
-    return {"cancel": "cancelled", "pause": "paused", "resume": "resumed",
-            "retry": "retried"}[action]
+    reason = _WHY_NOT.get((action, state), _ONLY[action])
+    raise InvalidInput(f"{what} is {state}: cannot {action}{suffix}", hint=reason)
