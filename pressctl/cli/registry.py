@@ -14,6 +14,10 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("release", "release_cmd", "Releases: write, check and preview them (nothing is sent)."),
     ("invite", "release_cmd", "Invitations to press conferences: the same commands as release."),
     ("audiences", "audiences_cmd", "Saved audiences: named filters a release uses as @name."),
+    ("mailout", "mailout_cmd", "Approved releases frozen for delivery at a time; follow them."),
+    ("outbox", "outbox_cmd", "Deliver what is due (the cron entry point); the crontab line."),
+    ("smtp", "smtp_cmd", "Check the SMTP configuration end to end."),
+    ("optouts", "optouts_cmd", "Opt out the senders of unsubscribe replies (Maildir or mbox)."),
     ("templates", "templates_cmd", "The Jinja2 templates releases are rendered with."),
 )
 

@@ -1,0 +1,194 @@
+"""`pressctl mailout ...`: freeze an approved release for a time; follow and steer it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from pressctl.cli.app import State, state
+
+app = typer.Typer(no_args_is_help=True)
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MailoutId = Annotated[int, typer.Argument(help="The mailout's id (see `pressctl mailout list`).")]
+
+
+def _now():
+    from datetime import datetime
+
+    return datetime.now().astimezone()
+
+
+@app.command("create")
+def create(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The release file (its translations come along).")],
+    at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')] = None,
+    audience: Annotated[Optional[str], typer.Option("--audience", help="Filter overriding the release's.")] = None,
+    public_at_lift: Annotated[bool, typer.Option("--public-at-lift", help="Also send the public version to the rest of the audience at the embargo lift.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Everything but storing it.")] = False,
+    templates: Annotated[Optional[Path], typer.Option("--templates", help="Templates folder.")] = None,
+    json_out: Json = False,
+) -> None:
+    """Freeze a release for delivery: recipients and messages as approved now.
+
+    Example: pressctl mailout create PR106-2020.en.md --at "2020-09-22 08:00 Europe/Paris" --public-at-lift --yes
+    """
+    import sys
+
+    from pressctl.mailout import plan_mailouts, store_mailouts
+    from pressctl.templating import Templates
+
+    st = state(ctx)
+    book = st.book()
+    now = _now()
+    plans = plan_mailouts(book, file, at=at, audience=audience, public_at_lift=public_at_lift,
+                          now=now)
+    for warning in plans[0].releases.warnings:
+        st.out.warn(str(warning))
+    rows = [{"phase": p.phase, "due": p.due_at.astimezone().isoformat(timespec="minutes"),
+             "recipients": len(p.recipients),
+             "languages": sorted({r.version.language for r in p.recipients}),
+             "embargoed": any(r.embargoed for r in p.recipients)} for p in plans]
+    if json_out and dry_run:
+        st.out.json(rows)
+    elif not json_out:
+        st.out.table(("phase", "due", "recipients", "languages", "embargoed"),
+                     [(r["phase"], r["due"], r["recipients"], ",".join(r["languages"]),
+                       r["embargoed"]) for r in rows])
+    if dry_run:
+        st.out.info("Dry run: nothing stored")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("not on a terminal: pass --yes to approve the mailout")
+        if not typer.confirm(f"Approve {sum(r['recipients'] for r in rows)} message(s)?"):
+            raise typer.Exit(1)
+    ids = store_mailouts(book, plans, _templates(st, templates), path=file)
+    if json_out:
+        st.out.json([{"id": i, **r} for i, r in zip(ids, rows)])
+    for mailout_id, row in zip(ids, rows):
+        st.out.info(f"Mailout #{mailout_id} ({row['phase']}): {row['recipients']} message(s) "
+                    f"due {row['due']}; `pressctl outbox run` (or cron) delivers it")
+
+
+def _templates(st: State, folder: Path | None):
+    from pressctl.templating import Templates
+
+    return Templates(folder or st.paths.templates_dir)
+
+
+def _mailout_json(book, record) -> dict:
+    return {"id": record.id, "reference": record.reference, "release": record.release_path,
+            "phase": record.phase, "linked_to": record.linked_to, "due_at": record.due_at,
+            "state": record.state, "counts": book.store.mailout_counts(record.id),
+            "created": record.created, "updated": record.updated}
+
+
+@app.command("list")
+def list_(ctx: typer.Context, json_out: Json = False) -> None:
+    """List mailouts with their state and per-recipient counts.
+
+    Example: pressctl mailout list
+    """
+    st = state(ctx)
+    book = st.book()
+    items = [_mailout_json(book, r) for r in book.store.mailouts()]
+    if json_out:
+        st.out.json(items)
+        return
+    st.out.table(
+        ("id", "reference", "phase", "due (UTC)", "state", "queued", "sent", "failed",
+         "skipped", "unknown"),
+        [(i["id"], i["reference"], i["phase"], i["due_at"], i["state"],
+          i["counts"].get("queued", 0) + i["counts"].get("sending", 0),
+          i["counts"].get("sent", 0), i["counts"].get("failed", 0),
+          i["counts"].get("skipped", 0), i["counts"].get("unknown", 0)) for i in items])
+
+
+@app.command("show")
+def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> None:
+    """Show a mailout and the state of every recipient (with the server's replies).
+
+    Example: pressctl mailout show 3
+    """
+    from pressctl.mailout import get_mailout
+
+    st = state(ctx)
+    book = st.book()
+    record = get_mailout(book, mailout_id)
+    rows = book.store.rows(mailout_id)
+    item = _mailout_json(book, record)
+    item["rows"] = [{"id": r.id, "name": r.name, "address": r.address, "state": r.state,
+                     "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
+                     "reply": r.reply, "sent_at": r.sent_at} for r in rows]
+    if json_out:
+        st.out.json(item)
+        return
+    st.out.record([(k, item[k]) for k in ("id", "reference", "release", "phase", "linked_to",
+                                          "due_at", "state")]
+                  + [("counts", ", ".join(f"{k} {v}" for k, v in sorted(item["counts"].items())))])
+    st.out.line("")
+    st.out.table(("row", "recipient", "state", "attempts", "reply", "sent at"),
+                 [(r.id, f"{r.name} <{r.address}>", r.state, r.attempts, r.reply, r.sent_at)
+                  for r in rows])
+    if any(r.state == "unknown" for r in rows):
+        st.out.warn("rows in state 'unknown' may have been delivered; re-send them only with "
+                    f"`pressctl mailout retry {mailout_id} --include-unknown`")
+
+
+@app.command("cancel")
+def cancel(ctx: typer.Context, mailout_id: MailoutId) -> None:
+    """Cancel a mailout: its queued rows are never sent.
+
+    Example: pressctl mailout cancel 3
+    """
+    from pressctl import mailout
+
+    st = state(ctx)
+    count = mailout.cancel(st.book(), mailout_id)
+    st.out.info(f"Cancelled mailout #{mailout_id}: {count} queued message(s) will not be sent")
+
+
+@app.command("pause")
+def pause(ctx: typer.Context, mailout_id: MailoutId) -> None:
+    """Pause a mailout (cron skips it until resumed).
+
+    Example: pressctl mailout pause 3
+    """
+    from pressctl import mailout
+
+    mailout.pause(state(ctx).book(), mailout_id)
+    state(ctx).out.info(f"Paused mailout #{mailout_id}")
+
+
+@app.command("resume")
+def resume(ctx: typer.Context, mailout_id: MailoutId) -> None:
+    """Resume a paused mailout.
+
+    Example: pressctl mailout resume 3
+    """
+    from pressctl import mailout
+
+    mailout.pause(state(ctx).book(), mailout_id, resume=True)
+    state(ctx).out.info(f"Resumed mailout #{mailout_id}")
+
+
+@app.command("retry")
+def retry(
+    ctx: typer.Context,
+    mailout_id: MailoutId,
+    include_unknown: Annotated[bool, typer.Option("--include-unknown", help="Also re-send rows whose delivery is unknown (they may arrive twice).")] = False,
+) -> None:
+    """Queue the failed rows of a mailout again.
+
+    Example: pressctl mailout retry 3
+    """
+    from pressctl import mailout
+
+    st = state(ctx)
+    count = mailout.retry(st.book(), mailout_id, include_unknown=include_unknown)
+    st.out.info(f"Queued {count} message(s) of mailout #{mailout_id} again")

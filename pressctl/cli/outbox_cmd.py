@@ -1,0 +1,120 @@
+"""`pressctl outbox ...`: the cron entry point, and the crontab line to install."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from pressctl.cli.app import state
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what was done (cron stays silent otherwise).")] = False,
+) -> None:
+    """Deliver everything that is due, then exit (exit 5 if some messages failed).
+
+    Silent on success, so that cron mails only problems. Example: pressctl outbox run
+    """
+    import os
+    import sys
+    import time
+    import uuid
+    from datetime import datetime
+
+    from pressctl.cli.delivery import append_log, home_of, outbox_lock, transport_factory
+    from pressctl.errors import EXIT_DELIVERY
+    from pressctl.mailout import deliver_due, iso
+    from pressctl.outbox import RetryPolicy
+    from pressctl.ratelimit import SlidingWindowLimiter, parse_limits
+
+    st = state(ctx)
+    book = st.book()
+    home = home_of(st.paths)
+    settings = book.settings
+    with outbox_lock(home) as mine:
+        if not mine:
+            if verbose:
+                st.out.info("Another `outbox run` is delivering; nothing to do here")
+            return
+        make, connections, where = transport_factory(settings, home, st.env)
+        limiter = SlidingWindowLimiter(parse_limits(settings.rate)) if settings.rate else None
+        run_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        progress = _progress(st)
+        started = time.monotonic()
+        try:
+            report = deliver_due(
+                book, make, now=lambda: datetime.now().astimezone(), run_id=run_id,
+                policy=RetryPolicy(max_attempts=settings.max_attempts),
+                connections=connections, limiter=limiter, clock=time.monotonic,
+                sleep=time.sleep, progress=progress.advance if progress else None)
+        finally:
+            if progress:
+                progress.stop()
+    seconds = time.monotonic() - started
+    summary = (f"{report.sent} sent, {report.failed} failed, {report.retrying} to retry, "
+               f"{report.skipped} skipped, {report.unknown + report.recovered_unknown} unknown "
+               f"via {where} in {seconds:.1f} s")
+    log = append_log(home, [f"{iso(datetime.now())} run {run_id}: {summary}"]
+                     + [f"  {line}" for line in report.failures])
+    if verbose or (report.mailouts and sys.stderr.isatty()):
+        st.out.info(summary if report.mailouts else f"Nothing due ({where})")
+    if not report.ok:
+        sys.stderr.write(f"Error: delivery finished with failures: {summary} "
+                         f"(see `pressctl mailout show ID` and {log})\n")
+        raise typer.Exit(EXIT_DELIVERY)
+
+
+class _Bar:
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(TextColumn("sending"), BarColumn(),
+                                  TextColumn("{task.completed} messages {task.speed} /s"),
+                                  TimeRemainingColumn(), transient=True)
+        self._task = self._progress.add_task("sending", total=None)
+        self._progress.start()
+
+    def advance(self, count: int) -> None:
+        self._progress.advance(self._task, count)
+
+    def stop(self) -> None:
+        self._progress.stop()
+
+
+def _progress(st):
+    import sys
+
+    return _Bar() if sys.stderr.isatty() and not st.out.quiet else None
+
+
+@app.command("cron")
+def cron(ctx: typer.Context) -> None:
+    """Print the crontab line that runs the outbox every minute. Its output is left to
+    cron, which mails it: `outbox run` is silent unless something went wrong, and keeps
+    its own log in the home.
+
+    Example: pressctl outbox cron
+    """
+    import shlex
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from pressctl.cli.delivery import home_of
+
+    st = state(ctx)
+    executable = shutil.which("pressctl") or str(Path(sys.argv[0]).resolve())
+    home = home_of(st.paths).resolve()
+    password = (st.book().settings.smtp or {}).get("password_env")
+    env = f"{password}=... " if password else ""
+    st.out.line(f"* * * * * {env}{shlex.quote(str(Path(executable).resolve()))} "
+                f"--home {shlex.quote(str(home))} outbox run")
+    st.out.info(f"Log of every run: {home / 'outbox.log'}")
+    if password:
+        st.out.info(f"Set {password} in the crontab (or use password_command): cron never "
+                    "prompts for a password")

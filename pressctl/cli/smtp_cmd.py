@@ -1,0 +1,37 @@
+"""`pressctl smtp test`: check the delivery configuration end to end."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from pressctl.cli.app import state
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("test")
+def test(
+    ctx: typer.Context,
+    to: Annotated[Optional[str], typer.Option("--to", help="Also send a short test message to this address.")] = None,
+) -> None:
+    """Connect, secure (STARTTLS/TLS with a verified certificate), log in, and optionally
+    send a test message (exit 4 on a configuration or credential problem).
+
+    Example: pressctl smtp test --to pascale.bresson@cnes.fr
+    """
+    from pressctl.cli.delivery import home_of, transport_factory
+    from pressctl.transport import SmtpSettings, check_smtp
+
+    st = state(ctx)
+    settings = st.book().settings
+    if not settings.smtp:
+        _, _, where = transport_factory(settings, home_of(st.paths), st.env)
+        st.out.line(f"No [smtp] host configured: `outbox run` delivers into the {where}")
+        return
+    options = dict(settings.smtp)
+    options.pop("connections", None)
+    sender = settings.sender_address or to
+    for line in check_smtp(SmtpSettings(**options), st.env, send_to=to, sender=sender):
+        st.out.line(line)
