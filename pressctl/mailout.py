@@ -19,7 +19,7 @@ from pathlib import Path
 
 from pressctl.book import Book
 from pressctl.emails import email_key
-from pressctl.errors import InvalidInput, NotFound
+from pressctl.errors import InvalidInput, NotFound, PressctlError
 from pressctl.outbox import RetryPolicy, after_attempt, manual_transition
 from pressctl.releases import (
     ReleaseSet,
@@ -198,18 +198,26 @@ Outcome = tuple[str, int | None, str]  # status, code, reply
 def deliver_due(book: Book, transports: Callable[[], object], *, now: Callable[[], datetime],
                 run_id: str, policy: RetryPolicy = RetryPolicy(), connections: int = 1,
                 limiter=None, clock=None, sleep=None,
-                progress: Callable[[int], None] | None = None) -> RunReport:
+                progress: Callable[[int], None] | None = None,
+                recovered: Callable[[int], None] | None = None) -> RunReport:
     """Deliver every due row of every due mailout. The caller holds the outbox lock.
 
     ``transports()`` makes one transport per connection (SMTP, file, recording);
-    ``now()`` is the clock (injected in tests); ``limiter`` bounds the send rate.
+    ``now()`` is the clock (injected in tests); ``limiter`` bounds the send rate;
+    ``recovered(n)`` hears at once of rows an interrupted run left in flight (so that the
+    log has them even if this run is interrupted too).
     """
     report = RunReport()
     with book.store.transaction():
         report.recovered_unknown = book.store.abandoned_rows()
+    if report.recovered_unknown and recovered is not None:
+        recovered(report.recovered_unknown)
     pool = _Senders(transports, connections, limiter, clock, sleep)
     try:
-        for record in book.store.due_mailouts(iso(now())):
+        due = book.store.due_mailouts(iso(now()))
+        if due:
+            pool.start()  # configuration errors (no password...) before any row is claimed
+        for record in due:
             report.mailouts.append(record.id)
             _deliver_mailout(book, record, pool, report, now, run_id, policy, progress)
     finally:
@@ -247,7 +255,14 @@ def _deliver_mailout(book, record, pool, report, now, run_id, policy, progress) 
                 name=row.name, address=row.address, salutation=row.salutation, now=date,
                 message_id=row.message_id, unsubscribe_token=row.token)
             jobs.append(_Job(row, senders[row.variant], data))
+        aborted, untried = None, []
         for job, (status, code, reply) in pool.send_all(jobs):
+            if status == "abort":  # configuration or credentials: nothing was sent
+                aborted = aborted or pool.error
+                untried.append(job.row.id)
+                settled.append((job.row.id, "queued", job.row.next_attempt_at, None,
+                                iso(now())))
+                continue
             moment = now()
             step = after_attempt(status, job.row.attempts, moment, policy)
             next_at = iso(step.next_attempt_at) if step.next_attempt_at else None
@@ -256,6 +271,9 @@ def _deliver_mailout(book, record, pool, report, now, run_id, policy, progress) 
             _count(report, step.state, job.row, text)
         with book.store.transaction():
             book.store.settle_rows(settled)
+            book.store.uncount_attempts(untried)
+        if aborted is not None:
+            raise aborted
         if progress:
             progress(len(rows))
     with book.store.transaction():
@@ -289,11 +307,12 @@ class _Senders:
         self._jobs: queue.Queue = queue.Queue()
         self._threads: list[threading.Thread] = []
         self._transports: list = []
+        self.error: Exception | None = None  # the first configuration error of a thread
 
     def send_all(self, jobs: list[_Job]) -> Iterator[tuple[_Job, Outcome]]:
         if not jobs:
             return iter(())
-        self._start()
+        self.start()
         results: list[Outcome | None] = [None] * len(jobs)
         done = threading.Semaphore(0)
         for index, job in enumerate(jobs):
@@ -302,7 +321,7 @@ class _Senders:
             done.acquire()
         return zip(jobs, results)  # type: ignore[arg-type]
 
-    def _start(self) -> None:
+    def start(self) -> None:
         while len(self._threads) < self.size:
             transport = self._make()
             self._transports.append(transport)
@@ -321,6 +340,9 @@ class _Senders:
                     self._limiter.acquire(self._clock, self._sleep)
                 outcome = transport.send(job.sender, job.row.address, job.data)
                 results[index] = (outcome.status, outcome.code, outcome.reply)
+            except PressctlError as err:  # configuration, credentials: before any sending
+                self.error = self.error or err
+                results[index] = ("abort", None, str(err))
             except Exception as err:  # a bug in a transport must not lose the row's fate
                 results[index] = ("unknown", None, f"{type(err).__name__}: {err}")
             finally:

@@ -40,7 +40,6 @@ def create(
     import sys
 
     from pressctl.mailout import plan_mailouts, store_mailouts
-    from pressctl.templating import Templates
 
     st = state(ctx)
     book = st.book()

@@ -30,8 +30,6 @@ def run(
     from pressctl.errors import EXIT_DELIVERY
     from pressctl.mailout import deliver_due, iso
     from pressctl.outbox import RetryPolicy
-    from pressctl.ratelimit import SlidingWindowLimiter, parse_limits
-
     st = state(ctx)
     book = st.book()
     home = home_of(st.paths)
@@ -42,7 +40,7 @@ def run(
                 st.out.info("Another `outbox run` is delivering; nothing to do here")
             return
         make, connections, where = transport_factory(settings, home, st.env)
-        limiter = SlidingWindowLimiter(parse_limits(settings.rate)) if settings.rate else None
+        limiter = _limiter(book, settings.rate) if settings.rate else None
         run_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
         progress = _progress(st)
         started = time.monotonic()
@@ -51,14 +49,19 @@ def run(
                 book, make, now=lambda: datetime.now().astimezone(), run_id=run_id,
                 policy=RetryPolicy(max_attempts=settings.max_attempts),
                 connections=connections, limiter=limiter, clock=time.monotonic,
-                sleep=time.sleep, progress=progress.advance if progress else None)
+                sleep=time.sleep, progress=progress.advance if progress else None,
+                recovered=lambda count: append_log(home, [
+                    f"{iso(datetime.now())} run {run_id}: {count} unknown: rows an "
+                    "interrupted run left in flight (see `pressctl mailout show ID`)"]))
         finally:
             if progress:
                 progress.stop()
     seconds = time.monotonic() - started
     summary = (f"{report.sent} sent, {report.failed} failed, {report.retrying} to retry, "
-               f"{report.skipped} skipped, {report.unknown + report.recovered_unknown} unknown "
-               f"via {where} in {seconds:.1f} s")
+               f"{report.skipped} skipped, {report.unknown} unknown"
+               + (f" (+{report.recovered_unknown} left unknown by an interrupted run)"
+                  if report.recovered_unknown else "")
+               + f" via {where} in {seconds:.1f} s")
     log = append_log(home, [f"{iso(datetime.now())} run {run_id}: {summary}"]
                      + [f"  {line}" for line in report.failures])
     if verbose or (report.mailouts and sys.stderr.isatty()):
@@ -67,6 +70,26 @@ def run(
         sys.stderr.write(f"Error: delivery finished with failures: {summary} "
                          f"(see `pressctl mailout show ID` and {log})\n")
         raise typer.Exit(EXIT_DELIVERY)
+
+
+def _limiter(book, rate: str):
+    """The relay's limits, counting the sends of earlier runs: a new cron run must not
+    start a fresh window. Stored times have one-second resolution: each is taken as the
+    end of its second, which can only make the limiter stricter."""
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from pressctl.mailout import from_iso, iso
+    from pressctl.ratelimit import SlidingWindowLimiter, parse_limits
+
+    limits = parse_limits(rate)
+    limiter = SlidingWindowLimiter(limits)
+    longest = max(limits, default=0)
+    wall, mono = datetime.now(timezone.utc), time.monotonic()
+    for stamp in book.store.sent_since(iso(wall - timedelta(seconds=longest))):
+        age = (wall - from_iso(stamp)).total_seconds() - 1.0
+        limiter.record(mono - max(age, 0.0))
+    return limiter
 
 
 class _Bar:

@@ -137,6 +137,19 @@ class MailoutQueries:
              for row_id, state, next_at, reply, now in outcomes],
         )
 
+    def sent_since(self, since: str) -> list[str]:
+        """When messages were sent since ``since`` (UTC ISO, to the second), oldest first:
+        a new run's rate limiter starts from them."""
+        return [r[0] for r in self.db.execute(
+            "SELECT sent_at FROM mailout_rows WHERE state = 'sent' AND sent_at >= ? "
+            "ORDER BY sent_at", (since,))]
+
+    def uncount_attempts(self, row_ids: list[int]) -> None:
+        """Rows given back untried (the run stopped on a configuration error)."""
+        self.db.executemany(
+            "UPDATE mailout_rows SET attempts = max(attempts - 1, 0) WHERE id = ?",
+            [(i,) for i in row_ids])
+
     def abandoned_rows(self) -> int:
         """Rows left 'sending' by a run that died: their fate is unknown (never re-sent
         automatically). Call only while holding the outbox lock."""

@@ -1,0 +1,625 @@
+"""Delivering bytes: SMTP (the only smtplib user), a Maildir or .eml folder, a recorder.
+
+Each transport has ``send(sender, recipient, data) -> Outcome`` (one message, one
+recipient, CRLF ``data`` from pressctl.messages) and ``close()``, and is a context manager.
+
+* "sent" only after the server's 2xx to the end of DATA; "transient" (4xx, refused/reset/
+  dropped connections, timeouts) may be retried; "permanent" (5xx) not; "unknown": the
+  whole message went out but no reply to the end of DATA came back, it may have been
+  delivered: never resend it automatically. ``code`` is None when no reply explains it.
+* What would fail every message raises ConfigError (exit 4): bad settings, no password,
+  refused login, untrusted certificate or failed TLS handshake, no STARTTLS while a
+  password would go unencrypted to a remote host, 530 to MAIL FROM.
+* SmtpTransport reuses its connection and reconnects once when a reused one proves dead
+  at MAIL FROM (closed, or 421). One transport per thread.
+* "starttls" upgrades when offered and logs in without it only on loopback ("localhost" or
+  a loopback IP, never resolved); "tls" is implicit TLS (465); "plain" is loopback-only.
+  Certificates and names are checked against the system CAs plus ``ca_file``.
+* The password: ``env[password_env]``, else the first stdout line of ``password_command``
+  (no shell, stdin closed, new session so it cannot prompt, ``env`` as its environment).
+  Never in a repr or an error; server replies are scrubbed of it.
+* Envelope addresses go through messages.header_address (IDNA); SMTPUTF8 only for a
+  non-ASCII local part; bare CR/LF become CRLF. smtplib's putcmd/getreply/send replace
+  sendmail() to tell a drop while sending (transient) from one after (unknown). smtplib,
+  ssl and subprocess are imported when first needed (start-up time).
+* FileTransport adds Return-Path and Delivered-To (as a delivery agent does) and writes
+  Maildir (LF, tmp/ then new/) or .eml (CRLF) files, 0600 in 0700 folders it creates,
+  created exclusively and hard-linked into place: never overwritten, even by a frozen clock.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from pressctl.errors import ConfigError
+from pressctl.messages import header_address, needs_smtputf8
+
+if TYPE_CHECKING:
+    import smtplib
+    import ssl
+
+SECURITY_MODES = ("starttls", "tls", "plain")
+STATUSES = ("sent", "transient", "permanent", "unknown")
+
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
+_TLS_HINT = 'port 465 uses security "tls", ports 587 and 25 use "starttls"'
+_REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection refused"),
+            (ConnectionResetError, "connection reset"),
+            ((BrokenPipeError, ConnectionAbortedError), "connection closed by the server"))
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # one of SECURITY_MODES
+    username: str | None = None
+    password_env: str | None = None  # the name of the variable holding the password
+    password_command: str | None = None  # prints the password on its first line
+    ca_file: str | None = None  # an extra trusted CA (PEM)
+    verify: bool = True
+    timeout: float = 30.0
+    helo_name: str = "localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # one of STATUSES
+    code: int | None  # the SMTP reply code; None when no reply explains the failure
+    reply: str  # the server's reply text, or what went wrong
+
+
+class Transport(Protocol):
+    def send(self, sender: str, recipient: str, data: bytes) -> Outcome: ...
+
+    def close(self) -> None: ...
+
+
+class _Closing:
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Failure(Exception):
+    """Connecting failed in a way one message's Outcome describes (internal)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.reply)
+        self.outcome = outcome
+
+
+def _envelope(sender: str, recipient: str) -> tuple[str, str | Outcome]:
+    """(sender, recipient) as they go in the envelope; an unusable recipient becomes a
+    permanent Outcome, an unusable sender a ConfigError (it would fail every message)."""
+    try:
+        mail_from = header_address(sender)
+    except ValueError:
+        raise ConfigError(f"the sender {sender!r} is not a plain e-mail address") from None
+    try:
+        return mail_from, header_address(recipient)
+    except ValueError:
+        return mail_from, Outcome("permanent", None,
+                                  f"{recipient!r} is not a plain e-mail address")
+
+
+# -- settings and password ----------------------------------------------------------------
+
+
+def _is_loopback(host: str) -> bool:
+    name = host.strip("[]").rstrip(".").lower()
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_settings(s: SmtpSettings) -> None:
+    where = f"smtp {s.host}:{s.port}"
+    if not s.host or any(c.isspace() for c in s.host):
+        raise ConfigError(f"smtp host {s.host!r} is not a host name")
+    if not 0 < s.port < 65536:
+        raise ConfigError(f"{where}: port must be between 1 and 65535")
+    if s.security not in SECURITY_MODES:
+        raise ConfigError(f"{where}: security {s.security!r} is not one of "
+                          + ", ".join(SECURITY_MODES))
+    if s.security == "plain" and not _is_loopback(s.host):
+        raise ConfigError(f'{where}: security "plain" (no TLS) is refused for a remote host',
+                          hint=f"use starttls or tls ({_TLS_HINT}); plain is for localhost only")
+    if not s.timeout > 0:
+        raise ConfigError(f"{where}: timeout must be a positive number of seconds")
+    has_password = bool(s.password_env or s.password_command)
+    if s.username and not has_password:
+        raise ConfigError(f"{where}: username {s.username!r} is set but no password source",
+                          hint="set password_env (a variable name) or password_command")
+    if has_password and not s.username:
+        raise ConfigError(f"{where}: a password source is set but no username")
+
+
+def resolve_password(settings: SmtpSettings, env: Mapping[str, str]) -> str | None:
+    """The SMTP password from ``env[password_env]`` or, when that variable is unset or
+    empty, from ``password_command``; None when neither is configured. Never prompts."""
+    name = settings.password_env
+    if name and env.get(name):
+        return env[name]
+    if name and not settings.password_command:
+        raise ConfigError(f"the SMTP password variable {name} is not set",
+                          hint=f"set {name} in pressctl's environment (it never prompts)")
+    if settings.password_command:
+        return _password_from_command(settings.password_command, env, settings.timeout)
+    return None
+
+
+def _password_from_command(command: str, env: Mapping[str, str], timeout: float) -> str:
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+        problem = "" if argv else "it is empty"
+    except ValueError as err:
+        argv, problem = [], str(err)
+    done = None
+    if argv:
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                                  env=dict(env), timeout=timeout, start_new_session=True)
+        except FileNotFoundError:
+            problem = f"program {argv[0]!r} not found"
+        except subprocess.TimeoutExpired:
+            problem = f"no answer within {timeout:g} s"
+        except OSError as err:
+            problem = f"cannot run {argv[0]!r} ({err.strerror or err})"
+    if done is not None and done.returncode:  # the output is never shown: it may be secret
+        code = done.returncode
+        problem = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        problem += f": {said[-1].strip()[:200]}" if said else ""
+    elif done is not None:
+        try:
+            password = done.stdout.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+        except UnicodeDecodeError:
+            password, problem = "", "its output is not UTF-8"
+        if password:
+            return password
+        problem = problem or "its first output line is empty"
+    raise ConfigError(f'password_command "{command}" failed: {problem}',
+                      hint="it must print the password on its first stdout line")
+
+
+def _tls_context(s: SmtpSettings) -> ssl.SSLContext:
+    import ssl
+
+    context = ssl.create_default_context()  # system CAs, CERT_REQUIRED, check_hostname
+    if not s.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif s.ca_file:
+        try:
+            context.load_verify_locations(cafile=s.ca_file)
+        except FileNotFoundError:
+            raise ConfigError(f"smtp ca_file {s.ca_file}: no such file") from None
+        except (OSError, ssl.SSLError) as err:
+            reason = getattr(err, "reason", None) or getattr(err, "strerror", None) or err
+            raise ConfigError(f"smtp ca_file {s.ca_file}: not usable as PEM CA certificates "
+                              f"({reason})") from None
+    return context
+
+
+def _reason(err: BaseException) -> str:
+    import smtplib
+    import socket
+    import ssl
+
+    if isinstance(err, smtplib.SMTPServerDisconnected):
+        inner = err.__context__  # smtplib raises it while handling the socket's error
+        if isinstance(inner, OSError) and not isinstance(inner, smtplib.SMTPException):
+            return _reason(inner)
+        return "connection closed by the server"
+    for kind, reason in _REASONS:
+        if isinstance(err, kind):
+            return reason
+    if isinstance(err, socket.gaierror):
+        return f"cannot resolve the host name ({err.strerror})"
+    if isinstance(err, ssl.SSLError):
+        return f"TLS error ({err.reason or err})"
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
+
+
+def _wire(data: bytes) -> bytes:
+    """``data`` as it goes after DATA: CRLF line ends, dot-stuffed, with the final dot."""
+    crlf = data.count(b"\r\n")
+    if data.count(b"\n") != crlf or data.count(b"\r") != crlf:
+        data = _LINE_ENDS.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return _LEADING_DOT.sub(b"..", data) + b".\r\n"
+
+
+# -- SMTP ---------------------------------------------------------------------------------
+
+
+class SmtpTransport(_Closing):
+    """Delivers over one reused SMTP connection. Construction checks the settings and reads
+    the password (ConfigError); the first :meth:`send` connects."""
+
+    def __init__(self, settings: SmtpSettings, env: Mapping[str, str]) -> None:
+        _check_settings(settings)
+        self.settings = settings
+        self._password = resolve_password(settings, env) if settings.username else None
+        self._context = None if settings.security == "plain" else _tls_context(settings)
+        self._conn: smtplib.SMTP | None = None
+        self._where = f"{settings.host}:{settings.port}"
+
+    def __repr__(self) -> str:
+        s = self.settings
+        user = f", username={s.username!r}" if s.username else ""
+        state = "connected" if self._conn is not None else "not connected"
+        return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
+        mail_from, rcpt_to = _envelope(sender, recipient)
+        if isinstance(rcpt_to, Outcome):
+            return rcpt_to
+        payload = _wire(data)
+        utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
+        for _attempt in range(2):
+            reused = self._conn is not None
+            if not reused:
+                try:
+                    self._conn = self._open()
+                except _Failure as failure:
+                    return failure.outcome
+            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8)
+            if not (dead_before_mail and reused):
+                break
+        return outcome
+
+    def close(self) -> None:
+        """QUIT; errors are ignored, the connection is going away either way."""
+        import smtplib
+
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def _open(self, notes: list[str] | None = None) -> smtplib.SMTP:
+        """Connect, EHLO, TLS, AUTH. ``notes`` collects what check_smtp shows."""
+        import smtplib
+
+        s, where = self.settings, self._where
+        note = notes.append if notes is not None else (lambda line: None)
+        conn: smtplib.SMTP | None = None
+        try:  # the host goes to the constructor: smtplib checks the certificate against it
+            if s.security == "tls":
+                conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo_name,
+                                        timeout=s.timeout, context=self._context)
+                note(self._tls_note(conn, f"connected to {where}, implicit TLS"))
+            else:
+                conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo_name,
+                                    timeout=s.timeout)
+                note(f"connected to {where}")
+            conn.ehlo_or_helo_if_needed()
+            if s.security == "starttls" and conn.has_extn("starttls"):
+                conn.starttls(context=self._context)
+                conn.ehlo_or_helo_if_needed()
+                note(self._tls_note(conn, "STARTTLS"))
+            elif s.security == "starttls" and s.username and not _is_loopback(s.host):
+                raise ConfigError(
+                    f"{where} does not offer STARTTLS: the password for {s.username!r} "
+                    "would travel unencrypted, so pressctl does not log in",
+                    hint=f"check host and port ({_TLS_HINT})")
+            elif s.security != "tls":
+                note("no TLS: this session is not encrypted (loopback host)"
+                     if s.security == "plain" else "STARTTLS not offered: not encrypted")
+            greeting = (conn.ehlo_resp or conn.helo_resp or b"").split(b"\n")[0]
+            note(f"EHLO {self._text(greeting)}: " + (", ".join(
+                sorted(k.upper() for k in conn.esmtp_features)) or "no extensions (HELO)"))
+            if s.username:
+                self._login(conn)
+                note(f"AUTH as {s.username}: accepted")
+            return conn
+        except ConfigError:
+            if conn is not None:
+                conn.close()
+            raise
+        except (smtplib.SMTPException, OSError) as err:
+            if conn is not None:
+                conn.close()
+            problem = self._connect_problem(err)
+        raise problem  # outside the except: no chained context to print
+
+    def _connect_problem(self, err: OSError) -> ConfigError | _Failure:
+        import smtplib
+        import ssl
+
+        where = self._where
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return ConfigError(f"{where}: the server's certificate is not trusted "
+                               f"({err.verify_message})",
+                               hint="set ca_file to the CA that signed it, or fix the server")
+        if isinstance(err, ssl.SSLError) and not isinstance(
+                err, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)):
+            return ConfigError(f"{where}: TLS handshake failed ({err.reason or err})",
+                               hint=_TLS_HINT)
+        if isinstance(err, smtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS
+            code = err.smtp_code if err.smtp_code > 0 else None
+            return _Failure(Outcome("transient", code,
+                                    f"{where}: {err.smtp_code} {self._text(err.smtp_error)}"))
+        return _Failure(Outcome("transient", None, f"{where}: {_reason(err)}"))
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        import smtplib
+
+        s, hint = self.settings, None
+        try:
+            conn.login(s.username or "", self._password or "")
+            return
+        except smtplib.SMTPAuthenticationError as err:
+            problem = (f"{self._where} refused the login for {s.username!r}: "
+                       f"{err.smtp_code} {self._text(err.smtp_error)}")
+            hint = f"check the password ({s.password_env or s.password_command})"
+        except smtplib.SMTPNotSupportedError:
+            problem = f"{self._where} does not offer AUTH on this connection"
+            hint = "some servers offer it only over TLS; or drop the username"
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPException as err:
+            problem = f"{self._where}: cannot log in as {s.username!r} ({self._text(str(err))})"
+        raise ConfigError(problem, hint=hint)
+
+    def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes,
+                     utf8: bool) -> tuple[Outcome, bool]:
+        """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
+        before the server accepted anything: the case worth one reconnection)."""
+        import smtplib
+
+        conn = self._conn
+        assert conn is not None
+        options = []
+        if utf8:
+            if not conn.has_extn("smtputf8"):
+                who = rcpt_to if needs_smtputf8(rcpt_to) else mail_from
+                return Outcome("permanent", None, f"{self._where} does not support SMTPUTF8, "
+                               f"needed for {who} (non-ASCII before the @)"), False
+            options.append("SMTPUTF8")
+        if not payload.isascii() and conn.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        if conn.has_extn("size"):
+            options.append(f"SIZE={len(payload)}")
+        stage = "MAIL FROM"
+        try:
+            code, reply = conn.mail(mail_from, options)
+            if code == 530:
+                self._reset()
+                raise ConfigError(f"{self._where} requires authentication or TLS first: "
+                                  f"{code} {self._text(reply)}",
+                                  hint="check username, password and security")
+            if not 200 <= code < 300:
+                return self._refused(code, reply), code == 421
+            stage = "RCPT TO"
+            code, reply = conn.rcpt(rcpt_to)
+            if not 200 <= code < 300:
+                return self._refused(code, reply), False
+            stage = "DATA"
+            conn.putcmd("data")
+            code, reply = conn.getreply()
+            if code != 354:
+                return self._refused(code, reply), False
+            stage = "the message"
+            conn.send(payload)
+            stage = "end of DATA"
+            code, reply = conn.getreply()
+        except (smtplib.SMTPException, OSError) as err:
+            self._discard()
+            if stage == "end of DATA":
+                return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
+                               "the message may have been delivered; do not resend it "
+                               "automatically"), False
+            return Outcome("transient", None, f"{_reason(err)} (at {stage})"), stage == "MAIL FROM"
+        if 200 <= code < 300:
+            return Outcome("sent", code, self._text(reply)), False
+        return self._refused(code, reply, reset=False), False
+
+    def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
+        if 500 <= code < 600:
+            status = "permanent"
+        elif 400 <= code < 500 and code != 421:
+            status = "transient"
+        else:  # 421: the server is closing; anything else: a confused dialogue
+            self._discard()
+            return Outcome("transient", code if code > 0 else None, self._text(reply))
+        if reset:
+            self._reset()
+        return Outcome(status, code, self._text(reply))
+
+    def _reset(self) -> None:
+        import smtplib
+
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._discard()
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _text(self, reply: bytes | str) -> str:
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+        text = " ".join(text.split())
+        return text.replace(self._password, "***") if self._password else text
+
+    def _tls_note(self, conn: smtplib.SMTP, how: str) -> str:
+        checked = (f"verified for {self.settings.host}" if self.settings.verify
+                   else "NOT verified (verify = false)")
+        return f"{how}: {conn.sock.version()}, certificate {checked}"
+
+
+def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str | None = None,
+               sender: str | None = None) -> list[str]:
+    """What `pressctl smtp test` shows: connect, EHLO, TLS, AUTH and, with ``send_to``, one
+    small test message (from ``sender``, else the username when it is an address).
+    Returns human lines; any failure is a one-line ConfigError."""
+    transport = SmtpTransport(settings, env)
+    lines: list[str] = []
+    try:
+        try:
+            conn = transport._conn = transport._open(lines)
+        except _Failure as failure:
+            raise ConfigError(f"cannot use the SMTP server: {failure.outcome.reply}",
+                              hint="check host, port and security") from None
+        lines.append("SMTPUTF8 (non-ASCII before the @): "
+                     + ("supported" if conn.has_extn("smtputf8") else "not supported"))
+        if send_to:
+            user = settings.username or ""
+            sender = sender or (user if "@" in user else None)
+            if not sender:
+                raise ConfigError("the test message needs a sender address")
+            mail_from, rcpt_to = _envelope(sender, send_to)
+            if isinstance(rcpt_to, Outcome):
+                raise ConfigError(rcpt_to.reply)
+            outcome = transport.send(sender, send_to, _test_message(mail_from, rcpt_to))
+            said = f"{outcome.code} {outcome.reply}" if outcome.code else outcome.reply
+            if outcome.status != "sent":
+                raise ConfigError(f"the test message to {send_to} was not accepted "
+                                  f"({outcome.status}): {said}")
+            lines.append(f"test message to {send_to}: {said}")
+    finally:
+        transport.close()
+    return lines
+
+
+def _test_message(sender: str, recipient: str) -> bytes:
+    from email.utils import formatdate, make_msgid
+
+    domain = header_address("x@" + sender.rpartition("@")[2])[2:]  # IDNA
+    return "\r\n".join([
+        f"From: {sender}", f"To: {recipient}", "Subject: pressctl SMTP test",
+        f"Date: {formatdate(usegmt=True)}", f"Message-ID: {make_msgid('smtptest', domain)}",
+        "MIME-Version: 1.0", 'Content-Type: text/plain; charset="us-ascii"', "",
+        "This message was sent by `pressctl smtp test`. You can delete it.", "",
+    ]).encode("utf-8")
+
+
+# -- files and recording ------------------------------------------------------------------
+
+
+class FileTransport(_Closing):
+    """Writes each message to ``folder``: a Maildir (tmp/ -> new/) or plain .eml files."""
+
+    def __init__(self, folder: Path, *, maildir: bool = True, fsync: bool = True) -> None:
+        import socket
+
+        self.folder = Path(folder)
+        self.maildir = maildir
+        self.fsync = fsync
+        self._counter = 0
+        self._ready = False
+        host = socket.gethostname() or "localhost"  # the kernel's node name: no DNS
+        self._host = host.replace("/", "\\057").replace(":", "\\072")
+
+    def __repr__(self) -> str:
+        return f"<FileTransport {self.folder} {'maildir' if self.maildir else 'eml'}>"
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
+        mail_from, rcpt_to = _envelope(sender, recipient)
+        if isinstance(rcpt_to, Outcome):
+            return rcpt_to
+        body = f"Return-Path: <{mail_from}>\r\nDelivered-To: {rcpt_to}\r\n".encode() + data
+        if self.maildir:
+            body = body.replace(b"\r\n", b"\n")
+        try:
+            path = self._write(body, rcpt_to)
+        except OSError as err:
+            return Outcome("transient", None,
+                           f"cannot write to {self.folder}: {err.strerror or err}")
+        return Outcome("sent", 250, str(path))
+
+    def _name(self, recipient: str) -> str:
+        self._counter += 1
+        now = time.time()
+        name = f"{int(now)}.M{int(now % 1 * 1e6)}P{os.getpid()}Q{self._counter}"
+        if self.maildir:
+            return f"{name}.{self._host}"
+        return f"{name}-{_NAME_UNSAFE.sub('_', recipient)[:64]}.eml"
+
+    def _write(self, body: bytes, recipient: str) -> Path:
+        folder = self.folder
+        tmp_dir, final_dir = (folder / "tmp", folder / "new") if self.maildir else (folder,) * 2
+        if not self._ready:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for sub in ("tmp", "new", "cur") if self.maildir else ():
+                (folder / sub).mkdir(mode=0o700, exist_ok=True)
+            self._ready = True
+        while True:
+            name = self._name(recipient)
+            tmp = tmp_dir / (name if self.maildir else f".{name}.tmp")
+            try:
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                break
+            except FileExistsError:
+                continue
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+                if self.fsync:
+                    handle.flush()
+                    os.fsync(handle.fileno())
+            while True:
+                final = final_dir / name
+                try:
+                    os.link(tmp, final)  # unlike rename, never replaces an existing file
+                    return final
+                except FileExistsError:
+                    name = self._name(recipient)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+class RecordingTransport(_Closing):
+    """Keeps what it is given: ``sent`` holds (sender, recipient, data) of each delivered
+    message, ``attempts`` every call with its outcome. ``fail(recipient, outcome)`` (or
+    ``failures`` at creation) makes sends to that exact address return that outcome."""
+
+    def __init__(self, failures: Mapping[str, Outcome] | None = None) -> None:
+        self.sent: list[tuple[str, str, bytes]] = []
+        self.attempts: list[tuple[str, str, Outcome]] = []
+        self.failures: dict[str, Outcome] = dict(failures or {})
+        self.closed = False
+
+    def __repr__(self) -> str:
+        return f"<RecordingTransport {len(self.sent)} sent, {len(self.attempts)} attempts>"
+
+    def fail(self, recipient: str, outcome: Outcome) -> None:
+        self.failures[recipient] = outcome
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Outcome:
+        outcome = self.failures.get(recipient)
+        if outcome is None:
+            self.sent.append((sender, recipient, data))
+            outcome = Outcome("sent", 250, "recorded")
+        self.attempts.append((sender, recipient, outcome))
+        return outcome
+
+    def close(self) -> None:
+        self.closed = True
