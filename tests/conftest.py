@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+# Real SMTP servers (aiosmtpd on loopback) for the delivery tests.
+pytest_plugins = ("smtp_fixtures",)
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "contacts"
 DATA = Path(__file__).resolve().parent / "data"

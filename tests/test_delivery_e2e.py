@@ -16,15 +16,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, SAMPLES
-from smtp_fixtures import (  # noqa: F401  (pytest fixtures)
-    AUTH_PASSWORD,
-    AUTH_USER,
-    auth_server,
-    faulty_server,
-    smtp_server,
-    smtp_server_factory,
-    tls_ca,
-)
+from smtp_fixtures import AUTH_PASSWORD, AUTH_USER
 
 
 def write_config(home: Path, server, **extra) -> None:
