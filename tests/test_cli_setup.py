@@ -53,6 +53,8 @@ def test_demo_runs_the_whole_path_and_leaves_no_trace(cli, home):
     # the joint release previewed for its audience, both languages, with invitations
     assert "PR106-2020.fr.md" in result.stdout and "PR106-2020.en.md" in result.stdout
     assert "message(s) built; nothing was sent" in result.stderr
+    assert "delivered by `outbox run` into the Maildir" in result.stderr
+    assert " 0 failed" in result.stderr
     assert "Élodie Marchand" not in result.stdout.split("PR106")[1]  # opted out
     assert not home.exists()  # the demo never touches the user's home
 

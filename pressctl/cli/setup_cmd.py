@@ -106,7 +106,22 @@ def demo(
         st.out.info(f"\n2. Release {releases.main.reference} ({', '.join(releases.versions)}) "
                     f"for its audience \"{releases.main.audience}\":")
         _summary(st, built, False)
-        st.out.info(f"3. The messages are in {previews} (.eml, .html, .ics); nothing was sent.")
+        st.out.info(f"3. The previews are in {previews} (.eml, .html, .ics).")
+
+        from pressctl.mailout import deliver_due, plan_mailouts, store_mailouts
+        from pressctl.transport import FileTransport
+
+        templates = Templates(paths.templates_dir)
+        plans = plan_mailouts(book, release_file, at=None, audience=None,
+                              public_at_lift=False, now=now)
+        ids = store_mailouts(book, plans, templates, path=release_file)
+        maildir = home / book.settings.maildir
+        report = deliver_due(book, lambda: FileTransport(maildir, maildir=True),
+                             now=lambda: now, run_id="demo")
+        st.out.info(f"4. Mailout #{ids[0]} approved and delivered by `outbox run` into the "
+                    f"Maildir {maildir}: {report.sent} sent, {report.failed} failed, "
+                    f"{report.skipped} skipped. With an [smtp] section in config.toml the "
+                    "same run goes through your relay.")
         store.close()
     finally:
         if keep:
