@@ -338,7 +338,7 @@ class _Senders:
             try:
                 if self._limiter is not None:
                     self._limiter.acquire(self._clock, self._sleep)
-                outcome = transport.send(job.sender, job.row.address, job.data)
+                outcome = transport.send(job.sender, job.row.address, job.data, crlf=True)
                 results[index] = (outcome.status, outcome.code, outcome.reply)
             except PressctlError as err:  # configuration, credentials: before any sending
                 self.error = self.error or err

@@ -315,3 +315,18 @@ def plain_auth_server(smtp_server_factory) -> SmtpServer:
 def faulty_server(smtp_server_factory) -> SmtpServer:
     """Plain SMTP with the faults of the module doc."""
     return smtp_server_factory(FaultyHandler(), smtp_class=FaultySMTP)
+
+
+class PipeliningHandler(FaultyHandler):
+    """FaultyHandler whose server also offers PIPELINING (RFC 2920), as Postfix does:
+    aiosmtpd reads commands one by one, so pipelined commands simply queue up."""
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
+
+@pytest.fixture
+def pipelining_server(smtp_server_factory) -> SmtpServer:
+    """Plain SMTP offering PIPELINING, with the faults of the module doc."""
+    return smtp_server_factory(PipeliningHandler(), smtp_class=FaultySMTP)

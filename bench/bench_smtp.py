@@ -1,0 +1,236 @@
+#!/usr/bin/env python3
+"""Benchmark delivery: `pressctl outbox run` against Postfix's smtp-sink on loopback,
+compared in the same run with Postfix's own load generator smtp-source on the same sink.
+
+    python bench/bench_smtp.py [--messages 10000] [--connections 4] [--runs 3]
+    python bench/bench_smtp.py --rss 100000      # peak RSS of a 100,000-recipient mailout
+    python bench/bench_smtp.py --rates           # achieved rate under 50/s and 600/min
+
+smtp-sink and smtp-source come with Debian's postfix package; ../shared/bench/README.md
+says how to install them without starting a mail server. Only 127.0.0.1 and addresses
+under example.org / example.net are used.
+
+Targets (issue 4): pressctl >= 0.5 x smtp-source (4 sessions, -d); peak RSS <= 200 MB for
+100,000 recipients; achieved rate within 2 % of the limit when the limit is the bottleneck.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _proc import console_script, machine, run_measured  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SINK, SOURCE = "/usr/sbin/smtp-sink", "/usr/sbin/smtp-source"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Sink:
+    """smtp-sink on 127.0.0.1; its counters go to a file (a pipe would block it)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.log = open(folder / f"sink-{self.port}.out", "w")  # noqa: SIM115
+        user = ["-u", "nobody"] if os.geteuid() == 0 else []
+        self.process = subprocess.Popen([SINK, *user, "-c", f"127.0.0.1:{self.port}", "256"],
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        for _ in range(100):
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise SystemExit("smtp-sink did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def pressctl(script: str, home: Path, *args: str, check: bool = True):
+    return subprocess.run([script, "-q", "--home", str(home), *args], check=check,
+                          capture_output=True, text=True)
+
+
+def make_home(folder: Path, script: str, recipients: int, port: int, connections: int,
+              rate: str | None = None) -> tuple[Path, Path]:
+    """A home with the sample book plus synthetic journalists, SMTP to the sink, and the
+    example release without embargo or event (text + HTML, about 17 KB per message)."""
+    home = folder / f"home-{recipients}-{port}"
+    home.mkdir()
+    config = ["[smtp]", 'host = "127.0.0.1"', f"port = {port}", 'security = "plain"',
+              f"connections = {connections}"]
+    if rate:
+        config += ["[delivery]", f'rate = "{rate}"']
+    (home / "config.toml").write_text("\n".join(config) + "\n")
+    people = folder / f"people-{recipients}.csv"
+    if not people.exists():
+        subprocess.run([sys.executable, str(REPO / "bench" / "gen_contacts.py"),
+                        str(recipients), str(people), "--invalid-rate", "0"],
+                       check=True, capture_output=True)
+    pressctl(script, home, "orgs", "import", str(REPO / "contacts" / "organizations.json"))
+    pressctl(script, home, "contacts", "import", str(REPO / "contacts" / "contacts.csv"))
+    pressctl(script, home, "contacts", "import", str(people), "--on-duplicate", "skip")
+    text = (REPO / "examples" / "PR106-2020.en.md").read_text(encoding="utf-8")
+    text = re.sub(r'embargo = "[^"]*"\n|translations = \{[^}]*\}\n', "", text)
+    text = re.sub(r"\n\[event\].*?(?=\n\+\+\+)", "", text, flags=re.S)
+    release = folder / f"release-{port}.md"
+    release.write_text(text, encoding="utf-8")
+    return home, release
+
+
+def create(script: str, home: Path, release: Path, recipients: int) -> int:
+    out = pressctl(script, home, "mailout", "create", str(release), "--audience", "all",
+                   "--yes", "--json")
+    [mailout] = json.loads(out.stdout)
+    return min(mailout["recipients"], recipients)
+
+
+def smtp_source(port: int, messages: int, size: int | None) -> float:
+    args = [SOURCE, "-s", "4", "-m", str(messages), "-d", "-f", "bench@example.org",
+            "-t", "rcpt@example.net"]
+    if size:
+        args += ["-l", str(size)]
+    start = time.perf_counter()
+    subprocess.run([*args, f"127.0.0.1:{port}"], check=True, capture_output=True)
+    return messages / (time.perf_counter() - start)
+
+
+def throughput(args, script: str, folder: Path) -> None:
+    sink = Sink(folder)
+    try:
+        ours, theirs, theirs_sized, sizes = [], [], [], []
+        for run in range(args.runs):
+            home, release = make_home(folder, script, args.messages, sink.port,
+                                      args.connections)
+            count = create(script, home, release, args.messages)
+            result, wall, _ = run_measured([script, "--home", str(home), "outbox", "run"])
+            if result.returncode:
+                raise SystemExit(f"outbox run failed: {result.stderr[-1000:]}")
+            shown = pressctl(script, home, "mailout", "list", "--json")
+            sent = json.loads(shown.stdout)[0]["counts"].get("sent", 0)
+            assert sent == count, (sent, count)
+            ours.append(count / wall)
+            maildir_size = _message_size(script, home, release)
+            sizes.append(maildir_size)
+            theirs.append(smtp_source(sink.port, args.messages, None))
+            theirs_sized.append(smtp_source(sink.port, args.messages, maildir_size))
+            shutil.rmtree(home)
+        size = int(statistics.median(sizes))
+        ours_m, theirs_m, sized_m = (statistics.median(x) for x in (ours, theirs, theirs_sized))
+        print(f"pressctl outbox run, {args.messages:,} messages of ~{size / 1024:.1f} KB, "
+              f"{args.connections} connections: median {ours_m:,.0f} msgs/s "
+              f"(runs {', '.join(f'{x:,.0f}' for x in ours)}; whole command, start-up included)")
+        print(f"smtp-source -s 4 -d, default size: median {theirs_m:,.0f} msgs/s "
+              f"-> ratio {ours_m / theirs_m:.2f}")
+        print(f"smtp-source -s 4 -d -l {size}: median {sized_m:,.0f} msgs/s "
+              f"-> ratio {ours_m / sized_m:.2f}")
+    finally:
+        sink.stop()
+
+
+def _message_size(script: str, home: Path, release: Path) -> int:
+    out = pressctl(script, home, "release", "preview", str(release), "--to", "1",
+                   "--format", "eml", check=False)
+    return len(out.stdout.encode("utf-8")) or 17_000
+
+
+def peak_rss(args, script: str, folder: Path) -> None:
+    sink = Sink(folder)
+    try:
+        home, release = make_home(folder, script, args.rss, sink.port, args.connections)
+        start = time.perf_counter()
+        created, create_wall, create_peak = run_measured(
+            [script, "-q", "--home", str(home), "mailout", "create", str(release),
+             "--audience", "all", "--yes"])
+        if created.returncode:
+            raise SystemExit(created.stderr[-1000:])
+        ran, run_wall, run_peak = run_measured([script, "--home", str(home), "outbox", "run"])
+        if ran.returncode:
+            raise SystemExit(ran.stderr[-1000:])
+        counts = json.loads(pressctl(script, home, "mailout", "list", "--json").stdout)[0]
+        print(f"{args.rss:,}-recipient mailout: create {create_wall:.1f} s, peak RSS "
+              f"{create_peak['max_process_rss'] / 1024:.0f} MiB; outbox run {run_wall:.1f} s "
+              f"({counts['counts'].get('sent', 0) / run_wall:,.0f} msgs/s), peak RSS "
+              f"{run_peak['tree_rss'] / 1024:.0f} MiB (whole process); counts "
+              f"{counts['counts']}; total {time.perf_counter() - start:.0f} s")
+    finally:
+        sink.stop()
+
+
+def rates(args, script: str, folder: Path) -> None:
+    """Achieved rate when the limit is the bottleneck, measured by the timestamps of a
+    small recording SMTP server (aiosmtpd; a few hundred messages per second is fine)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from smtp_fixtures import RecordingHandler, SmtpServer  # noqa: E402
+
+    class Timed(RecordingHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.times: list[float] = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.times.append(time.monotonic())
+            return "250 OK"
+
+    for limit, per, window, messages in (("50/s", 50, 1.0, 1000), ("600/min", 600, 60.0, 1800)):
+        server = SmtpServer(Timed()).start()
+        try:
+            home, release = make_home(folder, script, messages, server.port, 4, rate=limit)
+            create(script, home, release, messages)
+            subprocess.run([script, "--home", str(home), "outbox", "run"], check=True)
+            times = sorted(server.handler.times)
+            worst = max(sum(1 for t in times if start <= t < start + window) for start in times)
+            steady = times[per:]  # after the first window's burst, the limit paces sending
+            achieved = (len(steady) - 1) / (steady[-1] - steady[0]) * window
+            print(f"limit {limit}: {len(times)} messages; most in any {window:g} s window "
+                  f"{worst} (limit {per}); achieved after the first window {achieved:.1f} per "
+                  f"{'s' if window == 1 else 'min'} ({achieved / per * 100 - 100:+.1f} %)")
+        finally:
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--rss", type=int, default=0, help="recipients for the RSS run")
+    parser.add_argument("--rates", action="store_true")
+    args = parser.parse_args()
+    for tool in (SINK, SOURCE):
+        if not Path(tool).exists():
+            raise SystemExit(f"{tool} is missing: see ../shared/bench/README.md")
+    script = str(console_script())
+    folder = Path(tempfile.mkdtemp(prefix="pressctl-bench-"))
+    print(f"machine: {machine()}")
+    try:
+        if args.rss:
+            peak_rss(args, script, folder)
+        elif args.rates:
+            rates(args, script, folder)
+        else:
+            throughput(args, script, folder)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
