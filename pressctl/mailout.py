@@ -118,9 +118,9 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                 phase=plan.phase, linked_to=ids[0] if ids else None, due_at=stamp,
                 domain=built.domain, now=book.now,
                 variants=[freeze(variant, sender) for variant, sender in built.variants],
-                rows=[(m.variant, m.recipient.contact.id, m.recipient.contact.name,
+                rows=((m.variant, m.recipient.contact.id, m.recipient.contact.name,
                        m.recipient.address, m.salutation, m.message_id, m.token)
-                      for m in built.messages],
+                      for m in built.messages),
             )
             ids.append(plan.id)
     return ids
