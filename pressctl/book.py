@@ -312,11 +312,27 @@ def tag_contacts(book: Book, refs: list[str], tags: list[str], *, remove: bool =
     return contacts
 
 
-def opt_out(book: Book, refs: list[str], *, undo: bool = False) -> list[Contact]:
+def opt_out(book: Book, refs: list[str], *, undo: bool = False) -> tuple[list[Contact], list[str]]:
+    """Opt contacts out (or back in). An e-mail address that is in no contact is still
+    remembered (a suppression), so that it is never mailed if it is added later.
+    Returns (the contacts, the addresses suppressed without a contact)."""
+    contacts: list[Contact] = []
+    suppressed: list[str] = []
     with book.store.transaction():
-        contacts = find_contacts(book.store, refs)
-        book.store.set_opted_out([c.id for c in contacts], not undo, book.now)  # type: ignore[misc]
-    return contacts
+        for ref in refs:
+            try:
+                contacts.append(find_contact(book.store, ref))
+            except NotFound:
+                if undo or "@" not in ref:
+                    raise
+                for found in clean_email_field(ref):
+                    book.store.suppress(email_key(found.normalized), found.normalized,
+                                        "opted out by the user", book.now)
+                    suppressed.append(found.normalized)
+        if undo:
+            book.store.unsuppress([email_key(e) for c in contacts for e in c.emails])
+        book.store.set_opted_out({c.id for c in contacts}, not undo, book.now)  # type: ignore[misc]
+    return contacts, suppressed
 
 
 # -- check and export ------------------------------------------------------------------------

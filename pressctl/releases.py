@@ -313,10 +313,13 @@ def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = N
                                     saved=book.store.saved_audiences())
         chosen = [_slim(c) for c in book.store.iter_contacts(ContactFilter(opted_out=False))
                   if expression.matches(c)]
+    from pressctl.emails import email_key
+
+    blocked = book.store.opted_out_keys(email_key(c.emails[0]) for c in chosen if c.emails)
     recipients = []
     for contact in chosen:
-        if not contact.emails:
-            continue
+        if not contact.emails or email_key(contact.emails[0]) in blocked:
+            continue  # no address, or an address that asked never to be mailed
         if main.embargo and main.embargo_only and not contact.embargo_ok:
             continue
         version = releases.version_for(contact.languages)

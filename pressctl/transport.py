@@ -33,7 +33,7 @@ import ipaddress
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -78,8 +78,9 @@ class Outcome:
 
 
 class Transport(Protocol):
-    def send(self, sender: str, recipient: str, data: bytes, *,
-             crlf: bool = False) -> Outcome: ...
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             gate: Callable[[], object] | None = None) -> Outcome: ...
+    # gate(): called right before the message data goes out (a rate limiter waits there)
 
     def close(self) -> None: ...
 
@@ -277,10 +278,13 @@ class SmtpTransport(_Closing):
         state = "connected" if self._conn is not None else "not connected"
         return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             gate: Callable[[], object] | None = None) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
+        if gate is not None:
+            gate()
         payload = _wire(data, crlf)
         utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         for _attempt in range(2):
@@ -290,7 +294,8 @@ class SmtpTransport(_Closing):
                     self._conn = self._open()
                 except _Failure as failure:
                     return failure.outcome
-            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8)
+            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
+                                                          gate)
             if not (dead_before_mail and reused):
                 break
         return outcome
@@ -392,7 +397,7 @@ class SmtpTransport(_Closing):
         raise ConfigError(problem, hint=hint)
 
     def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes,
-                     utf8: bool) -> tuple[Outcome, bool]:
+                     utf8: bool, gate=None) -> tuple[Outcome, bool]:
         """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
         before the server accepted anything: the case worth one reconnection)."""
         import smtplib
@@ -411,7 +416,7 @@ class SmtpTransport(_Closing):
         if conn.has_extn("size"):
             options.append(f"SIZE={len(payload)}")
         if not utf8 and conn.has_extn("pipelining"):
-            return self._pipelined(conn, mail_from, rcpt_to, payload, options)
+            return self._pipelined(conn, mail_from, rcpt_to, payload, options, gate)
         stage = "MAIL FROM"
         try:
             code, reply = conn.mail(mail_from, options)
@@ -432,6 +437,8 @@ class SmtpTransport(_Closing):
             if code != 354:
                 return self._refused(code, reply), False
             stage = "the message"
+            if gate is not None:
+                gate()
             conn.send(payload)
             stage = "end of DATA"
             code, reply = conn.getreply()
@@ -447,7 +454,7 @@ class SmtpTransport(_Closing):
         return self._refused(code, reply, reset=False), False
 
     def _pipelined(self, conn, mail_from: str, rcpt_to: str, payload: bytes,
-                   options: list[str]) -> tuple[Outcome, bool]:
+                   options: list[str], gate=None) -> tuple[Outcome, bool]:
         """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
         round trips per message instead of four. Same outcomes as the step-by-step way."""
         import smtplib
@@ -478,6 +485,8 @@ class SmtpTransport(_Closing):
             if data_code != 354:
                 return self._refused(data_code, data_reply), False
             stage = "the message"
+            if gate is not None:
+                gate()
             conn.send(payload)
             stage = "end of DATA"
             code, reply = conn.getreply()
@@ -595,7 +604,8 @@ class FileTransport(_Closing):
     def __repr__(self) -> str:
         return f"<FileTransport {self.folder} {'maildir' if self.maildir else 'eml'}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             gate: Callable[[], object] | None = None) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
@@ -667,7 +677,10 @@ class RecordingTransport(_Closing):
     def fail(self, recipient: str, outcome: Outcome) -> None:
         self.failures[recipient] = outcome
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             gate: Callable[[], object] | None = None) -> Outcome:
+        if gate is not None:
+            gate()
         outcome = self.failures.get(recipient)
         if outcome is None:
             self.sent.append((sender, recipient, data))

@@ -337,8 +337,11 @@ def optout(
     from pressctl.book import opt_out
 
     st = state(ctx)
-    for contact in opt_out(st.book(), refs, undo=undo):
+    contacts, suppressed = opt_out(st.book(), refs, undo=undo)
+    for contact in contacts:
         st.out.info(f"{'Opted in' if undo else 'Opted out'}: #{contact.id} {contact.name}")
+    for address in suppressed:
+        st.out.info(f"Opted out {address}: not in the book, never mailed if added later")
 
 
 @app.command("import")

@@ -179,6 +179,9 @@ class MailoutQueries:
             "INSERT INTO suppressions (key, address, reason, created) VALUES (?,?,?,?) "
             "ON CONFLICT (key) DO NOTHING", (key, address, reason, now))
 
+    def unsuppress(self, keys: list[str]) -> None:
+        self.db.executemany("DELETE FROM suppressions WHERE key = ?", [(k,) for k in keys])
+
     def opted_out_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these e-mail keys must not be mailed: a suppression, or a contact who
         owns the address and has opted out."""
