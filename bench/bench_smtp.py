@@ -190,7 +190,7 @@ def rates(args, script: str, folder: Path) -> None:
             self.times.append(time.monotonic())
             return "250 OK"
 
-    for limit, per, window, messages in (("50/s", 50, 1.0, 1000), ("600/min", 600, 60.0, 1800)):
+    for limit, per, window, messages in (("50/s", 50, 1.0, 1000), ("600/min", 600, 60.0, 1200)):
         server = SmtpServer(Timed()).start()
         try:
             home, release = make_home(folder, script, messages, server.port, 4, rate=limit)
@@ -198,10 +198,9 @@ def rates(args, script: str, folder: Path) -> None:
             subprocess.run([script, "--home", str(home), "outbox", "run"], check=True)
             times = sorted(server.handler.times)
             worst = max(sum(1 for t in times if start <= t < start + window) for start in times)
-            steady = times[per:]  # after the first window's burst, the limit paces sending
-            achieved = (len(steady) - 1) / (steady[-1] - steady[0]) * window
-            print(f"limit {limit}: {len(times)} messages; most in any {window:g} s window "
-                  f"{worst} (limit {per}); achieved after the first window {achieved:.1f} per "
+            achieved = (len(times) - 1) / (times[-1] - times[0]) * window
+            print(f"limit {limit}: {len(times)} messages as the relay received them; most in "
+                  f"any {window:g} s window {worst} (limit {per}); achieved {achieved:.1f} per "
                   f"{'s' if window == 1 else 'min'} ({achieved / per * 100 - 100:+.1f} %)")
         finally:
             server.stop()

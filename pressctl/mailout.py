@@ -309,12 +309,6 @@ class _Senders:
         self._transports: list = []
         self.error: Exception | None = None  # the first configuration error of a thread
 
-    def _gate(self) -> None:
-        """The rate limit is taken right before the message data goes out: the moment
-        the relay counts, give or take the transfer of one message."""
-        if self._limiter is not None:
-            self._limiter.acquire(self._clock, self._sleep)
-
     def send_all(self, jobs: list[_Job]) -> Iterator[tuple[_Job, Outcome]]:
         if not jobs:
             return iter(())
@@ -342,8 +336,9 @@ class _Senders:
                 return
             index, job, results, done = item
             try:
-                outcome = transport.send(job.sender, job.row.address, job.data, crlf=True,
-                                         gate=self._gate)
+                if self._limiter is not None:
+                    self._limiter.acquire(self._clock, self._sleep)
+                outcome = transport.send(job.sender, job.row.address, job.data, crlf=True)
                 results[index] = (outcome.status, outcome.code, outcome.reply)
             except PressctlError as err:  # configuration, credentials: before any sending
                 self.error = self.error or err

@@ -36,13 +36,25 @@ _LIMIT = re.compile(r"(?P<count>\d+)\s*/\s*(?P<size>\d+(?:\.\d+)?)?\s*(?P<unit>[
 _NAMES = {1.0: "s", 60.0: "min", 3600.0: "h", 86400.0: "day"}
 
 
+# How much later one message may reach the relay than the next one sent after it (several
+# connections, thread scheduling): even spacing leaves this much room in every window, so
+# that the relay's own count stays within the limit (50/s: 1 % slower).
+ARRIVAL_JITTER = 0.010
+
+
 class SlidingWindowLimiter:
     """At most ``limits[W]`` sends in any interval of ``W`` seconds, for every W at once.
 
     Thread-safe: several connections of one run may share a limiter.
+
+    With ``even=True`` sends are also spaced by the strictest W/N (20 ms for 50/s): no
+    burst at the start of each window. A relay counts messages when they arrive, and a
+    burst handed to several connections arrives spread out, so its tail would meet the
+    next burst in the relay's window; evenly spaced sends arrive evenly spaced, and the
+    average rate is still the limit.
     """
 
-    def __init__(self, limits: Mapping[float, int]) -> None:
+    def __init__(self, limits: Mapping[float, int], *, even: bool = False) -> None:
         for window, count in limits.items():
             if not (isinstance(window, (int, float)) and math.isfinite(window) and window > 0):
                 raise ValueError(f"a window must be a positive number of seconds, got {window!r}")
@@ -52,6 +64,8 @@ class SlidingWindowLimiter:
         self._sent: dict[float, deque[float]] = {
             w: deque(maxlen=n) for w, n in self._limits.items()}
         self._last = -math.inf
+        self._spacing = max(((w + ARRIVAL_JITTER) / n for w, n in self._limits.items()),
+                            default=0.0) if even else 0.0
         self._lock = threading.Lock()
 
     @property
@@ -93,7 +107,7 @@ class SlidingWindowLimiter:
             sleep(wait)
 
     def _delay(self, now: float) -> float:
-        wait = 0.0
+        wait = self._last + self._spacing - now if self._spacing else 0.0
         for window, sent in self._sent.items():
             if len(sent) == sent.maxlen:  # N sends known: the next waits until the
                 wait = max(wait, sent[0] + window - now)  # oldest of them is W old

@@ -32,8 +32,9 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
+import socket
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -78,9 +79,7 @@ class Outcome:
 
 
 class Transport(Protocol):
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
-             gate: Callable[[], object] | None = None) -> Outcome: ...
-    # gate(): called right before the message data goes out (a rate limiter waits there)
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome: ...
 
     def close(self) -> None: ...
 
@@ -278,13 +277,10 @@ class SmtpTransport(_Closing):
         state = "connected" if self._conn is not None else "not connected"
         return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
-             gate: Callable[[], object] | None = None) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
-        if gate is not None:
-            gate()
         payload = _wire(data, crlf)
         utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         for _attempt in range(2):
@@ -294,8 +290,7 @@ class SmtpTransport(_Closing):
                     self._conn = self._open()
                 except _Failure as failure:
                     return failure.outcome
-            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
-                                                          gate)
+            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8)
             if not (dead_before_mail and reused):
                 break
         return outcome
@@ -327,6 +322,9 @@ class SmtpTransport(_Closing):
                 conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo_name,
                                     timeout=s.timeout)
                 note(f"connected to {where}")
+            # Commands and message data go out at once, not held back by Nagle's
+            # algorithm waiting for the relay's delayed ACK (up to 40 ms a message).
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo_or_helo_if_needed()
             if s.security == "starttls" and conn.has_extn("starttls"):
                 conn.starttls(context=self._context)
@@ -397,7 +395,7 @@ class SmtpTransport(_Closing):
         raise ConfigError(problem, hint=hint)
 
     def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes,
-                     utf8: bool, gate=None) -> tuple[Outcome, bool]:
+                     utf8: bool) -> tuple[Outcome, bool]:
         """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
         before the server accepted anything: the case worth one reconnection)."""
         import smtplib
@@ -416,7 +414,7 @@ class SmtpTransport(_Closing):
         if conn.has_extn("size"):
             options.append(f"SIZE={len(payload)}")
         if not utf8 and conn.has_extn("pipelining"):
-            return self._pipelined(conn, mail_from, rcpt_to, payload, options, gate)
+            return self._pipelined(conn, mail_from, rcpt_to, payload, options)
         stage = "MAIL FROM"
         try:
             code, reply = conn.mail(mail_from, options)
@@ -437,8 +435,6 @@ class SmtpTransport(_Closing):
             if code != 354:
                 return self._refused(code, reply), False
             stage = "the message"
-            if gate is not None:
-                gate()
             conn.send(payload)
             stage = "end of DATA"
             code, reply = conn.getreply()
@@ -454,7 +450,7 @@ class SmtpTransport(_Closing):
         return self._refused(code, reply, reset=False), False
 
     def _pipelined(self, conn, mail_from: str, rcpt_to: str, payload: bytes,
-                   options: list[str], gate=None) -> tuple[Outcome, bool]:
+                   options: list[str]) -> tuple[Outcome, bool]:
         """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
         round trips per message instead of four. Same outcomes as the step-by-step way."""
         import smtplib
@@ -485,8 +481,6 @@ class SmtpTransport(_Closing):
             if data_code != 354:
                 return self._refused(data_code, data_reply), False
             stage = "the message"
-            if gate is not None:
-                gate()
             conn.send(payload)
             stage = "end of DATA"
             code, reply = conn.getreply()
@@ -604,8 +598,7 @@ class FileTransport(_Closing):
     def __repr__(self) -> str:
         return f"<FileTransport {self.folder} {'maildir' if self.maildir else 'eml'}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
-             gate: Callable[[], object] | None = None) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
@@ -677,10 +670,7 @@ class RecordingTransport(_Closing):
     def fail(self, recipient: str, outcome: Outcome) -> None:
         self.failures[recipient] = outcome
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
-             gate: Callable[[], object] | None = None) -> Outcome:
-        if gate is not None:
-            gate()
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
         outcome = self.failures.get(recipient)
         if outcome is None:
             self.sent.append((sender, recipient, data))

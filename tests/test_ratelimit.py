@@ -402,3 +402,19 @@ def test_the_limiter_never_reads_the_clock_nor_sleeps_by_itself():
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert modules & {"time", "datetime", "asyncio", "os", "sys", "pathlib"} == set()
+
+
+def test_even_spacing_keeps_the_average_and_never_bursts():
+    limiter = SlidingWindowLimiter({1.0: 50, 60.0: 600}, even=True)
+    clock = {"now": 0.0}
+
+    def sleep(seconds):
+        clock["now"] += seconds
+
+    times = [limiter.acquire(lambda: clock["now"], sleep) for _ in range(1200)]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    # 600/min is the strictest: one send every (60 s + jitter room) / 600, about 0.1 s
+    assert min(gaps) >= (60 + 0.010) / 600 - 1e-9
+    assert abs((len(times) - 1) / (times[-1] - times[0]) - 10.0) < 0.2
+    for window, limit in ((1.0, 50), (60.0, 600)):
+        assert max(sum(1 for t in times if s <= t < s + window) for s in times) <= limit

@@ -83,7 +83,7 @@ def _limiter(book, rate: str):
     from pressctl.ratelimit import SlidingWindowLimiter, parse_limits
 
     limits = parse_limits(rate)
-    limiter = SlidingWindowLimiter(limits)
+    limiter = SlidingWindowLimiter(limits, even=True)  # no bursts: see ratelimit
     longest = max(limits, default=0)
     wall, mono = datetime.now(timezone.utc), time.monotonic()
     for stamp in book.store.sent_since(iso(wall - timedelta(seconds=longest))):
