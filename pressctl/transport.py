@@ -413,87 +413,67 @@ class SmtpTransport(_Closing):
             options.append("BODY=8BITMIME")
         if conn.has_extn("size"):
             options.append(f"SIZE={len(payload)}")
-        if not utf8 and conn.has_extn("pipelining"):
-            return self._pipelined(conn, mail_from, rcpt_to, payload, options)
-        stage = "MAIL FROM"
+        envelope = self._pipelined if not utf8 and conn.has_extn("pipelining") else self._stepwise
+        self._stage = "MAIL FROM"
         try:
-            code, reply = conn.mail(mail_from, options)
-            if code == 530:
-                self._reset()
-                raise ConfigError(f"{self._where} requires authentication or TLS first: "
-                                  f"{code} {self._text(reply)}",
-                                  hint="check username, password and security")
-            if not 200 <= code < 300:
-                return self._refused(code, reply), code == 421
-            stage = "RCPT TO"
-            code, reply = conn.rcpt(rcpt_to)
-            if not 200 <= code < 300:
-                return self._refused(code, reply), False
-            stage = "DATA"
-            conn.putcmd("data")
-            code, reply = conn.getreply()
-            if code != 354:
-                return self._refused(code, reply), False
-            stage = "the message"
-            conn.send(payload)
-            stage = "end of DATA"
-            code, reply = conn.getreply()
-        except (smtplib.SMTPException, OSError) as err:
-            self._discard()
-            if stage == "end of DATA":
-                return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
-                               "the message may have been delivered; do not resend it "
-                               "automatically"), False
-            return Outcome("transient", None, f"{_reason(err)} (at {stage})"), stage == "MAIL FROM"
-        if 200 <= code < 300:
-            return Outcome("sent", code, self._text(reply)), False
-        return self._refused(code, reply, reset=False), False
-
-    def _pipelined(self, conn, mail_from: str, rcpt_to: str, payload: bytes,
-                   options: list[str]) -> tuple[Outcome, bool]:
-        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
-        round trips per message instead of four. Same outcomes as the step-by-step way."""
-        import smtplib
-
-        extra = "".join(f" {option}" for option in options)
-        # Both addresses went through messages.header_address: plain, no <>, no spaces.
-        commands = f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
-        stage = "MAIL FROM"
-        try:
-            conn.send(commands.encode("ascii"))
-            mail_code, mail_reply = conn.getreply()
-            stage = "RCPT TO"
-            rcpt_code, rcpt_reply = conn.getreply()
-            stage = "DATA"
-            data_code, data_reply = conn.getreply()
-            if data_code == 354 and not (200 <= mail_code < 300 and 200 <= rcpt_code < 300):
-                conn.send(b".\r\n")  # no valid envelope: close the empty message at once
-                conn.getreply()
+            replies = envelope(conn, mail_from, rcpt_to, options)
+            mail_code, mail_reply = replies[0]
             if mail_code == 530:
                 self._reset()
                 raise ConfigError(f"{self._where} requires authentication or TLS first: "
                                   f"{mail_code} {self._text(mail_reply)}",
                                   hint="check username, password and security")
-            if not 200 <= mail_code < 300:
-                return self._refused(mail_code, mail_reply), mail_code == 421
-            if not 200 <= rcpt_code < 300:
-                return self._refused(rcpt_code, rcpt_reply), False
-            if data_code != 354:
-                return self._refused(data_code, data_reply), False
-            stage = "the message"
+            expected = (range(200, 300), range(200, 300), (354,))  # MAIL, RCPT, DATA
+            for index, ((code, reply), wanted) in enumerate(zip(replies, expected)):
+                if code not in wanted:  # a 421 to MAIL: the reused connection was dead
+                    return self._refused(code, reply), index == 0 and code == 421
+            self._stage = "the message"
             conn.send(payload)
-            stage = "end of DATA"
+            self._stage = "end of DATA"
             code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as err:
             self._discard()
-            if stage == "end of DATA":
+            if self._stage == "end of DATA":
                 return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
                                "the message may have been delivered; do not resend it "
                                "automatically"), False
-            return Outcome("transient", None, f"{_reason(err)} (at {stage})"), stage == "MAIL FROM"
+            return (Outcome("transient", None, f"{_reason(err)} (at {self._stage})"),
+                    self._stage == "MAIL FROM")
         if 200 <= code < 300:
             return Outcome("sent", code, self._text(reply)), False
         return self._refused(code, reply, reset=False), False
+
+    def _stepwise(self, conn, mail_from: str, rcpt_to: str,
+                  options: list[str]) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT, DATA one at a time, stopping at the first refusal."""
+        replies = [conn.mail(mail_from, options)]
+        if 200 <= replies[-1][0] < 300:
+            self._stage = "RCPT TO"
+            replies.append(conn.rcpt(rcpt_to))
+            if 200 <= replies[-1][0] < 300:
+                self._stage = "DATA"
+                conn.putcmd("data")
+                replies.append(conn.getreply())
+        return replies
+
+    def _pipelined(self, conn, mail_from: str, rcpt_to: str,
+                   options: list[str]) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
+        round trips per message instead of four, with the same outcomes."""
+        extra = "".join(f" {option}" for option in options)
+        # Both addresses went through messages.header_address: plain, no <>, no spaces.
+        conn.send(f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
+                  .encode("ascii"))
+        replies = [conn.getreply()]
+        self._stage = "RCPT TO"
+        replies.append(conn.getreply())
+        self._stage = "DATA"
+        replies.append(conn.getreply())
+        envelope_ok = all(200 <= code < 300 for code, _ in replies[:2])
+        if replies[2][0] == 354 and not envelope_ok:
+            conn.send(b".\r\n")  # no valid envelope: close the empty message at once
+            conn.getreply()
+        return replies
 
     def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
         if 500 <= code < 600:
