@@ -137,6 +137,13 @@ class MailoutQueries:
              for row_id, state, next_at, reply, now in outcomes],
         )
 
+    def due_row_count(self, now: str) -> int:
+        """Rows a run started now would try (for a progress bar's total)."""
+        return self.db.execute(
+            "SELECT count(*) FROM mailout_rows r JOIN mailouts m ON m.id = r.mailout_id "
+            "WHERE m.state = 'scheduled' AND m.due_at <= ? AND r.state = 'queued' "
+            "AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)", (now, now)).fetchone()[0]
+
     def sent_since(self, since: str) -> list[str]:
         """When messages were sent since ``since`` (UTC ISO, to the second), oldest first:
         a new run's rate limiter starts from them."""
