@@ -451,7 +451,7 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
              reader_country: str | None, now: datetime):
     from pressctl.embargo import embargo_notice
     from pressctl.messages import SALUTATION, Attachment, Variant
-    from pressctl.templating import markdown_to_html, markdown_to_text
+    from pressctl.templating import markdown_to_html, markdown_to_text, template_name
 
     orgs = [book.store.find_org(name) for name in release.organizations]
     notice = embargo_notice(release.embargo, release.language) if release.embargo else None
@@ -472,12 +472,12 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates, s
         "contacts": [_contact_context(c, reader_country) for c in officers],
         "sender": {"name": sending.name, "organization": sending.organization},
     }
-    kind = "invitation" if release.kind == "invitation" else "release"
-    language = release.language.split("-")[0].lower()  # fr-CA uses the fr templates
-    if not any(name == f"{kind}.{language}.txt.j2" for name, _, _ in templates.names()):
+    language = release.language  # fr-CA uses the fr templates (template_name)
+    known = {name for name, _, _ in templates.names()}
+    if template_name(release.kind, language, "txt") not in known:
         language = "en"  # no templates in that language (add release.de.txt.j2...)
-    text = templates.render(f"{kind}.{language}.txt.j2", context)
-    html = templates.render(f"{kind}.{language}.html.j2", context)
+    text = templates.render(template_name(release.kind, language, "txt"), context)
+    html = templates.render(template_name(release.kind, language, "html"), context)
     subject = release.title
     if notice:  # stamped here, whatever the templates do
         subject = notice.subject_prefix + subject

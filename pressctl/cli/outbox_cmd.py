@@ -27,7 +27,7 @@ def run(
     from datetime import datetime
 
     from pressctl.cli.delivery import append_log, home_of, outbox_lock, transport_factory
-    from pressctl.errors import EXIT_DELIVERY
+    from pressctl.errors import DeliveryFailed
     from pressctl.mailout import deliver_due, iso
     from pressctl.outbox import RetryPolicy
     st = state(ctx)
@@ -67,9 +67,8 @@ def run(
     if verbose or (report.mailouts and sys.stderr.isatty()):
         st.out.info(summary if report.mailouts else f"Nothing due ({where})")
     if not report.ok:
-        sys.stderr.write(f"Error: delivery finished with failures: {summary} "
-                         f"(see `pressctl mailout show ID` and {log})\n")
-        raise typer.Exit(EXIT_DELIVERY)
+        raise DeliveryFailed(f"delivery finished with failures: {summary}",
+                             hint=f"see `pressctl mailout show ID` and {log}")
 
 
 def _limiter(book, rate: str):
