@@ -16,6 +16,7 @@ from pressctl.errors import ConfigError
 CONFIG_NAME = "config.toml"
 DATABASE_NAME = "pressctl.db"
 TEMPLATES_DIR = "templates"
+UNSUBSCRIBE_KEY_NAME = "unsubscribe.key"  # see pressctl.unsubscribe
 PHONE_STYLES = ("auto", "international", "national", "house", "e164")
 
 DEFAULT_CONFIG = """\
@@ -66,6 +67,7 @@ class Paths:
     config_file: Path
     database: Path
     templates_dir: Path
+    unsubscribe_key: Path  # the secret of one-click unsubscribe tokens (pressctl.unsubscribe)
 
     def as_dict(self) -> dict[str, str | None]:
         return {
@@ -73,6 +75,7 @@ class Paths:
             "config": str(self.config_file),
             "database": str(self.database),
             "templates": str(self.templates_dir),
+            "unsubscribe_key": str(self.unsubscribe_key),
         }
 
 
@@ -111,6 +114,7 @@ def resolve_paths(
         config_file=config_dir / CONFIG_NAME,
         database=(db.expanduser().absolute() if db else data_dir / DATABASE_NAME),
         templates_dir=config_dir / TEMPLATES_DIR,
+        unsubscribe_key=config_dir / UNSUBSCRIBE_KEY_NAME,
     )
 
 

@@ -13,7 +13,8 @@ EXIT_USAGE = 2
 EXIT_INVALID = 3
 EXIT_CONFIG = 4
 EXIT_DELIVERY = 5
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C)
+EXIT_TERMINATED = 143  # SIGTERM
 
 
 class PressctlError(Exception):
@@ -92,6 +93,11 @@ class ConfigError(PressctlError):
     """Configuration or credentials are missing or invalid (exit 4)."""
 
     exit_code = EXIT_CONFIG
+
+
+class StorageError(ConfigError):
+    """The database cannot be used as it is: disk full, read-only, locked, damaged (exit 4).
+    The message names the real cause and advice that cannot lose data."""
 
 
 class DeliveryFailed(PressctlError):

@@ -152,4 +152,49 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         None,
     ),
+    (
+        # Issue 7, delivery a press office can trust:
+        # - an embargoed row carries what its recipient needs to get the public version
+        #   instead (variant of the linked public mailout, Message-ID, unsubscribe token),
+        #   for when they withdraw embargo consent after approval;
+        # - one delivery run per database at a time: a lease with a heartbeat, stored here
+        #   (never in a home folder) so that homes and machines sharing the database agree;
+        # - opt-outs are kept by address (suppressions), and lifting one is recorded;
+        # - an index that keeps a run's claims O(1) per message on 100,000-row mailouts,
+        #   and one to find a row by its one-click unsubscribe token.
+        "0005_delivery_trust",
+        """
+        ALTER TABLE mailout_rows ADD COLUMN fallback_variant INTEGER;
+        ALTER TABLE mailout_rows ADD COLUMN fallback_message_id TEXT;
+        ALTER TABLE mailout_rows ADD COLUMN fallback_token TEXT;
+        CREATE INDEX mailout_rows_queue ON mailout_rows (mailout_id, state);
+        CREATE INDEX mailout_rows_token ON mailout_rows (token);
+        CREATE TABLE outbox_lease (
+            name          TEXT PRIMARY KEY,
+            run_id        TEXT NOT NULL,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            pid_started   TEXT,
+            acquired_at   TEXT NOT NULL,
+            heartbeat_at  TEXT NOT NULL,
+            expires_at    TEXT NOT NULL
+        );
+        ALTER TABLE suppressions ADD COLUMN note TEXT;
+        INSERT OR IGNORE INTO suppressions (key, address, reason, created)
+            SELECT e.key, e.address, 'opted out', c.updated
+            FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+            WHERE c.opted_out = 1;
+        CREATE TABLE optins (
+            id                 INTEGER PRIMARY KEY,
+            key                TEXT NOT NULL,
+            address            TEXT NOT NULL,
+            suppressed_reason  TEXT,
+            suppressed_at      TEXT,
+            lifted_at          TEXT NOT NULL,
+            note               TEXT NOT NULL
+        );
+        CREATE INDEX optins_key ON optins (key);
+        """,
+        None,
+    ),
 ]

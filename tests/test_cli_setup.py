@@ -33,6 +33,7 @@ def test_paths_json(cli, home, tmp_path):
     assert json.loads(result.stdout) == {
         "home": str(home), "config": str(home / "config.toml"),
         "database": str(home / "pressctl.db"), "templates": str(home / "templates"),
+        "unsubscribe_key": str(home / "unsubscribe.key"),
     }
     other = cli("--db", tmp_path / "elsewhere.db", "paths", "--json")
     assert json.loads(other.stdout)["database"] == str(tmp_path / "elsewhere.db")

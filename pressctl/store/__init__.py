@@ -19,7 +19,9 @@ from pressctl.emails import email_key
 from pressctl.errors import ConfigError, InvalidInput
 from pressctl.migrations import MIGRATIONS
 from pressctl.model import Contact, Organization, Phone
+from pressctl.store.consent import ConsentQueries
 from pressctl.store.mailouts import MailoutQueries
+from pressctl.store.suppressions import SuppressionQueries
 
 BUSY_TIMEOUT_MS = 10_000
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
@@ -29,7 +31,7 @@ _CONTACT_COLUMNS = (
 )
 
 
-class Store(MailoutQueries):
+class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
         self.path = path

@@ -7,6 +7,7 @@ a crash leaves the rows it had in flight as 'sending', which the next run marks 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -49,6 +50,8 @@ class RowRecord:
 
 class MailoutQueries:
     """Mixed into Store: ``self.db`` is its connection."""
+
+    db: sqlite3.Connection
 
     def insert_mailout(self, *, reference: str, release_path: str, phase: str,
                        linked_to: int | None, due_at: str, domain: str, now: str,
@@ -178,27 +181,3 @@ class MailoutQueries:
         return self.db.execute(
             "SELECT count(*) FROM mailout_rows WHERE mailout_id = ? "
             "AND state IN ('queued', 'sending')", (mailout_id,)).fetchone()[0]
-
-    # -- opt-outs that outlive contacts ---------------------------------------------------
-
-    def suppress(self, key: str, address: str, reason: str, now: str) -> None:
-        self.db.execute(
-            "INSERT INTO suppressions (key, address, reason, created) VALUES (?,?,?,?) "
-            "ON CONFLICT (key) DO NOTHING", (key, address, reason, now))
-
-    def unsuppress(self, keys: list[str]) -> None:
-        self.db.executemany("DELETE FROM suppressions WHERE key = ?", [(k,) for k in keys])
-
-    def opted_out_keys(self, keys: Iterable[str]) -> set[str]:
-        """Which of these e-mail keys must not be mailed: a suppression, or a contact who
-        owns the address and has opted out."""
-        keys = list(keys)
-        found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(r[0] for r in self.db.execute(
-                f"SELECT key FROM suppressions WHERE key IN ({marks}) UNION "
-                f"SELECT e.key FROM contact_emails e JOIN contacts c ON c.id = e.contact_id "
-                f"WHERE c.opted_out = 1 AND e.key IN ({marks})", (*chunk, *chunk)))
-        return found
