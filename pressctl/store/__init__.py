@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -35,6 +36,8 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
         self.path = path
+        # One connection shared by a delivery run's threads: a transaction is theirs alone.
+        self.lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------
 
@@ -93,14 +96,22 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Not re-entrant."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Not re-entrant.
+
+        Holds :attr:`lock` throughout, so threads sharing the store (a delivery run's
+        connections) never interleave statements in one transaction."""
+        with self.lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back by itself (disk full)
+                    try:
+                        self.db.execute("ROLLBACK")
+                    except sqlite3.Error:
+                        pass  # the error that brought us here is the one to report
+                raise
+            self.db.execute("COMMIT")
 
     # -- contacts: writing ---------------------------------------------------------------
 
