@@ -41,6 +41,8 @@ def main() -> None:
         rates, pss, rss, largest = [], [], [], []
         for run in range(args.runs):
             home = Path(tmp) / f"home{run}"
+            subprocess.run([str(script), "--home", str(home), "init"], check=True,
+                           capture_output=True)
             result, wall, peak = run_measured(
                 [str(script), "--home", str(home), "contacts", "import", str(source),
                  "--skip-invalid", "--rejects", str(home / "rejects.csv")])

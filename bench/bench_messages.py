@@ -61,7 +61,7 @@ def main() -> None:
         subprocess.run([sys.executable, str(REPO / "bench" / "gen_contacts.py"),
                         str(args.recipients), str(people), "--invalid-rate", "0"],
                        check=True, capture_output=True)
-        for argv in (["orgs", "import", str(REPO / "contacts" / "organizations.json")],
+        for argv in (["init"], ["orgs", "import", str(REPO / "contacts" / "organizations.json")],
                      ["contacts", "import", str(REPO / "contacts" / "contacts.csv")],
                      ["contacts", "import", str(people), "--on-duplicate", "skip"]):
             subprocess.run([script, "-q", "--home", str(home), *argv], check=True,

@@ -3,6 +3,7 @@
 compared in the same run with Postfix's own load generator smtp-source on the same sink.
 
     python bench/bench_smtp.py [--messages 10000] [--connections 4] [--runs 3]
+    python bench/bench_smtp.py --baseline OTHER/.venv/bin/pressctl  # before/after, same run
     python bench/bench_smtp.py --rss 100000      # peak RSS of a 100,000-recipient mailout
     python bench/bench_smtp.py --rates           # achieved rate under 50/s and 600/min
 
@@ -80,6 +81,7 @@ def make_home(folder: Path, script: str, recipients: int, port: int, connections
     if rate:
         config += ["[delivery]", f'rate = "{rate}"']
     (home / "config.toml").write_text("\n".join(config) + "\n")
+    pressctl(script, home, "init")  # keeps the config; creates the book and the key
     people = folder / f"people-{recipients}.csv"
     if not people.exists():
         subprocess.run([sys.executable, str(REPO / "bench" / "gen_contacts.py"),
@@ -113,31 +115,45 @@ def smtp_source(port: int, messages: int, size: int | None) -> float:
     return messages / (time.perf_counter() - start)
 
 
+def _delivered(script: str, folder: Path, args, port: int) -> tuple[float, int]:
+    """(messages/s of one whole `outbox run` command, message size) for a fresh home."""
+    home, release = make_home(folder, script, args.messages, port, args.connections)
+    count = create(script, home, release, args.messages)
+    result, wall, _ = run_measured([script, "--home", str(home), "outbox", "run"])
+    if result.returncode:
+        raise SystemExit(f"outbox run failed: {result.stderr[-1000:]}")
+    shown = pressctl(script, home, "mailout", "list", "--json")
+    sent = json.loads(shown.stdout)[0]["counts"].get("sent", 0)
+    assert sent == count, (sent, count)
+    size = _message_size(script, home, release)
+    shutil.rmtree(home)
+    return count / wall, size
+
+
 def throughput(args, script: str, folder: Path) -> None:
+    """Runs alternate (baseline, pressctl, smtp-source twice) so that all meet the same
+    machine load; medians are compared."""
     sink = Sink(folder)
     try:
-        ours, theirs, theirs_sized, sizes = [], [], [], []
-        for run in range(args.runs):
-            home, release = make_home(folder, script, args.messages, sink.port,
-                                      args.connections)
-            count = create(script, home, release, args.messages)
-            result, wall, _ = run_measured([script, "--home", str(home), "outbox", "run"])
-            if result.returncode:
-                raise SystemExit(f"outbox run failed: {result.stderr[-1000:]}")
-            shown = pressctl(script, home, "mailout", "list", "--json")
-            sent = json.loads(shown.stdout)[0]["counts"].get("sent", 0)
-            assert sent == count, (sent, count)
-            ours.append(count / wall)
-            maildir_size = _message_size(script, home, release)
-            sizes.append(maildir_size)
+        ours, base, theirs, theirs_sized, sizes = [], [], [], [], []
+        for _run in range(args.runs):
+            if args.baseline:
+                base.append(_delivered(args.baseline, folder, args, sink.port)[0])
+            rate, size = _delivered(script, folder, args, sink.port)
+            ours.append(rate)
+            sizes.append(size)
             theirs.append(smtp_source(sink.port, args.messages, None))
-            theirs_sized.append(smtp_source(sink.port, args.messages, maildir_size))
-            shutil.rmtree(home)
+            theirs_sized.append(smtp_source(sink.port, args.messages, size))
         size = int(statistics.median(sizes))
         ours_m, theirs_m, sized_m = (statistics.median(x) for x in (ours, theirs, theirs_sized))
         print(f"pressctl outbox run, {args.messages:,} messages of ~{size / 1024:.1f} KB, "
               f"{args.connections} connections: median {ours_m:,.0f} msgs/s "
               f"(runs {', '.join(f'{x:,.0f}' for x in ours)}; whole command, start-up included)")
+        if base:
+            base_m = statistics.median(base)
+            print(f"baseline {args.baseline}: median {base_m:,.0f} msgs/s (runs "
+                  f"{', '.join(f'{x:,.0f}' for x in base)}) -> pressctl / baseline "
+                  f"{ours_m / base_m:.2f}; baseline / smtp-source sized {base_m / sized_m:.2f}")
         print(f"smtp-source -s 4 -d, default size: median {theirs_m:,.0f} msgs/s "
               f"-> ratio {ours_m / theirs_m:.2f}")
         print(f"smtp-source -s 4 -d -l {size}: median {sized_m:,.0f} msgs/s "
@@ -215,6 +231,8 @@ def main() -> None:
     parser.add_argument("--rss", type=int, default=0, help="recipients for the RSS run")
     parser.add_argument("--rates", action="store_true")
     parser.add_argument("--only", help="with --rates: 50/s or 600/min")
+    parser.add_argument("--baseline", help="another pressctl executable (e.g. an earlier "
+                        "commit's) measured in the same run, alternating with this one")
     args = parser.parse_args()
     for tool in (SINK, SOURCE):
         if not Path(tool).exists():

@@ -33,6 +33,7 @@ def main() -> None:
     script = str(console_script())
     with tempfile.TemporaryDirectory(prefix="pressctl-bench-") as home:
         env = dict(os.environ, PRESSCTL_HOME=home)
+        subprocess.run([script, "init"], env=env, check=True, capture_output=True)
         subprocess.run([script, "contacts", "import", str(REPO / "contacts" / "contacts.csv")],
                        env=env, check=True, capture_output=True)
         cases = {

@@ -2,11 +2,16 @@
 
 Every change of several rows happens in one transaction. Bulk validation runs in worker
 processes when a file is large (phone and e-mail validation dominate an import).
+
+Opt-outs are forever: they are kept by address (the suppression list), not on the contact
+row, so that removing, re-adding or re-importing a contact never mails it again. Every
+write of a contact goes through :func:`keep_opt_outs`, which keeps the contact's
+``opted_out`` flag in step with that list; only :func:`pressctl.optouts.opt_in` lifts one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pressctl.config import Settings
@@ -23,6 +28,7 @@ from pressctl.errors import (
 from pressctl.model import Contact, Phone
 from pressctl.phones import field_text
 from pressctl.store import Store
+from pressctl.store.suppressions import Suppression
 
 ON_DUPLICATE = ("fail", "skip", "update")
 
@@ -103,6 +109,13 @@ class AddResult:
     action: str  # "added" | "updated" | "skipped"
     notes: list[str] = field(default_factory=list)
     clashes: list[str] = field(default_factory=list)
+    opted_out: list[OptOutNotice] = field(default_factory=list)  # said, never silent
+
+
+@dataclass(slots=True)
+class EditResult:
+    contact: Contact
+    opted_out: list[OptOutNotice] = field(default_factory=list)  # of the added addresses
 
 
 def add_contact(
@@ -123,20 +136,29 @@ def add_contact(
         )
     contact = result.contact
     assert contact is not None
+    named = [email_key(e) for e in contact.emails]
     with book.store.transaction():
         owners = _owners(book.store, contact)
         if not owners:
             _stamp_new(contact, book.now)
+            held = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
+                                 reason="marked opted out when added", now=book.now)
             book.store.insert_contacts([contact])
-            return AddResult(contact, "added", result.notes)
+            return AddResult(contact, "added", result.notes,
+                             opted_out=opt_out_notices(contact, held, named))
         clashes = [_clash_text(book.store, addr, cid) for addr, cid in owners.items()]
         if on_duplicate == "fail":
             raise DuplicateContact([Problem("", c) for c in clashes])
         if on_duplicate == "skip":
             existing = book.store.get_contact(next(iter(owners.values())))
-            return AddResult(existing, "skipped", result.notes, clashes)  # type: ignore[arg-type]
-        merged = _merge_into_owner(book, contact, owners, "", kind_stated=_states_kind(fields))
-        return AddResult(merged, "updated", result.notes, clashes)
+            assert existing is not None
+            held = book.store.suppressions_of(named)
+            return AddResult(existing, "skipped", result.notes, clashes,
+                             opted_out=opt_out_notices(existing, held, named))
+        merged, held = _merge_into_owner(book, contact, owners, "",
+                                         kind_stated=_states_kind(fields))
+        return AddResult(merged, "updated", result.notes, clashes,
+                         opted_out=opt_out_notices(merged, held, named))
 
 
 EDITABLE = ("name", "kind", "role", "organization", "outlet", "country", "notes",
@@ -148,13 +170,16 @@ def edit_contact(
     ref: str,
     changes: Mapping[str, object],
     *,
-    add_emails: list[str] = (),
-    remove_emails: list[str] = (),
-    add_phones: list[str] = (),
-    remove_phones: list[str] = (),
+    add_emails: Sequence[str] = (),
+    remove_emails: Sequence[str] = (),
+    add_phones: Sequence[str] = (),
+    remove_phones: Sequence[str] = (),
     check_dns: bool = False,
-) -> Contact:
-    """Change the given fields of one contact; the result is validated like a new one."""
+) -> EditResult:
+    """Change the given fields of one contact; the result is validated like a new one.
+
+    Setting ``opted_out`` opts the contact out (every address); clearing it is refused:
+    only `contacts optin` lifts an opt-out, and records why."""
     with book.store.transaction():
         current = find_contact(book.store, ref)
         fields = contact_fields(current)
@@ -162,7 +187,7 @@ def edit_contact(
             if key not in EDITABLE:
                 raise InvalidInput(f"cannot edit {key!r}", hint=f"editable: {', '.join(EDITABLE)}")
             fields[key] = value
-        drop = set()
+        drop: set[str] = set()
         for text in remove_emails:
             try:
                 drop.update(email_key(e.normalized) for e in clean_email_field(text))
@@ -171,8 +196,8 @@ def edit_contact(
         missing = drop - {email_key(e) for e in current.emails}
         if missing:
             raise NotFound(f"{current.name} has no e-mail {', '.join(sorted(missing))}")
-        fields["emails"] = [e for e in current.emails if email_key(e) not in drop]
-        fields["emails"] += list(add_emails)
+        kept = [e for e in current.emails if email_key(e) not in drop]
+        fields["emails"] = kept + list(add_emails)
         fields["phones"] = _phones_after(book, current, add_phones, remove_phones)
         result = validate_fields(
             fields, book.region_for(), default_kind=current.kind, check_dns=check_dns
@@ -184,17 +209,29 @@ def edit_contact(
             )
         updated = result.contact
         assert updated is not None
+        asked = "opted_out" in changes and updated.opted_out
+        if current.opted_out and "opted_out" in changes and not asked:
+            raise InvalidInput(
+                f"contact #{current.id} {current.name} has opted out: an edit cannot undo that",
+                hint="only `pressctl contacts optin ADDRESS --yes --note TEXT` lifts an "
+                     f"opt-out, and records it (see `pressctl contacts show {current.id}`)")
         owners = {k: v for k, v in _owners(book.store, updated).items() if v != current.id}
         if owners:
             raise DuplicateContact(
                 [Problem("", _clash_text(book.store, a, c)) for a, c in owners.items()]
             )
         updated.id, updated.created, updated.updated = current.id, current.created, book.now
+        held = keep_opt_outs(book.store, updated, asked=asked, earlier=current,
+                             reason="marked opted out with `pressctl contacts edit`",
+                             now=book.now)
         book.store.replace_contact(updated)
-        return updated
+        old = {email_key(e) for e in current.emails}
+        added = [k for k in (email_key(e) for e in updated.emails) if k not in old]
+        return EditResult(updated, opt_out_notices(updated, held, added))
 
 
-def _phones_after(book: Book, current: Contact, add: list[str], remove: list[str]) -> list[str]:
+def _phones_after(book: Book, current: Contact, add: Sequence[str],
+                  remove: Sequence[str]) -> list[str]:
     from pressctl.errors import InvalidPhone
     from pressctl.phones import parse_phone_field
 
@@ -272,7 +309,7 @@ def _stamp_new(contact: Contact, now: str) -> None:
 
 def _merge_into_owner(
     book: Book, contact: Contact, owners: dict[str, int], where: str, *, kind_stated: bool = True,
-) -> Contact:
+) -> tuple[Contact, dict[str, Suppression]]:
     ids = set(owners.values())
     if len(ids) > 1:
         listed = ", ".join(f"#{i}" for i in sorted(ids))
@@ -282,8 +319,10 @@ def _merge_into_owner(
     assert existing is not None
     merged = merge(existing, contact, kind_stated=kind_stated)
     merged.updated = book.now
+    held = keep_opt_outs(book.store, merged, asked=contact.opted_out, earlier=existing,
+                         reason="marked opted out when added again", now=book.now)
     book.store.replace_contact(merged)
-    return merged
+    return merged, held
 
 
 def remove_contacts(book: Book, refs: list[str]) -> list[Contact]:
@@ -312,27 +351,105 @@ def tag_contacts(book: Book, refs: list[str], tags: list[str], *, remove: bool =
     return contacts
 
 
-def opt_out(book: Book, refs: list[str], *, undo: bool = False) -> tuple[list[Contact], list[str]]:
-    """Opt contacts out (or back in). An e-mail address that is in no contact is still
-    remembered (a suppression), so that it is never mailed if it is added later.
-    Returns (the contacts, the addresses suppressed without a contact)."""
-    contacts: list[Contact] = []
-    suppressed: list[str] = []
+@dataclass(slots=True)
+class OptOutNotice:
+    """An opted-out address that a command adds or names: always said, never silent."""
+
+    contact: Contact  # read its id after the insert
+    suppression: Suppression  # the address, since when and why
+    where: str = ""  # "file:line" in an import
+
+    @property
+    def lift(self) -> str:
+        return f"pressctl contacts optin {self.suppression.address} --yes --note TEXT"
+
+    def __str__(self) -> str:
+        s = self.suppression
+        why = f"{s.reason}; {s.note}" if s.note else s.reason
+        where = f"{self.where}: " if self.where else ""
+        return (f"{where}{s.address} is opted out since {s.since} ({why}): contact "
+                f"#{self.contact.id} {self.contact.name} is never mailed; only "
+                f"`{self.lift}` lifts it")
+
+
+def keep_opt_outs(
+    store: Store, contact: Contact, *, asked: bool, earlier: Contact | None, reason: str,
+    now: str, note: str | None = None, held: Mapping[str, Suppression] | None = None,
+) -> dict[str, Suppression]:
+    """Make the suppression list and ``contact.opted_out`` agree before the contact is
+    written (inside the caller's transaction); returns its suppressed addresses by key.
+
+    A contact holding a suppressed address is opted out. ``asked`` (the record says
+    "opted out") suppresses every address; an opted-out ``earlier`` version makes the
+    addresses this write adds suppressed too: the person asked not to be mailed, at
+    whatever address. Nothing here ever lifts an opt-out or clears the flag: only
+    `contacts optin` does, and records it. ``held`` is the suppressions of the contact's
+    keys when the caller already read them (an import reads a chunk at a time).
+    """
+    keys = {email_key(e): e for e in contact.emails}
+    if held is None:
+        held = store.suppressions_of(keys)
+    was_out = earlier is not None and earlier.opted_out
+    before = {email_key(e) for e in earlier.emails} if earlier is not None else set()
+    now_held = {k: held[k] for k in keys if k in held}
+    added_to = (f"added to contact #{earlier.id} {earlier.name}, who had opted out"
+                if earlier is not None else reason)
+    for key, address in keys.items():
+        if key in now_held or not (asked or (was_out and key not in before)):
+            continue
+        why = reason if asked else added_to
+        store.suppress(key, address, why, now, note)
+        now_held[key] = Suppression(key, address, why, now, note)
+    contact.opted_out = asked or was_out or bool(now_held)
+    return now_held
+
+
+def opt_out_notices(contact: Contact, held: Mapping[str, Suppression], named: Iterable[str],
+                    where: str = "") -> list[OptOutNotice]:
+    """The notices for the addresses a command named (e-mail keys) that are suppressed."""
+    return [OptOutNotice(contact, held[k], where) for k in dict.fromkeys(named) if k in held]
+
+
+@dataclass(slots=True)
+class OptOutResult:
+    contacts: list[Contact]  # opted out (every address of each)
+    addresses: list[str]  # suppressed without a contact: never mailed if added later
+
+
+OPTOUT_REASON = "opted out with `pressctl contacts optout`"
+
+
+def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutResult:
+    """Opt contacts out: every address of each is suppressed for good, and the contact
+    flagged. An e-mail address that is in no contact is suppressed too, so that it is
+    never mailed if it is added later. Only `contacts optin` undoes this."""
+    result = OptOutResult([], [])
     with book.store.transaction():
         for ref in refs:
             try:
-                contacts.append(find_contact(book.store, ref))
+                contact = find_contact(book.store, ref)
             except NotFound:
-                if undo or "@" not in ref:
+                if "@" not in ref:
                     raise
                 for found in clean_email_field(ref):
                     book.store.suppress(email_key(found.normalized), found.normalized,
-                                        "opted out by the user", book.now)
-                    suppressed.append(found.normalized)
-        if undo:
-            book.store.unsuppress([email_key(e) for c in contacts for e in c.emails])
-        book.store.set_opted_out({c.id for c in contacts}, not undo, book.now)  # type: ignore[misc]
-    return contacts, suppressed
+                                        OPTOUT_REASON, book.now, note)
+                    result.addresses.append(found.normalized)
+                continue
+            if any(c.id == contact.id for c in result.contacts):
+                continue
+            opt_out_contact(book.store, contact, OPTOUT_REASON, book.now, note)
+            result.contacts.append(contact)
+    return result
+
+
+def opt_out_contact(store: Store, contact: Contact, reason: str, now: str,
+                    note: str | None = None) -> None:
+    """Suppress every address of a stored contact and flag it (inside a transaction)."""
+    for address in contact.emails:
+        store.suppress(email_key(address), address, reason, now, note)
+    store.set_opted_out([contact.id], True, now)  # type: ignore[list-item]
+    contact.opted_out = True
 
 
 # -- check and export ------------------------------------------------------------------------

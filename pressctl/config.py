@@ -5,10 +5,13 @@ The environment is passed in (a mapping), never read here, so tests and the CLI 
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from pressctl.errors import ConfigError
@@ -57,6 +60,7 @@ phone_style = "auto"
 [delivery]
 # rate = "50/s, 600/min"      # the relay's limits, never exceeded
 # max_attempts = 5            # transient failures (4xx, dropped connections) retried
+# give_up_after = "24h"       # after its due time, a message not yet delivered fails
 # maildir = "outbox"          # relative to the home
 """
 
@@ -69,6 +73,12 @@ class Paths:
     templates_dir: Path
     unsubscribe_key: Path  # the secret of one-click unsubscribe tokens (pressctl.unsubscribe)
 
+    @property
+    def delivery_dir(self) -> Path:
+        """Where the outbox log and the default Maildir live: the home, else the folder of
+        the database."""
+        return self.home or self.database.parent
+
     def as_dict(self) -> dict[str, str | None]:
         return {
             "home": str(self.home) if self.home else None,
@@ -77,6 +87,74 @@ class Paths:
             "templates": str(self.templates_dir),
             "unsubscribe_key": str(self.unsubscribe_key),
         }
+
+
+SECURITY_MODES = ("starttls", "tls", "plain")
+TLS_HINT = 'port 465 uses security "tls", ports 587 and 25 use "starttls"'
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """The [smtp] table. :meth:`check` is the one place its values are judged."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"  # one of SECURITY_MODES
+    username: str | None = None
+    password_env: str | None = None  # the name of the variable holding the password
+    password_command: str | None = None  # prints the password on its first line
+    ca_file: str | None = None  # an extra trusted CA (PEM)
+    verify: bool = True
+    timeout: float = 30.0
+    helo_name: str = "localhost"
+    connections: int = 1  # parallel connections of one run
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def check(self) -> None:
+        """Raise ConfigError when these settings could not work or would be unsafe."""
+        where = f"smtp {self.where}"
+        if not self.host or any(c.isspace() for c in self.host):
+            raise ConfigError(f"smtp host {self.host!r} is not a host name")
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"{where}: port must be between 1 and 65535")
+        if self.security not in SECURITY_MODES:
+            raise ConfigError(f"{where}: security {self.security!r} is not one of "
+                              + ", ".join(SECURITY_MODES))
+        if self.security == "plain" and not is_loopback(self.host):
+            raise ConfigError(f'{where}: security "plain" (no TLS) is refused for a remote host',
+                              hint=f"use starttls or tls ({TLS_HINT}); plain is for localhost only")
+        if not self.timeout > 0:
+            raise ConfigError(f"{where}: timeout must be a positive number of seconds")
+        if not 1 <= self.connections <= 16:
+            raise ConfigError(f"{where}: connections must be between 1 and 16")
+        has_password = bool(self.password_env or self.password_command)
+        if self.username and not has_password:
+            raise ConfigError(f"{where}: username {self.username!r} is set but no password source",
+                              hint="set password_env (a variable name) or password_command")
+        if has_password and not self.username:
+            raise ConfigError(f"{where}: a password source is set but no username")
+
+
+def is_loopback(host: str) -> bool:
+    """"localhost" or a loopback IP, by its text alone (never resolved)."""
+    name = host.strip("[]").rstrip(".").lower()
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True, slots=True)
+class DeliverySettings:
+    """The [delivery] table."""
+
+    limits: dict[float, int] = field(default_factory=dict)  # window seconds -> messages
+    max_attempts: int = 5
+    give_up_after: timedelta = timedelta(hours=24)
+    maildir: str = "outbox"  # relative to the home, when there is no [smtp] host
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +166,8 @@ class Settings:
     sender_address: str | None = None
     list_unsubscribe: str | None = None
     unsubscribe_url: str | None = None
-    smtp: dict | None = None  # the [smtp] table, checked; None: deliver to the Maildir
-    rate: str | None = None
-    max_attempts: int = 5
-    maildir: str = "outbox"
+    smtp: SmtpSettings | None = None  # None: deliver into the Maildir of the home
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
 
 def resolve_paths(
@@ -139,7 +215,7 @@ _KNOWN = {
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
     "smtp": {"host", "port", "security", "username", "password_env", "password_command",
              "ca_file", "verify", "timeout", "connections"},
-    "delivery": {"rate", "max_attempts", "maildir"},
+    "delivery": {"rate", "max_attempts", "give_up_after", "maildir"},
 }
 _SMTP_TYPES = {"host": str, "port": int, "security": str, "username": str,
                "password_env": str, "password_command": str, "ca_file": str, "verify": bool,
@@ -176,11 +252,11 @@ def _settings_from(data: dict, path: Path) -> Settings:
         list_unsubscribe=_address(sender, "list_unsubscribe", path),
         unsubscribe_url=_unsubscribe_url(sender, path),
         smtp=_smtp(data.get("smtp"), path),
-        **_delivery(data.get("delivery", {}), path),
+        delivery=_delivery(data.get("delivery", {}), path),
     )
 
 
-def _smtp(table: dict | None, path: Path) -> dict | None:
+def _smtp(table: dict | None, path: Path) -> SmtpSettings | None:
     if not table:
         return None
     for key, value in table.items():
@@ -188,31 +264,55 @@ def _smtp(table: dict | None, path: Path) -> dict | None:
             raise ConfigError(f"{path}: smtp.{key} has the wrong type ({value!r})")
     if not table.get("host"):
         raise ConfigError(f"{path}: [smtp] needs a host", hint='e.g. host = "smtp.example.org"')
-    if table.get("security", "starttls") not in ("starttls", "tls", "plain"):
-        raise ConfigError(f"{path}: smtp.security must be starttls, tls or plain")
-    if not 1 <= table.get("connections", 1) <= 16:
-        raise ConfigError(f"{path}: smtp.connections must be between 1 and 16")
-    return dict(table)
+    settings = SmtpSettings(**table)
+    try:
+        settings.check()
+    except ConfigError as err:
+        raise ConfigError(f"{path}: {err.message}", hint=err.hint) from None
+    return settings
 
 
-def _delivery(table: dict, path: Path) -> dict:
+def _delivery(table: dict, path: Path) -> DeliverySettings:
     values: dict = {}
     if "rate" in table:
         from pressctl.errors import InvalidInput
         from pressctl.ratelimit import parse_limits
 
         try:
-            parse_limits(str(table["rate"]))
+            values["limits"] = parse_limits(str(table["rate"]))
         except InvalidInput as err:
             raise ConfigError(f"{path}: delivery.rate: {err}") from err
-        values["rate"] = str(table["rate"])
     if "max_attempts" in table:
         if not isinstance(table["max_attempts"], int) or not 1 <= table["max_attempts"] <= 50:
             raise ConfigError(f"{path}: delivery.max_attempts must be a number from 1 to 50")
         values["max_attempts"] = table["max_attempts"]
+    if "give_up_after" in table:
+        age = parse_duration(table["give_up_after"])
+        if age is None or not timedelta(minutes=1) <= age <= timedelta(days=30):
+            raise ConfigError(f"{path}: delivery.give_up_after must be a duration from 1 minute "
+                              "to 30 days", hint='e.g. "24h", "90m", "2d", "1d 12h"')
+        values["give_up_after"] = age
     if "maildir" in table:
         values["maildir"] = str(table["maildir"])
-    return values
+    return DeliverySettings(**values)
+
+
+_DURATION = re.compile(r"\s*(\d+)\s*(days?|d|hours?|h|minutes?|min|m)\s*")
+_DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+
+def parse_duration(text: object) -> timedelta | None:
+    """ "24h", "90m", "2d", "1d 12h" -> timedelta; None when it is not such a duration."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    total, position = timedelta(0), 0
+    while position < len(text):
+        match = _DURATION.match(text, position)
+        if not match:
+            return None
+        total += timedelta(**{_DURATION_UNITS[match.group(2)[0]]: int(match.group(1))})
+        position = match.end()
+    return total
 
 
 def _text(section: dict, key: str, path: Path) -> str | None:

@@ -23,6 +23,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
 _LINE_BREAK = re.compile(r"[\r\n\u2028\u2029]")
 _SPACES = re.compile(r"\s+")
 _LIST_SPLIT = re.compile(r"[,;|]")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+_LABELS = {"organization": "organisation", "emails": "e-mail", "phones": "phone",
+           "first_name": "first name", "last_name": "last name", "_error": "record"}
 
 _KIND_WORDS = {
     "officer": "officer", "press officer": "officer", "press-officer": "officer",
@@ -60,7 +63,9 @@ def validate_fields(
     check_dns: bool = False,
 ) -> Validated:
     """Turn raw fields (see pressctl.formats.RAW_KEYS) into a normalised Contact."""
-    problems: list[str] = []
+    problems = _unstorable(fields)
+    if problems:  # checked first: every other message would quote the broken text
+        return Validated(None, problems)
     notes: list[str] = []
     if fields.get("_error"):  # a reader's finding about the record's shape
         problems.append(str(fields["_error"]))
@@ -126,6 +131,30 @@ def validate_fields(
         opted_out=_flag(fields.get("opted_out"), "opted_out", problems),
     )
     return Validated(None if problems else contact, problems, notes)
+
+
+def _unstorable(fields: Mapping[str, object]) -> list[str]:
+    """Text no file or database can hold: lone surrogates (what Python makes of bytes that
+    are not UTF-8 in a command-line argument, or a broken JSON "\\udcff" escape) and NUL
+    characters. One problem per field, naming it; the text is shown escaped."""
+    problems = []
+    for key, value in fields.items():
+        for text in value if isinstance(value, list) else [value]:
+            found = _UNSTORABLE.search(str(text)) if text is not None else None
+            if found is None:
+                continue
+            label = _LABELS.get(key, key)
+            char = found.group()
+            shown = _UNSTORABLE.sub(lambda m: ascii(m.group())[1:-1], str(text))
+            if char == "\x00":
+                problems.append(f'{label} "{shown}" contains a NUL character (\\x00): remove it')
+            else:
+                problems.append(
+                    f'{label} "{shown}" is not valid text: {ascii(char)[1:-1]} is a lone '
+                    "surrogate (bytes that are not UTF-8, or a broken \\u escape): write it "
+                    "in UTF-8")
+            break  # one problem per field is enough to fix it
+    return problems
 
 
 def sort_key(name: str) -> str:

@@ -24,6 +24,18 @@ class Embargo:
     def utc(self) -> datetime:
         return self.lift.astimezone(timezone.utc)
 
+    @property
+    def zone(self) -> str:
+        """The IANA zone the lift is written in ("Europe/Paris"): the notice names it."""
+        return getattr(self.lift.tzinfo, "key", None) or str(self.lift.tzinfo)
+
+    def same_as(self, other: Embargo) -> bool:
+        """The same instant written in the same zone: what versions of a release share."""
+        return self.lift == other.lift and self.zone == other.zone
+
+    def __str__(self) -> str:  # as a release file writes it
+        return f"{self.lift:%Y-%m-%d %H:%M} {self.zone}"
+
 
 @dataclass(frozen=True, slots=True)
 class Event:
@@ -54,13 +66,15 @@ class Release:
     date: date
     subtitle: str | None = None
     place: str | None = None  # dateline
-    embargo: Embargo | None = None  # None: for immediate release
+    # None: for immediate release. The embargoed version goes only to contacts who accept
+    # embargoes; the others get the public version at the lift (pressctl.releases).
+    embargo: Embargo | None = None
+    embargo_line: int = 0  # file line of the embargo key, for problems across versions
     organizations: tuple[str, ...] = ()  # short names or names, in order
     contacts: tuple[str, ...] = ()  # press officers to list: e-mails or ids; () = the orgs'
     translations: dict[str, str] = field(default_factory=dict)  # language -> release file
     event: Event | None = None
     audience: str | None = None  # a filter expression, see pressctl.audience
-    embargo_only: bool = False  # the embargoed version goes only to embargo_ok contacts
     attachments: tuple[str, ...] = ()  # paths relative to the release file
     body: str = ""  # Markdown
     body_line: int = 1  # line of the file where the body starts

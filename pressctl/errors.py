@@ -6,6 +6,7 @@ The core raises these; only the CLI edge turns them into a message and an exit c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 EXIT_OK = 0
 EXIT_BUG = 1
@@ -95,12 +96,38 @@ class ConfigError(PressctlError):
     exit_code = EXIT_CONFIG
 
 
+class StorageKind(StrEnum):
+    """What went wrong with the database file (see pressctl.store.failures)."""
+
+    FULL = "full"  # no space left (disk, quota or SQLite's size limit)
+    READ_ONLY = "read-only"  # read-only file system, file or folder
+    LOCKED = "locked"  # another connection kept the write lock past the busy timeout
+    DAMAGED = "damaged"  # corrupted, or not a SQLite file at all
+    IO = "i/o"  # the disk reported an input/output error
+    UNUSABLE = "unusable"  # readable SQLite, but not a pressctl book we can migrate
+
+
 class StorageError(ConfigError):
     """The database cannot be used as it is: disk full, read-only, locked, damaged (exit 4).
-    The message names the real cause and advice that cannot lose data."""
+    The message names the real cause and advice that cannot lose data; ``cause`` is
+    SQLite's (or the system's) own words."""
+
+    def __init__(self, message: str, *, kind: StorageKind = StorageKind.UNUSABLE,
+                 cause: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.cause = cause
 
 
 class DeliveryFailed(PressctlError):
     """Delivery finished, but some messages failed (exit 5)."""
 
     exit_code = EXIT_DELIVERY
+
+
+class Stopped(PressctlError):
+    """A run stopped on request: exit 130 (SIGINT) or 143 (SIGTERM)."""
+
+    def __init__(self, message: str, *, exit_code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

@@ -15,7 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 
-from pressctl.book import ON_DUPLICATE, Book, _clash_text, _states_kind, merge
+from pressctl.book import (
+    ON_DUPLICATE,
+    Book,
+    OptOutNotice,
+    _clash_text,
+    _states_kind,
+    keep_opt_outs,
+    merge,
+    opt_out_notices,
+)
 from pressctl.contacts import RegionFor, Validated, validate_fields
 from pressctl.emails import email_key
 from pressctl.errors import DuplicateContact, InvalidInput, Problem, ProblemsFound
@@ -37,6 +46,7 @@ class ImportReport:
     clashes: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     file_notes: list[str] = field(default_factory=list)
+    opted_out: list[OptOutNotice] = field(default_factory=list)  # said, never silent
     dry_run: bool = False
     ids: set[int] = field(default_factory=set, repr=False)  # contacts added or updated so far
 
@@ -120,6 +130,8 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
     owners = store.owners_of_email_keys(keys)
     pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
     new: list[Contact] = []
+    lines: list[int] = []  # the line of the file each of ``new`` was first met on
+    skipped: list[tuple[str, list[str]]] = []  # skipped rows: where, keys the book has
     for record, result in chunk:
         where = f"{report.source}:{record.line}"
         if result.notes:
@@ -133,6 +145,7 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
         if not clashing:
             contact.created = contact.updated = book.now
             new.append(contact)
+            lines.append(record.line)
             for key in row_keys:
                 seen[key] = record.line
                 pending[key] = contact
@@ -146,13 +159,39 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
             report.clashes.extend(Problem(where, c) for c in clashes)
         elif on_duplicate == "skip":
             report.skipped.append(Problem(where, "; ".join(clashes)))
+            skipped.append((where, [k for k in row_keys if k in owners]))
         else:
             _update(book, report, record, contact, clashing, owners, pending, new)
             for key in row_keys:
                 seen.setdefault(key, record.line)
+    notices = _keep_new_opt_outs(book, report, new, lines)
     store.insert_contacts(new)
+    report.opted_out.extend(notices)  # after the insert, which gives them their ids
+    report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
     report.added += len(new)
     report.ids.update(c.id for c in new)
+
+
+def _skipped_opt_outs(store, skipped: list[tuple[str, list[str]]],
+                      owners: dict[str, int]) -> list[OptOutNotice]:
+    """A skipped row naming an opted-out address still says so: the officer may believe
+    the person is in the book and mailed."""
+    held = store.suppressions_of(k for _, keys in skipped for k in keys)
+    return [OptOutNotice(store.get_contact(owners[k]), held[k], where)
+            for where, keys in skipped for k in keys if k in held]
+
+
+def _keep_new_opt_outs(book, report, new: list[Contact], lines: list[int]) -> list:
+    """Flag and suppress this chunk's new contacts as their opt-outs say (one query for
+    the suppressions of the whole chunk)."""
+    held = book.store.suppressions_of(email_key(e) for c in new for e in c.emails)
+    notices = []
+    for contact, line in zip(new, lines):
+        where = f"{report.source}:{line}"
+        mine = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
+                             reason=f"marked opted out in {where}", now=book.now, held=held)
+        notices += opt_out_notices(contact, mine, (email_key(e) for e in contact.emails), where)
+    return notices
 
 
 def _update(book, report, record, contact, clashing, owners, pending, new) -> None:
@@ -171,9 +210,16 @@ def _update(book, report, record, contact, clashing, owners, pending, new) -> No
             pending[key] = merged
         return
     cid = in_store.pop()
-    merged = merge(book.store.get_contact(cid), contact, kind_stated=kind_stated)
+    existing = book.store.get_contact(cid)
+    merged = merge(existing, contact, kind_stated=kind_stated)
     merged.updated = book.now
+    where = f"{report.source}:{record.line}"
+    # The file's "not opted out" never lifts an opt-out: the merge keeps it, and says so.
+    held = keep_opt_outs(book.store, merged, asked=contact.opted_out, earlier=existing,
+                         reason=f"marked opted out in {where}", now=book.now)
     book.store.replace_contact(merged)
+    report.opted_out += opt_out_notices(merged, held, (email_key(e) for e in contact.emails),
+                                        where)
     for key in (email_key(e) for e in merged.emails):
         owners[key] = cid
     if cid not in report.ids:  # counted once, and not at all when this import added it

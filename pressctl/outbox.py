@@ -6,17 +6,23 @@ the answer back.
 
 A row (one message to one recipient) moves like this::
 
-    queued  -> sending                   a run claims it (pressctl.mailout)
+    queued  -> sending                   a run claims it, one message at a time per connection
     sending -> sent | failed | unknown   after_attempt()
-    sending -> queued                    after_attempt(): transient failure, attempts left
-    queued  -> skipped                   not to be sent, with a reason: opted out, ...
+    sending -> queued                    after_attempt(): transient failure, attempts left;
+                                         or never offered (relay unreachable, run stopped):
+                                         no attempt is charged
+    sending -> skipped                   not to be sent, with a reason: opted out, consent
+                                         to the embargo withdrawn, ...
+    queued  -> failed                    not delivered within give_up_after of its due time
     queued  -> cancelled                 by hand: cancel
     failed  -> queued                    by hand: retry
     unknown -> queued                    by hand: retry with force
 
-``unknown`` means the message was fully transmitted but the server's final reply never
-arrived: it may have been delivered. Delivery is at-most-once, so such a row is never sent
-again automatically; a person may retry it with ``force`` and accept a possible duplicate.
+``unknown`` means the message was fully transmitted but the server's final reply was not
+recorded (no reply came, or the run died before writing it down): it may have been
+delivered. Delivery is at-most-once, so such a row is never sent again automatically; a
+person may retry it with ``force`` and accept a possible duplicate. A row claimed by a run
+that died before transmitting it goes back to ``queued`` (see pressctl.inflight).
 
 A mailout (one release to one audience) is ``scheduled``, ``paused``, ``cancelled`` or
 ``done`` (every row terminal).
@@ -45,7 +51,10 @@ TERMINAL = frozenset({SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN})
 SCHEDULED, PAUSED, DONE = "scheduled", "paused", "done"
 MAILOUT_STATES = frozenset({SCHEDULED, PAUSED, CANCELLED, DONE})
 
+# What a transport says of one attempt (pressctl.transport): the first four are attempts;
+# "unreachable" and "interrupted" mean the message was never offered (no attempt charged).
 TRANSPORT_STATUSES = frozenset({"sent", "transient", "permanent", "unknown"})
+NOT_OFFERED = frozenset({"unreachable", "interrupted"})
 
 
 def is_terminal(state: str) -> bool:
@@ -111,12 +120,13 @@ def is_due(due_at: datetime, now: datetime) -> bool:
     return due_at <= now
 
 
-def after_attempt(status: str, attempts: int, now: datetime,
-                  policy: RetryPolicy) -> Transition:
+def after_attempt(status: str, attempts: int, now: datetime, policy: RetryPolicy,
+                  give_up_at: datetime | None = None) -> Transition:
     """The row's next state after an attempt whose outcome was ``status``.
 
     ``status`` is the transport's verdict ("sent", "transient", "permanent", "unknown");
-    ``attempts`` counts the attempts made so far, this one included.
+    ``attempts`` counts the attempts made so far, this one included. A transient failure
+    whose next try would come after ``give_up_at`` fails now (retryable by hand).
     """
     if status not in TRANSPORT_STATUSES:
         raise ValueError(f"not a transport status: {status!r}")
@@ -130,11 +140,23 @@ def after_attempt(status: str, attempts: int, now: datetime,
     if status == "unknown":
         return Transition(UNKNOWN, None, retryable=False)
     if attempts < policy.max_attempts:
-        return Transition(QUEUED, now + policy.delay(attempts), retryable=True)
+        next_at = now + policy.delay(attempts)
+        if give_up_at is None or next_at <= give_up_at:
+            return Transition(QUEUED, next_at, retryable=True)
     return Transition(FAILED, None, retryable=True)
 
 
 # --------------------------------------------------------------------------- when
+
+
+def iso(moment: datetime) -> str:
+    """How the store writes a moment: UTC, to the second ("2026-11-22T09:30:00Z")."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+
 
 
 _RELATIVE = re.compile(

@@ -54,7 +54,7 @@ from pressctl.regions import language_tag
 FENCE = "+++"
 ROOT_KEYS = ("reference", "kind", "language", "title", "subtitle", "date", "place", "embargo",
              "organizations", "organisations", "contacts", "translations", "audience",
-             "embargo_only", "attachments", "event")
+             "attachments", "event")
 EVENT_KEYS = ("title", "start", "end", "duration", "venue", "url", "meeting_id", "passcode",
               "dial_in", "rsvp", "rsvp_deadline", "sequence")
 # Words people use for a key, for the "did you mean" of unknown keys.
@@ -62,6 +62,12 @@ _SYNONYMS = {"location": "venue", "address": "venue", "where": "venue", "link": 
              "zoom": "url", "lang": "language", "type": "kind", "ref": "reference",
              "headline": "title", "dateline": "place", "phone": "dial_in", "orgs": "organizations",
              "lift": "embargo", "embargo_until": "embargo", "files": "attachments"}
+# Keys that once existed: a file that still has one is told why it is gone, not "unknown".
+RETIRED_ROOT_KEYS = {
+    "embargo_only": ("embargo_only is no longer needed: pressctl sends the embargoed version "
+                     "only to contacts who accept embargoes, and the public version to the "
+                     "others at the lift; remove this line"),
+}
 BODY_SCHEMES = ("http", "https", "mailto", "tel")  # releases list their contacts' addresses
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
@@ -183,8 +189,9 @@ def skeleton(kind: str, organizations: list[str], today: date, language: str = "
         f"date = {today.isoformat()}   # the release date: a TOML date, no quotes",
         "place = \"Paris\"   # the dateline; optional",
         f"organizations = [{', '.join(_toml_string(o) for o in organizations)}]   # in order",
-        f"# embargo = \"{when}\"   # lift time; leave out for immediate release",
-        "# embargo_only = true   # the embargoed version only to contacts marked embargo_ok",
+        f"# embargo = \"{when}\"   # lift time; leave out for immediate release. The",
+        "#   embargoed version goes only to contacts who accept embargoes, the others get",
+        "#   the public version at the lift. Translations give the same embargo.",
         "# contacts = [\"press.officer@example.org\"]   # default: the organisations' officers",
         "# audience = \"kind:journalist and tag:space\"   # who receives it; default: all",
         "# attachments = [\"photo.jpg\"]   # files, relative to this file",
@@ -365,7 +372,9 @@ class _Table:
                  known: tuple[str, ...]) -> None:
         self.data, self.prefix, self.lines, self.report = data, prefix, reader.lines, reader.report
         for key in data:
-            if key not in known:
+            if not prefix and key in RETIRED_ROOT_KEYS:
+                self.error(key, RETIRED_ROOT_KEYS[key])
+            elif key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.7)
                 meant = _SYNONYMS.get(key.lower())
                 meant = meant if meant in known else (close[0] if close else None)
@@ -455,10 +464,6 @@ class _Reader:
         event = self._event(root, embargo)
         if kind == "invitation" and "event" not in data:
             root.error("kind", "an invitation needs an [event] table (what, when, where)")
-        embargo_only = root.value("embargo_only", bool, "true or false") is True
-        if embargo_only and "embargo" not in data:
-            root.error("embargo_only", "embargo_only = true but there is no embargo: without "
-                                       'embargo = "..." the release goes out at once')
         audience = root.text("audience")
         if audience is not None:
             try:
@@ -475,9 +480,10 @@ class _Reader:
             language=language or "", title=root.text("title", required=True) or "",
             date=day if isinstance(day, date) else date.min, subtitle=root.text("subtitle"),
             place=root.text("place"), embargo=embargo,
+            embargo_line=self.lines.of("embargo") if embargo else 0,
             organizations=self._unique(organizations, root.texts(organizations)),
             contacts=self._contacts(root), translations=self._translations(root, language),
-            event=event, audience=audience, embargo_only=embargo_only,
+            event=event, audience=audience,
             attachments=self._attachments(root), body=front.body, body_line=front.body_line,
         )
 

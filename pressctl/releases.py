@@ -4,10 +4,17 @@ A release may have translations (the same reference in other languages); each re
 gets the version in their language when there is one, else the release's own. Messages
 are rendered once per variant (language version, embargo, the reader's country for the
 phone format) and only the per-recipient parts are filled in for each recipient.
+
+The embargo rule lives in :func:`select_recipients`: the embargoed version goes only to
+contacts who accept embargoes (``embargo_ok``); everyone else in the audience gets the
+public version (:meth:`ReleaseSet.public`), which a mailout sends at the lift. It is not a
+setting a release file can forget. All versions of a release must agree on the embargo,
+instant and zone, or the set is refused.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Iterator
@@ -21,6 +28,7 @@ from pressctl.documents import Release
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
 from pressctl.model import Contact, Organization
 
+PREVIEW_TOKEN = "preview-token"  # previews never carry a real one-click unsubscribe token
 MAX_ATTACHMENT = 15 * 1024 * 1024  # most relays refuse messages above 20-25 MB
 WARN_ATTACHMENTS = 5 * 1024 * 1024
 
@@ -40,6 +48,14 @@ class ReleaseSet:
                 if candidate in self.versions:
                     return self.versions[candidate]
         return self.main
+
+    def public(self) -> ReleaseSet:
+        """The same release once the embargo has lifted: no embargo, so no notice."""
+        if all(version.embargo is None for version in self.versions.values()):
+            return self
+        versions = {language: dataclasses.replace(version, embargo=None, embargo_line=0)
+                    for language, version in self.versions.items()}
+        return ReleaseSet(versions[self.main.language], versions, self.warnings)
 
 
 # -- reading and checking ------------------------------------------------------------------
@@ -94,10 +110,37 @@ def _read_set(path: Path, today: date) -> tuple[ReleaseSet | None, list[Problem]
             if version.language != language:
                 errors.append(Problem(str(other_path), f'language is "{version.language}", '
                                       f'but {path.name} lists it as "{language}"'))
+            errors += _embargo_disagreement(main, path, version, other_path)
             versions[version.language] = version
     if errors or main is None:
         return None, errors, warnings
     return ReleaseSet(main, versions, warnings), errors, warnings
+
+
+def _embargo_disagreement(main: Release, main_path: Path, version: Release,
+                          version_path: Path) -> list[Problem]:
+    """A translation must lift when the main file does, in the same zone: else readers of
+    one language could publish before the others, and the notices would disagree."""
+    if version.embargo is None and main.embargo is None:
+        return []
+    if version.embargo is not None and main.embargo is not None:
+        if version.embargo.same_as(main.embargo):
+            return []
+        where = f"{version_path}:{version.embargo_line}"
+        same_moment = version.embargo.lift == main.embargo.lift
+        why = (f"the same moment in another zone ({version.embargo.zone}, not "
+               f"{main.embargo.zone}): the notices would name different zones"
+               if same_moment else "every version of a release lifts at the same moment")
+        return [Problem(where, f'embargo "{version.embargo}" differs from "{main.embargo}" in '
+                               f"{main_path.name}: {why}; write the same embargo in both")]
+    if version.embargo is not None:
+        return [Problem(f"{version_path}:{version.embargo_line}",
+                        f'embargo "{version.embargo}", but {main_path.name} has no embargo: '
+                        "every version of a release lifts at the same moment; write the same "
+                        "embargo in both, or none")]
+    return [Problem(str(version_path), f'no embargo, but {main_path.name} is embargoed until '
+                    f'"{main.embargo}": this version would go out at once; add embargo = '
+                    f'"{main.embargo}"')]
 
 
 def check_release(book: Book, path: Path, templates, today: date, *,
@@ -133,18 +176,19 @@ def _rendering_problems(book: Book, releases: ReleaseSet, templates,
                         now: datetime) -> list[Problem]:
     """Build one message per language version (to one of its recipients, else to the
     sender), so that a template error in any language is found."""
-    samples: dict[str, Recipient] = {}
+    samples: dict[tuple[str, bool], Recipient] = {}  # (language, embargoed): one of each
     try:
         audience = select_recipients(book, releases)
     except InvalidInput:
         audience = []  # the audience's own problem is reported by check_release
     for recipient in audience:
-        samples.setdefault(recipient.version.language, recipient)
+        samples.setdefault((recipient.version.language, recipient.embargoed), recipient)
     sender = next((o for o in _officers(book, releases.main) if o.emails), None)
     for language, version in releases.versions.items():
-        if language not in samples and sender is not None:
-            samples[language] = Recipient(sender, sender.emails[0], version,
-                                          version.embargo is not None)
+        embargoed = version.embargo is not None
+        if (language, embargoed) not in samples and sender is not None:
+            samples[(language, embargoed)] = Recipient(sender, sender.emails[0], version,
+                                                       embargoed)
     problems: list[Problem] = []
     for recipients in [[sample] for sample in samples.values()] or [[]]:
         try:
@@ -294,8 +338,9 @@ def _slim(contact: Contact) -> Contact:
 
 def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = None,
                       only: list[str] | None = None) -> list[Recipient]:
-    """Who receives the release: the audience (never opted-out contacts, never contacts
-    without an e-mail), only embargo_ok contacts when the release says embargo_only."""
+    """Who receives the release, and which copy: the audience (never opted-out contacts,
+    never contacts without an e-mail). For an embargoed release, contacts who accept
+    embargoes get the embargoed version (``embargoed``), everyone else the public version."""
     from pressctl.audience import parse_audience
 
     main = releases.main
@@ -316,14 +361,14 @@ def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = N
     from pressctl.emails import email_key
 
     blocked = book.store.opted_out_keys(email_key(c.emails[0]) for c in chosen if c.emails)
+    public = releases.public()
     recipients = []
     for contact in chosen:
         if not contact.emails or email_key(contact.emails[0]) in blocked:
             continue  # no address, or an address that asked never to be mailed
-        if main.embargo and main.embargo_only and not contact.embargo_ok:
-            continue
-        version = releases.version_for(contact.languages)
-        recipients.append(Recipient(contact, contact.emails[0], version, version.embargo is not None))
+        embargoed = main.embargo is not None and contact.embargo_ok
+        version = (releases if embargoed else public).version_for(contact.languages)
+        recipients.append(Recipient(contact, contact.emails[0], version, embargoed))
     return recipients
 
 
@@ -354,7 +399,6 @@ class PlannedMessage:
     variant: int  # index into Plan.variants
     salutation: str
     message_id: str
-    token: str  # for the one-click unsubscribe URL
 
 
 @dataclass(slots=True)
@@ -367,7 +411,9 @@ class Plan:
 def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
                   *, now: datetime, seed: str = "preview") -> Plan:
     """Render each variant (language version, embargo, reader's country) once and assign
-    every recipient to one: all a mailout needs to build the messages later, byte for byte."""
+    every recipient to one: all a mailout needs to build the messages later, byte for byte.
+    The one-click unsubscribe token is not here: it names a mailout (pressctl.unsubscribe),
+    so the mailout gives it when it stores its rows."""
     from pressctl.messages import new_message_id
 
     officers = _officers(book, releases.main)
@@ -390,14 +436,14 @@ def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
         planned.append(PlannedMessage(
             recipient, numbers[key], salutation(contact, recipient.version.language),
             new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
-            str(contact.id),
         ))
     return Plan(variants, planned, domain)
 
 
 def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient], templates,
                    *, now: datetime, seed: str = "preview") -> Iterator[BuiltMessage]:
-    """Every recipient's message, rendered once per variant."""
+    """Every recipient's message, rendered once per variant, for a preview: the one-click
+    unsubscribe token is an obvious fake (PREVIEW_TOKEN), never a working one."""
     from pressctl.messages import MessageFactory
 
     plan = plan_messages(book, releases, recipients, templates, now=now, seed=seed)
@@ -408,7 +454,7 @@ def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient]
         raw = factories[message.variant].build(
             name=message.recipient.contact.name, address=message.recipient.address,
             salutation=message.salutation, now=now, message_id=message.message_id,
-            unsubscribe_token=message.token,
+            unsubscribe_token=PREVIEW_TOKEN,
         )
         yield BuiltMessage(message.recipient, raw, len(variant.attachments),
                            variant.calendar is not None)

@@ -1,15 +1,23 @@
 """Delivering bytes: SMTP (the only smtplib user), a Maildir or .eml folder, a recorder.
 
-Each transport has ``send(sender, recipient, data) -> Outcome`` (one message, one
-recipient, CRLF ``data`` from pressctl.messages) and ``close()``, and is a context manager.
+Each transport has ``send(sender, recipient, data, commit=...) -> Outcome`` (one message,
+one recipient, CRLF ``data`` from pressctl.messages), ``interrupt()`` and ``close()``, and
+is a context manager.
 
-* "sent" only after the server's 2xx to the end of DATA; "transient" (4xx, refused/reset/
-  dropped connections, timeouts) may be retried; "permanent" (5xx) not; "unknown": the
-  whole message went out but no reply to the end of DATA came back, it may have been
-  delivered: never resend it automatically. ``code`` is None when no reply explains it.
+* "sent" only after the server's 2xx to the end of DATA; "transient" (4xx after MAIL FROM,
+  a connection dropped during the transaction) may be retried; "permanent" (5xx) not;
+  "unknown": the whole message went out but no reply to the end of DATA came back, it may
+  have been delivered: never resend it automatically. Two outcomes mean the message was
+  never offered, so no attempt is charged: "unreachable" (no usable connection: refused,
+  DNS, timeout, TLS handshake, a 4xx greeting) and "interrupted" (:meth:`interrupt` came
+  before the final dot). ``code`` is None when no reply explains it.
+* ``commit()`` is called when everything but the final dot has gone out and been
+  accepted: the caller records there that the message is about to be complete (see
+  pressctl.inflight). After :meth:`interrupt` no commit happens: the connection is
+  dropped instead, and the server discards the unfinished message.
 * What would fail every message raises ConfigError (exit 4): bad settings, no password,
-  refused login, untrusted certificate or failed TLS handshake, no STARTTLS while a
-  password would go unencrypted to a remote host, 530 to MAIL FROM.
+  refused login, untrusted certificate, no STARTTLS while a password would go unencrypted
+  to a remote host, 530 to MAIL FROM.
 * SmtpTransport reuses its connection and reconnects once when a reused one proves dead
   at MAIL FROM (closed, or 421). One transport per thread.
 * "starttls" upgrades when offered and logs in without it only on loopback ("localhost" or
@@ -17,7 +25,8 @@ recipient, CRLF ``data`` from pressctl.messages) and ``close()``, and is a conte
   Certificates and names are checked against the system CAs plus ``ca_file``.
 * The password: ``env[password_env]``, else the first stdout line of ``password_command``
   (no shell, stdin closed, new session so it cannot prompt, ``env`` as its environment).
-  Never in a repr or an error; server replies are scrubbed of it.
+  Never in a repr or an error; server replies are scrubbed of it. Of a failing command only
+  the exit status is told: its output, stderr included, may hold the secret.
 * Envelope addresses go through messages.header_address (IDNA); SMTPUTF8 only for a
   non-ASCII local part; bare CR/LF become CRLF. smtplib's putcmd/getreply/send replace
   sendmail() to tell a drop while sending (transient) from one after (unknown). smtplib,
@@ -29,16 +38,19 @@ recipient, CRLF ``data`` from pressctl.messages) and ``close()``, and is a conte
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import socket
+import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from pressctl.config import SECURITY_MODES, SmtpSettings
+from pressctl.config import TLS_HINT as _TLS_HINT
+from pressctl.config import is_loopback as _is_loopback
 from pressctl.errors import ConfigError
 from pressctl.messages import header_address, needs_smtputf8
 
@@ -46,29 +58,17 @@ if TYPE_CHECKING:
     import smtplib
     import ssl
 
-SECURITY_MODES = ("starttls", "tls", "plain")
-STATUSES = ("sent", "transient", "permanent", "unknown")
+__all__ = ["SECURITY_MODES", "STATUSES", "FileTransport", "Outcome", "RecordingTransport",
+           "SmtpSettings", "SmtpTransport", "Transport", "check_smtp", "resolve_password"]
+
+STATUSES = ("sent", "transient", "permanent", "unknown", "unreachable", "interrupted")
+NOT_OFFERED = frozenset({"unreachable", "interrupted"})  # no attempt is charged for these
 
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
-_TLS_HINT = 'port 465 uses security "tls", ports 587 and 25 use "starttls"'
 _REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection refused"),
             (ConnectionResetError, "connection reset"),
             ((BrokenPipeError, ConnectionAbortedError), "connection closed by the server"))
-
-
-@dataclass(frozen=True, slots=True)
-class SmtpSettings:
-    host: str
-    port: int = 587
-    security: str = "starttls"  # one of SECURITY_MODES
-    username: str | None = None
-    password_env: str | None = None  # the name of the variable holding the password
-    password_command: str | None = None  # prints the password on its first line
-    ca_file: str | None = None  # an extra trusted CA (PEM)
-    verify: bool = True
-    timeout: float = 30.0
-    helo_name: str = "localhost"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,15 +78,30 @@ class Outcome:
     reply: str  # the server's reply text, or what went wrong
 
 
+Commit = Callable[[], None]
+
+
 class Transport(Protocol):
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome: ...
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome: ...
+
+    def interrupt(self) -> None: ...
 
     def close(self) -> None: ...
 
 
+INTERRUPTED = Outcome("interrupted", None, "stopped before the message was complete: not sent")
+
+
 class _Closing:
+    _stopping = False
+
     def close(self) -> None:
         pass
+
+    def interrupt(self) -> None:
+        """No new message after this; see the module docstring."""
+        self._stopping = True
 
     def __enter__(self):
         return self
@@ -118,36 +133,6 @@ def _envelope(sender: str, recipient: str) -> tuple[str, str | Outcome]:
 
 
 # -- settings and password ----------------------------------------------------------------
-
-
-def _is_loopback(host: str) -> bool:
-    name = host.strip("[]").rstrip(".").lower()
-    try:
-        return name == "localhost" or ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def _check_settings(s: SmtpSettings) -> None:
-    where = f"smtp {s.host}:{s.port}"
-    if not s.host or any(c.isspace() for c in s.host):
-        raise ConfigError(f"smtp host {s.host!r} is not a host name")
-    if not 0 < s.port < 65536:
-        raise ConfigError(f"{where}: port must be between 1 and 65535")
-    if s.security not in SECURITY_MODES:
-        raise ConfigError(f"{where}: security {s.security!r} is not one of "
-                          + ", ".join(SECURITY_MODES))
-    if s.security == "plain" and not _is_loopback(s.host):
-        raise ConfigError(f'{where}: security "plain" (no TLS) is refused for a remote host',
-                          hint=f"use starttls or tls ({_TLS_HINT}); plain is for localhost only")
-    if not s.timeout > 0:
-        raise ConfigError(f"{where}: timeout must be a positive number of seconds")
-    has_password = bool(s.password_env or s.password_command)
-    if s.username and not has_password:
-        raise ConfigError(f"{where}: username {s.username!r} is set but no password source",
-                          hint="set password_env (a variable name) or password_command")
-    if has_password and not s.username:
-        raise ConfigError(f"{where}: a password source is set but no username")
 
 
 def resolve_password(settings: SmtpSettings, env: Mapping[str, str]) -> str | None:
@@ -184,11 +169,11 @@ def _password_from_command(command: str, env: Mapping[str, str], timeout: float)
             problem = f"no answer within {timeout:g} s"
         except OSError as err:
             problem = f"cannot run {argv[0]!r} ({err.strerror or err})"
-    if done is not None and done.returncode:  # the output is never shown: it may be secret
+    if done is not None and done.returncode:
+        # Only the status: stdout and stderr are never shown, since a helper that fails may
+        # still have printed the secret (or a part of it) on either.
         code = done.returncode
         problem = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-        said = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        problem += f": {said[-1].strip()[:200]}" if said else ""
     elif done is not None:
         try:
             password = done.stdout.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
@@ -264,12 +249,18 @@ class SmtpTransport(_Closing):
     the password (ConfigError); the first :meth:`send` connects."""
 
     def __init__(self, settings: SmtpSettings, env: Mapping[str, str]) -> None:
-        _check_settings(settings)
+        settings.check()
         self.settings = settings
         self._password = resolve_password(settings, env) if settings.username else None
         self._context = None if settings.security == "plain" else _tls_context(settings)
         self._conn: smtplib.SMTP | None = None
-        self._where = f"{settings.host}:{settings.port}"
+        self._where = settings.where
+        # interrupt() comes from another thread (a signal handler): it and the commit of a
+        # message take this lock, so a message is either committed or abandoned, never both.
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._committed = False
+        self._opening: smtplib.SMTP | None = None  # a connection _open() is setting up
 
     def __repr__(self) -> str:
         s = self.settings
@@ -277,10 +268,15 @@ class SmtpTransport(_Closing):
         state = "connected" if self._conn is not None else "not connected"
         return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
+        with self._lock:
+            if self._stopping:
+                return INTERRUPTED
+            self._committed = False
         payload = _wire(data, crlf)
         utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         for _attempt in range(2):
@@ -289,22 +285,51 @@ class SmtpTransport(_Closing):
                 try:
                     self._conn = self._open()
                 except _Failure as failure:
-                    return failure.outcome
-            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8)
-            if not (dead_before_mail and reused):
+                    return INTERRUPTED if self._stopping else failure.outcome
+            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
+                                                          commit)
+            if not (dead_before_mail and reused) or self._stopping:
                 break
         return outcome
 
+    def interrupt(self) -> None:
+        """Stop, from any thread: no new message; one whose final dot has not gone out is
+        abandoned at once (its socket is shut down, so a blocked read returns and the
+        server discards the unfinished message); one whose final dot went out still gets
+        its reply read."""
+        with self._lock:
+            self._stopping = True
+            conn = self._conn or self._opening
+            if conn is not None and not self._committed and conn.sock is not None:
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # not connected (any more): nothing is waiting on it
+
     def close(self) -> None:
-        """QUIT; errors are ignored, the connection is going away either way."""
+        """QUIT (not after interrupt(): a stop must not wait for one more reply); errors
+        are ignored, the connection is going away either way."""
         import smtplib
 
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
-                conn.quit()
+                if self._stopping:
+                    conn.close()
+                else:
+                    conn.quit()
             except (smtplib.SMTPException, OSError):
                 conn.close()
+
+    def _commit(self, commit: Commit | None) -> bool:
+        """Whether the final dot may go: False once interrupt() has come."""
+        with self._lock:
+            if self._stopping:
+                return False
+            self._committed = True
+            if commit is not None:
+                commit()
+            return True
 
     def _open(self, notes: list[str] | None = None) -> smtplib.SMTP:
         """Connect, EHLO, TLS, AUTH. ``notes`` collects what check_smtp shows."""
@@ -325,6 +350,10 @@ class SmtpTransport(_Closing):
             # Commands and message data go out at once, not held back by Nagle's
             # algorithm waiting for the relay's delayed ACK (up to 40 ms a message).
             conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self._opening = conn  # interrupt() can now cut EHLO, STARTTLS or AUTH short
+                if self._stopping:
+                    raise ConnectionAbortedError("stopped")
             conn.ehlo_or_helo_if_needed()
             if s.security == "starttls" and conn.has_extn("starttls"):
                 conn.starttls(context=self._context)
@@ -353,9 +382,13 @@ class SmtpTransport(_Closing):
             if conn is not None:
                 conn.close()
             problem = self._connect_problem(err)
+        finally:
+            self._opening = None
         raise problem  # outside the except: no chained context to print
 
     def _connect_problem(self, err: OSError) -> ConfigError | _Failure:
+        """An untrusted certificate is configuration (exit 4); anything else that keeps a
+        connection from being usable is an outage: "unreachable", no message offered."""
         import smtplib
         import ssl
 
@@ -364,15 +397,16 @@ class SmtpTransport(_Closing):
             return ConfigError(f"{where}: the server's certificate is not trusted "
                                f"({err.verify_message})",
                                hint="set ca_file to the CA that signed it, or fix the server")
+        code = None
         if isinstance(err, ssl.SSLError) and not isinstance(
                 err, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)):
-            return ConfigError(f"{where}: TLS handshake failed ({err.reason or err})",
-                               hint=_TLS_HINT)
-        if isinstance(err, smtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS
+            cause = f"TLS handshake failed: {err.reason or err}; {_TLS_HINT}"
+        elif isinstance(err, smtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS
             code = err.smtp_code if err.smtp_code > 0 else None
-            return _Failure(Outcome("transient", code,
-                                    f"{where}: {err.smtp_code} {self._text(err.smtp_error)}"))
-        return _Failure(Outcome("transient", None, f"{where}: {_reason(err)}"))
+            cause = f"{err.smtp_code} {self._text(err.smtp_error)}"
+        else:
+            cause = _reason(err)
+        return _Failure(Outcome("unreachable", code, f"cannot reach {where} ({cause})"))
 
     def _login(self, conn: smtplib.SMTP) -> None:
         import smtplib
@@ -394,8 +428,8 @@ class SmtpTransport(_Closing):
             problem = f"{self._where}: cannot log in as {s.username!r} ({self._text(str(err))})"
         raise ConfigError(problem, hint=hint)
 
-    def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes,
-                     utf8: bool) -> tuple[Outcome, bool]:
+    def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes, utf8: bool,
+                     commit: Commit | None = None) -> tuple[Outcome, bool]:
         """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
         before the server accepted anything: the case worth one reconnection)."""
         import smtplib
@@ -428,11 +462,17 @@ class SmtpTransport(_Closing):
                 if code not in wanted:  # a 421 to MAIL: the reused connection was dead
                     return self._refused(code, reply), index == 0 and code == 421
             self._stage = "the message"
-            conn.send(payload)
+            conn.send(payload[:-3])  # all but the final dot
+            if not self._commit(commit):
+                self._discard()  # the server drops a message that never ended
+                return INTERRUPTED, False
+            conn.send(payload[-3:])
             self._stage = "end of DATA"
             code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as err:
             self._discard()
+            if self._stopping and not self._committed:
+                return INTERRUPTED, False
             if self._stage == "end of DATA":
                 return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
                                "the message may have been delivered; do not resend it "
@@ -523,8 +563,7 @@ def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str |
         try:
             conn = transport._conn = transport._open(lines)
         except _Failure as failure:
-            raise ConfigError(f"cannot use the SMTP server: {failure.outcome.reply}",
-                              hint="check host, port and security") from None
+            raise ConfigError(failure.outcome.reply, hint="check host, port and security") from None
         lines.append("SMTPUTF8 (non-ASCII before the @): "
                      + ("supported" if conn.has_extn("smtputf8") else "not supported"))
         if send_to:
@@ -578,15 +617,18 @@ class FileTransport(_Closing):
     def __repr__(self) -> str:
         return f"<FileTransport {self.folder} {'maildir' if self.maildir else 'eml'}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome:
         mail_from, rcpt_to = _envelope(sender, recipient)
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
+        if self._stopping:
+            return INTERRUPTED
         body = f"Return-Path: <{mail_from}>\r\nDelivered-To: {rcpt_to}\r\n".encode() + data
         if self.maildir:
             body = body.replace(b"\r\n", b"\n")
         try:
-            path = self._write(body, rcpt_to)
+            path = self._write(body, rcpt_to, commit)
         except OSError as err:
             return Outcome("transient", None,
                            f"cannot write to {self.folder}: {err.strerror or err}")
@@ -600,7 +642,7 @@ class FileTransport(_Closing):
             return f"{name}.{self._host}"
         return f"{name}-{_NAME_UNSAFE.sub('_', recipient)[:64]}.eml"
 
-    def _write(self, body: bytes, recipient: str) -> Path:
+    def _write(self, body: bytes, recipient: str, commit: Commit | None) -> Path:
         folder = self.folder
         tmp_dir, final_dir = (folder / "tmp", folder / "new") if self.maildir else (folder,) * 2
         if not self._ready:
@@ -622,6 +664,8 @@ class FileTransport(_Closing):
                 if self.fsync:
                     handle.flush()
                     os.fsync(handle.fileno())
+            if commit is not None:
+                commit()  # the link into new/ is this transport's final dot
             while True:
                 final = final_dir / name
                 try:
@@ -650,8 +694,13 @@ class RecordingTransport(_Closing):
     def fail(self, recipient: str, outcome: Outcome) -> None:
         self.failures[recipient] = outcome
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False) -> Outcome:
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome:
+        if self._stopping:
+            return INTERRUPTED
         outcome = self.failures.get(recipient)
+        if commit is not None and (outcome is None or outcome.status == "unknown"):
+            commit()  # the whole message went out
         if outcome is None:
             self.sent.append((sender, recipient, data))
             outcome = Outcome("sent", 250, "recorded")

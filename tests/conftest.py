@@ -16,14 +16,31 @@ DATA = Path(__file__).resolve().parent / "data"
 NOW = "2026-11-22T10:00:00Z"
 
 
+def init_home(home: Path) -> Path:
+    """What `pressctl init --home HOME` creates (config, database, unsubscribe key)."""
+    from pressctl.config import resolve_paths
+    from pressctl.home import init_home as create
+
+    create(resolve_paths({}, home))
+    return home
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh, not yet created home; PRESSCTL_HOME points at it."""
+    """A fresh home, initialised as `pressctl init` does; PRESSCTL_HOME points at it."""
     home = tmp_path / "home"
     monkeypatch.setenv("PRESSCTL_HOME", str(home))
     monkeypatch.delenv("PRESSCTL_DB", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
-    return home
+    return init_home(home)
+
+
+@pytest.fixture
+def missing_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home that does not exist (a typo); PRESSCTL_HOME points at it instead of ``home``."""
+    missing = home.parent / "typo"
+    monkeypatch.setenv("PRESSCTL_HOME", str(missing))
+    return missing
 
 
 @pytest.fixture

@@ -25,6 +25,8 @@ fixture), chosen by words in the recipient address:
 ``drop``       message fully received, then the connection is closed without reply
 ``cut``        354 to DATA, then the connection is closed while the client sends
 =============  =====================================================================
+
+:class:`SlowHandler` is a relay that answers MAIL FROM and the end of DATA slowly.
 """
 
 from __future__ import annotations
@@ -315,6 +317,35 @@ def plain_auth_server(smtp_server_factory) -> SmtpServer:
 def faulty_server(smtp_server_factory) -> SmtpServer:
     """Plain SMTP with the faults of the module doc."""
     return smtp_server_factory(FaultyHandler(), smtp_class=FaultySMTP)
+
+
+class SlowHandler(RecordingHandler):
+    """A relay slow to answer MAIL FROM (``mail_delay`` seconds) and the end of DATA
+    (``data_delay``): the stop tests' "relay that answers in 2 s". Each message is
+    recorded when its final dot arrives, BEFORE the delayed 250, so a message the client
+    abandons before its final dot is never recorded and one whose final dot went out
+    always is. ``mail_times`` keeps when each MAIL FROM arrived (time.monotonic)."""
+
+    def __init__(self, delay: float = 2.0, *, mail_delay: float | None = None,
+                 data_delay: float | None = None) -> None:
+        super().__init__()
+        self.mail_delay = delay if mail_delay is None else mail_delay
+        self.data_delay = delay if data_delay is None else data_delay
+        self.mail_times: list[float] = []
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options) -> str:
+        import time
+
+        self.mail_times.append(time.monotonic())
+        await asyncio.sleep(self.mail_delay)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 2.1.0 OK"
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        self.messages.append(self.received(server, session, envelope))
+        await asyncio.sleep(self.data_delay)
+        return "250 2.0.0 OK queued (slowly)"
 
 
 class PipeliningHandler(FaultyHandler):

@@ -154,6 +154,7 @@ def test_add_update_never_undoes_an_opt_out(book, seeded):
                                 "opted_out": False}, on_duplicate="update")
     assert result.contact.opted_out is True
     assert book.store.get_contact(seeded["Élodie Marchand"]).opted_out is True
+    assert [n.suppression.address for n in result.opted_out] == ["elodie.marchand@example.net"]
 
 
 def test_add_update_keeps_the_kind_when_none_is_given(book, seeded):
@@ -258,7 +259,8 @@ def test_find_contacts_dedupes_refs_to_the_same_contact(book, seeded):
 
 def test_edit_contact_changes_the_given_fields_only(book, seeded):
     updated = edit_contact(book, "Pascale Bresson", {"role": "Head of Press", "tags": "space"},
-                           add_emails=["P.Bresson@CNES.fr"], add_phones=["Mobile: 06 25 79 64 79"])
+                           add_emails=["P.Bresson@CNES.fr"],
+                           add_phones=["Mobile: 06 25 79 64 79"]).contact
     stored = book.store.get_contact(seeded["Pascale Bresson"])
     assert stored == updated
     assert stored.role == "Head of Press"
@@ -273,7 +275,7 @@ def test_edit_contact_removes_e_mails_and_phones_written_any_way(book, seeded):
     add_contact(book, {"name": "Two", "emails": ["a@example.org", "b@example.org"],
                        "phones": ["01 44 76 75 00 ext. 5 (standard)", "Fax: 01 44 76 75 01"]})
     updated = edit_contact(book, "a@example.org", {}, remove_emails=["mailto:B@EXAMPLE.ORG"],
-                           remove_phones=["+33 1 44 76 75 01"])
+                           remove_phones=["+33 1 44 76 75 01"]).contact
     assert updated.emails == ["a@example.org"]
     assert updated.phones == [Phone("+33144767500", "5", "work", "standard")]
 
@@ -312,7 +314,7 @@ def test_changing_an_e_mail_to_one_of_another_contact_is_a_duplicate(book, seede
 
 
 def test_edit_keeps_its_own_e_mail_without_calling_it_a_duplicate(book, seeded):
-    updated = edit_contact(book, "#1", {}, add_emails=["PASCALE.bresson@cnes.fr"])
+    updated = edit_contact(book, "#1", {}, add_emails=["PASCALE.bresson@cnes.fr"]).contact
     assert updated.emails == ["pascale.bresson@cnes.fr"]
 
 
@@ -344,13 +346,94 @@ def test_tagging_with_an_unknown_contact_changes_nothing(book, seeded):
     assert snapshot(book) == before
 
 
-def test_opt_out_and_undo(book, seeded):
-    opt_out(book, ["Claire Fontaine", "#1"])
+def _suppressed(book) -> dict[str, str]:
+    return dict(book.store.db.execute("SELECT address, reason FROM suppressions"))
+
+
+def test_opt_out_suppresses_every_address_of_the_contact(book, seeded):
+    edit_contact(book, "#2", {}, add_emails=["claire@example.org"])
+    result = opt_out(book, ["Claire Fontaine", "#1", "#2"], note="asked by phone")
+    assert [c.id for c in result.contacts] == [2, 1]  # once each, however often named
     assert [c.opted_out for c in book.store.list_contacts(ContactFilter(ids=(1, 2, 3)))] == [
         True, True, True]
-    opt_out(book, ["#2"], undo=True)
-    assert book.store.get_contact(2).opted_out is False
+    assert {"claire.fontaine@gazette-espace.example.org", "claire@example.org",
+            "pascale.bresson@cnes.fr"} <= set(_suppressed(book))
+    [row] = book.store.db.execute(
+        "SELECT reason, note, created FROM suppressions WHERE address = 'claire@example.org'")
+    assert row == ("opted out with `pressctl contacts optout`", "asked by phone", NOW)
+
+
+def test_opt_out_of_an_address_in_no_contact_is_remembered(book, seeded):
+    result = opt_out(book, ["Someone <Someone@Example.org>"])
+    assert (result.contacts, result.addresses) == ([], ["Someone@example.org"])
+    assert "Someone@example.org" in _suppressed(book)
+
+
+def test_opt_out_of_an_unknown_id_changes_nothing(book, seeded):
+    before = snapshot(book)
+    with pytest.raises(NotFound):
+        opt_out(book, ["#1", "#99"])
+    assert snapshot(book) == before
+
+
+def test_edit_cannot_undo_an_opt_out(book, seeded):
+    before = snapshot(book)
+    with pytest.raises(InvalidInput, match="has opted out") as caught:
+        edit_contact(book, "Élodie Marchand", {"opted_out": False, "role": "Editor"})
+    assert "contacts optin" in str(caught.value)
+    assert snapshot(book) == before
+
+
+def test_edit_that_opts_out_suppresses_every_address(book, seeded):
+    result = edit_contact(book, "#1", {"opted_out": True}, add_emails=["p.b@cnes.fr"])
+    assert result.contact.opted_out is True
+    assert {"pascale.bresson@cnes.fr", "p.b@cnes.fr"} <= set(_suppressed(book))
+    assert [n.suppression.address for n in result.opted_out] == ["p.b@cnes.fr"]
+
+
+def test_an_address_added_to_an_opted_out_contact_is_opted_out_too(book, seeded):
+    result = edit_contact(book, "Élodie Marchand", {"role": "Editor"},
+                          add_emails=["elodie@example.org"])
+    assert result.contact.opted_out is True
+    assert _suppressed(book)["elodie@example.org"] == (
+        f"added to contact #{seeded['Élodie Marchand']} Élodie Marchand, who had opted out")
+    [notice] = result.opted_out
+    assert notice.suppression.address == "elodie@example.org"
+    assert "contacts optin elodie@example.org --yes --note" in str(notice)
+    # removing a contact, then adding that second address alone: still never mailed
+    remove_contacts(book, ["Élodie Marchand"])
+    again = add_contact(book, {"name": "E. M.", "emails": ["elodie@example.org"]})
+    assert again.contact.opted_out is True
+
+
+def test_adding_an_opted_out_address_to_a_contact_opts_it_out_and_says_so(book, seeded):
+    opt_out(book, ["old.desk@example.org"])
+    result = edit_contact(book, "#1", {}, add_emails=["Old.Desk@example.org"])
+    assert result.contact.opted_out is True
     assert book.store.get_contact(1).opted_out is True
+    [notice] = result.opted_out
+    assert (notice.suppression.since, notice.contact.id) == (NOW, 1)
+
+
+def test_add_of_an_opted_out_address_is_added_opted_out_and_says_so(book, seeded):
+    remove_contacts(book, ["Élodie Marchand"])
+    result = add_contact(book, {"name": "Élodie Marchand", "tags": "space",
+                                "emails": ["ELODIE.MARCHAND@example.net"]})
+    assert (result.action, result.contact.opted_out) == ("added", True)
+    assert book.store.get_contact(result.contact.id).opted_out is True
+    [notice] = result.opted_out
+    assert notice.suppression.address == "elodie.marchand@example.net"
+    assert notice.suppression.since == EARLIER  # the first opt-out's date, not today's
+    assert notice.contact.id == result.contact.id
+    text = str(notice)
+    assert f"since {EARLIER}" in text and "marked opted out when added" in text
+    assert "pressctl contacts optin elodie.marchand@example.net --yes --note TEXT" in text
+
+
+def test_add_of_a_clean_address_says_nothing_about_opt_outs(book, seeded):
+    result = add_contact(book, {"name": "New", "emails": ["new@example.org"]})
+    assert (result.contact.opted_out, result.opted_out) == (False, [])
+    assert "new@example.org" not in _suppressed(book)
 
 
 def test_remove_contacts(book, seeded):
@@ -360,6 +443,16 @@ def test_remove_contacts(book, seeded):
     assert book.store.count_contacts() == 2
     # the e-mail is free again
     assert add_contact(book, CLAIRE).action == "added"
+
+
+def test_remove_keeps_the_opt_out_of_every_address(book, seeded):
+    """Finding 3 of issue 7: removing an opted-out contact used to drop the opt-out."""
+    edit_contact(book, "Élodie Marchand", {}, add_emails=["elodie@example.org"])
+    remove_contacts(book, ["Élodie Marchand"])
+    assert book.store.opted_out_keys(["elodie.marchand@example.net", "elodie@example.org"]) == {
+        "elodie.marchand@example.net", "elodie@example.org"}
+    again = add_contact(book, ELODIE | {"opted_out": False})
+    assert again.contact.opted_out is True
 
 
 def test_remove_with_an_unknown_ref_removes_nothing(book, seeded):
@@ -430,3 +523,11 @@ def test_export_refuses_unknown_formats_and_vcard_versions(book):
 def test_export_selects_by_filter(book, seeded):
     text = "".join(export_contacts(book.store, ContactFilter(tags=("space",)), "csv"))
     assert "Claire Fontaine" in text and "Pascale" not in text
+
+
+def test_add_skipped_as_a_duplicate_still_says_the_address_is_opted_out(book, seeded):
+    result = add_contact(book, {"name": "É.", "emails": ["elodie.marchand@example.net"]},
+                         on_duplicate="skip")
+    assert result.action == "skipped"
+    [notice] = result.opted_out
+    assert notice.contact.id == seeded["Élodie Marchand"]

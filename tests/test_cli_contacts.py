@@ -177,6 +177,7 @@ def test_export_to_stdout_and_reimport(sample_book, tmp_path):
     (tmp_path / "space.csv").write_text(csv_text, encoding="utf-8")
     exported = {c["name"] for c in _list(sample_book, "--tag", "space")}
     other_home = tmp_path / "other"
+    assert sample_book("init", "--home", other_home).exit_code == 0
     result = sample_book("--home", other_home, "contacts", "import", tmp_path / "space.csv")
     assert result.exit_code == 0, result.stderr
     reimported = json.loads(sample_book("--home", other_home, "contacts", "list", "--json").stdout)

@@ -21,6 +21,8 @@ EXAMPLES = REPO / "examples"
 FR_READER = "claire.fontaine@gazette-espace.example.org"
 EN_READER = "harriet.pennington@orbit-weekly.example.com"
 ZOOM = "https://zoom.us/j/97981495219"
+NOT_EMBARGO_OK = {"Anaïs Gauthier", "Lotte Vermeulen", "Lukas Brunner", "Rosa Delgado",
+                  "Jonas Schäfer", "Matteo Rinaldi", "Oliver Whitcombe"}  # in the audience
 
 
 @pytest.fixture
@@ -279,12 +281,16 @@ def test_preview_all_as_json(sample_book, release):
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)
     assert len(rows) == 23  # the release's audience: space, health or radiology
-    assert {tuple(row) for row in rows} == {("recipient", "language", "version", "embargoed",
-                                             "size", "attachments", "calendar")}
+    assert {tuple(row) for row in rows} == {("recipient", "language", "version", "copy",
+                                             "embargoed", "size", "attachments", "calendar")}
     for row in rows:
         assert row["version"] == f"PR106-2020.{row['language']}.md"
-        assert row["embargoed"] is True and row["calendar"] is True
+        assert row["calendar"] is True
         assert row["attachments"] == 0 and 10_000 < row["size"] < 40_000
+    # the embargoed copy only to who accepts embargoes; the 7 others get the public one
+    public = {row["recipient"].split(" <")[0] for row in rows if row["copy"] == "public"}
+    assert public == NOT_EMBARGO_OK
+    assert all(row["embargoed"] == (row["copy"] == "embargoed") for row in rows)
     by_name = {row["recipient"]: row for row in rows}
     assert by_name[f"Claire Fontaine <{FR_READER}>"]["language"] == "fr"
     assert by_name[f"Harriet Pennington <{EN_READER}>"]["language"] == "en"
@@ -296,9 +302,25 @@ def test_preview_all_as_a_table(sample_book, release):
     result = sample_book("release", "preview", release, "--all")
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0] == "recipient\tlanguage\tversion\tembargoed\tsize\tattachments\tcalendar"
+    assert lines[0] == "recipient\tlanguage\tversion\tcopy\tsize\tattachments\tcalendar"
     assert len(lines) == 24
+    copies = {line.split("\t")[0].split(" <")[0]: line.split("\t")[3] for line in lines[1:]}
+    assert {name for name, copy in copies.items() if copy == "public"} == NOT_EMBARGO_OK
+    assert set(copies.values()) == {"embargoed", "public"}
     assert "23 message(s) built; nothing was sent" in result.stderr
+    assert ("7 recipient(s) do not accept embargoes: they get the public version at the lift, "
+            "not the embargoed one") in result.stderr
+
+
+def test_preview_to_a_contact_who_does_not_accept_embargoes_shows_the_public_version(
+        sample_book, release):
+    result = sample_book("release", "preview", release, "--to", "Anaïs Gauthier")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[2] == "Subject  Le CNES s'associe à la Société Française de Radiologie"
+    assert "mbargo" not in result.stdout
+    assert ("1 recipient(s) do not accept embargoes: they get the public version at the lift"
+            in result.stderr)
 
 
 def test_preview_with_an_audience(sample_book, release):

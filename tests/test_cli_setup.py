@@ -8,24 +8,46 @@ import stat
 from conftest import SAMPLES
 
 
-def test_init_creates_home_config_and_database_privately(cli, home):
+def test_init_creates_home_config_database_and_unsubscribe_key_privately(cli, missing_home):
     result = cli("init")
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""  # diagnostics go to stderr
-    assert "Created" in result.stderr
-    for name in ("config.toml", "pressctl.db"):
-        assert stat.S_IMODE((home / name).stat().st_mode) == 0o600
-    assert (home / "templates").is_dir()
+    for name in ("config.toml", "pressctl.db", "unsubscribe.key"):
+        assert f"Created {missing_home / name}" in result.stderr
+        assert stat.S_IMODE((missing_home / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE(missing_home.stat().st_mode) == 0o700
+    assert len((missing_home / "unsubscribe.key").read_text().strip()) == 64
+    assert (missing_home / "templates").is_dir()
 
 
-def test_init_is_idempotent_and_keeps_the_users_config(cli, home):
-    cli("init")
+def test_init_takes_home_and_db_after_the_command_as_the_advice_says(cli, tmp_path):
+    home, db = tmp_path / "press", tmp_path / "data" / "book.db"
+    result = cli("init", "--home", home, "--db", db)
+    assert result.exit_code == 0, result.stderr
+    assert (home / "config.toml").exists() and (home / "unsubscribe.key").exists()
+    assert db.exists() and not (home / "pressctl.db").exists()
+    assert cli("--home", home, "--db", db, "contacts", "list").exit_code == 0
+
+
+def test_init_is_idempotent_and_keeps_the_users_config_and_key(cli, home):
+    key = (home / "unsubscribe.key").read_text()
     (home / "config.toml").write_text('[contacts]\ndefault_region = "BE"\n')
     cli("contacts", "add", "Jane Doe", "--email", "jane@example.com")
     result = cli("init")
     assert result.exit_code == 0
-    assert "Kept" in result.stderr and "(1 contacts)" in result.stderr
+    assert "Created" not in result.stderr
+    assert f"Kept {home / 'unsubscribe.key'}" in result.stderr
+    assert "(1 contacts)" in result.stderr
     assert (home / "config.toml").read_text() == '[contacts]\ndefault_region = "BE"\n'
+    assert (home / "unsubscribe.key").read_text() == key
+
+
+def test_init_adds_the_unsubscribe_key_to_an_older_home(cli, home):
+    (home / "unsubscribe.key").unlink()
+    result = cli("init")
+    assert result.exit_code == 0
+    assert f"Created {home / 'unsubscribe.key'}" in result.stderr
+    assert f"Kept {home / 'pressctl.db'}" in result.stderr
 
 
 def test_paths_json(cli, home, tmp_path):
@@ -41,11 +63,12 @@ def test_paths_json(cli, home, tmp_path):
 
 def test_pressctl_db_environment_variable(cli, tmp_path, monkeypatch):
     monkeypatch.setenv("PRESSCTL_DB", str(tmp_path / "env.db"))
-    cli("contacts", "add", "Jane Doe", "--email", "jane@example.com")
-    assert (tmp_path / "env.db").exists()
+    assert cli("init").exit_code == 0
+    assert cli("contacts", "add", "Jane Doe", "--email", "jane@example.com").exit_code == 0
+    assert "Jane Doe" in cli("--db", tmp_path / "env.db", "contacts", "list").stdout
 
 
-def test_demo_runs_the_whole_path_and_leaves_no_trace(cli, home):
+def test_demo_runs_the_whole_path_without_a_home_and_leaves_no_trace(cli, missing_home):
     result = cli("demo")
     assert result.exit_code == 0, result.stderr
     assert "Pascale Bresson" in result.stdout and "Françoise Millet" in result.stdout
@@ -57,7 +80,7 @@ def test_demo_runs_the_whole_path_and_leaves_no_trace(cli, home):
     assert "delivered by `outbox run` into the Maildir" in result.stderr
     assert " 0 failed" in result.stderr
     assert "Élodie Marchand" not in result.stdout.split("PR106")[1]  # opted out
-    assert not home.exists()  # the demo never touches the user's home
+    assert not missing_home.exists()  # the demo needs no home and never makes one
 
 
 def test_bad_config_is_exit_4_with_one_line(cli, home):

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import stat
+from datetime import timedelta
 
 import pytest
 
 from pressctl.config import (
     DEFAULT_CONFIG,
+    DeliverySettings,
     Settings,
+    SmtpSettings,
     ensure_config,
     load_settings,
     resolve_paths,
@@ -122,18 +125,38 @@ def test_smtp_and_delivery_settings(tmp_path):
                     'username = "presse"\npassword_env = "SMTP_PASS"\nconnections = 4\n'
                     '[delivery]\nrate = "50/s, 600/min"\nmax_attempts = 3\n')
     settings = load_settings(path)
-    assert settings.smtp == {"host": "smtp.example.org", "port": 465, "security": "tls",
-                             "username": "presse", "password_env": "SMTP_PASS",
-                             "connections": 4}
-    assert (settings.rate, settings.max_attempts, settings.maildir) == ("50/s, 600/min", 3,
-                                                                       "outbox")
+    assert settings.smtp == SmtpSettings("smtp.example.org", 465, "tls", username="presse",
+                                         password_env="SMTP_PASS", connections=4)
+    assert settings.delivery == DeliverySettings(limits={1.0: 50, 60.0: 600}, max_attempts=3,
+                                                 give_up_after=timedelta(hours=24),
+                                                 maildir="outbox")
+
+
+def test_delivery_defaults_retry_for_a_day():
+    assert Settings().delivery == DeliverySettings({}, 5, timedelta(hours=24), "outbox")
+    assert Settings().smtp is None  # the Maildir of the home
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("24h", timedelta(hours=24)), ("90m", timedelta(minutes=90)), ("2d", timedelta(days=2)),
+    ("1d 12h", timedelta(hours=36)), ("2 hours 30 min", timedelta(minutes=150)),
+])
+def test_give_up_after_takes_a_duration(tmp_path, text, age):
+    path = tmp_path / "config.toml"
+    path.write_text(f'[delivery]\ngive_up_after = "{text}"\n')
+    assert load_settings(path).delivery.give_up_after == age
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
     ('[smtp]\nport = 25\n', "needs a host"),
     ('[smtp]\nhost = "h"\nport = "25"\n', "smtp.port has the wrong type"),
     ('[smtp]\nhost = "h"\npassword = "hunter2"\n', "unknown key 'password'"),
-    ('[smtp]\nhost = "h"\nsecurity = "ssl"\n', "starttls, tls or plain"),
+    ('[smtp]\nhost = "h"\nsecurity = "ssl"\n', "is not one of starttls, tls, plain"),
+    ('[smtp]\nhost = "smtp.example.org"\nsecurity = "plain"\n', "refused for a remote host"),
+    ('[smtp]\nhost = "h"\nconnections = 17\n', "connections must be between 1 and 16"),
+    ('[smtp]\nhost = "h"\nusername = "u"\n', "no password source"),
+    ('[delivery]\ngive_up_after = "soon"\n', "give_up_after must be a duration"),
+    ('[delivery]\ngive_up_after = "40d"\n', "give_up_after must be a duration"),
     ('[smtp]\nhost = "h"\nverify = 1\n', "smtp.verify has the wrong type"),
     ('[delivery]\nrate = "fast"\n', "delivery.rate"),
     ('[delivery]\nmax_attempts = 0\n', "max_attempts"),

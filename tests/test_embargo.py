@@ -267,3 +267,25 @@ def test_parse_when_refuses(text, message):
 def test_parse_duration(text, minutes):
     length = parse_duration(text)
     assert (None if length is None else length.total_seconds() / 60) == minutes
+
+
+# --------------------------------------------------------------------------- versions agree
+
+
+def test_embargoes_agree_only_on_the_same_instant_in_the_same_zone():
+    paris = Embargo(SEED_000)
+    assert paris.same_as(Embargo(parse_when("2020-09-22 11:30 Europe/Paris")))
+    # 10:30 in London is the same instant, but the notice would name another zone
+    london = Embargo(at("Europe/London", 2020, 9, 22, 10, 30))
+    assert london.utc == paris.utc and not london.same_as(paris)
+    assert not Embargo(at("Europe/Paris", 2020, 9, 22, 11, 0)).same_as(paris)
+    # Europe/Brussels keeps the same offset as Paris: still another zone
+    assert not Embargo(at("Europe/Brussels", 2020, 9, 22, 11, 30)).same_as(paris)
+
+
+@pytest.mark.parametrize("text", ["2020-09-22 11:30 Europe/Paris", "2026-06-02 00:01 UTC",
+                                  "2026-03-29 09:00 America/New_York"])
+def test_an_embargo_is_shown_as_a_release_file_writes_it(text):
+    embargo = Embargo(parse_when(text))
+    assert str(embargo) == text
+    assert Embargo(parse_when(str(embargo))).same_as(embargo)

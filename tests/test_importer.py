@@ -378,6 +378,82 @@ def test_on_duplicate_update_completes_the_existing_contact(book, tmp_path):
     assert book.store.count_contacts() == 3
 
 
+# -- opt-outs are forever ------------------------------------------------------------------------
+
+
+def _suppressed(book: Book) -> dict[str, str]:
+    return dict(book.store.db.execute("SELECT address, reason FROM suppressions"))
+
+
+def test_on_duplicate_update_keeps_an_opt_out_and_says_so(book, tmp_path):
+    ids = seed(book)
+    path = write(tmp_path, "c.csv", DUPES)  # Élodie's row says "Désinscrit: non"
+    _, report = run(book, path, on_duplicate="update")
+    elodie = ids["elodie.marchand@example.net"]
+    assert book.store.get_contact(elodie).opted_out is True
+    assert [(n.where, n.contact.id, n.suppression.address) for n in report.opted_out] == [
+        (f"{path}:4", elodie, "elodie.marchand@example.net"),
+        (f"{path}:4", elodie, "elodie@example.org")]
+    # the address the row brought to an opted-out contact is opted out for good too
+    assert _suppressed(book)["elodie@example.org"] == (
+        f"added to contact #{elodie} Élodie Marchand, who had opted out")
+    assert report.opted_out[0].suppression.since == EARLIER
+
+
+def test_import_of_an_opted_out_address_adds_it_opted_out_and_says_so(book, tmp_path):
+    seed(book)
+    book.store.db.execute("DELETE FROM contacts WHERE name = 'Élodie Marchand'")
+    path = write(tmp_path, "c.csv", "Name,Email,Opted out\n"
+                                    "New Person,new@example.org,false\n"
+                                    "Élodie Marchand,Elodie.Marchand@example.net,false\n")
+    _, report = run(book, path)
+    assert report.added == 2
+    assert by_email(book, "elodie.marchand@example.net").opted_out is True
+    assert by_email(book, "new@example.org").opted_out is False
+    [notice] = report.opted_out
+    assert notice.where == f"{path}:3"
+    assert notice.contact.id == by_email(book, "elodie.marchand@example.net").id
+    assert (notice.suppression.address, notice.suppression.since) == (
+        "elodie.marchand@example.net", EARLIER)
+    assert "contacts optin elodie.marchand@example.net" in str(notice)
+
+
+def test_a_row_saying_opted_out_suppresses_every_address_of_its_contact(book, tmp_path):
+    path = write(tmp_path, "c.csv", "Name,Email,Opted out\n"
+                                    "Two Desks,a@example.org; b@example.org,yes\n")
+    _, report = run(book, path)
+    assert _suppressed(book) == {"a@example.org": f"marked opted out in {path}:2",
+                                 "b@example.org": f"marked opted out in {path}:2"}
+    assert [n.suppression.address for n in report.opted_out] == ["a@example.org",
+                                                                   "b@example.org"]
+
+
+def test_opt_outs_hold_across_chunks_of_one_file(book, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    path = write(tmp_path, "c.csv", "Name,Email,Opted out\n"
+                                    "Ann,ann@example.org,yes\n"
+                                    "Bob,bob@example.org,\n"
+                                    "Ann Again,ann@example.org; ann@example.net,no\n")
+    _, report = run(book, path, on_duplicate="update")
+    ann = by_email(book, "ann@example.org")
+    assert (ann.name, ann.opted_out) == ("Ann Again", True)
+    assert set(_suppressed(book)) == {"ann@example.org", "ann@example.net"}
+    assert by_email(book, "bob@example.org").opted_out is False
+    assert [(n.where, n.suppression.address) for n in report.opted_out] == [
+        (f"{path}:2", "ann@example.org"), (f"{path}:4", "ann@example.org"),
+        (f"{path}:4", "ann@example.net")]
+
+
+def test_a_dry_run_reports_opt_outs_and_changes_nothing(book, tmp_path):
+    seed(book)
+    before = db_snapshot(book.store.path)
+    path = write(tmp_path, "c.csv", DUPES)
+    _, report = run(book, path, on_duplicate="update", dry_run=True)
+    assert [n.suppression.address for n in report.opted_out] == [
+        "elodie.marchand@example.net", "elodie@example.org"]
+    assert db_snapshot(book.store.path) == before
+
+
 def test_on_duplicate_update_records_a_new_opt_out_and_a_stated_kind(book, tmp_path):
     ids = seed(book)
     path = write(tmp_path, "c.csv", "Nom,Courriel,Type,Opt-out\n"
@@ -640,3 +716,12 @@ def test_duplicates_and_invalid_rows_are_reported_together(book, tmp_path):
     assert where[1].startswith(f"{path}:3: phone")
     assert "1 duplicate(s)" in str(caught.value)
     assert db_snapshot(book.store.path) == before
+
+
+def test_a_skipped_row_naming_an_opted_out_address_still_says_so(book, tmp_path):
+    ids = seed(book)
+    path = write(tmp_path, "c.csv", DUPES)
+    _, report = run(book, path, on_duplicate="skip")
+    [notice] = report.opted_out
+    assert (notice.where, notice.contact.id, notice.suppression.address) == (
+        f"{path}:4", ids["elodie.marchand@example.net"], "elodie.marchand@example.net")

@@ -1,10 +1,14 @@
 """Mailouts in the core: plans and phases, frozen messages, delivery with an injected
-clock, retries, opt-outs at send time, crash recovery, manual actions."""
+clock, retries, opt-outs at send time, crash recovery, manual actions.
+
+Every delivery goes through the one ``deliver`` helper below, so that a new delivery API
+changes one place."""
 
 from __future__ import annotations
 
 import email
 import email.policy
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +17,7 @@ from conftest import SAMPLES
 
 from pressctl import mailout
 from pressctl.book import Book, opt_out
+from pressctl.delivery import run_outbox
 from pressctl.errors import InvalidInput
 from pressctl.formats.files import open_contact_file
 from pressctl.importer import import_file
@@ -22,6 +27,8 @@ from pressctl.templating import Templates
 from pressctl.transport import Outcome, RecordingTransport
 
 APPROVED = datetime(2030, 3, 2, 8, 0, tzinfo=UTC)  # a Saturday, before everything below
+LIFT = datetime(2030, 3, 3, 10, 30, tzinfo=UTC)  # 11:30 in Paris, the embargo below
+KEY = b"0123456789abcdef0123456789abcdef-test-key"
 
 
 class Clock:
@@ -43,14 +50,12 @@ def sample(book: Book) -> Book:
 
 
 def release(tmp_path: Path, *, embargo: str | None = "2030-03-03 11:30 Europe/Paris",
-            embargo_only: bool = False, audience: str = "tag:space or tag:health") -> Path:
+            audience: str = "tag:space or tag:health") -> Path:
     lines = ['+++', 'reference = "PR200-2030"', 'kind = "release"', 'language = "en"',
              'title = "A test release"', 'date = 2030-03-02', 'place = "Paris"',
              'organizations = ["CNES", "SFR"]', f'audience = "{audience}"']
     if embargo:
         lines.append(f'embargo = "{embargo}"')
-    if embargo_only:
-        lines.append("embargo_only = true")
     lines += ['+++', '', 'Body of the release.', '']
     path = tmp_path / "release.en.md"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -60,13 +65,20 @@ def release(tmp_path: Path, *, embargo: str | None = "2030-03-03 11:30 Europe/Pa
 def create(book: Book, path: Path, **options) -> list[int]:
     options.setdefault("at", None)
     options.setdefault("audience", None)
-    options.setdefault("public_at_lift", False)
     plans = mailout.plan_mailouts(book, path, now=APPROVED, **options)
-    return mailout.store_mailouts(book, plans, Templates(), path=path)
+    return mailout.store_mailouts(book, plans, Templates(), path=path, token_key=KEY)
 
 
-def deliver(book: Book, clock: Clock, transport: RecordingTransport, **options):
-    return mailout.deliver_due(book, lambda: transport, now=clock, run_id="test", **options)
+def deliver(book: Book, clock: Clock, transport, *, make=None, connections: int = 1,
+            policy: RetryPolicy | None = None):
+    """The one way these tests deliver (pressctl.delivery.run_outbox, as `outbox run`
+    does): ``transport`` is one transport, or ``make`` a factory for several connections;
+    ``policy`` sets max_attempts in the book's [delivery] settings."""
+    if policy is not None:
+        delivery = replace(book.settings.delivery, max_attempts=policy.max_attempts)
+        book = Book(book.store, replace(book.settings, delivery=delivery), book.now)
+    return run_outbox(book, home=book.store.path.parent, env={}, now=clock, log=False,
+                      transports=(make or (lambda: transport), connections, "test"))
 
 
 def parse(data: bytes):
@@ -92,8 +104,8 @@ def test_nothing_goes_before_its_time(sample, tmp_path):
 
 
 def test_two_phases_embargoed_first_public_at_the_lift(sample, tmp_path):
-    path = release(tmp_path, embargo_only=True)
-    first, second = create(sample, path, public_at_lift=True)
+    path = release(tmp_path)
+    first, second = create(sample, path)  # the public phase is the default
     assert sample.store.mailout(second).linked_to == first
     clock, transport = Clock(APPROVED), RecordingTransport()
     deliver(sample, clock, transport)
@@ -118,10 +130,14 @@ def test_two_phases_embargoed_first_public_at_the_lift(sample, tmp_path):
 
 
 def test_without_public_at_lift_the_others_are_named_not_silently_dropped(sample, tmp_path):
-    plans = mailout.plan_mailouts(sample, release(tmp_path, embargo_only=True), at=None,
+    plans = mailout.plan_mailouts(sample, release(tmp_path), at=None,
                                   audience=None, public_at_lift=False, now=APPROVED)
     assert [p.phase for p in plans] == ["embargoed"]
-    assert any("--public-at-lift" in w.message for w in plans[0].releases.warnings)
+    assert plans[0].left_out == 7  # space or health journalists who refuse embargoes
+    assert [w.message for w in plans[0].releases.warnings] == [
+        ("7 contact(s) of the audience do not accept embargoes and get nothing (--no-public): "
+         "leave out --no-public to send them the public version at the lift")]
+    assert all(r.contact.embargo_ok and r.embargoed for r in plans[0].recipients)
 
 
 def test_at_lift_sends_the_public_version_to_everyone(sample, tmp_path):
@@ -217,7 +233,8 @@ def test_unknown_is_never_resent_without_being_asked(sample, tmp_path):
 def test_rows_left_sending_by_a_dead_run_become_unknown(sample, tmp_path):
     [mid] = create(sample, release(tmp_path, embargo=None))
     with sample.store.transaction():
-        claimed = sample.store.claim_rows(mid, "2030-03-02T08:00:00Z", "dead-run", 3)
+        ids = sample.store.queued_ids(mid, 0, "2030-03-02T08:00:00Z", 3)
+        claimed = [sample.store.claim_row(i, "dead-run", "2030-03-02T08:00:00Z") for i in ids]
     transport = RecordingTransport()
     report = deliver(sample, Clock(APPROVED), transport)
     assert report.recovered_unknown == 3 and not report.ok
@@ -227,7 +244,7 @@ def test_rows_left_sending_by_a_dead_run_become_unknown(sample, tmp_path):
 
 
 def test_cancel_pause_resume(sample, tmp_path):
-    first, second = create(sample, release(tmp_path, embargo_only=True), public_at_lift=True)
+    first, second = create(sample, release(tmp_path))
     mailout.pause(sample, first)
     transport, clock = RecordingTransport(), Clock(APPROVED)
     deliver(sample, clock, transport)
@@ -236,7 +253,9 @@ def test_cancel_pause_resume(sample, tmp_path):
         mailout.pause(sample, first)
     mailout.pause(sample, first, resume=True)
     assert mailout.cancel(sample, second) > 0
-    clock.moment = datetime(2030, 3, 4, tzinfo=UTC)
+    clock.moment = datetime(2030, 3, 2, 9, tzinfo=UTC)  # resumed within the day
+    deliver(sample, clock, transport)
+    clock.moment = datetime(2030, 3, 3, 11, tzinfo=UTC)  # after the cancelled one's lift
     deliver(sample, clock, transport)
     assert {r.state for r in sample.store.rows(second)} == {"cancelled"}
     assert {r.state for r in sample.store.rows(first)} == {"sent"}
@@ -252,7 +271,127 @@ def test_parallel_connections_send_each_row_once(sample, tmp_path):
         transports.append(RecordingTransport())
         return transports[-1]
 
-    report = mailout.deliver_due(sample, make, now=Clock(APPROVED), run_id="t", connections=3)
+    report = deliver(sample, Clock(APPROVED), None, make=make, connections=3)
     sent = [r for t in transports for _, r, _ in t.sent]
     assert len(transports) == 3 and report.sent == len(sent) == len(set(sent))
     assert {r.state for r in sample.store.rows(mid)} == {"sent"}
+
+
+# --------------------------------------------------------------------------- embargo phases
+
+
+def fallbacks(book: Book, mailout_id: int) -> dict[str, tuple]:
+    """address -> (fallback_variant, fallback_message_id, fallback_token) of each row."""
+    return {address: tuple(rest) for address, *rest in book.store.db.execute(
+        "SELECT address, fallback_variant, fallback_message_id, fallback_token "
+        "FROM mailout_rows WHERE mailout_id = ?", (mailout_id,))}
+
+
+def frozen_subjects(book: Book, mailout_id: int) -> list[str]:
+    from pressctl.frozen import thaw
+
+    return [thaw(blob)[0].subject for blob in book.store.frozen_variants(mailout_id)]
+
+
+def test_an_embargoed_version_only_ever_goes_to_contacts_who_accept_embargoes(sample, tmp_path):
+    first, second = create(sample, release(tmp_path))
+    accept = {c.emails[0] for c in sample.store.list_contacts() if c.embargo_ok and c.emails}
+    embargoed = {r.address for r in sample.store.rows(first)}
+    public = {r.address for r in sample.store.rows(second)}
+    assert embargoed and embargoed <= accept
+    assert public and not public & accept  # the others: the public version at the lift
+    assert "anais.gauthier@sante-hebdo.example.org" in public
+    assert sample.store.mailout(second).due_at == "2030-03-03T10:30:00Z"
+    assert all(s.startswith("EMBARGO") for s in frozen_subjects(sample, first))
+    assert not any("EMBARGO" in s for s in frozen_subjects(sample, second))
+
+
+def test_the_public_phase_is_planned_even_when_everyone_accepts_embargoes(sample, tmp_path):
+    # It is where a contact who withdraws consent later goes.
+    path = release(tmp_path, audience="tag:space and embargo_ok")
+    plans = mailout.plan_mailouts(sample, path, at=None, audience=None, now=APPROVED)
+    assert [(p.phase, len(p.recipients)) for p in plans] == [("embargoed", 12), ("public", 0)]
+    assert len(plans[1].covers or []) == 12 and plans[0].left_out == 0
+    first, second = mailout.store_mailouts(sample, plans, Templates(), path=path, token_key=KEY)
+    assert sample.store.rows(second) == [] and frozen_subjects(sample, second)
+    assert all(f[0] is not None for f in fallbacks(sample, first).values())
+
+
+def test_embargoed_rows_keep_their_place_in_the_public_phase(sample, tmp_path):
+    from pressctl.frozen import thaw
+    from pressctl.unsubscribe import unsubscribe_token
+
+    first, second = create(sample, release(tmp_path))
+    variants = [thaw(blob)[0] for blob in sample.store.frozen_variants(second)]
+    embargoed = [thaw(blob)[0] for blob in sample.store.frozen_variants(first)]
+    public_ids = {r.message_id for r in sample.store.rows(second)}
+    for row in sample.store.rows(first):
+        variant, message_id, token = fallbacks(sample, first)[row.address]
+        # the same release, without the embargo notice
+        assert embargoed[row.variant].subject.endswith(" – " + variants[variant].subject)
+        assert "mbargo" not in variants[variant].text
+        # ...in the reader's language and with phone numbers written for their country
+        assert embargoed[row.variant].text.endswith("\n\n" + variants[variant].text)
+        assert message_id != row.message_id and message_id not in public_ids
+        assert token == unsubscribe_token(KEY, second, row.address) != row.token
+    assert set(fallbacks(sample, second).values()) == {(None, None, None)}
+
+
+def test_without_a_public_phase_embargoed_rows_have_nowhere_to_fall_back(sample, tmp_path):
+    [first] = create(sample, release(tmp_path), public_at_lift=False)
+    assert set(fallbacks(sample, first).values()) == {(None, None, None)}
+
+
+@pytest.mark.parametrize("at", ["lift", "2030-03-04 09:00 Europe/Paris"])
+def test_at_or_after_the_lift_one_public_mailout_goes_to_everyone(sample, tmp_path, at):
+    [mid] = create(sample, release(tmp_path), at=at)
+    assert sample.store.mailout(mid).phase == "single"
+    addresses = {r.address for r in sample.store.rows(mid)}
+    assert "anais.gauthier@sante-hebdo.example.org" in addresses  # refuses embargoes
+    assert "claire.fontaine@gazette-espace.example.org" in addresses  # accepts them
+    assert not any("EMBARGO" in s for s in frozen_subjects(sample, mid))
+
+
+# --------------------------------------------------------------------------- unsubscribe tokens
+
+
+def test_each_row_has_an_unguessable_one_click_token(sample, tmp_path):
+    # Issue 7: the token was the sequential contact id, so anyone could unsubscribe anyone.
+    from pressctl.unsubscribe import unsubscribe_token
+
+    first, second = create(sample, release(tmp_path))
+    rows = sample.store.rows(first) + sample.store.rows(second)
+    assert len(rows) > 10
+    for row in rows:
+        assert row.token == unsubscribe_token(KEY, row.mailout_id, row.address)
+        assert row.token != str(row.contact_id) and len(row.token) == 32
+    assert len({row.token for row in rows}) == len(rows)  # one per address
+
+
+def test_a_token_is_stable_per_key_mailout_and_address_and_nothing_else():
+    from pressctl.unsubscribe import unsubscribe_token
+
+    address = "claire.fontaine@gazette-espace.example.org"
+    token = unsubscribe_token(KEY, 7, address)
+    assert unsubscribe_token(KEY, 7, address) == token
+    assert unsubscribe_token(KEY, 7, address.upper()) == token  # the address, not its spelling
+    assert unsubscribe_token(KEY, 8, address) != token
+    assert unsubscribe_token(KEY, 7, "harriet.pennington@orbit-weekly.example.com") != token
+    assert unsubscribe_token(b"another-key-another-key-another-key", 7, address) != token
+
+
+def test_the_frozen_message_carries_the_token_in_its_one_click_url(sample, tmp_path):
+    import dataclasses
+
+    sample.settings = dataclasses.replace(
+        sample.settings, unsubscribe_url="https://presse.example.org/unsubscribe?t={token}")
+    [mid] = create(sample, release(tmp_path, embargo=None))
+    transport = RecordingTransport()
+    deliver(sample, Clock(APPROVED), transport)
+    tokens = {r.address: r.token for r in sample.store.rows(mid)}
+    assert len(transport.sent) == len(tokens) > 0
+    for _, address, data in transport.sent:
+        message = parse(data)
+        url = f"https://presse.example.org/unsubscribe?t={tokens[address]}"
+        assert f"<{url}>" in str(message["List-Unsubscribe"])
+        assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"

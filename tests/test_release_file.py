@@ -69,7 +69,8 @@ def test_seed_000_release_file(name, language, title, event_title, translation):
         None, None, (), None, 0)
     assert release.body_line == 29
     assert release.body.startswith("Tuesday 22 September" if language == "en" else "Le mardi")
-    assert release.embargo_only is False and release.attachments == ()
+    assert release.attachments == ()
+    assert release.embargo_line == 9  # where problems across versions point
 
 
 def test_seed_000_read_years_later_warns_that_it_is_in_the_past():
@@ -102,7 +103,9 @@ def test_many_problems_are_all_reported_with_their_lines_in_one_pass():
         (14, 'contacts: e-mail "not an address": An email address must have an @-sign.'),
         (15, "contacts: item 3 must be an e-mail address or a contact id, not a number 1.5"),
         (17, 'audience "tag:space and": expected a term after "and" (column 14)'),
-        (18, "embargo_only must be true or false, not a string"),
+        (18, ("embargo_only is no longer needed: pressctl sends the embargoed version only to "
+              "contacts who accept embargoes, and the public version to the others at the "
+              "lift; remove this line")),
         (19, ('attachments: "https://example.org/photo.jpg" is a link; attachments are files '
              "(put links in the body)")),
         (20, 'unknown key "titel" (did you mean "title"?)'),
@@ -207,8 +210,6 @@ def test_the_base_of_the_cases_is_valid():
         (['embargo = "2020-09-20 23:59 Europe/Paris"'], 6,
          ("the embargo lifts on Sunday 20 September 2020, 23:59 CEST, before the release date "
          "2020-09-21")),
-        (["embargo_only = true"], 6, ("embargo_only = true but there is no embargo: without "
-                                     'embargo = "..." the release goes out at once')),
         # The event.
         (['kind = "invitation"'], 6, "an invitation needs an [event] table (what, when, where)"),
         (["[event]", 'start = "2020-09-22 11:30 Europe/Paris"', 'duration = "1h"'], 6,
@@ -256,6 +257,31 @@ def test_each_error_with_its_line(lines, line, message):
     release, errors, _ = check(*lines)
     assert release is None
     assert (line, message) in lines_of(errors), lines_of(errors)
+
+
+RETIRED = ("embargo_only is no longer needed: pressctl sends the embargoed version only to "
+           "contacts who accept embargoes, and the public version to the others at the lift; "
+           "remove this line")
+
+
+@pytest.mark.parametrize("value", ["true", "false", '"yes"'])
+@pytest.mark.parametrize("embargo", [[EMBARGO], []])
+def test_embargo_only_is_refused_at_its_line_saying_why_it_is_no_longer_needed(value, embargo):
+    # Finding 1 of issue 7: it used to be read (and, in a translation, silently ignored).
+    release, errors, _ = check(*embargo, f"embargo_only = {value}", 'place = "Paris"')
+    assert release is None
+    assert lines_of(errors) == [(6 + len(embargo), RETIRED)]
+
+
+def test_embargo_only_inside_a_table_is_an_unknown_key_there():
+    _, errors, _ = check(EMBARGO, *EVENT, "embargo_only = true")
+    assert lines_of(errors) == [(12, 'unknown key "event.embargo_only"')]
+
+
+def test_the_skeleton_no_longer_offers_embargo_only():
+    text = skeleton("release", ["CNES"], date(2026, 11, 22))
+    assert "embargo_only" not in text
+    assert "only to contacts who accept embargoes" in text
 
 
 @pytest.mark.parametrize("key", ["reference", "language", "title", "date"])
@@ -308,7 +334,7 @@ def test_values_are_normalised():
         'reference = "  PR106-2020 "', 'kind = "advisory"', 'language = "fr_ca"',
         'title = "Le CNES et la SFR"', "date = 2020-09-21", 'embargo = "2020-09-22 09:30 UTC"',
         'contacts = ["Pascale Bresson <pascale.bresson@CNES.FR>", 17]',
-        'audience = "lang:fr"', "embargo_only = true", 'attachments = ["photos/launch.jpg"]',
+        'audience = "lang:fr"', 'attachments = ["photos/launch.jpg"]',
         "[translations]", 'EN = "pr106.en.md"',
         "[event]", 'title = "Point presse"', 'start = "2020-09-22 13:30 Europe/Paris"',
         'end = "2020-09-22 13:00 Europe/London"',
@@ -324,7 +350,7 @@ def test_values_are_normalised():
     assert release.embargo is not None and str(release.embargo.lift.tzinfo) == "UTC"
     assert release.contacts == ("pascale.bresson@cnes.fr", "17")
     assert release.translations == {"en": "pr106.en.md"}
-    assert release.embargo_only is True and release.attachments == ("photos/launch.jpg",)
+    assert release.attachments == ("photos/launch.jpg",)
     event = release.event
     assert event is not None
     assert event.end == datetime(2020, 9, 22, 14, 0, tzinfo=PARIS)  # in the start's zone

@@ -4,6 +4,7 @@ e-mail parser and icalendar."""
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import html
@@ -444,26 +445,125 @@ NOT_EMBARGO_OK = {"Anaïs Gauthier", "Lotte Vermeulen", "Lukas Brunner", "Rosa D
                   "Jonas Schäfer", "Matteo Rinaldi", "Oliver Whitcombe"}
 
 
-def test_embargo_only_keeps_only_embargo_ok_contacts(sample, tmp_path):
-    path = copy_example(tmp_path)
-    releases = load_release_set(path, TODAY)
-    everyone = {r.contact.name for r in select_recipients(sample, releases)}
-    assert len(everyone) == 23 and NOT_EMBARGO_OK <= everyone
-    edit_front(path, 'organizations = ["CNES", "SFR"]',
-               'organizations = ["CNES", "SFR"]\nembargo_only = true')
-    releases = load_release_set(path, TODAY)
+def test_the_embargoed_version_goes_only_to_contacts_who_accept_embargoes(sample, tmp_path):
+    # Finding 1 of issue 7: without embargo_only, everyone got the embargoed version.
+    releases = load_release_set(copy_example(tmp_path), TODAY)
     chosen = select_recipients(sample, releases)
-    assert {r.contact.name for r in chosen} == everyone - NOT_EMBARGO_OK
-    assert all(r.contact.embargo_ok and r.embargoed for r in chosen)
-    assert select_recipients(sample, releases, only=["Anaïs Gauthier"]) == []
+    assert len(chosen) == 23 and NOT_EMBARGO_OK <= {r.contact.name for r in chosen}
+    for recipient in chosen:
+        assert recipient.embargoed == recipient.contact.embargo_ok
+        assert (recipient.version.embargo is not None) == recipient.contact.embargo_ok
+    assert {r.contact.name for r in chosen if not r.embargoed} == NOT_EMBARGO_OK
+    # the one whose note says "does not sign embargo agreements", named on her own
+    [anais] = select_recipients(sample, releases, only=["Anaïs Gauthier"])
+    assert not anais.embargoed and anais.version.embargo is None
 
 
-def test_without_embargo_only_the_embargo_is_no_filter(sample, tmp_path):
+def test_who_does_not_accept_embargoes_gets_a_message_without_any_embargo(sample, tmp_path):
+    messages = built(sample, copy_example(tmp_path), audience="tag:health")
+    assert {m.recipient.contact.name for m in messages} >= {"Anaïs Gauthier", "Priya Raman"}
+    for message in messages:
+        parsed = parse(message.raw)
+        text, markup = bodies(parsed)
+        if message.recipient.contact.embargo_ok:
+            assert str(parsed["Subject"]).startswith("EMBARGO")
+            assert "mbargo" in text and "mbargo" in markup
+        else:
+            assert str(parsed["Subject"]) in TITLES.values()
+            assert "mbargo" not in text and "mbargo" not in markup
+
+
+def test_without_an_embargo_nobody_is_left_out(sample, tmp_path):
     path = write_release(tmp_path, embargo=None)
     releases = load_release_set(path, TODAY)
     chosen = select_recipients(sample, releases)
     assert {r.contact.name for r in chosen} >= NOT_EMBARGO_OK
     assert not any(r.embargoed for r in chosen)
+    assert releases.public() is releases
+
+
+def test_the_public_copy_has_no_embargo_in_any_version(sample, tmp_path):
+    releases = load_release_set(copy_example(tmp_path), TODAY)
+    public = releases.public()
+    assert set(public.versions) == set(releases.versions) == {"en", "fr"}
+    assert all(v.embargo is None for v in public.versions.values())
+    assert public.main is public.versions["en"] and public.main.title == releases.main.title
+    assert all(v.embargo is not None for v in releases.versions.values())  # untouched
+
+
+@pytest.mark.parametrize("where", ["PR106-2020.en.md", "PR106-2020.fr.md"])
+def test_embargo_only_is_refused_in_the_main_file_and_in_a_translation(sample, tmp_path, where):
+    # Finding 1 of issue 7: in a translation it used to be silently ignored.
+    path = copy_example(tmp_path)
+    edit_front(path.with_name(where), 'place = "Paris"', 'place = "Paris"\nembargo_only = true')
+    with pytest.raises(ProblemsFound) as caught:
+        load_release_set(path, TODAY)
+    [problem] = caught.value.problems
+    shown = str(path.with_name(where).resolve() if where.endswith("fr.md") else path)
+    assert problem.where == f"{shown}:10"
+    assert problem.message.startswith("embargo_only is no longer needed: pressctl sends the "
+                                      "embargoed version only to contacts who accept embargoes")
+    errors, _ = check_release(sample, path, Templates(), TODAY)
+    assert [e.where for e in errors] == [f"{shown}:10"]
+
+
+EMBARGO_LINE = 'embargo = "2020-09-22 11:30 Europe/Paris"'
+
+
+@pytest.mark.parametrize(("french", "line", "message"), [
+    ('embargo = "2020-09-22 11:00 Europe/Paris"', 10,
+     ('embargo "2020-09-22 11:00 Europe/Paris" differs from "2020-09-22 11:30 Europe/Paris" in '
+      "PR106-2020.en.md: every version of a release lifts at the same moment; write the same "
+      "embargo in both")),
+    ('embargo = "2020-09-22 10:30 Europe/London"', 10,
+     ('embargo "2020-09-22 10:30 Europe/London" differs from "2020-09-22 11:30 Europe/Paris" '
+      "in PR106-2020.en.md: the same moment in another zone (Europe/London, not Europe/Paris): "
+      "the notices would name different zones; write the same embargo in both")),
+    ("", None,
+     ('no embargo, but PR106-2020.en.md is embargoed until "2020-09-22 11:30 Europe/Paris": '
+      'this version would go out at once; add embargo = "2020-09-22 11:30 Europe/Paris"')),
+])
+def test_translations_must_agree_on_the_embargo_time_and_zone(sample, tmp_path, french, line,
+                                                             message):
+    path = copy_example(tmp_path)
+    translation = path.with_name("PR106-2020.fr.md")
+    edit_front(translation, EMBARGO_LINE, french)
+    where = f"{translation.resolve()}" + (f":{line}" if line else "")
+    errors, _ = check_release(sample, path, Templates(), TODAY)
+    assert [(e.where, e.message) for e in errors] == [(where, message)]
+    with pytest.raises(ProblemsFound) as caught:
+        load_release_set(path, TODAY)
+    assert [(p.where, p.message) for p in caught.value.problems] == [(where, message)]
+
+
+def test_a_translation_cannot_be_embargoed_when_the_release_is_not(sample, tmp_path):
+    english = write_release(tmp_path, extra='translations = { fr = "PR300-2026.fr.md" }')
+    french = write_release(tmp_path, language="fr", embargo="2026-06-02 09:00 Europe/Paris")
+    errors, _ = check_release(sample, english, Templates(), date(2026, 5, 1))
+    assert [str(e) for e in errors] == [
+        (f'{french.resolve()}:7: embargo "2026-06-02 09:00 Europe/Paris", but PR300-2026.en.md '
+         "has no embargo: every version of a release lifts at the same moment; write the same "
+         "embargo in both, or none")]
+    with pytest.raises(ProblemsFound):
+        load_release_set(english, date(2026, 5, 1))
+
+
+def test_translations_that_agree_on_the_embargo_load(sample, tmp_path):
+    english = write_release(tmp_path, embargo="2026-06-02 09:00 Europe/Paris",
+                            extra='translations = { fr = "PR300-2026.fr.md" }')
+    write_release(tmp_path, language="fr", embargo="2026-06-02 09:00 Europe/Paris")
+    releases = load_release_set(english, date(2026, 5, 1))
+    assert {v.embargo for v in releases.versions.values()} == {releases.main.embargo}
+
+
+def test_previews_never_carry_a_real_unsubscribe_token(sample, tmp_path):
+    # Issue 7: the token was the contact id, so anyone could unsubscribe anyone.
+    sample.settings = dataclasses.replace(
+        sample.settings, unsubscribe_url="https://presse.example.org/unsubscribe?t={token}")
+    [message] = built(sample, copy_example(tmp_path), only=[EN_READER])
+    parsed = parse(message.raw)
+    assert "t=preview-token>" in str(parsed["List-Unsubscribe"])
+    assert str(message.recipient.contact.id) not in str(parsed["List-Unsubscribe"])
 
 
 def test_an_audience_overrides_the_release_s(sample, tmp_path):

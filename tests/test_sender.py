@@ -24,7 +24,7 @@ def test_configured_sender_and_one_click_unsubscribe(cli, home):
     assert message["From"].addresses[0].addr_spec == "presse@cnes.fr"
     unsubscribe = str(message["List-Unsubscribe"])
     assert "<mailto:unsubscribe@cnes.fr" in unsubscribe
-    assert "<https://presse.example.org/unsubscribe?t=5>" in unsubscribe
+    assert "<https://presse.example.org/unsubscribe?t=preview-token>" in unsubscribe
     assert str(message["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
     assert message["Message-ID"].endswith("@cnes.fr>")
 

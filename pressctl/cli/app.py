@@ -23,6 +23,7 @@ from pressctl.errors import (
     EXIT_BUG,
     EXIT_INTERRUPTED,
     DuplicateContact,
+    InvalidInput,
     PressctlError,
     ProblemsFound,
 )
@@ -50,18 +51,38 @@ class State:
 
         return resolve_paths(self.env, self.home, self.db)
 
-    def book(self, *, create: bool = True):
-        """Open the contact book (creating an empty one on first use)."""
+    @property
+    def db_given(self) -> bool:
+        """--db or PRESSCTL_DB chose the database (rather than the home or the platform)."""
+        return self.db is not None or bool(self.env.get("PRESSCTL_DB"))
+
+    def settings(self):
+        """The home's settings; refuses (exit 4) a home or database that does not exist."""
+        from pressctl.config import load_settings
+        from pressctl.home import require_book
+
+        paths = self.paths
+        require_book(paths, db_given=self.db_given)
+        return load_settings(paths.config_file)
+
+    def book(self):
+        """Open the contact book. Only `init` creates one: a home or database that does
+        not exist is refused (exit 4), and nothing is created."""
         if self._book is None:
             from pressctl.book import Book
-            from pressctl.config import load_settings
             from pressctl.store import Store
 
-            paths = self.paths
-            settings = load_settings(paths.config_file)
-            store = Store.open(paths.database, create=create)
+            settings = self.settings()
+            store = Store.open(self.paths.database, create=False)
             self._book = Book(store, settings, now_utc())
         return self._book
+
+    def close(self) -> None:
+        """Close the book's connection when the command ends: SQLite then folds the
+        write-ahead log back into the file, and nothing keeps the file open."""
+        if self._book is not None:
+            self._book.store.close()
+            self._book = None
 
 
 def now_utc() -> str:
@@ -90,6 +111,10 @@ class PressctlGroup(TyperGroup):
             raise typer.Exit(0) from None
         except Exception as err:  # a bug: one line, the traceback only with --debug
             current = ctx.obj if isinstance(ctx.obj, State) else None
+            known = _storage_error(current, err) or _unstorable_text(err)
+            if known is not None:
+                report_error(ctx, known)
+                raise typer.Exit(known.exit_code) from None
             if current is not None and current.debug:
                 import traceback
 
@@ -99,6 +124,32 @@ class PressctlGroup(TyperGroup):
                 "(this is a bug in pressctl; run with --debug for the traceback)\n"
             )
             raise typer.Exit(EXIT_BUG) from None
+
+
+def _storage_error(current: State | None, err: Exception) -> PressctlError | None:
+    """The StorageError of a sqlite3 error that escaped the store, through the store's own
+    translation (only pressctl.store speaks sqlite3)."""
+    if type(err).__module__ != "sqlite3" or current is None:
+        return None
+    from pressctl.store.failures import storage_error
+
+    book = current._book
+    try:
+        path = book.store.path if book is not None else current.paths.database
+    except PressctlError:
+        return None
+    return storage_error(err, path)
+
+
+def _unstorable_text(err: Exception) -> PressctlError | None:
+    """Invalid input, not a bug: an argument with bytes that are not UTF-8 (Python keeps
+    them as lone surrogates) met where no validation names its field first."""
+    if not (isinstance(err, UnicodeEncodeError) and isinstance(err.object, str)
+            and "surrogates not allowed" in err.reason):
+        return None
+    shown = err.object.encode("utf-8", "backslashreplace").decode("utf-8")
+    return InvalidInput(f'"{shown}" is not valid text: it holds bytes that are not UTF-8 '
+                        "(lone surrogates)", hint="write it in UTF-8")
 
 
 def report_error(ctx, err: PressctlError) -> None:
@@ -146,6 +197,7 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
     ) -> None:
         """Contacts, releases and embargoed mailouts for press officers."""
         ctx.obj = State(home, db, quiet, not no_color, debug)
+        ctx.call_on_close(ctx.obj.close)
 
     wanted = group_in(argv or [])
     names = {name for name, _, _ in GROUPS}

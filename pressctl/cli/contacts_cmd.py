@@ -89,6 +89,8 @@ def print_contacts(st: State, contacts, settings, *, as_json: bool = False) -> N
         st.out.json([contact_json(c, settings) for c in contacts])
         return
     show = phone_display(settings)
+    columns: tuple[str, ...]
+    rows: list[tuple]
     if st.out.rich_stdout:  # a terminal is narrow: the columns a press officer scans
         columns = ("id", "name", "organisation/outlet", "e-mail", "phone", "lang", "flags")
         rows = [
@@ -156,10 +158,22 @@ def add(
         st.out.info(f"cleaned: {note}")
     for clash in result.clashes:
         st.out.info(f"duplicate: {clash}")
+    for notice in result.opted_out:
+        st.out.warn(str(notice))
     if json_out:
-        st.out.json({"action": result.action, "contact": contact_json(result.contact, book.settings)})
+        st.out.json({"action": result.action,
+                     "contact": contact_json(result.contact, book.settings),
+                     "opted_out": [notice_json(n) for n in result.opted_out]})
         return
     st.out.info(f"{result.action.capitalize()} contact #{result.contact.id} {result.contact.name}")
+
+
+def notice_json(notice) -> dict:
+    """An opted-out address a command added or named (OptOutNotice) as JSON."""
+    s = notice.suppression
+    return {"where": notice.where or None, "contact": notice.contact.id,
+            "name": notice.contact.name, "address": s.address, "since": s.since,
+            "reason": s.reason, "note": s.note, "lift": notice.lift}
 
 
 @app.command("list")
@@ -191,12 +205,21 @@ def show(
     Example: pressctl contacts show pascale.bresson@cnes.fr --phone-style house
     """
     from pressctl.book import find_contact
+    from pressctl.optouts import opt_out_history
 
     st = state(ctx)
     book = st.book()
     contact = find_contact(book.store, ref)
+    history = opt_out_history(book.store, contact)
     if json_out:
-        st.out.json(contact_json(contact, book.settings))
+        st.out.json({
+            **contact_json(contact, book.settings),
+            "opt_outs": [{"address": s.address, "since": s.since, "reason": s.reason,
+                          "note": s.note} for s in history.suppressions],
+            "opt_ins": [{"address": o.address, "lifted_at": o.lifted_at, "note": o.note,
+                         "suppressed_reason": o.suppressed_reason,
+                         "suppressed_at": o.suppressed_at} for o in history.optins],
+        })
         return
     display = phone_display(book.settings, _style(style))
     st.out.record([
@@ -206,9 +229,24 @@ def show(
         ("phone", [f"{display(p)} [{p.type}]" for p in contact.phones]),
         ("tags", ", ".join(contact.tags)), ("languages", ", ".join(contact.languages)),
         ("country", contact.country), ("embargo ok", contact.embargo_ok),
-        ("opted out", contact.opted_out), ("notes", contact.notes),
-        ("created", contact.created), ("updated", contact.updated),
+        ("opted out", _opted_out_lines(contact, history)),
+        *([("opt-ins", [_optin_line(o) for o in history.optins])] if history.optins else []),
+        ("notes", contact.notes), ("created", contact.created), ("updated", contact.updated),
     ])
+
+
+def _opted_out_lines(contact, history) -> list[str] | bool:
+    """Since when and why each address is opted out (else the contact's flag)."""
+    if not history.suppressions:
+        return contact.opted_out
+    return [f"{s.address} since {s.since}: {s.reason}" + (f" ({s.note})" if s.note else "")
+            for s in history.suppressions]
+
+
+def _optin_line(optin) -> str:
+    was = (f"; had opted out {optin.suppressed_at}: {optin.suppressed_reason}"
+           if optin.suppressed_at else "")
+    return f"{optin.address} opted back in {optin.lifted_at}: {optin.note}{was}"
 
 
 def _style(style: str | None) -> str | None:
@@ -233,6 +271,9 @@ def edit(
     notes: Annotated[Optional[str], typer.Option("--notes")] = None,
     lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Replace the languages.")] = None,
     embargo_ok: EmbargoOk = None,
+    opted_out: Annotated[bool | None, typer.Option(
+        "--opted-out/--not-opted-out", show_default=False,
+        help="Opt out (every address, for good); only `contacts optin` undoes it.")] = None,
     add_email: Annotated[Optional[list[str]], typer.Option("--add-email")] = None,
     remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email")] = None,
     add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
@@ -251,15 +292,17 @@ def edit(
     changes = {k: v for k, v in {
         "name": name, "kind": kind, "role": role, "organization": org, "outlet": outlet,
         "country": country, "notes": notes, "embargo_ok": embargo_ok,
-        "languages": ",".join(lang) if lang else None,
+        "opted_out": opted_out, "languages": ",".join(lang) if lang else None,
     }.items() if v is not None}
-    contact = edit_contact(book, ref, changes, add_emails=add_email or [],
-                           remove_emails=remove_email or [], add_phones=add_phone or [],
-                           remove_phones=remove_phone or [], check_dns=check_dns)
+    result = edit_contact(book, ref, changes, add_emails=add_email or [],
+                          remove_emails=remove_email or [], add_phones=add_phone or [],
+                          remove_phones=remove_phone or [], check_dns=check_dns)
+    for notice in result.opted_out:
+        st.out.warn(str(notice))
     if json_out:
-        st.out.json(contact_json(contact, book.settings))
+        st.out.json(contact_json(result.contact, book.settings))
     else:
-        st.out.info(f"Updated contact #{contact.id} {contact.name}")
+        st.out.info(f"Updated contact #{result.contact.id} {result.contact.name}")
 
 
 @app.command("remove")
@@ -285,7 +328,8 @@ def remove(
         if not typer.confirm(f"Remove {names}?"):
             raise typer.Exit(1)
     for contact in remove_contacts(book, refs):
-        st.out.info(f"Removed contact #{contact.id} {contact.name}")
+        kept = " (its opt-out is kept: never mailed if added again)" if contact.opted_out else ""
+        st.out.info(f"Removed contact #{contact.id} {contact.name}{kept}")
 
 
 @app.command("tag")
@@ -328,20 +372,84 @@ def _tag(ctx, tags: str, refs: list[str], *, remove: bool) -> None:
 def optout(
     ctx: typer.Context,
     refs: Annotated[list[str], typer.Argument(help="E-mail addresses (or ids) of contacts who asked to be left out.")],
-    undo: Annotated[bool, typer.Option("--undo", help="Opt back in (only on the contact's request).")] = False,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="Why, for the record: \"asked by phone\".")] = None,
+    undo: Annotated[bool, typer.Option("--undo", hidden=True)] = False,
 ) -> None:
-    """Mark contacts as opted out: they are never mailed.
+    """Opt contacts out for good: none of their addresses is ever mailed again.
 
-    Example: pressctl contacts optout jane.doe@example.com
+    The opt-out is kept by address: it survives `contacts remove`, re-adding and
+    imports. Only `pressctl contacts optin ADDRESS --yes --note TEXT` lifts it.
+
+    Example: pressctl contacts optout jane.doe@example.com --note "asked by phone"
     """
     from pressctl.book import opt_out
 
+    if undo:
+        raise typer.BadParameter(
+            "--undo no longer lifts an opt-out: use `pressctl contacts optin ADDRESS "
+            "--yes --note TEXT`, which records why")
     st = state(ctx)
-    contacts, suppressed = opt_out(st.book(), refs, undo=undo)
-    for contact in contacts:
-        st.out.info(f"{'Opted in' if undo else 'Opted out'}: #{contact.id} {contact.name}")
-    for address in suppressed:
+    result = opt_out(st.book(), refs, note=note)
+    for contact in result.contacts:
+        st.out.info(f"Opted out #{contact.id} {contact.name}: "
+                    f"{', '.join(contact.emails) or 'no e-mail address'}")
+    for address in result.addresses:
         st.out.info(f"Opted out {address}: not in the book, never mailed if added later")
+
+
+def _interactive() -> bool:
+    import sys
+
+    return sys.stdin.isatty()
+
+
+@app.command("optin")
+def optin(
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(
+        help="The e-mail address that asked to be mailed again.")],
+    note: Annotated[str, typer.Option(
+        "--note", help="Why, for the record (required): who asked, when, how.")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    json_out: Json = False,
+) -> None:
+    """Lift the opt-out of one address, on the person's own request (recorded).
+
+    The only way to undo an opt-out. The lift is recorded with the note; `contacts
+    show` lists it. The contact is mailed again once none of its addresses is opted out.
+
+    Example: pressctl contacts optin jane.doe@example.com --yes --note "asked by e-mail on 3 March"
+    """
+    from pressctl.optouts import opt_in, opt_out_state
+
+    st = state(ctx)
+    book = st.book()
+    if not yes:
+        if not _interactive():
+            raise typer.BadParameter("refusing to lift an opt-out without --yes when not on "
+                                     "a terminal: pass --yes")
+        current = opt_out_state(book.store, address)  # exit 3 before asking if not opted out
+        s = current.suppression
+        since = f" since {s.since} ({s.reason})" if s else ""
+        if not typer.confirm(f"Lift the opt-out of {current.address}{since}?"):
+            raise typer.Exit(1)
+    result = opt_in(book, address, note)
+    if json_out:
+        o = result.optin
+        st.out.json({"address": o.address, "lifted_at": o.lifted_at, "note": o.note,
+                     "suppressed_reason": o.suppressed_reason,
+                     "suppressed_at": o.suppressed_at,
+                     "contact": result.contact.id if result.contact else None,
+                     "contact_opted_out": bool(result.contact and result.contact.opted_out),
+                     "still_opted_out": result.still_suppressed})
+        return
+    st.out.info(f"Opted {result.optin.address} back in (recorded: {result.optin.note})")
+    if result.contact is not None and result.still_suppressed:
+        st.out.warn(f"contact #{result.contact.id} {result.contact.name} stays opted out: "
+                    f"{', '.join(result.still_suppressed)} still opted out")
+    elif result.contact is not None:
+        st.out.info(f"Contact #{result.contact.id} {result.contact.name} is mailed again")
 
 
 @app.command("import")
@@ -384,6 +492,7 @@ def import_(
 
 
 REJECTS_SHOWN = 10
+OPTED_OUT_SHOWN = 20
 
 
 def print_import_report(st: State, report, *, rejects=None, verbose=False, as_json=False):
@@ -397,6 +506,7 @@ def print_import_report(st: State, report, *, rejects=None, verbose=False, as_js
             "problems": [str(p) for p in report.problems],
             "skipped_rows": [str(p) for p in report.skipped],
             "notes": report.file_notes,
+            "opted_out": [notice_json(n) for n in report.opted_out],
         })
     for note in report.file_notes:
         st.out.info(f"{report.source}: {note}")
@@ -410,6 +520,12 @@ def print_import_report(st: State, report, *, rejects=None, verbose=False, as_js
                     f"all in {rejects_file}")
     for skipped in report.skipped:
         st.out.info(f"skipped {skipped}")
+    notices = report.opted_out
+    for notice in notices[:OPTED_OUT_SHOWN]:
+        st.out.warn(str(notice))
+    if len(notices) > OPTED_OUT_SHOWN:
+        st.out.warn(f"... and {len(notices) - OPTED_OUT_SHOWN} more opted-out address(es) "
+                    "(--json lists them all)")
     if verbose:
         for note in report.notes:
             st.out.info(f"cleaned {note}")
@@ -419,6 +535,8 @@ def print_import_report(st: State, report, *, rejects=None, verbose=False, as_js
     line = (f"{prefix} {report.added} new contact(s), updated {report.updated}, "
             f"skipped {len(report.skipped)} duplicate(s), "
             f"rejected {len(report.rejected)} invalid row(s)")
+    if notices:
+        line += f"; {len(notices)} address(es) opted out: never mailed"
     if report.notes and not verbose:
         line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
     if rejects_file:

@@ -27,7 +27,7 @@ def create(
     file: Annotated[Path, typer.Argument(help="The release file (its translations come along).")],
     at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')] = None,
     audience: Annotated[Optional[str], typer.Option("--audience", help="Filter overriding the release's.")] = None,
-    public_at_lift: Annotated[bool, typer.Option("--public-at-lift", help="Also send the public version to the rest of the audience at the embargo lift.")] = False,
+    public_at_lift: Annotated[bool, typer.Option("--public-at-lift/--no-public", help="Send the public version at the lift to the audience members who do not accept embargoes (default); --no-public leaves them out.")] = True,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Everything but storing it.")] = False,
     templates: Annotated[Optional[Path], typer.Option("--templates", help="Templates folder.")] = None,
@@ -35,11 +35,15 @@ def create(
 ) -> None:
     """Freeze a release for delivery: recipients and messages as approved now.
 
-    Example: pressctl mailout create PR106-2020.en.md --at "2020-09-22 08:00 Europe/Paris" --public-at-lift --yes
+    An embargoed version only ever goes to contacts who accept embargoes; the rest of the
+    audience gets the public version at the lift (a second, linked mailout).
+
+    Example: pressctl mailout create PR106-2020.en.md --at "2020-09-22 08:00 Europe/Paris" --yes
     """
     import sys
 
     from pressctl.mailout import plan_mailouts, store_mailouts
+    from pressctl.unsubscribe import ensure_key, load_key
 
     st = state(ctx)
     book = st.book()
@@ -48,25 +52,31 @@ def create(
                           now=now)
     for warning in plans[0].releases.warnings:
         st.out.warn(str(warning))
-    rows = [{"phase": p.phase, "due": p.due_at.astimezone().isoformat(timespec="minutes"),
-             "recipients": len(p.recipients),
-             "languages": sorted({r.version.language for r in p.recipients}),
-             "embargoed": any(r.embargoed for r in p.recipients)} for p in plans]
+    rows: list[dict] = [{
+        "phase": p.phase, "due": p.due_at.astimezone().isoformat(timespec="minutes"),
+        "recipients": len(p.recipients),
+        "languages": sorted({r.version.language for r in p.recipients}),
+        "embargoed": p.phase == "embargoed", "left_out": p.left_out} for p in plans]
+    total, left_out = sum(len(p.recipients) for p in plans), sum(p.left_out for p in plans)
     if json_out and dry_run:
         st.out.json(rows)
     elif not json_out:
-        st.out.table(("phase", "due", "recipients", "languages", "embargoed"),
+        st.out.table(("phase", "due", "recipients", "languages", "embargoed", "get nothing"),
                      [(r["phase"], r["due"], r["recipients"], ",".join(r["languages"]),
-                       r["embargoed"]) for r in rows])
+                       r["embargoed"], r["left_out"]) for r in rows])
     if dry_run:
         st.out.info("Dry run: nothing stored")
         return
     if not yes:
         if not sys.stdin.isatty():
             raise typer.BadParameter("not on a terminal: pass --yes to approve the mailout")
-        if not typer.confirm(f"Approve {sum(r['recipients'] for r in rows)} message(s)?"):
+        nothing = (f"; {left_out} contact(s) of the audience get nothing (they do not accept "
+                   "embargoes, --no-public)" if left_out else "")
+        if not typer.confirm(f"Approve {total} message(s){nothing}?"):
             raise typer.Exit(1)
-    ids = store_mailouts(book, plans, _templates(st, templates), path=file)
+    ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
+    ids = store_mailouts(book, plans, _templates(st, templates), path=file,
+                         token_key=load_key(st.paths.unsubscribe_key))
     if json_out:
         st.out.json([{"id": i, **r} for i, r in zip(ids, rows)])
     for mailout_id, row in zip(ids, rows):

@@ -20,6 +20,9 @@ def import_(
 ) -> None:
     """Opt out the sender of every unsubscribe reply (known contact or not).
 
+    Bounces (delivery status notifications, MAILER-DAEMON, postmaster) and automatic
+    replies (out of office) are not requests: they are skipped and counted.
+
     Example: pressctl optouts import ~/Maildir/.unsubscribe
     """
     from pressctl.optouts import import_optouts
@@ -27,13 +30,23 @@ def import_(
     st = state(ctx)
     report = import_optouts(st.book(), path)
     if json_out:
-        st.out.json(report)
+        st.out.json({
+            "messages": report.messages, "contacts": report.contacts,
+            "unknown": report.unknown, "unreadable": report.unreadable,
+            "bounces": report.bounces, "auto_replies": report.auto_replies,
+            "skipped": [{"message": s.message, "from": s.sender, "subject": s.subject,
+                         "why": str(s.why)} for s in report.skipped],
+        })
         return
-    for address in report["contacts"]:
+    for address in report.contacts:
         st.out.info(f"opted out {address}")
-    for address in report["unknown"]:
+    for address in report.unknown:
         st.out.info(f"suppressed {address} (not in the book: never mailed if added later)")
-    for problem in report["unreadable"]:
+    for skipped in report.skipped:
+        st.out.info(f"skipped {skipped.message} ({skipped.why}): from {skipped.sender}, "
+                    f'"{skipped.subject}"')
+    for problem in report.unreadable:
         st.out.warn(problem)
-    st.out.info(f"{report['messages']} message(s): {len(report['contacts'])} contact(s) "
-                f"opted out, {len(report['unknown'])} other address(es) suppressed")
+    st.out.info(f"{report.messages} message(s): {len(report.contacts)} contact(s) "
+                f"opted out, {len(report.unknown)} other address(es) suppressed; skipped "
+                f"{report.bounces} bounce(s) and {report.auto_replies} automatic reply(ies)")

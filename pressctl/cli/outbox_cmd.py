@@ -16,79 +16,42 @@ def run(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what was done (cron stays silent otherwise).")] = False,
 ) -> None:
-    """Deliver everything that is due, then exit (exit 5 if some messages failed).
+    """Deliver everything that is due, then exit: 5 if messages failed or the relay could
+    not be reached, 130/143 when stopped by Ctrl-C/SIGTERM (nothing is left half-sent).
 
     Silent on success, so that cron mails only problems. Example: pressctl outbox run
     """
-    import os
     import sys
-    import time
-    import uuid
-    from datetime import datetime
 
-    from pressctl.cli.delivery import append_log, home_of, outbox_lock, transport_factory
-    from pressctl.errors import DeliveryFailed
-    from pressctl.mailout import deliver_due, iso
-    from pressctl.outbox import RetryPolicy
+    from pressctl.cli.signals import stop_on_signals
+    from pressctl.delivery import StopRequest, exit_code_for, run_outbox
+    from pressctl.errors import DeliveryFailed, Stopped
+
     st = state(ctx)
     book = st.book()
-    home = home_of(st.paths)
-    settings = book.settings
-    with outbox_lock(home) as mine:
-        if not mine:
-            if verbose:
-                st.out.info("Another `outbox run` is delivering; nothing to do here")
-            return
-        make, connections, where = transport_factory(settings, home, st.env)
-        limiter = _limiter(book, settings.rate) if settings.rate else None
-        run_id = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        progress = _progress(st, book)
-        started = time.monotonic()
-        try:
-            report = deliver_due(
-                book, make, now=lambda: datetime.now().astimezone(), run_id=run_id,
-                policy=RetryPolicy(max_attempts=settings.max_attempts),
-                connections=connections, limiter=limiter, clock=time.monotonic,
-                sleep=time.sleep, progress=progress.advance if progress else None,
-                recovered=lambda count: append_log(home, [
-                    f"{iso(datetime.now())} run {run_id}: {count} unknown: rows an "
-                    "interrupted run left in flight (see `pressctl mailout show ID`)"]))
-        finally:
-            if progress:
-                progress.stop()
-    seconds = time.monotonic() - started
-    summary = (f"{report.sent} sent, {report.failed} failed, {report.retrying} to retry, "
-               f"{report.skipped} skipped, {report.unknown} unknown"
-               + (f" (+{report.recovered_unknown} left unknown by an interrupted run)"
-                  if report.recovered_unknown else "")
-               + f" via {where} in {seconds:.1f} s")
-    log = append_log(home, [f"{iso(datetime.now())} run {run_id}: {summary}"]
-                     + [f"  {line}" for line in report.failures])
+    stop = StopRequest()
+    bar = _progress(st, book)
+    try:
+        with stop_on_signals(stop):
+            report = run_outbox(book, home=st.paths.delivery_dir, env=st.env, stop=stop,
+                                progress=bar.advance if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    if report.busy:
+        if verbose:
+            st.out.info(f"Another `outbox run` is delivering ({report.busy}): nothing to do")
+        return
     if verbose or (report.mailouts and sys.stderr.isatty()):
-        st.out.info(summary if report.mailouts else f"Nothing due ({where})")
-    if not report.ok:
-        raise DeliveryFailed(f"delivery finished with failures: {summary}",
-                             hint=f"see `pressctl mailout show ID` and {log}")
-
-
-def _limiter(book, rate: str):
-    """The relay's limits, counting the sends of earlier runs: a new cron run must not
-    start a fresh window. Stored times have one-second resolution: each is taken as the
-    end of its second, which can only make the limiter stricter."""
-    import time
-    from datetime import datetime, timedelta, timezone
-
-    from pressctl.mailout import from_iso, iso
-    from pressctl.ratelimit import SlidingWindowLimiter, parse_limits
-
-    limits = parse_limits(rate)
-    limiter = SlidingWindowLimiter(limits, even=True)  # no bursts: see ratelimit
-    longest = max(limits, default=0)
-    wall, mono = datetime.now(timezone.utc), time.monotonic()
-    for stamp in book.store.sent_since(iso(wall - timedelta(seconds=longest))):
-        age = (wall - from_iso(stamp)).total_seconds() - 1.0
-        limiter.record(mono - max(age, 0.0))
-    return limiter
+        st.out.info(report.summary() if report.mailouts else f"Nothing due ({report.via})")
+    log = st.paths.delivery_dir / "outbox.log"
+    code = exit_code_for(report)
+    if code is not None:
+        raise Stopped(report.problem() or "stopped", exit_code=code)
+    if not report.ok:  # an outage names itself; failures point at where the details are
+        raise DeliveryFailed(report.problem() or "delivery finished with failures",
+                             hint=None if report.unreachable and report.waiting else
+                             f"see `pressctl mailout show ID` and {log}")
 
 
 class _Bar:
@@ -116,7 +79,7 @@ class _Bar:
         self._task = self._progress.add_task("sending", total=total)
         self._progress.start()
 
-    def advance(self, count: int) -> None:
+    def advance(self, count: int) -> None:  # from the connections' threads: rich locks
         self._progress.advance(self._task, count)
 
     def stop(self) -> None:
@@ -126,13 +89,14 @@ class _Bar:
 def _progress(st, book):
     """A progress bar with the rate and the time left, on a terminal only (not cron)."""
     import sys
-    from datetime import datetime
+    from datetime import UTC, datetime
 
-    from pressctl.mailout import iso
+    from pressctl.outbox import iso
 
     if not sys.stderr.isatty() or st.out.quiet:
         return None
-    total = book.store.due_row_count(iso(datetime.now()))
+    with book.store.transaction():
+        total = book.store.due_row_count(iso(datetime.now(UTC)))
     return _Bar(total) if total else None
 
 
@@ -149,12 +113,11 @@ def cron(ctx: typer.Context) -> None:
     import sys
     from pathlib import Path
 
-    from pressctl.cli.delivery import home_of
-
     st = state(ctx)
     executable = shutil.which("pressctl") or str(Path(sys.argv[0]).resolve())
-    home = home_of(st.paths).resolve()
-    password = (st.book().settings.smtp or {}).get("password_env")
+    home = st.paths.delivery_dir.resolve()
+    smtp = st.book().settings.smtp
+    password = smtp.password_env if smtp else None
     env = f"{password}=... " if password else ""
     st.out.line(f"* * * * * {env}{shlex.quote(str(Path(executable).resolve()))} "
                 f"--home {shlex.quote(str(home))} outbox run")

@@ -99,7 +99,8 @@ def preview(
     json_out: Annotated[bool, typer.Option("--json", help="Summary as JSON.")] = False,
 ) -> None:
     """Run the real pipeline (recipients, rendering, every message) and show or write the
-    result instead of sending it. Nothing is sent.
+    result instead of sending it. Nothing is sent. For an embargoed release, contacts who
+    do not accept embargoes are shown with the public version they get at the lift.
 
     Example: pressctl release preview PR106-2020.en.md --to claire.fontaine@gazette-espace.example.org
     """
@@ -125,9 +126,14 @@ def preview(
         _summary(st, built, json_out)  # rows only: 10,000 messages are never held at once
         if out is not None:
             st.out.info(f"Wrote the messages into {out}")
-        return
-    for message in built:
-        _show(st, message, chosen)
+    else:
+        for message in built:
+            _show(st, message, chosen)
+    if releases.main.embargo is not None:
+        public = sum(not r.embargoed for r in recipients)
+        if public:
+            st.out.info(f"{public} recipient(s) do not accept embargoes: they get the public "
+                        "version at the lift, not the embargoed one")
 
 
 def _write_all(built, folder: Path):
@@ -159,6 +165,7 @@ def _summary(st: State, messages, as_json: bool) -> None:
         "recipient": f"{m.recipient.contact.name} <{m.recipient.address}>",
         "language": m.recipient.version.language,
         "version": Path(m.recipient.version.path).name,
+        "copy": "embargoed" if m.recipient.embargoed else "public",
         "embargoed": m.recipient.embargoed,
         "size": len(m.raw),
         "attachments": m.attachments,
@@ -167,9 +174,9 @@ def _summary(st: State, messages, as_json: bool) -> None:
     if as_json:
         st.out.json(rows)
         return
-    st.out.table(("recipient", "language", "version", "embargoed", "size", "attachments",
+    st.out.table(("recipient", "language", "version", "copy", "size", "attachments",
                   "calendar"),
-                 [(r["recipient"], r["language"], r["version"], r["embargoed"],
+                 [(r["recipient"], r["language"], r["version"], r["copy"],
                    f"{r['size'] / 1024:.1f} KB", r["attachments"], r["calendar"]) for r in rows])
     st.out.info(f"{len(rows)} message(s) built; nothing was sent")
 

@@ -21,17 +21,15 @@ def test(
 
     Example: pressctl smtp test --to pascale.bresson@cnes.fr
     """
-    from pressctl.cli.delivery import home_of, transport_factory
-    from pressctl.transport import SmtpSettings, check_smtp
+    from pressctl.delivery import describe_transport
+    from pressctl.transport import check_smtp
 
     st = state(ctx)
     settings = st.book().settings
-    if not settings.smtp:
-        _, _, where = transport_factory(settings, home_of(st.paths), st.env)
+    if settings.smtp is None:
+        where = describe_transport(settings, st.paths.delivery_dir)
         st.out.line(f"No [smtp] host configured: `outbox run` delivers into the {where}")
         return
-    options = dict(settings.smtp)
-    options.pop("connections", None)
     sender = settings.sender_address or to
-    for line in check_smtp(SmtpSettings(**options), st.env, send_to=to, sender=sender):
+    for line in check_smtp(settings.smtp, st.env, send_to=to, sender=sender):
         st.out.line(line)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,7 @@ from pressctl.errors import InvalidInput, Problem, ProblemsFound
 from pressctl.formats import RawRecord
 
 FORMATS = ("csv", "vcard", "json")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".vcf": "vcard", ".vcard": "vcard",
              ".json": "json"}
 
@@ -161,7 +163,10 @@ def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> st
         except ValueError:
             original = record.text
         items.append({"line": record.line, "error": reason, "record": original})
-    return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+    # A record rejected for a lone surrogate ("\\udcff" in the file) keeps it as the escape
+    # it was written as: the raw character cannot be written in UTF-8.
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _cell_count(text: str, delimiter: str) -> int:

@@ -7,6 +7,7 @@ several rows runs inside :meth:`Store.transaction`, so a failure leaves the file
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import threading
@@ -17,11 +18,13 @@ from pathlib import Path
 
 from pressctl.contacts import ContactFilter, sort_key
 from pressctl.emails import email_key
-from pressctl.errors import ConfigError, InvalidInput
+from pressctl.errors import ConfigError, InvalidInput, StorageError, StorageKind
 from pressctl.migrations import MIGRATIONS
 from pressctl.model import Contact, Organization, Phone
 from pressctl.store.consent import ConsentQueries
+from pressctl.store.failures import storage_error
 from pressctl.store.mailouts import MailoutQueries
+from pressctl.store.runs import RunQueries
 from pressctl.store.suppressions import SuppressionQueries
 
 BUSY_TIMEOUT_MS = 10_000
@@ -32,7 +35,7 @@ _CONTACT_COLUMNS = (
 )
 
 
-class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
+class Store(MailoutQueries, RunQueries, SuppressionQueries, ConsentQueries):
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.db = connection
         self.path = path
@@ -43,13 +46,17 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True) -> Store:
-        """Open (and, with ``create``, create and migrate) the database at ``path``."""
+        """Open (and, with ``create``, create and migrate) the database at ``path``.
+
+        A fault of the file (full disk, read-only, locked, damaged) is a StorageError
+        saying so; only `pressctl init` should pass ``create``."""
         if not path.exists():
             if not create:
                 raise ConfigError(
                     f"no contact book at {path}", hint="run `pressctl init` to create it"
                 )
             _create_private(path)
+        connection = None
         try:
             connection = sqlite3.connect(
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
@@ -61,10 +68,19 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
             connection.execute("PRAGMA foreign_keys = ON")
             store = cls(connection, path)
             store.migrate()
-        except sqlite3.DatabaseError as err:
-            raise ConfigError(
-                f"{path}: not a usable pressctl database ({err})",
-                hint="check --db / PRESSCTL_DB, or move the file away and run `pressctl init`",
+        except (sqlite3.Error, StorageError) as err:
+            if connection is not None:
+                connection.close()
+            if isinstance(err, StorageError):  # from a migration's transaction
+                raise
+            translated = storage_error(err, path)
+            if translated is not None:
+                raise translated from err
+            # Readable SQLite, but not a book we can migrate (another program's file, or a
+            # newer pressctl's): nothing here is damaged, so nothing is to be moved away.
+            raise StorageError(
+                f"{path}: not a usable pressctl database ({err}): check --db / PRESSCTL_DB",
+                kind=StorageKind.UNUSABLE, cause=str(err),
             ) from err
         return store
 
@@ -99,19 +115,32 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Not re-entrant.
 
         Holds :attr:`lock` throughout, so threads sharing the store (a delivery run's
-        connections) never interleave statements in one transaction."""
+        connections) never interleave statements in one transaction. A storage fault
+        (at BEGIN, in a statement or at COMMIT) leaves as a StorageError naming it."""
         with self.lock:
-            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                self._raise_storage_error(err)
+                raise
             try:
                 yield
-            except BaseException:
+                self.db.execute("COMMIT")
+            except BaseException as err:
                 if self.db.in_transaction:  # SQLite may have rolled back by itself (disk full)
                     try:
                         self.db.execute("ROLLBACK")
                     except sqlite3.Error:
                         pass  # the error that brought us here is the one to report
+                self._raise_storage_error(err)
                 raise
-            self.db.execute("COMMIT")
+
+    def _raise_storage_error(self, err: BaseException) -> None:
+        """Raise the StorageError of a storage fault; return for anything else (a bug, an
+        error of the caller's), which the caller re-raises as it is."""
+        translated = storage_error(err, self.path)
+        if translated is not None:
+            raise translated from err
 
     # -- contacts: writing ---------------------------------------------------------------
 
@@ -357,14 +386,23 @@ class Store(MailoutQueries, SuppressionQueries, ConsentQueries):
         return orgs
 
 
+_CREATE_FAULTS = {errno.ENOSPC: StorageKind.FULL, errno.EDQUOT: StorageKind.FULL,
+                  errno.EROFS: StorageKind.READ_ONLY}
+
+
 def _create_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass  # another process created it first: fine
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        except FileExistsError:
+            pass  # another process created it first: fine
     except OSError as err:
-        raise ConfigError(f"{path}: cannot create the database ({err.strerror})") from err
+        kind = _CREATE_FAULTS.get(err.errno or 0)
+        if kind is None:
+            raise ConfigError(f"{path}: cannot create the database ({err.strerror})") from err
+        raise StorageError(f"{path}: cannot create the database ({err.strerror})",
+                           kind=kind, cause=err.strerror or str(err)) from err
 
 
 def _contact_row(c: Contact) -> tuple:

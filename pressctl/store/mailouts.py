@@ -1,9 +1,5 @@
 """The SQL of mailouts: frozen variants, one row per recipient, and their states.
-
-Rows are claimed for sending in a transaction (queued -> sending) and settled in another
-(sending -> sent/failed/queued/unknown), so overlapping runs never take the same row and
-a crash leaves the rows it had in flight as 'sending', which the next run marks unknown.
-"""
+Claiming and settling rows during a delivery run is in pressctl.store.runs."""
 
 from __future__ import annotations
 
@@ -55,24 +51,33 @@ class MailoutQueries:
 
     def insert_mailout(self, *, reference: str, release_path: str, phase: str,
                        linked_to: int | None, due_at: str, domain: str, now: str,
-                       variants: list[bytes], rows: Iterable[tuple]) -> int:
-        """rows: (variant, contact_id, name, address, salutation, message_id, token)."""
+                       variants: list[bytes]) -> int:
+        """The mailout and its frozen variants, without rows: a row's unsubscribe token
+        names the mailout, so the rows come after (:meth:`insert_rows`), in the same
+        transaction."""
         cursor = self.db.execute(
             "INSERT INTO mailouts (reference, release_path, phase, linked_to, due_at, state, "
             "domain, created, updated) VALUES (?,?,?,?,?, 'scheduled', ?,?,?)",
             (reference, release_path, phase, linked_to, due_at, domain, now, now),
         )
         mailout_id = cursor.lastrowid
+        assert mailout_id is not None
         self.db.executemany(
             "INSERT INTO mailout_variants (mailout_id, number, frozen) VALUES (?,?,?)",
             [(mailout_id, number, blob) for number, blob in enumerate(variants)],
         )
+        return mailout_id
+
+    def insert_rows(self, mailout_id: int, rows: Iterable[tuple], now: str) -> None:
+        """rows: (variant, contact_id, name, address, salutation, message_id, token,
+        fallback_variant, fallback_message_id, fallback_token); the fallback is the row's
+        place in the linked public mailout (None outside an embargoed phase)."""
         self.db.executemany(
             "INSERT INTO mailout_rows (mailout_id, variant, contact_id, name, address, "
-            "salutation, message_id, token, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+            "salutation, message_id, token, fallback_variant, fallback_message_id, "
+            "fallback_token, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [(mailout_id, *row, now) for row in rows],
         )
-        return mailout_id
 
     def mailout(self, mailout_id: int) -> MailoutRecord | None:
         row = self.db.execute(
@@ -114,32 +119,6 @@ class MailoutQueries:
             "created, updated FROM mailouts WHERE state = 'scheduled' AND due_at <= ? "
             "ORDER BY due_at, id", (now,))]
 
-    def claim_rows(self, mailout_id: int, now: str, run: str, limit: int) -> list[RowRecord]:
-        """Take up to ``limit`` due queued rows for this run (inside a transaction)."""
-        ids = [r[0] for r in self.db.execute(
-            "SELECT id FROM mailout_rows WHERE mailout_id = ? AND state = 'queued' "
-            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-            (mailout_id, now, limit))]
-        if not ids:
-            return []
-        marks = ",".join("?" * len(ids))
-        self.db.execute(
-            f"UPDATE mailout_rows SET state = 'sending', claimed_by = ?, attempts = attempts + 1, "
-            f"updated = ? WHERE id IN ({marks}) AND state = 'queued'", (run, now, *ids))
-        return [RowRecord(*r) for r in self.db.execute(
-            f"SELECT {ROW_COLUMNS} FROM mailout_rows WHERE id IN ({marks}) "
-            "AND claimed_by = ? AND state = 'sending' ORDER BY id", (*ids, run))]
-
-    def settle_rows(self, outcomes: Iterable[tuple[int, str, str | None, str | None, str]]) -> None:
-        """outcomes: (row id, new state, next_attempt_at, reply, now)."""
-        self.db.executemany(
-            "UPDATE mailout_rows SET state = ?, next_attempt_at = ?, reply = ?, updated = ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, claimed_by = NULL "
-            "WHERE id = ? AND state = 'sending'",
-            [(state, next_at, reply, now, state, now, row_id)
-             for row_id, state, next_at, reply, now in outcomes],
-        )
-
     def due_row_count(self, now: str) -> int:
         """Rows a run started now would try (for a progress bar's total)."""
         return self.db.execute(
@@ -154,20 +133,6 @@ class MailoutQueries:
             "SELECT sent_at FROM mailout_rows WHERE state = 'sent' AND sent_at >= ? "
             "ORDER BY sent_at", (since,))]
 
-    def uncount_attempts(self, row_ids: list[int]) -> None:
-        """Rows given back untried (the run stopped on a configuration error)."""
-        self.db.executemany(
-            "UPDATE mailout_rows SET attempts = max(attempts - 1, 0) WHERE id = ?",
-            [(i,) for i in row_ids])
-
-    def abandoned_rows(self) -> int:
-        """Rows left 'sending' by a run that died: their fate is unknown (never re-sent
-        automatically). Call only while holding the outbox lock."""
-        return self.db.execute(
-            "UPDATE mailout_rows SET state = 'unknown', claimed_by = NULL, "
-            "reply = coalesce(reply, 'the sending run stopped before recording the result') "
-            "WHERE state = 'sending'").rowcount
-
     def set_rows_state(self, mailout_id: int, from_states: Iterable[str], state: str,
                        now: str, reply: str | None = None) -> int:
         from_states = list(from_states)
@@ -176,8 +141,3 @@ class MailoutQueries:
             f"UPDATE mailout_rows SET state = ?, next_attempt_at = NULL, updated = ?, "
             f"reply = coalesce(?, reply) WHERE mailout_id = ? AND state IN ({marks})",
             (state, now, reply, mailout_id, *from_states)).rowcount
-
-    def remaining_rows(self, mailout_id: int) -> int:
-        return self.db.execute(
-            "SELECT count(*) FROM mailout_rows WHERE mailout_id = ? "
-            "AND state IN ('queued', 'sending')", (mailout_id,)).fetchone()[0]

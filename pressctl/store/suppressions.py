@@ -1,11 +1,44 @@
 """The SQL of opt-outs: suppressions are kept by normalised address (the e-mail key),
 independent of any contact row, so that an opt-out outlives `contacts remove`, re-adding
-and imports. Lifting one is recorded in ``optins``."""
+and imports. Lifting one is recorded in ``optins`` (when, why, and what it lifted)."""
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+_IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a query
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    """One address that must never be mailed: since when, why, and an optional note."""
+
+    key: str  # pressctl.emails.email_key of the address
+    address: str
+    reason: str
+    since: str  # UTC, ISO 8601
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OptIn:
+    """One lifted opt-out: when and why it was lifted, and what the suppression had said
+    (``suppressed_*`` are None when only the contact's flag was set)."""
+
+    key: str
+    address: str
+    lifted_at: str
+    note: str
+    suppressed_reason: str | None
+    suppressed_at: str | None
+
+
+def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
+    keys = list(dict.fromkeys(keys))
+    for start in range(0, len(keys), _IN_CHUNK):
+        yield keys[start:start + _IN_CHUNK]
 
 
 class SuppressionQueries:
@@ -13,21 +46,56 @@ class SuppressionQueries:
 
     db: sqlite3.Connection
 
-    def suppress(self, key: str, address: str, reason: str, now: str) -> None:
-        self.db.execute(
-            "INSERT INTO suppressions (key, address, reason, created) VALUES (?,?,?,?) "
-            "ON CONFLICT (key) DO NOTHING", (key, address, reason, now))
+    def suppress(self, key: str, address: str, reason: str, now: str,
+                 note: str | None = None) -> bool:
+        """Add a suppression; an address already suppressed keeps its first date and
+        reason. True when it was added."""
+        cursor = self.db.execute(
+            "INSERT INTO suppressions (key, address, reason, created, note) VALUES (?,?,?,?,?) "
+            "ON CONFLICT (key) DO NOTHING", (key, address, reason, now, note))
+        return cursor.rowcount == 1
 
-    def unsuppress(self, keys: list[str]) -> None:
-        self.db.executemany("DELETE FROM suppressions WHERE key = ?", [(k,) for k in keys])
+    def suppressions_of(self, keys: Iterable[str]) -> dict[str, Suppression]:
+        """The suppressions of these e-mail keys (keys not suppressed are left out)."""
+        found: dict[str, Suppression] = {}
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            for key, address, reason, created, note in self.db.execute(
+                "SELECT key, address, reason, created, note FROM suppressions "
+                f"WHERE key IN ({marks})", chunk,
+            ):
+                found[key] = Suppression(key, address, reason, created, note)
+        return found
+
+    def lift_suppression(self, key: str, address: str, lifted: Suppression | None,
+                         note: str, now: str) -> OptIn:
+        """Delete the suppression of ``key`` and record the lift (inside a transaction).
+        ``lifted`` is the suppression as it was (None when there was none, only a flag)."""
+        self.db.execute("DELETE FROM suppressions WHERE key = ?", (key,))
+        optin = OptIn(key, address, now, note, lifted.reason if lifted else None,
+                      lifted.since if lifted else None)
+        self.db.execute(
+            "INSERT INTO optins (key, address, suppressed_reason, suppressed_at, lifted_at, "
+            "note) VALUES (?,?,?,?,?,?)",
+            (key, address, optin.suppressed_reason, optin.suppressed_at, now, note))
+        return optin
+
+    def optins_of(self, keys: Iterable[str]) -> list[OptIn]:
+        """The recorded lifts of these e-mail keys, oldest first."""
+        rows: list[tuple] = []
+        for chunk in _chunks(keys):
+            marks = ",".join("?" * len(chunk))
+            rows += self.db.execute(
+                "SELECT id, key, address, lifted_at, note, suppressed_reason, suppressed_at "
+                f"FROM optins WHERE key IN ({marks})", chunk).fetchall()
+        rows.sort(key=lambda r: (r[3], r[0]))
+        return [OptIn(r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
 
     def opted_out_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these e-mail keys must not be mailed: a suppression, or a contact who
         owns the address and has opted out."""
-        keys = list(keys)
         found: set[str] = set()
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
+        for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             found.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM suppressions WHERE key IN ({marks}) UNION "
