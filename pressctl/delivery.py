@@ -409,6 +409,10 @@ class _Delivery:
                 thread.start()
             self._wait(threads)
         finally:
+            if any(thread.is_alive() for thread in threads):
+                # Rows are given back below: first make sure no connection can still
+                # commit a message (after a stop, none does).
+                self.stop.request("interrupted")
             try:
                 if self.journal is not None:
                     self._abandon_claims()

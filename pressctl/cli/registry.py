@@ -23,7 +23,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
 
 # name, summary (these live in pressctl.cli.setup_cmd)
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("init", "Create the home, config.toml and the contact book (safe to run again)."),
+    ("init", "Create the home, config.toml, the contact book and the unsubscribe key (safe to run again)."),
     ("paths", "Show where the config, the database and the templates are."),
     ("demo", "The whole path on sample data in a temporary home: contacts, release, preview."),
 )

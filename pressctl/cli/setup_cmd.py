@@ -82,8 +82,9 @@ def demo(
     from pressctl.cli.app import now_utc
     from pressctl.cli.contacts_cmd import print_contacts
     from pressctl.cli.release_cmd import _summary, _write_all
-    from pressctl.config import ensure_config, load_settings, resolve_paths
+    from pressctl.config import load_settings, resolve_paths
     from pressctl.formats.files import open_contact_file
+    from pressctl.home import init_home
     from pressctl.importer import import_file
     from pressctl.orgs import import_orgs
     from pressctl.releases import build_messages, load_release_set, select_recipients
@@ -95,8 +96,8 @@ def demo(
     home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
     try:
         paths = resolve_paths({}, home)
-        ensure_config(paths.config_file)
-        store = Store.open(paths.database)
+        init_home(paths)  # what `pressctl init` makes: config, book, unsubscribe key
+        store = Store.open(paths.database, create=False)
         book = Book(store, load_settings(paths.config_file), now_utc())
         samples = shipped_dir("contacts")
         added_orgs, _ = import_orgs(book, samples / "organizations.json")
@@ -123,12 +124,11 @@ def demo(
 
         from pressctl.delivery import run_outbox
         from pressctl.mailout import plan_mailouts, store_mailouts
-        from pressctl.unsubscribe import ensure_key, load_key
+        from pressctl.unsubscribe import load_key
 
         templates = Templates(paths.templates_dir)
         # The example's embargo (2020) has lifted: one public mailout for the whole audience.
         plans = plan_mailouts(book, release_file, at=None, audience=None, now=now)
-        ensure_key(paths.unsubscribe_key)
         ids = store_mailouts(book, plans, templates, path=release_file,
                              token_key=load_key(paths.unsubscribe_key))
         maildir = home / book.settings.delivery.maildir
