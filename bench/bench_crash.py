@@ -66,7 +66,8 @@ def prepare(folder: Path, script: str, messages: int, port: int, connections: in
 
 
 def left_in_flight(home: Path) -> int:
-    """Rows the killed run was finishing: 'sending' and marked in its in-flight file."""
+    """Rows the killed run left transmitted without a reply: 'sending', and in flight or
+    unanswered in its in-flight file."""
     sys.path.insert(0, str(REPO))
     from pressctl import inflight
 
@@ -78,8 +79,10 @@ def left_in_flight(home: Path) -> int:
             "SELECT id FROM mailout_rows WHERE state = 'sending'")]
     finally:
         connection.close()
-    marks = inflight.read_marks(inflight.folder_for(database), holder[0]) if holder else None
-    return sum(1 for row in sending if marks and row in marks)
+    entries = inflight.read_entries(inflight.folder_for(database), holder[0]) if holder else None
+    no_reply = (inflight.Status.IN_FLIGHT, inflight.Status.UNKNOWN)
+    return sum(1 for row in sending
+               if entries and row in entries and entries[row].status in no_reply)
 
 
 def main() -> None:

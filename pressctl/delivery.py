@@ -28,6 +28,7 @@ from pressctl.sending import (
     RunReport,
     StopRequest,
     exit_code_for,
+    settle_from_journal,
 )
 from pressctl.transport import Transport
 
@@ -156,21 +157,22 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
 
 
 def _recover(book: Book, journal_dir: Path, run_id: str, now, report: RunReport) -> None:
-    """Rows left 'sending' by runs that died: unknown when they were being finished,
-    queued when they were only claimed. Then the dead runs' files go."""
+    """Rows left 'sending' by runs that died, settled from their in-flight files: unknown
+    when they were being finished, queued when they were only claimed, and the outcome
+    when the relay had answered. Then the dead runs' files go."""
     with book.store.transaction():
         for dead, row_ids in book.store.claimed_rows().items():
             if dead == run_id:
                 continue
-            marked = inflight.read_marks(journal_dir, dead) if dead else None
-            if marked is None:  # no file: nothing tells the rows apart; assume the worst
-                unknown, queued = row_ids, []
-            else:
-                unknown = [r for r in row_ids if r in marked]
-                queued = [r for r in row_ids if r not in marked]
-            report.recovered_unknown += book.store.mark_unknown(unknown, UNKNOWN_AFTER_CRASH,
-                                                                iso(now()))
-            report.recovered_queued += book.store.requeue(queued, iso(now()))
+            entries = inflight.read_entries(journal_dir, dead) if dead else None
+            if dead is None or entries is None:  # no file: nothing tells them apart
+                report.recovered_unknown += book.store.mark_unknown(
+                    row_ids, UNKNOWN_AFTER_CRASH, iso(now()))
+                continue
+            unknown, queued = settle_from_journal(book.store, dead, row_ids, entries,
+                                                  iso(now()))
+            report.recovered_unknown += unknown
+            report.recovered_queued += queued
     for dead in inflight.leftovers(journal_dir):
         if dead != run_id:
             inflight.remove(journal_dir, dead)

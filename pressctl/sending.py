@@ -24,22 +24,28 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
-from pressctl import inflight
 from pressctl.book import Book
 from pressctl.emails import email_key
+from pressctl.inflight import Entry, InflightJournal, Status, read_entries
 from pressctl.outbox import NOT_OFFERED, RetryPolicy, after_attempt, from_iso, iso
 from pressctl.store.mailouts import MailoutRecord, RowRecord
-from pressctl.transport import INTERRUPTED, Outcome, Transport
+from pressctl.store.runs import Settlement
+from pressctl.transport import Outcome, Transport
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
 REPLY_WAIT = 120.0  # seconds it waits for the reply to a final dot that went out
 PAGE = 256  # queued row ids fetched at a time
+BATCH = 32  # rows a connection claims at a time
+FLUSH_COUNT = 32  # results a connection keeps in memory (and in its ring) at most
+FLUSH_SECONDS = 0.25  # ... or for at most this long
+RECHECK_AFTER = 1.0  # a row claimed longer ago is checked again (opt-out, consent) first
+WATCH_EVERY = 0.5  # seconds between two looks for mailouts paused from elsewhere
 UNKNOWN_AFTER_CRASH = ("the run sending it stopped after transmitting it, before recording the "
                        "reply: it may have been delivered")
 SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
@@ -182,11 +188,16 @@ class _Queue:
         self._ids: list[int] = []
         self._after = 0
 
-    def next(self, store, now: str) -> tuple[MailoutRecord, int] | None:
-        """Called inside a transaction (it reads the store)."""
+    def take(self, store, now: str, count: int,
+             sharers: int) -> tuple[MailoutRecord, list[int]] | None:
+        """Up to ``count`` row ids of the current mailout, and no more than a fair share
+        of what is left of its page among ``sharers`` connections, so that a small mailout
+        still goes out over every connection (inside a transaction)."""
         while True:
             if self._ids and self._current is not None:
-                return self._current, self._ids.pop()
+                share = min(count, -(-len(self._ids) // sharers))
+                taken, self._ids = self._ids[:share], self._ids[share:]
+                return self._current, taken
             if self._current is None:
                 if not self._mailouts:
                     return None
@@ -195,13 +206,24 @@ class _Queue:
             if not page:
                 self._current = None
                 continue
-            self._after = page[-1]
-            self._ids = page[::-1]  # pop() from the end gives id order
+            self._after, self._ids = page[-1], page
 
-    def drop(self, mailout_id: int) -> None:
-        """The mailout was paused or cancelled: none of its rows any more."""
-        if self._current is not None and self._current.id == mailout_id:
+    def drop(self, mailout_ids: set[int]) -> None:
+        """Those mailouts were paused or cancelled: none of their rows any more."""
+        if self._current is not None and self._current.id in mailout_ids:
             self._current, self._ids = None, []
+        self._mailouts = [m for m in self._mailouts if m.id not in mailout_ids]
+
+
+@dataclass(slots=True)
+class _Claimed:
+    row: RowRecord
+    prepared: _Prepared
+    at: float  # when it was claimed (monotonic)
+
+
+_JOURNAL_STATUS = {"sent": Status.SENT, "transient": Status.TRANSIENT,
+                   "permanent": Status.PERMANENT, "unknown": Status.UNKNOWN}
 
 
 class Connections:
@@ -220,23 +242,25 @@ class Connections:
         self.policy = RetryPolicy(max_attempts=delivery.max_attempts)
         self.give_up_after = delivery.give_up_after
         self.queue = _Queue(due)
+        self.mailout_ids = {m.id for m in due}
+        self.halted: set[int] = set()  # mailouts paused or cancelled during the run
         self.prepared: dict[int, _Prepared] = {}
         self.limiter = limiter  # shared by the connections (thread-safe)
-        # slot -> the row whose final dot went out and whose result is not recorded yet;
+        self.batch = _batch_size(delivery.limits, self.connections)
+        # slot -> the row whose final dot went out and whose reply has not come yet;
         # each connection writes only its own slot
         self.in_flight: list[int | None] = [None] * self.connections
         self.error: BaseException | None = None  # stops every connection; raised at the end
-        self.journal: inflight.InflightJournal | None = None
+        self.journal: InflightJournal | None = None
+        self._counting = threading.Lock()
 
     def run(self) -> None:
-        report = self.report
         # Transports are made before any row is claimed: a missing password or a bad CA
         # file stops the run with nothing touched.
         transports = [self.make() for _ in range(self.connections)]
         threads = []
         try:
-            self.journal = inflight.InflightJournal(self.journal_dir, self.run_id,
-                                                    self.connections)
+            self.journal = InflightJournal(self.journal_dir, self.run_id, self.connections)
             for slot, transport in enumerate(transports):
                 self.stop.listen(transport.interrupt)
                 thread = threading.Thread(target=self._work, args=(slot, transport),
@@ -251,7 +275,7 @@ class Connections:
                 self.stop.request("interrupted")
             try:
                 if self.journal is not None:
-                    self._abandon_claims()
+                    self._settle_leftovers()
                     self.journal.close()
             except Exception as err:  # noqa: BLE001 - the first error is the one to tell
                 self.error = self.error or err
@@ -259,20 +283,27 @@ class Connections:
                 with contextlib.suppress(Exception):  # closing politely is best effort
                     transport.close()
         if self.stop.reason == "lease lost":
-            report.lease_lost = True
+            self.report.lease_lost = True
         elif self.stop.reason in SIGNAL_EXIT:
-            report.stopped_by = self.stop.reason
+            self.report.stopped_by = self.stop.reason
         if self.error is not None:
             raise self.error
 
     def _wait(self, threads: list[threading.Thread]) -> None:
-        """Until every connection is done; once a stop is asked, connections with nothing
-        in flight get STOP_GRACE seconds (a relay slow to answer MAIL FROM must not hold
-        the stop), and one waiting for the reply to its final dot gets its full timeout."""
+        """Until every connection is done, watching for mailouts paused or cancelled from
+        elsewhere. Once a stop is asked, connections with nothing in flight get STOP_GRACE
+        seconds (a relay slow to answer MAIL FROM must not hold the stop), and one waiting
+        for the reply to its final dot gets up to REPLY_WAIT."""
         stopping_since = None
+        next_look = self.clock() + WATCH_EVERY
         while any(t.is_alive() for t in threads):
             for thread in threads:
                 thread.join(timeout=0.05)
+            if self.clock() >= next_look and not self.stop.is_set():
+                with self.store.transaction():
+                    halted = self.store.halted_mailouts(self.mailout_ids)
+                self.halted = halted  # the connections look before each message
+                next_look = self.clock() + WATCH_EVERY
             if self.stop.is_set() and stopping_since is None:
                 stopping_since = self.clock()
             if stopping_since is not None and self.clock() - stopping_since > STOP_GRACE:
@@ -283,141 +314,184 @@ class Connections:
                 if self.clock() - stopping_since > STOP_GRACE + REPLY_WAIT:
                     return  # no reply: those rows become unknown below
 
-    def _abandon_claims(self) -> None:
-        """Rows still claimed by this run after its connections stopped: unknown when
-        their final dot went out, else back to the queue."""
+    def _settle_leftovers(self) -> None:
+        """Rows this run still holds after its connections stopped (none, unless one was
+        abandoned): settled from the in-flight file, like a dead run's."""
         with self.store.transaction():
             mine = self.store.claimed_rows().get(self.run_id, [])
-            flying = {row_id for row_id in self.in_flight if row_id is not None}
-            self.report.unknown += self.store.mark_unknown(
-                [r for r in mine if r in flying], UNKNOWN_AFTER_CRASH, iso(self.now()))
-            self.store.requeue([r for r in mine if r not in flying], iso(self.now()))
+            if mine:
+                entries = read_entries(self.journal_dir, self.run_id) or {}
+                unknown, _ = settle_from_journal(self.store, self.run_id, mine, entries,
+                                                 iso(self.now()))
+                self.report.unknown += unknown
 
     # -- one connection -------------------------------------------------------------------
 
     def _work(self, slot: int, transport: Transport) -> None:
-        pending: tuple[RowRecord, Outcome] | None = None
+        claimed: deque[_Claimed] = deque()
+        done: list[Settlement] = []  # results not yet in the database (they are in the file)
+        oldest = 0.0
         try:
             while True:
-                row, prepared = self._settle_and_claim(slot, pending)
-                pending = None
-                if row is None:
-                    return
-                assert prepared is not None
-                data = prepared.factories[row.variant].build(
-                    name=row.name, address=row.address, salutation=row.salutation,
-                    now=prepared.date, message_id=row.message_id, unsubscribe_token=row.token)
-                if self.limiter is not None:
-                    try:
-                        self.limiter.acquire(self.clock, self._sleep)
-                    except _Stopped:
-                        pass
-                if self.stop.is_set():
-                    pending = (row, INTERRUPTED)
-                    continue
-
-                def commit(row_id: int = row.id) -> None:
-                    assert self.journal is not None
-                    self.journal.mark(slot, row_id)  # before the final dot: see inflight
-                    self.in_flight[slot] = row_id
-
-                outcome = transport.send(prepared.senders[row.variant], row.address, data,
-                                         crlf=True, commit=commit)
-                pending = (row, outcome)
-                if outcome.status == "unreachable":
-                    self._settle_and_claim(slot, pending, claim=False)
-                    pending = None
+                if not claimed:
+                    claimed = self._record_and_claim(done)
+                    if not claimed:
+                        return
+                item = claimed.popleft()
+                settlement, reachable = self._send(slot, transport, item)
+                if settlement is not None:
+                    if not done:
+                        oldest = self.clock()
+                    done.append(settlement)
+                if not reachable:
                     return  # this connection stops at its first failure to connect
+                if len(done) >= FLUSH_COUNT or self.clock() - oldest >= FLUSH_SECONDS:
+                    self._record_and_claim(done, claim=False)
         except BaseException as err:  # noqa: BLE001 - recorded, every connection stops
             if self.error is None:
                 self.error = err
             self.stop.request("error")
         finally:
-            if pending is not None:
-                try:
-                    self._settle_and_claim(slot, pending, claim=False)
-                except BaseException as err:  # noqa: BLE001
-                    if self.error is None:
-                        self.error = err
+            try:  # what was claimed and not sent goes back, untried
+                done += [self._untried(item.row) for item in claimed]
+                self._record_and_claim(done, claim=False)
+            except BaseException as err:  # noqa: BLE001
+                if self.error is None:
+                    self.error = err
+
+    def _send(self, slot: int, transport: Transport,
+              item: _Claimed) -> tuple[Settlement | None, bool]:
+        """Send one claimed row: (its result to record, None when already recorded;
+        whether the relay could be reached)."""
+        row, prepared = item.row, item.prepared
+        if self.stop.is_set() or row.mailout_id in self.halted:
+            return self._untried(row), True
+        if self.clock() - item.at > RECHECK_AFTER and self._recheck(row):
+            return None, True  # opted out or consent withdrawn since it was claimed
+        data = prepared.factories[row.variant].build(
+            name=row.name, address=row.address, salutation=row.salutation,
+            now=prepared.date, message_id=row.message_id, unsubscribe_token=row.token)
+        if self.limiter is not None:
+            with contextlib.suppress(_Stopped):
+                self.limiter.acquire(self.clock, self._sleep)
+        if self.stop.is_set():
+            return self._untried(row), True
+        assert self.journal is not None
+        journal, entry = self.journal, self.journal.begin(slot, row.id)
+
+        def commit() -> None:  # just before the final dot: see pressctl.inflight
+            journal.mark(entry)
+            self.in_flight[slot] = row.id
+
+        outcome = transport.send(prepared.senders[row.variant], row.address, data, crlf=True,
+                                 commit=commit)
+        moment = self.now()
+        if outcome.status in _JOURNAL_STATUS:
+            journal.finish(entry, _JOURNAL_STATUS[outcome.status], outcome.code,
+                           int(moment.timestamp() * 1000))
+        self.in_flight[slot] = None
+        return (self._settlement(row, outcome, prepared, moment),
+                outcome.status != "unreachable")
 
     def _sleep(self, seconds: float) -> None:
         """The rate limit's wait, cut short by a stop."""
         if self.stop.wait(seconds):
             raise _Stopped
 
-    def _settle_and_claim(self, slot: int, pending, *, claim: bool = True):
-        """One transaction: record the previous message's result, then take the next row
-        that may still go (skipping opted-out addresses and withdrawn embargo consent)."""
-        settled = skipped = 0
-        try:
-            with self.store.transaction():
-                if pending is not None:
-                    self._settle(*pending)
-                    settled = 1
-                    if self.in_flight[slot] == pending[0].id:
-                        self.in_flight[slot] = None
-                if not claim or self.stop.is_set():
-                    return None, None
-                while True:
-                    now = iso(self.now())
-                    candidate = self.queue.next(self.store, now)
-                    if candidate is None:
-                        return None, None
-                    record, row_id = candidate
-                    row = self.store.claim_row(row_id, self.run_id, now)
-                    if row is None:
-                        if self.store.mailout_state(record.id) != "scheduled":
-                            self.queue.drop(record.id)  # paused or cancelled meanwhile
-                        continue
-                    reason = self._withheld(row)
-                    if reason is not None:
-                        skipped += 1
-                        continue
-                    return row, self._prepared(record)
-        finally:
-            if self.progress is not None and settled + skipped:
-                self.progress(settled + skipped)
+    def _untried(self, row: RowRecord) -> Settlement:
+        return Settlement(row.id, "queued", row.next_attempt_at, None, iso(self.now()), False)
 
-    def _withheld(self, row: RowRecord) -> str | None:
-        """Why a claimed row must not go now (and it is settled as skipped), else None."""
-        store, now = self.store, iso(self.now())
-        if store.opted_out_keys([email_key(row.address)]):
-            reason = "opted out"
-            store.settle_row(row.id, self.run_id, "skipped", None, reason, now, charged=False)
-        elif store.withdrawn_consent([row.id]):  # skipped there, with the public fallback
-            reason = store.fall_back_to_public(row.id, now)
-        else:
-            return None
-        self.report.skipped += 1
-        return reason
+    def _record_and_claim(self, done: list[Settlement], *, claim: bool = True) -> deque:
+        """One transaction: record the results held in memory, then (``claim``) take the
+        next rows that may still go, skipping opted-out addresses and withdrawn embargo
+        consent. Returns the rows taken."""
+        taken: deque[_Claimed] = deque()
+        skipped = 0
+        with self.store.transaction():
+            if done:
+                self.store.settle_rows(self.run_id, done)
+                done.clear()
+            if not claim or self.stop.is_set():
+                return taken
+            now = iso(self.now())
+            while not taken:
+                found = self.queue.take(self.store, now, self.batch, self.connections)
+                if found is None:
+                    return taken
+                record, ids = found
+                rows = self.store.claim_rows(ids, self.run_id, now)
+                if not rows and self.store.halted_mailouts([record.id]):
+                    self.queue.drop({record.id})  # paused or cancelled meanwhile
+                    continue
+                withheld = self._withheld(rows, now)
+                skipped += len(withheld)
+                prepared = self._prepared(record)
+                at = self.clock()
+                taken.extend(_Claimed(row, prepared, at) for row in rows
+                             if row.id not in withheld)
+        if skipped and self.progress is not None:
+            self.progress(skipped)
+        return taken
 
-    def _settle(self, row: RowRecord, outcome: Outcome) -> None:
-        report, moment = self.report, self.now()
+    def _withheld(self, rows: list[RowRecord], now: str) -> set[int]:
+        """Inside a transaction: the rows that must not go now, settled as skipped: an
+        opted-out address; an embargoed copy to a contact who no longer accepts embargoes
+        (who gets the public version instead: pressctl.store.consent)."""
+        store = self.store
+        blocked = store.opted_out_keys(email_key(row.address) for row in rows)
+        withdrawn = store.withdrawn_consent(row.id for row in rows)
+        withheld: set[int] = set()
+        for row in rows:
+            if email_key(row.address) in blocked:
+                store.settle_rows(self.run_id, [
+                    Settlement(row.id, "skipped", None, "opted out", now, False)])
+            elif row.id in withdrawn:
+                store.fall_back_to_public(row.id, now)
+            else:
+                continue
+            withheld.add(row.id)
+        with self._counting:
+            self.report.skipped += len(withheld)
+        return withheld
+
+    def _recheck(self, row: RowRecord) -> bool:
+        """A row claimed a while ago (slow relay, rate limit): True when it must not go
+        any more (opted out or consent withdrawn since); it is then settled as skipped."""
+        with self.store.transaction():
+            withheld = self._withheld([row], iso(self.now()))
+        if withheld and self.progress is not None:
+            self.progress(1)
+        return bool(withheld)
+
+    def _settlement(self, row: RowRecord, outcome: Outcome, prepared: _Prepared,
+                    moment: datetime) -> Settlement:
+        """The row's next state (counted in the report and the progress bar)."""
+        report = self.report
         if outcome.status in NOT_OFFERED:
             reply = outcome.reply if outcome.status == "unreachable" else None
-            self.store.settle_row(row.id, self.run_id, "queued", row.next_attempt_at, reply,
-                                  iso(moment), charged=False)
-            if outcome.status == "unreachable" and report.unreachable is None:
-                report.unreachable = outcome.reply
-            return
-        prepared = self.prepared[row.mailout_id]
+            if outcome.status == "unreachable":
+                with self._counting:
+                    report.unreachable = report.unreachable or outcome.reply
+            return Settlement(row.id, "queued", row.next_attempt_at, reply, iso(moment), False)
         step = after_attempt(outcome.status, row.attempts + 1, moment, self.policy,
                              give_up_at=prepared.give_up_at)
         text = f"{outcome.code} {outcome.reply}".strip() if outcome.code else outcome.reply
         next_at = iso(step.next_attempt_at) if step.next_attempt_at else None
-        self.store.settle_row(row.id, self.run_id, step.state, next_at, text or None,
-                              iso(moment), charged=True)
-        if step.state == "sent":
-            report.sent += 1
-        elif step.state == "failed":
-            report.failed += 1
-            report.failures.append(f"{row.address}: {text}")
-            report.causes[text] += 1
-        elif step.state == "unknown":
-            report.unknown += 1
-            report.failures.append(f"{row.address}: outcome unknown ({text})")
-        else:
-            report.retrying += 1
+        with self._counting:
+            if step.state == "sent":
+                report.sent += 1
+            elif step.state == "failed":
+                report.failed += 1
+                report.failures.append(f"{row.address}: {text}")
+                report.causes[text] += 1
+            elif step.state == "unknown":
+                report.unknown += 1
+                report.failures.append(f"{row.address}: outcome unknown ({text})")
+            else:
+                report.retrying += 1
+        if self.progress is not None:
+            self.progress(1)
+        return Settlement(row.id, step.state, next_at, text or None, iso(moment), True)
 
     def _prepared(self, record: MailoutRecord) -> _Prepared:
         """Inside a transaction: the mailout's frozen variants, thawed once per run."""
@@ -435,6 +509,39 @@ class Connections:
             found = _Prepared(record, factories, senders, due, due + self.give_up_after)
             self.prepared[record.id] = found
         return found
+
+
+def _batch_size(limits: dict[float, int], connections: int) -> int:
+    """Rows a connection claims at a time: BATCH, or what it sends in about half a second
+    under the rate limit (claimed rows are checked again before they go: RECHECK_AFTER)."""
+    if not limits:
+        return BATCH
+    per_second = min(count / window for window, count in limits.items())
+    return max(1, min(BATCH, int(per_second / connections / 2)))
+
+
+def settle_from_journal(store, run_id: str, row_ids: list[int], entries: dict[int, Entry],
+                        now: str) -> tuple[int, int]:
+    """Inside a transaction: settle rows a run left 'sending' from what its in-flight file
+    says (see pressctl.inflight). Returns (rows now unknown, rows back in the queue)."""
+    unknown, queued, settled = [], [], []
+    for row_id in row_ids:
+        entry = entries.get(row_id)
+        if entry is None:
+            queued.append(row_id)
+        elif entry.status in (Status.IN_FLIGHT, Status.UNKNOWN):
+            unknown.append(row_id)
+        else:
+            at = iso(datetime.fromtimestamp(entry.at_ms / 1000, UTC))
+            state, said = {Status.SENT: ("sent", "accepted"),
+                           Status.TRANSIENT: ("queued", "refused for now"),
+                           Status.PERMANENT: ("failed", "refused")}[entry.status]
+            settled.append(Settlement(row_id, state, None, f"{entry.code or ''} {said} (the "
+                                      "run stopped before recording the reply's text)".strip(),
+                                      at, True))
+    store.settle_rows(run_id, settled)
+    return (store.mark_unknown(unknown, UNKNOWN_AFTER_CRASH, now),
+            store.requeue(queued, now))
 
 
 def exit_code_for(report: RunReport) -> int | None:

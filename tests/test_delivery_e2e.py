@@ -112,8 +112,8 @@ def _rows(cli, mailout_id: int) -> list[dict]:
 
 
 def _sending_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
-    """(the run holding the lease, rows left 'sending', the rows its in-flight file marks),
-    read straight from the database after a run was killed."""
+    """(the run holding the lease, rows left 'sending', the rows its in-flight file says
+    were transmitted without a reply), read straight from the files after a kill."""
     import sqlite3
 
     from pressctl import inflight
@@ -127,8 +127,11 @@ def _sending_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
     finally:
         connection.close()
     run_id = holder[0] if holder else None
-    marks = inflight.read_marks(inflight.folder_for(database), run_id) if run_id else None
-    return run_id, sending, marks
+    entries = inflight.read_entries(inflight.folder_for(database), run_id) if run_id else None
+    if entries is None:
+        return run_id, sending, None
+    no_reply = (inflight.Status.IN_FLIGHT, inflight.Status.UNKNOWN)
+    return run_id, sending, {e.row_id for e in entries.values() if e.status in no_reply}
 
 
 @pytest.mark.subprocess

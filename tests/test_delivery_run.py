@@ -329,8 +329,7 @@ def _lease(run_id: str, pid: int, *, host: str | None = None, expires: str = "20
 def _claim(book: Book, mailout_id: int, run_id: str, count: int) -> list[int]:
     with book.store.transaction():
         ids = book.store.queued_ids(mailout_id, 0, "2030-03-02T08:00:00Z", count)
-        for row_id in ids:
-            book.store.claim_row(row_id, run_id, "2030-03-02T08:00:00Z")
+        book.store.claim_rows(ids, run_id, "2030-03-02T08:00:00Z")
     return ids
 
 
@@ -355,22 +354,31 @@ def test_a_live_run_of_another_home_keeps_the_outbox_and_its_rows(book, tmp_path
     assert smtp_server.messages == []
 
 
-def test_a_dead_runs_rows_are_unknown_only_if_their_final_dot_was_marked(book, tmp_path,
+def test_a_dead_runs_rows_are_settled_from_what_its_in_flight_file_says(book, tmp_path,
                                                                         smtp_server):
     mailout_id = approve(book_with(book, tmp_path, 8), tmp_path)
     claimed = _claim(book, mailout_id, "dead-run", 4)
     with book.store.transaction():
         book.store.take_lease(_lease("dead-run", _dead_pid()), None)
     journal = inflight.InflightJournal(inflight.folder_for(book.store.path), "dead-run", 4)
-    journal.mark(0, claimed[1])  # one connection was finishing this one when it died
+    journal.mark(journal.begin(0, claimed[1]))  # its final dot was going out at the kill
+    answered = journal.begin(1, claimed[2])  # answered, not yet written to the database
+    journal.mark(answered)
+    journal.finish(answered, inflight.Status.SENT, 250, int(APPROVED.timestamp() * 1000))
+    journal.begin(2, claimed[3])  # taken, never marked: its final dot never went out
     journal._map.close()  # the process died: its file stays
     report = run(book, tmp_path, smtp_server)
-    assert (report.recovered_unknown, report.recovered_queued) == (1, 3)
+    assert (report.recovered_unknown, report.recovered_queued) == (1, 2)
     rows = {row.id: row for row in book.store.rows(mailout_id)}
-    assert rows[claimed[1]].state == "unknown"
+    assert (rows[claimed[1]].state, rows[claimed[1]].attempts) == ("unknown", 1)
     assert "may have been delivered" in rows[claimed[1]].reply
-    assert not received(smtp_server)[rows[claimed[1]].address]  # never re-sent by itself
-    assert all(rows[r].state == "sent" and rows[r].attempts == 1 for r in claimed if r != claimed[1])
+    assert (rows[claimed[2]].state, rows[claimed[2]].sent_at) == ("sent", "2030-03-02T08:00:00Z")
+    assert rows[claimed[2]].reply.startswith("250 accepted")
+    for row_id in claimed[1:3]:  # neither is ever sent again by itself
+        assert not received(smtp_server)[rows[row_id].address]
+    for row_id in (claimed[0], claimed[3]):  # only claimed: queued again, then sent once
+        assert (rows[row_id].state, rows[row_id].attempts) == ("sent", 1)
+        assert received(smtp_server)[rows[row_id].address] == 1
     assert "unknown" in report.problem()
     assert inflight.leftovers(inflight.folder_for(book.store.path)) == []  # cleaned up
 
@@ -409,8 +417,9 @@ def test_the_in_flight_file_is_private(book, tmp_path):
     try:
         assert journal.path.stat().st_mode & 0o777 == 0o600
         assert journal.path.parent.stat().st_mode & 0o777 == 0o700
-        journal.mark(1, 42)
-        assert inflight.read_marks(journal.path.parent, "r1") == {42}
+        journal.mark(journal.begin(1, 42))
+        [entry] = inflight.read_entries(journal.path.parent, "r1").values()
+        assert (entry.row_id, entry.status) == (42, inflight.Status.IN_FLIGHT)
     finally:
         journal.close()
     assert not journal.path.exists()

@@ -234,7 +234,7 @@ def test_rows_left_sending_by_a_dead_run_become_unknown(sample, tmp_path):
     [mid] = create(sample, release(tmp_path, embargo=None))
     with sample.store.transaction():
         ids = sample.store.queued_ids(mid, 0, "2030-03-02T08:00:00Z", 3)
-        claimed = [sample.store.claim_row(i, "dead-run", "2030-03-02T08:00:00Z") for i in ids]
+        claimed = sample.store.claim_rows(ids, "dead-run", "2030-03-02T08:00:00Z")
     transport = RecordingTransport()
     report = deliver(sample, Clock(APPROVED), transport)
     assert report.recovered_unknown == 3 and not report.ok

@@ -19,6 +19,19 @@ LEASE_NAME = "outbox"
 
 
 @dataclass(frozen=True, slots=True)
+class Settlement:
+    """What becomes of one claimed row: its new state, and whether an attempt is charged
+    (not for a row given back untried)."""
+
+    row_id: int
+    state: str
+    next_attempt_at: str | None
+    reply: str | None
+    at: str
+    charged: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Lease:
     run_id: str
     host: str
@@ -77,11 +90,11 @@ class RunQueries:
         return dict(found)
 
     def mark_unknown(self, row_ids: Iterable[int], reply: str, now: str) -> int:
-        """Rows whose message went out completely but whose reply was never recorded.
-        ``claimed_by`` is kept: the run itself may still record the real reply."""
+        """Rows whose message went out completely but whose reply was never recorded (an
+        attempt). ``claimed_by`` is kept: the run itself may still record the reply."""
         return self.db.executemany(
-            "UPDATE mailout_rows SET state = 'unknown', reply = ?, updated = ? "
-            "WHERE id = ? AND state = 'sending'",
+            "UPDATE mailout_rows SET state = 'unknown', reply = ?, updated = ?, "
+            "attempts = attempts + 1 WHERE id = ? AND state = 'sending'",
             [(reply, now, row_id) for row_id in row_ids]).rowcount
 
     def requeue(self, row_ids: Iterable[int], now: str) -> int:
@@ -115,38 +128,40 @@ class RunQueries:
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
             (mailout_id, after_id, now, limit))]
 
-    def claim_row(self, row_id: int, run_id: str, now: str) -> RowRecord | None:
-        """Take one row for this run when it is still queued, due, and its mailout still
-        scheduled (not paused or cancelled meanwhile); None otherwise."""
-        claimed = self.db.execute(
+    def claim_rows(self, row_ids: list[int], run_id: str, now: str) -> list[RowRecord]:
+        """Take these rows for this run, those still queued, due, and of a mailout still
+        scheduled (not paused or cancelled meanwhile); returns those taken, in id order."""
+        if not row_ids:
+            return []
+        marks = ",".join("?" * len(row_ids))
+        self.db.execute(
             "UPDATE mailout_rows SET state = 'sending', claimed_by = ?, updated = ? "
-            "WHERE id = ? AND state = 'queued' AND (next_attempt_at IS NULL OR "
+            f"WHERE id IN ({marks}) AND state = 'queued' AND (next_attempt_at IS NULL OR "
             "next_attempt_at <= ?) AND mailout_id IN "
             "(SELECT id FROM mailouts WHERE state = 'scheduled')",
-            (run_id, now, row_id, now)).rowcount
-        if not claimed:
-            return None
-        row = self.db.execute(f"SELECT {ROW_COLUMNS} FROM mailout_rows WHERE id = ?",
-                              (row_id,)).fetchone()
-        return RowRecord(*row)
+            (run_id, now, *row_ids, now))
+        return [RowRecord(*r) for r in self.db.execute(
+            f"SELECT {ROW_COLUMNS} FROM mailout_rows WHERE id IN ({marks}) AND claimed_by = ? "
+            "AND state = 'sending' ORDER BY id", (*row_ids, run_id))]
 
-    def mailout_state(self, mailout_id: int) -> str | None:
-        row = self.db.execute("SELECT state FROM mailouts WHERE id = ?",
-                              (mailout_id,)).fetchone()
-        return row[0] if row else None
+    def halted_mailouts(self, mailout_ids: Iterable[int]) -> set[int]:
+        """Of these mailouts, those no longer scheduled (paused or cancelled meanwhile)."""
+        ids = list(mailout_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        return {r[0] for r in self.db.execute(
+            f"SELECT id FROM mailouts WHERE id IN ({marks}) AND state != 'scheduled'", ids)}
 
-    def settle_row(self, row_id: int, run_id: str, state: str, next_attempt_at: str | None,
-                   reply: str | None, now: str, *, charged: bool) -> bool:
-        """Record an attempt's result (or, with ``charged`` False, give the row back
-        untried). Only the run that claimed the row may settle it; a row its own run's
-        recovery marked 'unknown' may still get its real result."""
-        return self.db.execute(
+    def settle_rows(self, run_id: str, settlements: Iterable[Settlement]) -> None:
+        """Record attempts' results (or, uncharged, give rows back untried). Only the run
+        that claimed a row may settle it; a row its own run's recovery marked 'unknown'
+        may still get its real result."""
+        self.db.executemany(
             "UPDATE mailout_rows SET state = ?, next_attempt_at = ?, reply = coalesce(?, reply), "
             "updated = ?, attempts = attempts + ?, "
             "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, claimed_by = NULL "
             "WHERE id = ? AND claimed_by = ? AND state IN ('sending', 'unknown')",
-            (state, next_attempt_at, reply, now, int(charged), state, now, row_id, run_id),
-        ).rowcount == 1
+            [(s.state, s.next_attempt_at, s.reply, s.at, int(s.charged), s.state, s.at,
+              s.row_id, run_id) for s in settlements])
 
     def finish_mailouts(self, now: str) -> list[int]:
         """Due scheduled mailouts with nothing left to send become 'done'."""
