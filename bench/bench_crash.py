@@ -18,7 +18,6 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _proc import console_script, machine  # noqa: E402
 from smtp_fixtures import SmtpServer  # noqa: E402
+from test_delivery_e2e import release_now, unanswered_rows  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,36 +53,15 @@ def prepare(folder: Path, script: str, messages: int, port: int, connections: in
     people.write_text("Name,Email,Tags\n" + "".join(
         f"Journalist {i:05d},j{i:05d}@example.org,bulk\n" for i in range(messages)))
     pressctl(script, home, "contacts", "import", str(people))
-    text = (REPO / "examples" / "PR106-2020.en.md").read_text(encoding="utf-8")
-    text = text.replace('embargo = "2020-09-22 11:30 Europe/Paris"\n', "")
-    text = text.replace('translations = { fr = "PR106-2020.fr.md" }\n', "")
-    text = text.replace('audience = "tag:space or tag:health or tag:radiology"',
-                        'audience = "tag:bulk"')
-    text = text.split("\n[event]")[0] + "\n+++" + text.split("+++", 2)[2]
-    release = folder / "release.en.md"
-    release.write_text(text, encoding="utf-8")
+    release = release_now(folder, "tag:bulk")
     pressctl(script, home, "mailout", "create", str(release), "--yes")
     return home
 
 
 def left_in_flight(home: Path) -> int:
-    """Rows the killed run left transmitted without a reply: 'sending', and in flight or
-    unanswered in its in-flight file."""
-    sys.path.insert(0, str(REPO))
-    from pressctl import inflight
-
-    database = home / "pressctl.db"
-    connection = sqlite3.connect(database)
-    try:
-        holder = connection.execute("SELECT run_id FROM outbox_lease").fetchone()
-        sending = [r[0] for r in connection.execute(
-            "SELECT id FROM mailout_rows WHERE state = 'sending'")]
-    finally:
-        connection.close()
-    entries = inflight.read_entries(inflight.folder_for(database), holder[0]) if holder else None
-    no_reply = (inflight.Status.IN_FLIGHT, inflight.Status.UNKNOWN)
-    return sum(1 for row in sending
-               if entries and row in entries and entries[row].status in no_reply)
+    """Rows the killed run left transmitted without a reply."""
+    _, sending, unanswered = unanswered_rows(home)
+    return sum(1 for row in sending if unanswered and row in unanswered)
 
 
 def main() -> None:

@@ -111,7 +111,7 @@ def _rows(cli, mailout_id: int) -> list[dict]:
     return json.loads(cli("mailout", "show", str(mailout_id), "--json").stdout)["rows"]
 
 
-def _sending_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
+def unanswered_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
     """(the run holding the lease, rows left 'sending', the rows its in-flight file says
     were transmitted without a reply), read straight from the files after a kill."""
     import sqlite3
@@ -161,7 +161,7 @@ def test_sigkill_at_20_random_points_loses_nothing_and_unknown_means_transmitted
         run.send_signal(signal.SIGKILL)
         run.wait(timeout=60)
         kills += 1
-        _, sending, marks = _sending_rows(home)
+        _, sending, marks = unanswered_rows(home)
         flying = [row for row in sending if marks is not None and row in marks]
         assert marks is not None, "the killed run left no in-flight file"
         assert len(flying) <= connections  # at most one unknown per connection per kill

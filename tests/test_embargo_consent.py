@@ -31,6 +31,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO, SAMPLES, db_snapshot
 from test_mailout import APPROVED, KEY, LIFT, Clock, deliver, release
+from test_releases import edit_front
 
 from pressctl import mailout
 from pressctl.book import edit_contact, remove_contacts
@@ -89,12 +90,6 @@ def embargoed(tmp_path) -> Path:
         text = text.replace("2020-09-2", "2099-09-2")  # date, embargo, event start
         (folder / f"PR106-2020.{language}.md").write_text(text, encoding="utf-8")
     return folder / "PR106-2020.en.md"
-
-
-def edit_front(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, old
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 def create(cli, path: Path, *options: str) -> list[dict]:

@@ -13,24 +13,12 @@ from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, db_snapshot
+from conftest import SAMPLES, db_snapshot
+from test_delivery_e2e import release_now
 
 MATHIEU = "m.lefevre-roux@courrier-sciences.example.com"
 MATHIEU_HOME = "mathieu.lr@example.net"  # his second address
 CLAIRE = "claire.fontaine@gazette-espace.example.org"
-
-
-def _release(tmp_path: Path) -> Path:
-    """The example release without embargo, translation or event, for tag:space."""
-    text = (REPO / "examples" / "PR106-2020.en.md").read_text(encoding="utf-8")
-    text = text.replace('embargo = "2020-09-22 11:30 Europe/Paris"\n', "")
-    text = text.replace('translations = { fr = "PR106-2020.fr.md" }\n', "")
-    text = text.replace('audience = "tag:space or tag:health or tag:radiology"',
-                        'audience = "tag:space"')
-    text = text.split("\n[event]")[0] + "\n+++" + text.split("+++", 2)[2]
-    path = tmp_path / "release.en.md"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def _smtp_config(home: Path, server) -> None:
@@ -68,7 +56,7 @@ def _preview_recipients(cli, release: Path) -> set[str]:
 def test_an_opt_out_outlives_remove_and_re_adding_and_nothing_is_delivered_to_it(
         sample_book, home, smtp_server, tmp_path):
     cli = sample_book
-    release = _release(tmp_path)
+    release = release_now(tmp_path)
     everyone = _preview_recipients(cli, release)
     assert MATHIEU in everyone  # the first address of each contact is the one mailed
 
