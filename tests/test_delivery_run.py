@@ -423,3 +423,28 @@ def test_the_in_flight_file_is_private(book, tmp_path):
     finally:
         journal.close()
     assert not journal.path.exists()
+
+
+def test_a_run_whose_lease_was_taken_over_stops_and_says_so(book, tmp_path,
+                                                            smtp_server_factory, monkeypatch):
+    from pressctl import lease as lease_module
+
+    monkeypatch.setattr(lease_module, "HEARTBEAT_SECONDS", 0.05)
+    server = smtp_server_factory(SlowHandler(mail_delay=0.0, data_delay=0.2))
+    mailout_id = approve(book_with(book, tmp_path, 40), tmp_path)
+    thread, result = _run_in_thread(book, tmp_path, server, 1, StopRequest())
+    _wait_for(lambda: len(server.messages) >= 2)
+    other = Store.open(book.store.path, create=False)  # a run elsewhere that thought us dead
+    try:
+        with other.transaction():
+            current = other.lease()
+            other.take_lease(replace(current, run_id="usurper"), current.run_id)
+    finally:
+        other.close()
+    thread.join(timeout=30)
+    report = result["report"]
+    assert report.lease_lost and not report.ok
+    assert report.problem().startswith("another run took over the outbox")
+    counts = states(book, mailout_id)
+    assert "sending" not in counts and counts["queued"] > 0
+    assert counts["sent"] == len(server.messages)
