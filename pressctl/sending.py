@@ -32,6 +32,7 @@ from pathlib import Path
 
 from pressctl.book import Book
 from pressctl.emails import email_key
+from pressctl.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from pressctl.inflight import Entry, InflightJournal, Status, read_entries
 from pressctl.outbox import NOT_OFFERED, RetryPolicy, after_attempt, from_iso, iso
 from pressctl.store.mailouts import MailoutRecord, RowRecord
@@ -48,7 +49,7 @@ RECHECK_AFTER = 1.0  # a row claimed longer ago is checked again (opt-out, conse
 WATCH_EVERY = 0.5  # seconds between two looks for mailouts paused from elsewhere
 UNKNOWN_AFTER_CRASH = ("the run sending it stopped after transmitting it, before recording the "
                        "reply: it may have been delivered")
-SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+SIGNAL_EXIT = {"SIGINT": EXIT_INTERRUPTED, "SIGTERM": EXIT_TERMINATED}  # the shell's codes
 
 
 class StopRequest:
