@@ -36,24 +36,31 @@ def this_host() -> str:
     return socket.gethostname() or "localhost"
 
 
-def process_started(pid: int) -> str | None:
-    """The start time of process ``pid`` (clock ticks since boot, from /proc), or None
-    where /proc cannot tell."""
+_PROC = Path("/proc/self/stat").exists()  # Linux: a process's state and start time
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name; None when no such process.
+    A file that exists but cannot be read counts as a live process (the safe side)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except OSError:
+    except FileNotFoundError:
         return None
-    fields = stat.rpartition(")")[2].split()
-    return fields[19] if len(fields) > 19 else None
+    except OSError:
+        return []
+    return stat.rpartition(")")[2].split()
+
+
+def process_started(pid: int) -> str | None:
+    """The start time of process ``pid`` (clock ticks since boot), or None where /proc
+    cannot tell."""
+    fields = _stat_fields(pid) if _PROC else None
+    return fields[19] if fields and len(fields) > 19 else None
 
 
 def process_alive(pid: int, started: str | None) -> bool:
     """Whether the process that took the lease still runs on this host."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii", errors="replace")
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc here: ask the kernel
+    if not _PROC:  # no /proc here: ask the kernel
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
@@ -61,8 +68,8 @@ def process_alive(pid: int, started: str | None) -> bool:
         except PermissionError:
             return True
         return True
-    fields = stat.rpartition(")")[2].split()
-    if not fields or fields[0] in ("Z", "X"):  # a zombie or dead process holds nothing
+    fields = _stat_fields(pid)
+    if fields is None or fields[:1] in (["Z"], ["X"]):  # zombies and the dead hold nothing
         return False
     return started is None or len(fields) <= 19 or fields[19] == started
 

@@ -168,7 +168,6 @@ def _waiting(count: int) -> str:
 class _Prepared:
     """What the messages of one mailout need, thawed once."""
 
-    record: MailoutRecord
     factories: list
     senders: list[str]
     date: datetime
@@ -236,7 +235,7 @@ class Connections:
                  stop: StopRequest, progress: Callable[[int], None] | None,
                  limiter=None) -> None:
         delivery = book.settings.delivery
-        self.book, self.store, self.report = book, book.store, report
+        self.store, self.report = book.store, report
         self.make, self.connections = make, max(1, connections)
         self.run_id, self.journal_dir = run_id, journal_dir
         self.now, self.clock, self.stop, self.progress = now, clock, stop, progress
@@ -507,7 +506,7 @@ class Connections:
                 factories.append(MessageFactory(variant, sender, domain=record.domain))
                 senders.append(sender.address)
             due = from_iso(record.due_at)  # also the Date of the approved messages
-            found = _Prepared(record, factories, senders, due, due + self.give_up_after)
+            found = _Prepared(factories, senders, due, due + self.give_up_after)
             self.prepared[record.id] = found
         return found
 

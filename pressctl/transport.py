@@ -62,7 +62,6 @@ __all__ = ["SECURITY_MODES", "STATUSES", "FileTransport", "Outcome", "RecordingT
            "SmtpSettings", "SmtpTransport", "Transport", "check_smtp", "resolve_password"]
 
 STATUSES = ("sent", "transient", "permanent", "unknown", "unreachable", "interrupted")
-NOT_OFFERED = frozenset({"unreachable", "interrupted"})  # no attempt is charged for these
 
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
