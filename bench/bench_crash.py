@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from _proc import console_script, machine  # noqa: E402
 from smtp_fixtures import SmtpServer  # noqa: E402
-from test_delivery_e2e import release_now, unanswered_rows  # noqa: E402
+from mailing import release_now, unanswered_rows  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ from pressctl.errors import ConfigError
 CONFIG_NAME = "config.toml"
 DATABASE_NAME = "pressctl.db"
 TEMPLATES_DIR = "templates"
-UNSUBSCRIBE_KEY_NAME = "unsubscribe.key"  # see pressctl.unsubscribe
+UNSUBSCRIBE_KEY_NAME = "unsubscribe.key"  # see pressctl.delivery.unsubscribe
 PHONE_STYLES = ("auto", "international", "national", "house", "e164")
 
 DEFAULT_CONFIG = """\
@@ -71,7 +71,7 @@ class Paths:
     config_file: Path
     database: Path
     templates_dir: Path
-    unsubscribe_key: Path  # the secret of one-click unsubscribe tokens (pressctl.unsubscribe)
+    unsubscribe_key: Path  # the secret of one-click unsubscribe tokens (pressctl.delivery.unsubscribe)
 
     @property
     def delivery_dir(self) -> Path:
@@ -276,7 +276,7 @@ def _delivery(table: dict, path: Path) -> DeliverySettings:
     values: dict = {}
     if "rate" in table:
         from pressctl.errors import InvalidInput
-        from pressctl.ratelimit import parse_limits
+        from pressctl.outbox.ratelimit import parse_limits
 
         try:
             values["limits"] = parse_limits(str(table["rate"]))
@@ -325,7 +325,7 @@ def _text(section: dict, key: str, path: Path) -> str | None:
 
 
 def _address(section: dict, key: str, path: Path) -> str | None:
-    from pressctl.emails import clean_email_field
+    from pressctl.contacts.emails import clean_email_field
     from pressctl.errors import InvalidEmail
 
     value = _text(section, key, path)
@@ -349,7 +349,7 @@ def _unsubscribe_url(section: dict, path: Path) -> str | None:
 
 
 def _region(value: object, path: Path, key: str) -> str:
-    from pressctl.regions import known_region
+    from pressctl.contacts.regions import known_region
 
     if not isinstance(value, str) or not known_region(value.strip().upper()):
         raise ConfigError(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pressctl.config import Paths, ensure_config
 from pressctl.errors import ConfigError
 from pressctl.store import Store
-from pressctl.unsubscribe import ensure_key
+from pressctl.delivery.unsubscribe import ensure_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ def init_home(paths: Paths) -> HomeSetup:
     database_created = not paths.database.exists()
     store = Store.open(paths.database, create=True)
     try:
-        contacts = store.count_contacts()
+        contacts = store.contacts.count()
     finally:
         store.close()
     key_created = ensure_key(paths.unsubscribe_key)

@@ -46,7 +46,7 @@ def missing_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def book(home: Path):
     """The core's view of a new contact book in ``home`` (no CLI involved)."""
-    from pressctl.book import Book
+    from pressctl.book.contacts import Book
     from pressctl.config import Settings
     from pressctl.store import Store
 

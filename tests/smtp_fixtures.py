@@ -44,7 +44,7 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from pressctl.transport import SmtpSettings
+from pressctl.config import SmtpSettings
 
 AUTH_USER = "press-office"
 AUTH_PASSWORD = "correct horse battery staple"

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "pressctl"
-DOMAIN = {"pressctl.model", "pressctl.contacts", "pressctl.phones", "pressctl.emails",
-          "pressctl.regions", "pressctl.extract", "pressctl.errors", "pressctl.documents",
-          "pressctl.embargo", "pressctl.audience", "pressctl.release_file",
-          "pressctl.outbox", "pressctl.ratelimit"}
+DOMAIN = {"pressctl.contacts.model", "pressctl.contacts.validation", "pressctl.contacts.phones", "pressctl.contacts.emails",
+          "pressctl.contacts.regions", "pressctl.contacts.extraction.text", "pressctl.errors", "pressctl.releases.documents",
+          "pressctl.releases.embargo", "pressctl.releases.audience", "pressctl.releases.release_file",
+          "pressctl.outbox.policy", "pressctl.outbox.ratelimit"}
 
 
 def _module_name(path: Path) -> str:
@@ -41,29 +41,29 @@ def _importers_of(top: str) -> set[str]:
 
 
 def test_the_scan_sees_the_package():
-    assert {"pressctl.store", "pressctl.cli.app", "pressctl.phones"} <= set(IMPORTS)
+    assert {"pressctl.store", "pressctl.cli.app", "pressctl.contacts.phones"} <= set(IMPORTS)
 
 
 @pytest.mark.parametrize(
     ("library", "allowed"),
     [
-        ("sqlite3", {m for m in IMPORTS if m.startswith("pressctl.store")} | {"pressctl.migrations"}),
+        ("sqlite3", {m for m in IMPORTS if m.startswith("pressctl.store")} | {"pressctl.store.migrations"}),
         ("typer", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
         ("rich", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
         ("click", set()),
-        ("phonenumbers", {"pressctl.phones", "pressctl.regions"}),
-        ("email_validator", {"pressctl.emails"}),
+        ("phonenumbers", {"pressctl.contacts.phones", "pressctl.contacts.regions"}),
+        ("email_validator", {"pressctl.contacts.emails"}),
         ("platformdirs", {"pressctl.config"}),
-        ("jinja2", {"pressctl.templating"}),
-        ("markupsafe", {"pressctl.templating"}),
-        ("markdown_it", {"pressctl.templating"}),
-        ("icalendar", {"pressctl.calendar"}),
-        ("smtplib", {"pressctl.transport"}),
-        ("ssl", {"pressctl.transport"}),
+        ("jinja2", {"pressctl.releases.templating"}),
+        ("markupsafe", {"pressctl.releases.templating"}),
+        ("markdown_it", {"pressctl.releases.templating"}),
+        ("icalendar", {"pressctl.releases.calendar"}),
+        ("smtplib", {"pressctl.delivery.transport"}),
+        ("ssl", {"pressctl.delivery.transport"}),
         ("aiosmtpd", set()),  # the tests' server, never the product's
         ("fcntl", set()),  # the outbox lock is a lease in the database, never a home's file
         ("signal", {"pressctl.cli.signals"}),  # the core hears of a stop, never of signals
-        ("mmap", {"pressctl.inflight"}),
+        ("mmap", {"pressctl.delivery.inflight"}),
     ],
 )
 def test_only_allowed_modules_import(library, allowed):
@@ -78,7 +78,7 @@ def test_nothing_outside_the_cli_imports_the_cli():
 @pytest.mark.parametrize("module", sorted(DOMAIN))
 def test_domain_modules_do_no_io(module):
     forbidden = {"os", "sys", "sqlite3", "subprocess", "socket", "smtplib", "pathlib",
-                 "time", "pressctl.store", "pressctl.config", "pressctl.book"}
+                 "time", "pressctl.store", "pressctl.config", "pressctl.book.contacts"}
     assert IMPORTS[module] & forbidden == set()
 
 

@@ -69,7 +69,7 @@ class State:
         """Open the contact book. Only `init` creates one: a home or database that does
         not exist is refused (exit 4), and nothing is created."""
         if self._book is None:
-            from pressctl.book import Book
+            from pressctl.book.contacts import Book
             from pressctl.store import Store
 
             settings = self.settings()

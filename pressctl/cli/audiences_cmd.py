@@ -23,7 +23,7 @@ def add(
 
     Example: pressctl audiences add space-fr "kind:journalist and tag:space and lang:fr"
     """
-    from pressctl import audiences
+    from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
     book = st.book()
@@ -38,12 +38,12 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
 
     Example: pressctl audiences list
     """
-    from pressctl import audiences
+    from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
     book = st.book()
     rows = [(name, text, len(audiences.members(book, audiences.resolve(book, f"@{name}"))))
-            for name, text in book.store.saved_audiences().items()]
+            for name, text in book.store.audiences.all().items()]
     if json_out:
         st.out.json([{"name": n, "expression": t, "contacts": c} for n, t, c in rows])
     else:
@@ -60,7 +60,7 @@ def show(
 
     Example: pressctl audiences show @space-fr
     """
-    from pressctl import audiences
+    from pressctl.releases import saved_audiences as audiences
     from pressctl.cli.contacts_cmd import print_contacts
 
     st = state(ctx)
@@ -78,7 +78,7 @@ def remove(ctx: typer.Context,
 
     Example: pressctl audiences remove space-fr
     """
-    from pressctl import audiences
+    from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
     audiences.remove(st.book(), name)

@@ -26,8 +26,8 @@ def phone(
     Example: pressctl check phone "Tel. +33 (0)1 44 76 75 39" "(202) 358-1600" --region US
     """
     from pressctl.config import load_settings
-    from pressctl.phones import check_phone
-    from pressctl.regions import country_code
+    from pressctl.contacts.phones import check_phone
+    from pressctl.contacts.regions import country_code
 
     st = state(ctx)
     if region:
@@ -62,7 +62,7 @@ def email(
 
     Example: pressctl check email "pascale.bresson [at] cnes.fr" "mailto:raphael.sart@cnes.fr"
     """
-    from pressctl.emails import check_email
+    from pressctl.contacts.emails import check_email
 
     st = state(ctx)
     results = [item for address in addresses for item in check_email(address, check_dns=check_dns)]

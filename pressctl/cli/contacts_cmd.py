@@ -35,9 +35,10 @@ CheckDns = Annotated[bool, typer.Option("--check-dns", help="Also check that e-m
 
 def contact_filter(kind=None, tag=None, org=None, outlet=None, lang=None, country=None,
                    search=None, embargo_ok=None, opted_out=None):
-    from pressctl.contacts import ContactFilter, kind_of, normalise_tags
+    from pressctl.contacts.model import ContactFilter
+    from pressctl.contacts.validation import kind_of, normalise_tags
     from pressctl.errors import InvalidInput
-    from pressctl.regions import country_code, language_tag
+    from pressctl.contacts.regions import country_code, language_tag
 
     canonical_kind = None
     if kind:
@@ -62,7 +63,7 @@ def contact_filter(kind=None, tag=None, org=None, outlet=None, lang=None, countr
 
 
 def phone_display(settings, style: str | None = None):
-    from pressctl.phones import format_phone
+    from pressctl.contacts.phones import format_phone
 
     chosen = style or settings.phone_style
 
@@ -74,7 +75,7 @@ def phone_display(settings, style: str | None = None):
 
 
 def contact_json(contact, settings) -> dict:
-    from pressctl.formats.jsonfile import contact_to_json
+    from pressctl.contacts.formats.jsonfile import contact_to_json
 
     return contact_to_json(contact, phone_display(settings))
 
@@ -140,7 +141,7 @@ def add(
     Example: pressctl contacts add "Pascale Bresson" --kind officer --org CNES
     --role "Attachée de Presse" --phone "Tél. 01 44 76 75 39" --email pascale.bresson@cnes.fr
     """
-    from pressctl.book import add_contact
+    from pressctl.book.contacts import add_contact
 
     st = state(ctx)
     book = st.book()
@@ -190,7 +191,7 @@ def list_(
     st = state(ctx)
     book = st.book()
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    print_contacts(st, book.store.list_contacts(where), book.settings, as_json=json_out)
+    print_contacts(st, book.store.contacts.select(where), book.settings, as_json=json_out)
 
 
 @app.command("show")
@@ -204,8 +205,8 @@ def show(
 
     Example: pressctl contacts show pascale.bresson@cnes.fr --phone-style house
     """
-    from pressctl.book import find_contact
-    from pressctl.optouts import opt_out_history
+    from pressctl.book.contacts import find_contact
+    from pressctl.book.optouts import opt_out_history
 
     st = state(ctx)
     book = st.book()
@@ -285,7 +286,7 @@ def edit(
 
     Example: pressctl contacts edit 12 --role "Responsable Presse" --add-phone "Mobile: 06 12 34 56 78"
     """
-    from pressctl.book import edit_contact
+    from pressctl.book.contacts import edit_contact
 
     st = state(ctx)
     book = st.book()
@@ -317,7 +318,7 @@ def remove(
     """
     import sys
 
-    from pressctl.book import find_contacts, remove_contacts
+    from pressctl.book.contacts import find_contacts, remove_contacts
 
     st = state(ctx)
     book = st.book()
@@ -359,7 +360,7 @@ def untag(
 
 
 def _tag(ctx, tags: str, refs: list[str], *, remove: bool) -> None:
-    from pressctl.book import tag_contacts
+    from pressctl.book.contacts import tag_contacts
 
     st = state(ctx)
     wanted = [t for t in tags.split(",") if t.strip()]
@@ -383,7 +384,7 @@ def optout(
 
     Example: pressctl contacts optout jane.doe@example.com --note "asked by phone"
     """
-    from pressctl.book import opt_out
+    from pressctl.book.contacts import opt_out
 
     if undo:
         raise typer.BadParameter(
@@ -421,7 +422,7 @@ def optin(
 
     Example: pressctl contacts optin jane.doe@example.com --yes --note "asked by e-mail on 3 March"
     """
-    from pressctl.optouts import opt_in, opt_out_state
+    from pressctl.book.optouts import opt_in, opt_out_state
 
     st = state(ctx)
     book = st.book()
@@ -472,9 +473,9 @@ def import_(
     Example: pressctl contacts import journalistes.csv --region FR --on-duplicate update
     """
     from pressctl.config import write_private_file
-    from pressctl.contacts import kind_of
-    from pressctl.formats.files import open_contact_file, rejects_text
-    from pressctl.importer import import_file
+    from pressctl.contacts.validation import kind_of
+    from pressctl.contacts.formats.files import open_contact_file, rejects_text
+    from pressctl.book.importer import import_file
 
     if skip_invalid and rejects is None:
         raise typer.BadParameter("--skip-invalid needs --rejects FILE (nothing is dropped silently)")
@@ -560,9 +561,9 @@ def export(
     """
     import sys
 
-    from pressctl.book import export_contacts
+    from pressctl.book.contacts import export_contacts
     from pressctl.config import write_private_file
-    from pressctl.formats.files import guess_format
+    from pressctl.contacts.formats.files import guess_format
 
     st = state(ctx)
     book = st.book()
@@ -587,7 +588,7 @@ def check(
 
     Example: pressctl contacts check --json
     """
-    from pressctl.book import check_book
+    from pressctl.book.contacts import check_book
     from pressctl.errors import EXIT_INVALID
 
     st = state(ctx)
@@ -602,7 +603,7 @@ def check(
     else:
         for finding in findings:
             st.out.line(f"{finding.level}: {finding.where}: {finding.message}")
-        st.out.info(f"Checked {book.store.count_contacts()} contact(s): "
+        st.out.info(f"Checked {book.store.contacts.count()} contact(s): "
                     f"{len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
     if errors:
         raise typer.Exit(EXIT_INVALID)
@@ -623,7 +624,7 @@ def extract(
 
     Example: pressctl contacts extract release.md --json
     """
-    from pressctl.extracting import extract_from_file, import_proposals
+    from pressctl.book.extraction import extract_from_file, import_proposals
 
     st = state(ctx)
     settings = st.book().settings if do_import else _settings(st)
@@ -639,7 +640,7 @@ def extract(
               p.emails, p.problems) for p in proposals],
         )
     if do_import:
-        from pressctl.contacts import kind_of
+        from pressctl.contacts.validation import kind_of
 
         report = import_proposals(st.book(), proposals, str(file), kind=kind_of(kind) or kind,
                                   on_duplicate=on_duplicate, dry_run=dry_run)

@@ -42,8 +42,8 @@ def create(
     """
     import sys
 
-    from pressctl.mailout import plan_mailouts, store_mailouts
-    from pressctl.unsubscribe import ensure_key, load_key
+    from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
+    from pressctl.delivery.unsubscribe import ensure_key, load_key
 
     st = state(ctx)
     book = st.book()
@@ -85,7 +85,7 @@ def create(
 
 
 def _templates(st: State, folder: Path | None):
-    from pressctl.templating import Templates
+    from pressctl.releases.templating import Templates
 
     return Templates(folder or st.paths.templates_dir)
 
@@ -93,7 +93,7 @@ def _templates(st: State, folder: Path | None):
 def _mailout_json(book, record) -> dict:
     return {"id": record.id, "reference": record.reference, "release": record.release_path,
             "phase": record.phase, "linked_to": record.linked_to, "due_at": record.due_at,
-            "state": record.state, "counts": book.store.mailout_counts(record.id),
+            "state": record.state, "counts": book.store.mailouts.counts(record.id),
             "created": record.created, "updated": record.updated}
 
 
@@ -105,7 +105,7 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
     """
     st = state(ctx)
     book = st.book()
-    items = [_mailout_json(book, r) for r in book.store.mailouts()]
+    items = [_mailout_json(book, r) for r in book.store.mailouts.all()]
     if json_out:
         st.out.json(items)
         return
@@ -124,12 +124,12 @@ def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> N
 
     Example: pressctl mailout show 3
     """
-    from pressctl.mailout import get_mailout
+    from pressctl.delivery.mailouts import get_mailout
 
     st = state(ctx)
     book = st.book()
     record = get_mailout(book, mailout_id)
-    rows = book.store.rows(mailout_id)
+    rows = book.store.mailouts.rows(mailout_id)
     item = _mailout_json(book, record)
     item["rows"] = [{"id": r.id, "name": r.name, "address": r.address, "state": r.state,
                      "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
@@ -155,7 +155,7 @@ def cancel(ctx: typer.Context, mailout_id: MailoutId) -> None:
 
     Example: pressctl mailout cancel 3
     """
-    from pressctl import mailout
+    from pressctl.delivery import mailouts as mailout
 
     st = state(ctx)
     count = mailout.cancel(st.book(), mailout_id)
@@ -168,7 +168,7 @@ def pause(ctx: typer.Context, mailout_id: MailoutId) -> None:
 
     Example: pressctl mailout pause 3
     """
-    from pressctl import mailout
+    from pressctl.delivery import mailouts as mailout
 
     mailout.pause(state(ctx).book(), mailout_id)
     state(ctx).out.info(f"Paused mailout #{mailout_id}")
@@ -180,7 +180,7 @@ def resume(ctx: typer.Context, mailout_id: MailoutId) -> None:
 
     Example: pressctl mailout resume 3
     """
-    from pressctl import mailout
+    from pressctl.delivery import mailouts as mailout
 
     mailout.pause(state(ctx).book(), mailout_id, resume=True)
     state(ctx).out.info(f"Resumed mailout #{mailout_id}")
@@ -196,7 +196,7 @@ def retry(
 
     Example: pressctl mailout retry 3
     """
-    from pressctl import mailout
+    from pressctl.delivery import mailouts as mailout
 
     st = state(ctx)
     count = mailout.retry(st.book(), mailout_id, include_unknown=include_unknown)

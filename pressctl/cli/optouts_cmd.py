@@ -25,7 +25,7 @@ def import_(
 
     Example: pressctl optouts import ~/Maildir/.unsubscribe
     """
-    from pressctl.optouts import import_optouts
+    from pressctl.book.optouts import import_optouts
 
     st = state(ctx)
     report = import_optouts(st.book(), path)

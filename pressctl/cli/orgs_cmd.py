@@ -54,7 +54,7 @@ def add(
 
     Example: pressctl orgs add "Société Française de Radiologie" --short SFR --country FR --about en=@about-sfr.txt
     """
-    from pressctl.orgs import add_org
+    from pressctl.book.orgs import add_org
 
     st = state(ctx)
     org = add_org(st.book(), {"name": name, "short_name": short, "country": country,
@@ -73,14 +73,14 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
     """
     st = state(ctx)
     book = st.book()
-    orgs = book.store.list_orgs()
+    orgs = book.store.orgs.all()
     if json_out:
         st.out.json([org_json(o) for o in orgs])
         return
     st.out.table(
         ("id", "short", "name", "country", "website", "about", "contacts"),
         [(o.id, o.short_name, o.name, o.country, o.website, ", ".join(sorted(o.about)),
-          book.store.org_contact_count(o)) for o in orgs],
+          book.store.orgs.contact_count(o)) for o in orgs],
     )
 
 
@@ -94,7 +94,7 @@ def show(
 
     Example: pressctl orgs show CNES
     """
-    from pressctl.orgs import find_org
+    from pressctl.book.orgs import find_org
 
     st = state(ctx)
     org = find_org(st.book(), ref)
@@ -122,7 +122,7 @@ def edit(
 
     Example: pressctl orgs edit CNES --about fr=@a-propos-cnes.txt
     """
-    from pressctl.orgs import edit_org
+    from pressctl.book.orgs import edit_org
 
     st = state(ctx)
     changes = {k: v for k, v in {"name": name, "short_name": short, "country": country,
@@ -145,7 +145,7 @@ def remove(
 
     Example: pressctl orgs remove SFR
     """
-    from pressctl.orgs import remove_org
+    from pressctl.book.orgs import remove_org
 
     st = state(ctx)
     org, count = remove_org(st.book(), ref)
@@ -161,7 +161,7 @@ def import_(
 
     Example: pressctl orgs import contacts/organizations.json
     """
-    from pressctl.orgs import import_orgs
+    from pressctl.book.orgs import import_orgs
 
     st = state(ctx)
     added, updated = import_orgs(st.book(), file)

@@ -24,7 +24,7 @@ def run(
     import sys
 
     from pressctl.cli.signals import stop_on_signals
-    from pressctl.delivery import StopRequest, exit_code_for, run_outbox
+    from pressctl.delivery.run import StopRequest, exit_code_for, run_outbox
     from pressctl.errors import DeliveryFailed, Stopped
 
     st = state(ctx)
@@ -91,12 +91,12 @@ def _progress(st, book):
     import sys
     from datetime import UTC, datetime
 
-    from pressctl.outbox import iso
+    from pressctl.outbox.policy import iso
 
     if not sys.stderr.isatty() or st.out.quiet:
         return None
     with book.store.transaction():
-        total = book.store.due_row_count(iso(datetime.now(UTC)))
+        total = book.store.mailouts.due_row_count(iso(datetime.now(UTC)))
     return _Bar(total) if total else None
 
 

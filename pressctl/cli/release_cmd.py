@@ -16,7 +16,7 @@ TemplatesDir = Annotated[Optional[Path], typer.Option(
 
 
 def _templates(st: State, folder: Path | None):
-    from pressctl.templating import Templates
+    from pressctl.releases.templating import Templates
 
     return Templates(folder or st.paths.templates_dir)
 
@@ -41,9 +41,9 @@ def new(
     Example: pressctl release new PR107-2020.md --org CNES --org SFR --kind invitation
     """
     from pressctl.config import write_private_file
-    from pressctl.documents import KINDS
+    from pressctl.releases.documents import KINDS
     from pressctl.errors import InvalidInput
-    from pressctl.release_file import skeleton
+    from pressctl.releases.release_file import skeleton
 
     st = state(ctx)
     chosen = kind or ("invitation" if ctx.parent and ctx.parent.info_name == "invite" else "release")
@@ -69,7 +69,7 @@ def check(
     Example: pressctl release check PR106-2020.en.md
     """
     from pressctl.errors import EXIT_INVALID
-    from pressctl.releases import check_release
+    from pressctl.releases.compose import check_release
 
     st = state(ctx)
     today, now = _today_and_now()
@@ -105,7 +105,7 @@ def preview(
     Example: pressctl release preview PR106-2020.en.md --to claire.fontaine@gazette-espace.example.org
     """
     from pressctl.errors import InvalidInput
-    from pressctl.releases import build_messages, load_release_set, select_recipients
+    from pressctl.releases.compose import build_messages, load_release_set, select_recipients
 
     st = state(ctx)
     book = st.book()

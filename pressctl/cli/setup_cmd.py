@@ -78,19 +78,19 @@ def demo(
     import tempfile
     from datetime import datetime
 
-    from pressctl.book import Book
+    from pressctl.book.contacts import Book
     from pressctl.cli.app import now_utc
     from pressctl.cli.contacts_cmd import print_contacts
     from pressctl.cli.release_cmd import _summary, _write_all
     from pressctl.config import load_settings, resolve_paths
-    from pressctl.formats.files import open_contact_file
+    from pressctl.contacts.formats.files import open_contact_file
     from pressctl.home import init_home
-    from pressctl.importer import import_file
-    from pressctl.orgs import import_orgs
-    from pressctl.releases import build_messages, load_release_set, select_recipients
+    from pressctl.book.importer import import_file
+    from pressctl.book.orgs import import_orgs
+    from pressctl.releases.compose import build_messages, load_release_set, select_recipients
     from pressctl.resources import shipped_dir
     from pressctl.store import Store
-    from pressctl.templating import Templates
+    from pressctl.releases.templating import Templates
 
     st = state(ctx)
     home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
@@ -105,7 +105,7 @@ def demo(
         st.out.info(f"Demo home: {home}")
         st.out.info(f"1. Contact book: {added_orgs} organisations and {report.added} contacts "
                     f"from {samples}")
-        print_contacts(st, list(store.iter_contacts()), book.settings)
+        print_contacts(st, list(store.contacts.stream()), book.settings)
 
         release_file = shipped_dir("examples") / "PR106-2020.en.md"
         now = datetime.now().astimezone()
@@ -122,9 +122,9 @@ def demo(
         _summary(st, built, False)
         st.out.info(f"3. The previews are in {previews} (.eml, .html, .ics).")
 
-        from pressctl.delivery import run_outbox
-        from pressctl.mailout import plan_mailouts, store_mailouts
-        from pressctl.unsubscribe import load_key
+        from pressctl.delivery.run import run_outbox
+        from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
+        from pressctl.delivery.unsubscribe import load_key
 
         templates = Templates(paths.templates_dir)
         # The example's embargo (2020) has lifted: one public mailout for the whole audience.

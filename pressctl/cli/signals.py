@@ -1,5 +1,5 @@
 """SIGINT and SIGTERM turned into a request to stop a delivery run (the core decides
-what stopping means: see pressctl.delivery)."""
+what stopping means: see pressctl.delivery.run)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pressctl.delivery import StopRequest
+from pressctl.delivery.run import StopRequest
 
 _NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
 

@@ -21,8 +21,8 @@ def test(
 
     Example: pressctl smtp test --to pascale.bresson@cnes.fr
     """
-    from pressctl.delivery import describe_transport
-    from pressctl.transport import check_smtp
+    from pressctl.delivery.run import describe_transport
+    from pressctl.delivery.transport import check_smtp
 
     st = state(ctx)
     settings = st.book().settings

@@ -12,7 +12,7 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def _templates(ctx):
-    from pressctl.templating import Templates
+    from pressctl.releases.templating import Templates
 
     return Templates(state(ctx).paths.templates_dir)
 

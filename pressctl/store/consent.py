@@ -8,16 +8,16 @@ variant for every recipient of the audience, so the replacement needs no renderi
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
+
+from pressctl.store.database import Database
 
 _CHUNK = 500  # row ids per query (SQLite allows 999 parameters)
 
 
 class ConsentQueries:
-    """Mixed into Store: ``self.db`` is its connection."""
-
-    db: sqlite3.Connection
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
 
     def withdrawn_consent(self, row_ids: Iterable[int]) -> set[int]:
         """Of these rows, those of an embargoed phase whose contact no longer accepts

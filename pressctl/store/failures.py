@@ -23,6 +23,8 @@ from pressctl.errors import StorageError, StorageKind
 _PERM, _BUSY, _LOCKED, _READONLY, _IOERR, _CORRUPT = 3, 5, 6, 8, 10, 11
 _FULL, _CANTOPEN, _PROTOCOL, _NOLFS, _NOTADB = 13, 14, 15, 22, 26
 
+BUSY_TIMEOUT_MS = 10_000  # how long a write waits for another process holding the file
+
 _LATER = "the failed change was not written"
 _LOW_SPACE = 1 << 20  # below this, an I/O error on the database is taken for a full disk
 
@@ -119,6 +121,4 @@ def _free_space(path: Path) -> str:
 
 
 def _busy_seconds() -> str:
-    from pressctl import store  # read at the time of the error: tests lower the timeout
-
-    return f"{store.BUSY_TIMEOUT_MS / 1000:g} s"
+    return f"{BUSY_TIMEOUT_MS / 1000:g} s"  # read at the time of the error: tests lower it

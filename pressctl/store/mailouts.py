@@ -3,9 +3,10 @@ Claiming and settling rows during a delivery run is in pressctl.store.runs."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
+
+from pressctl.store.database import Database
 
 ROW_COLUMNS = ("id, mailout_id, variant, contact_id, name, address, salutation, message_id, "
                "token, state, attempts, next_attempt_at, reply, updated, sent_at")
@@ -45,11 +46,10 @@ class RowRecord:
 
 
 class MailoutQueries:
-    """Mixed into Store: ``self.db`` is its connection."""
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
 
-    db: sqlite3.Connection
-
-    def insert_mailout(self, *, reference: str, release_path: str, phase: str,
+    def insert(self, *, reference: str, release_path: str, phase: str,
                        linked_to: int | None, due_at: str, domain: str, now: str,
                        variants: list[bytes]) -> int:
         """The mailout and its frozen variants, without rows: a row's unsubscribe token
@@ -79,27 +79,27 @@ class MailoutQueries:
             [(mailout_id, *row, now) for row in rows],
         )
 
-    def mailout(self, mailout_id: int) -> MailoutRecord | None:
+    def get(self, mailout_id: int) -> MailoutRecord | None:
         row = self.db.execute(
             "SELECT id, reference, release_path, phase, linked_to, due_at, state, domain, "
             "created, updated FROM mailouts WHERE id = ?", (mailout_id,)).fetchone()
         return MailoutRecord(*row) if row else None
 
-    def mailouts(self) -> list[MailoutRecord]:
+    def all(self) -> list[MailoutRecord]:
         return [MailoutRecord(*r) for r in self.db.execute(
             "SELECT id, reference, release_path, phase, linked_to, due_at, state, domain, "
             "created, updated FROM mailouts ORDER BY id")]
 
-    def mailout_counts(self, mailout_id: int) -> dict[str, int]:
+    def counts(self, mailout_id: int) -> dict[str, int]:
         return dict(self.db.execute(
             "SELECT state, count(*) FROM mailout_rows WHERE mailout_id = ? GROUP BY state",
             (mailout_id,)))
 
-    def set_mailout_state(self, mailout_id: int, state: str, now: str) -> None:
+    def set_state(self, mailout_id: int, state: str, now: str) -> None:
         self.db.execute("UPDATE mailouts SET state = ?, updated = ? WHERE id = ?",
                         (state, now, mailout_id))
 
-    def frozen_variants(self, mailout_id: int) -> list[bytes]:
+    def variants(self, mailout_id: int) -> list[bytes]:
         return [r[0] for r in self.db.execute(
             "SELECT frozen FROM mailout_variants WHERE mailout_id = ? ORDER BY number",
             (mailout_id,))]
@@ -113,7 +113,7 @@ class MailoutQueries:
             params += states
         return [RowRecord(*r) for r in self.db.execute(sql + " ORDER BY id", params)]
 
-    def due_mailouts(self, now: str) -> list[MailoutRecord]:
+    def due(self, now: str) -> list[MailoutRecord]:
         return [MailoutRecord(*r) for r in self.db.execute(
             "SELECT id, reference, release_path, phase, linked_to, due_at, state, domain, "
             "created, updated FROM mailouts WHERE state = 'scheduled' AND due_at <= ? "

@@ -8,15 +8,12 @@ a run that died. Everything here runs inside :meth:`Store.transaction`.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pressctl.store.database import Database
 from pressctl.store.mailouts import ROW_COLUMNS, RowRecord
-
-LEASE_NAME = "outbox"
-
 
 @dataclass(frozen=True, slots=True)
 class Settlement:
@@ -31,55 +28,9 @@ class Settlement:
     charged: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Lease:
-    run_id: str
-    host: str
-    pid: int
-    pid_started: str | None  # the process's start time, to tell a reused pid
-    acquired_at: str
-    heartbeat_at: str
-    expires_at: str
-
-
 class RunQueries:
-    """Mixed into Store: ``self.db`` is its connection."""
-
-    db: sqlite3.Connection
-
-    # -- the lease ---------------------------------------------------------------------
-
-    def lease(self) -> Lease | None:
-        row = self.db.execute(
-            "SELECT run_id, host, pid, pid_started, acquired_at, heartbeat_at, expires_at "
-            "FROM outbox_lease WHERE name = ?", (LEASE_NAME,)).fetchone()
-        return Lease(*row) if row else None
-
-    def take_lease(self, lease: Lease, replacing: str | None) -> bool:
-        """Hold the lease when it is free, or still held by ``replacing`` (a holder found
-        dead); False when someone else holds it."""
-        current = self.lease()
-        if current is not None and current.run_id != replacing:
-            return False
-        self.db.execute(
-            "INSERT OR REPLACE INTO outbox_lease (name, run_id, host, pid, pid_started, "
-            "acquired_at, heartbeat_at, expires_at) VALUES (?,?,?,?,?,?,?,?)",
-            (LEASE_NAME, lease.run_id, lease.host, lease.pid, lease.pid_started,
-             lease.acquired_at, lease.heartbeat_at, lease.expires_at))
-        return True
-
-    def renew_lease(self, run_id: str, heartbeat_at: str, expires_at: str) -> bool:
-        """False when this run no longer holds the lease (another run took it over)."""
-        return self.db.execute(
-            "UPDATE outbox_lease SET heartbeat_at = ?, expires_at = ? "
-            "WHERE name = ? AND run_id = ?",
-            (heartbeat_at, expires_at, LEASE_NAME, run_id)).rowcount == 1
-
-    def release_lease(self, run_id: str) -> None:
-        self.db.execute("DELETE FROM outbox_lease WHERE name = ? AND run_id = ?",
-                        (LEASE_NAME, run_id))
-
-    # -- recovery ----------------------------------------------------------------------
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
 
     def claimed_rows(self) -> dict[str | None, list[int]]:
         """Rows in state 'sending', by the run that claimed them."""

@@ -4,9 +4,10 @@ and imports. Lifting one is recorded in ``optins`` (when, why, and what it lifte
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+
+from pressctl.store.database import Database
 
 _IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a query
 
@@ -15,7 +16,7 @@ _IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a que
 class Suppression:
     """One address that must never be mailed: since when, why, and an optional note."""
 
-    key: str  # pressctl.emails.email_key of the address
+    key: str  # pressctl.contacts.emails.email_key of the address
     address: str
     reason: str
     since: str  # UTC, ISO 8601
@@ -42,9 +43,8 @@ def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
 
 
 class SuppressionQueries:
-    """Mixed into Store: ``self.db`` is its connection."""
-
-    db: sqlite3.Connection
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
 
     def suppress(self, key: str, address: str, reason: str, now: str,
                  note: str | None = None) -> bool:
@@ -67,7 +67,7 @@ class SuppressionQueries:
                 found[key] = Suppression(key, address, reason, created, note)
         return found
 
-    def lift_suppression(self, key: str, address: str, lifted: Suppression | None,
+    def lift(self, key: str, address: str, lifted: Suppression | None,
                          note: str, now: str) -> OptIn:
         """Delete the suppression of ``key`` and record the lift (inside a transaction).
         ``lifted`` is the suppression as it was (None when there was none, only a flag)."""

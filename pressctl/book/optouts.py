@@ -1,0 +1,244 @@
+"""Opt-outs are forever: lifting one (the only way, recorded), their history, and
+unsubscribe replies (to the List-Unsubscribe mailto) turned into opt-outs.
+
+An opt-out is kept by address in the suppression list (see :mod:`pressctl.book.contacts`); only
+:func:`opt_in` lifts one, on the person's request, and records when, why and what it
+lifted. A reply's sender is opted out: every address of their contact if the book has
+one, and a suppression either way, so that the address is never mailed even if it is
+imported again later. Bounces and automatic replies are not requests: they are skipped
+and counted (an out-of-office must not cost a journalist their releases, and
+MAILER-DAEMON is nobody).
+"""
+
+from __future__ import annotations
+
+import email.policy
+import email.utils
+import mailbox
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from enum import StrEnum
+from pathlib import Path
+
+from pressctl.book.contacts import Book, opt_out_contact
+from pressctl.contacts.emails import clean_email_field, email_key
+from pressctl.errors import InvalidEmail, InvalidInput, NotFound
+from pressctl.contacts.model import Contact
+from pressctl.store import Store
+from pressctl.store.suppressions import OptIn, Suppression
+
+# -- lifting an opt-out ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutState:
+    """What `contacts optin ADDRESS` would lift: the suppression of the address, and
+    the contact holding it (whose flag may be all there is)."""
+
+    address: str
+    key: str
+    suppression: Suppression | None
+    contact: Contact | None
+
+
+@dataclass(frozen=True, slots=True)
+class OptInResult:
+    optin: OptIn  # as recorded
+    contact: Contact | None  # the contact holding the address, as it is now
+    still_suppressed: list[str]  # its other addresses still opted out (it stays opted out)
+
+
+def opt_out_state(store: Store, address: str) -> OptOutState:
+    """The opt-out of one address; NotFound (exit 3) when it is not opted out."""
+    try:
+        found = clean_email_field(address)
+    except InvalidEmail as err:
+        raise InvalidInput(str(err), hint="give the one address to opt back in") from err
+    if len(found) != 1:
+        raise InvalidInput(f'"{address}" is not one e-mail address',
+                           hint="give the one address to opt back in")
+    normalized = found[0].normalized
+    key = email_key(normalized)
+    suppression = store.suppressions.suppressions_of([key]).get(key)
+    owner = store.contacts.owners_of_email_keys([key]).get(key)
+    contact = store.contacts.get(owner) if owner is not None else None
+    if suppression is None and not (contact and contact.opted_out):
+        raise NotFound(f"{normalized} is not opted out: there is nothing to lift",
+                       hint="`pressctl contacts show ADDRESS` shows a contact's opt-outs")
+    stored = [e for e in contact.emails if email_key(e) == key] if contact else []
+    # the address as it was opted out (or stored), not as it was typed today
+    shown = suppression.address if suppression else (stored or [normalized])[0]
+    return OptOutState(shown, key, suppression, contact)
+
+
+def opt_in(book: Book, address: str, note: str) -> OptInResult:
+    """Lift the opt-out of one address, on the person's request: the suppression is
+    deleted, the lift recorded (when, ``note``, what the suppression said), and the
+    contact's flag cleared once none of its addresses is still suppressed."""
+    note = note.strip()
+    if not note:
+        raise InvalidInput("an opt-in needs a note saying why",
+                           hint='e.g. --note "asked by phone on 3 March to get releases again"')
+    with book.store.transaction():
+        state = opt_out_state(book.store, address)
+        optin = book.store.suppressions.lift(state.key, state.address, state.suppression,
+                                            note, book.now)
+        contact, still = state.contact, []
+        if contact is not None:
+            held = book.store.suppressions.suppressions_of(email_key(e) for e in contact.emails)
+            still = [s.address for s in held.values()]
+            if not still:
+                book.store.contacts.set_opted_out([contact.id], False, book.now)  # type: ignore[list-item]
+            contact = book.store.contacts.get(contact.id)  # type: ignore[arg-type]
+    return OptInResult(optin, contact, still)
+
+
+@dataclass(frozen=True, slots=True)
+class OptOutHistory:
+    """A contact's opt-outs as they stand, and every lift of one of its addresses."""
+
+    suppressions: list[Suppression]
+    optins: list[OptIn]
+
+
+def opt_out_history(store: Store, contact: Contact) -> OptOutHistory:
+    keys = [email_key(e) for e in contact.emails]
+    held = store.suppressions.suppressions_of(keys)
+    return OptOutHistory([held[k] for k in keys if k in held], store.suppressions.optins_of(keys))
+
+
+# -- unsubscribe replies -----------------------------------------------------------------------
+
+
+class Skipped(StrEnum):
+    """Why a message in the unsubscribe folder is not an unsubscribe request."""
+
+    BOUNCE = "bounce"  # a delivery status notification or other machine-made message
+    AUTO_REPLY = "auto-reply"  # an out-of-office or other automatic reply
+
+
+# Subjects of automatic replies as mail programs write them (Outlook, Exchange, Notes,
+# Gmail, Thunderbird...), matched at the start, after any "Re:"/"AW:" and accents dropped.
+_AUTO_SUBJECT = re.compile(
+    r"^(?:\[?(?:re|aw|sv|vs|antw|wg|fw|fwd|tr|rif|r|rv)\s*:\s*)*\[?\s*(?:"
+    r"out of (?:the )?office|ooo\b|automatic reply|auto[- ]?reply|auto[- ]?response|"
+    r"autoresponder|vacation (?:reply|notice|message)|away from (?:the )?office|"
+    r"reponse automatique|absent du bureau|absence du bureau|message d'absence|"
+    r"abwesenheitsnotiz|abwesenheit|automatische antwort|"
+    r"fuori sede|fuori ufficio|risposta automatica|"
+    r"respuesta automatica|fuera de la oficina|ausente|"
+    r"resposta automatica|fora do escritorio|"
+    r"automatisch antwoord|afwezig|niet aanwezig|"
+    r"autosvar|franvaro|poza biurem|odpowiedz automatyczna)",
+)
+_DAEMONS = ("mailer-daemon", "postmaster")
+
+
+def _plain(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def skipped_because(message: EmailMessage) -> Skipped | None:
+    """Why this message is not an unsubscribe request, or None when it is one."""
+    if message.get_content_type() == "multipart/report":  # RFC 6522: DSN, MDN
+        return Skipped.BOUNCE
+    senders = email.utils.getaddresses([str(message.get("From") or ""),
+                                        str(message.get("Sender") or "")])
+    if any(address.partition("@")[0].casefold() in _DAEMONS for _, address in senders):
+        return Skipped.BOUNCE
+    if str(message.get("Return-Path") or "").strip() == "<>":  # the null sender of bounces
+        return Skipped.BOUNCE
+    auto_submitted = str(message.get("Auto-Submitted") or "").strip().casefold()
+    if (auto_submitted.startswith("auto-replied") or "X-Autoreply" in message
+            or "X-Autorespond" in message
+            or str(message.get("Precedence") or "").strip().casefold() == "auto_reply"
+            or _AUTO_SUBJECT.match(_plain(str(message.get("Subject") or "")))):
+        return Skipped.AUTO_REPLY
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":  # auto-generated
+        return Skipped.BOUNCE
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SkippedMessage:
+    message: str  # "PATH: message KEY"
+    sender: str
+    subject: str
+    why: Skipped
+
+
+@dataclass(slots=True)
+class ReplyImport:
+    """What `optouts import` did with a folder of replies."""
+
+    messages: int = 0
+    contacts: list[str] = field(default_factory=list)  # senders whose contact opted out
+    unknown: list[str] = field(default_factory=list)  # senders not in the book: suppressed
+    unreadable: list[str] = field(default_factory=list)
+    skipped: list[SkippedMessage] = field(default_factory=list)
+
+    @property
+    def bounces(self) -> int:
+        return sum(1 for s in self.skipped if s.why is Skipped.BOUNCE)
+
+    @property
+    def auto_replies(self) -> int:
+        return sum(1 for s in self.skipped if s.why is Skipped.AUTO_REPLY)
+
+
+def _messages(path: Path) -> Iterator[tuple[str, bytes]]:
+    if (path / "cur").is_dir() or (path / "new").is_dir():
+        box: mailbox.Mailbox = mailbox.Maildir(path, factory=None, create=False)
+    elif path.is_file():
+        box = mailbox.mbox(path, create=False)
+    else:
+        raise InvalidInput(f"{path}: neither a Maildir (with cur/ and new/) nor an mbox file")
+    for key in box.iterkeys():
+        yield key, box.get_bytes(key)
+
+
+def import_optouts(book: Book, path: Path) -> ReplyImport:
+    """Opt out the sender of every unsubscribe reply in a Maildir or mbox; skip and count
+    bounces and automatic replies. One transaction: all or nothing."""
+    report = ReplyImport()
+    requests: dict[str, tuple[str, str]] = {}  # key -> (address, note)
+    for key, raw in _messages(path):
+        report.messages += 1
+        where = f"{path}: message {key}"
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        why = skipped_because(message)
+        if why is not None:
+            report.skipped.append(SkippedMessage(where, str(message.get("From") or ""),
+                                                 str(message.get("Subject") or ""), why))
+            continue
+        sender = message.get("Reply-To") or message.get("From") or ""
+        found = email.utils.getaddresses([str(sender)])
+        try:
+            cleaned = clean_email_field(found[0][1]) if found and found[0][1] else []
+        except InvalidEmail as err:
+            report.unreadable.append(f"{where}: {err}")
+            continue
+        if not cleaned:
+            report.unreadable.append(f"{where}: no sender address")
+            continue
+        address = cleaned[0].normalized
+        date = str(message.get("Date") or "").strip()
+        requests.setdefault(email_key(address), (address, f"reply of {date}" if date else where))
+    with book.store.transaction():
+        owners = book.store.contacts.owners_of_email_keys(requests)
+        for key, (address, note) in requests.items():
+            book.store.suppressions.suppress(key, address, "unsubscribe reply", book.now, note)
+            if key in owners:
+                contact = book.store.contacts.get(owners[key])
+                assert contact is not None
+                opt_out_contact(book.store, contact, "unsubscribe reply", book.now,
+                                f"reply from {address}")
+                report.contacts.append(address)
+            else:
+                report.unknown.append(address)
+    return report

@@ -1,0 +1,272 @@
+"""CSV contact files as spreadsheets write them.
+
+Reading accepts English and French (and some German, Italian, Spanish) column names,
+UTF-8 with or without BOM, and comma, semicolon or tab delimiters (Excel in a French
+locale writes semicolons, sometimes behind a ``sep=;`` line). Unknown columns are
+reported, not silently used.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from pressctl.errors import InvalidInput
+from pressctl.contacts.formats import RawRecord
+from pressctl.contacts.model import Contact, Phone
+
+EXPORT_COLUMNS = (
+    "name", "kind", "role", "organization", "outlet", "emails", "phones", "tags",
+    "languages", "country", "embargo_ok", "opted_out", "notes", "id", "created", "updated",
+)
+
+# Column names after folding (lower case, accents and punctuation removed, trailing
+# digits dropped so that "Email 2" counts as "Email").
+_COLUMNS: dict[str, str] = {}
+for _key, _names in {
+    "name": "name fullname nomcomplet contact displayname nometprenom prenomnom "
+            "nomprenom contactname vollstandigername nomecompleto nombrecompleto",
+    "first_name": "firstname prenom givenname vorname nome nombre forename",
+    "last_name": "lastname nom surname familyname nachname cognome apellido apellidos "
+                 "nomdefamille",
+    "emails": "email emails mail courriel adressemail adresseemail emailaddress correo "
+              "correoelectronico emailadresse postaelettronica adressecourriel",
+    "phones": "phone phones tel telephone telefon telefono phonenumber numero workphone "
+              "telpro telephonefixe fixe bureau officephone direct lignedirecte "
+              "telephonenumber telefonnummer numerodetelephone",
+    "mobile": "mobile portable cell cellphone mobilephone handy cellulare movil gsm "
+              "telportable mobil telephoneportable telephonemobile mobilnummer",
+    "fax": "fax telecopie telefax faxnumber",
+    "organization": "organisation organization organisme company entreprise societe "
+                    "employer institution agency agence structure unternehmen azienda "
+                    "empresa org organizzazione",
+    "outlet": "outlet media medium publication redaction journal support titredepresse "
+              "newspaper zeitung testata medio",
+    "role": "role fonction title jobtitle poste position function funktion ruolo cargo "
+            "qualite titre",
+    "tags": "tags tag beats beat rubrique rubriques thematiques thematique themes topics "
+            "categories sujets keywords",
+    "languages": "language languages langue langues lang sprache sprachen lingua idioma",
+    "country": "country pays land paese pais countrycode",
+    "notes": "notes note remarques remarque commentaire commentaires comments comment "
+             "bemerkungen",
+    "embargo_ok": "embargook embargo acceptsembargo embargoaccepted",
+    "opted_out": "optedout optout unsubscribed desinscrit desabonne donotcontact donotemail",
+    "kind": "kind type typedecontact contacttype",
+    "ignore": "id created updated error pressctlerror",
+}.items():
+    for _name in _names.split():
+        _COLUMNS[_name] = _key
+
+
+def fold_header(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    letters = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
+    return letters.rstrip("0123456789") or letters
+
+
+@dataclass(slots=True)
+class CsvLayout:
+    delimiter: str
+    header: list[str]
+    mapping: list[str | None]  # canonical key per column, None = ignored
+    unknown: list[str]
+    header_line: int
+    header_text: str
+
+
+def _column_key(name: str) -> str | None:
+    folded = fold_header(name)
+    if folded in _COLUMNS:
+        return _COLUMNS[folded]
+    # "Téléphone portable", "E-mail professionnel", "Tel. (direct)"...
+    for needle, key in (("fax", "fax"), ("portable", "mobile"), ("mobile", "mobile"),
+                        ("cell", "mobile"), ("handy", "mobile"), ("mail", "emails"),
+                        ("courriel", "emails"), ("phone", "phones"), ("telef", "phones"),
+                        ("tel", "phones")):
+        if folded.startswith(needle) or (len(needle) > 3 and needle in folded):
+            return key
+    return None
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: 0 for d in (",", ";", "\t")}
+    quoted = False
+    for ch in header_line:
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def decode(data: bytes, source: str) -> str:
+    """UTF-8 with or without BOM; anything else is refused with the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InvalidInput(
+            f"{source}:{line}: not UTF-8 (byte 0x{data[err.start]:02x})",
+            hint="save the file as UTF-8 (in Excel: 'CSV UTF-8')",
+        ) from err
+
+
+class _LineTap:
+    """Iterates over lines for csv.reader and keeps those of the current record, so that
+    a rejected record can be written back exactly as it was."""
+
+    def __init__(self, lines: Iterator[str], source: str) -> None:
+        self._lines = lines
+        self._source = source
+        self.taken: list[str] = []
+        self.count = 0  # lines read so far
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.taken.append(line)
+        self.count += 1
+        return line
+
+    def take(self) -> str:
+        text = "".join(self.taken)
+        self.taken.clear()
+        return text
+
+
+def read_csv(
+    text: str | Iterable[str], source: str
+) -> tuple[CsvLayout, Iterator[RawRecord]]:
+    """The file's layout and a lazy stream of its records (blank rows are skipped).
+
+    ``text`` is the whole file or an iterator of its lines (a file opened with
+    ``newline=""``), which keeps a large import's memory flat.
+    """
+    # Only CR, LF and CRLF end a line: str.splitlines would also split a cell at a form
+    # feed, vertical tab (FileMaker's in-cell line break) or U+2028.
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    tap = _LineTap(iter(lines), source)
+    first = next(tap, None)
+    delimiter = None
+    if first is not None and (sep := re.fullmatch(r'"?sep=(.)"?\s*', first)):
+        delimiter = sep.group(1)
+        tap.take()
+        first = next(tap, None)
+    while first is not None and not first.strip():
+        tap.take()
+        first = next(tap, None)
+    if first is None:
+        raise InvalidInput(f"{source}: the file is empty", hint="expected a header row")
+    header_line = tap.count
+    delimiter = delimiter or _sniff_delimiter(first)
+    tap.taken.clear()
+    reader = csv.reader(_prepend(first, tap), delimiter=delimiter, strict=False)
+    try:
+        header = next(reader)
+    except csv.Error as err:
+        raise InvalidInput(f"{source}:{header_line}: {err}") from err
+    header_text = first if len(tap.taken) == 0 else first + tap.take()
+    tap.taken.clear()
+    mapping = [_column_key(h) for h in header]
+    unknown = [h for h, key in zip(header, mapping) if key is None and h.strip()]
+    mapping = [None if key == "ignore" else key for key in mapping]
+    present = set(mapping)
+    if "name" not in present and "last_name" in present and "first_name" not in present:
+        # A lone "Nom" column holds the whole name.
+        mapping = ["name" if key == "last_name" else key for key in mapping]
+        present = set(mapping)
+    if not present & {"name", "first_name", "last_name"}:
+        raise InvalidInput(
+            f"{source}:{header_line}: no name column in the header ({', '.join(header)})",
+            hint="name a column Name/Nom, or First name/Prénom and Last name/Nom",
+        )
+    layout = CsvLayout(delimiter, header, mapping, unknown, header_line, header_text)
+    return layout, _records(reader, tap, layout, source)
+
+
+def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
+    yield first
+    yield from rest
+
+
+def _records(reader, tap: _LineTap, layout: CsvLayout, source: str):
+    width = len(layout.header)
+    while True:
+        first = tap.count + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            raise InvalidInput(f"{source}:{tap.count}: {err}") from err
+        text = tap.take()
+        if not any(cell.strip() for cell in row):
+            continue
+        fields: dict[str, str | list[str]] = {}
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            fields["_error"] = (
+                f"{len(row)} cells for {width} columns (a {layout.delimiter!r} "
+                "inside an unquoted value?)"
+            )
+        for key, cell in zip(layout.mapping, row):
+            if key is None or not cell.strip():
+                continue
+            if key in ("emails", "phones", "mobile", "fax"):
+                value = cell if key in ("emails", "phones") else f"{key.title()}: {cell}"
+                if key == "phones" or key in ("mobile", "fax"):
+                    fields.setdefault("phones", [])
+                    fields["phones"].extend(_split_phones(value, key))  # type: ignore[union-attr]
+                else:
+                    fields.setdefault("emails", []).append(cell)  # type: ignore[union-attr]
+            elif key not in fields:
+                fields[key] = cell
+        yield RawRecord(line=first, fields=fields, text=text)
+
+
+def _split_phones(value: str, key: str) -> list[str]:
+    if key in ("mobile", "fax"):
+        return [value]
+    # "Mobile: 06 ...; Tel. 01 ..." — one label per number, as written by export.
+    return [part for part in value.split(";") if part.strip()] if ";" in value else [value]
+
+
+def write_csv(contacts, phone_text: Callable[[Phone], str]) -> Iterator[str]:
+    """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+
+    def flush() -> str:
+        value = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return value
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield flush()
+    for contact in contacts:
+        writer.writerow(_export_row(contact, phone_text))
+        yield flush()
+
+
+def phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:
+    from pressctl.contacts.phones import field_text
+
+    return field_text(phone, phone_text(phone))
+
+
+def _export_row(c: Contact, phone_text) -> list[str]:
+    return [
+        c.name, c.kind, c.role or "", c.organization or "", c.outlet or "",
+        "; ".join(c.emails), "; ".join(phone_cell(p, phone_text) for p in c.phones),
+        ",".join(c.tags), ",".join(c.languages), c.country or "",
+        "true" if c.embargo_ok else "false", "true" if c.opted_out else "false",
+        c.notes or "", str(c.id or ""), c.created or "", c.updated or "",
+    ]

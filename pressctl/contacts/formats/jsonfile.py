@@ -1,0 +1,159 @@
+"""JSON contact files: a list of contact objects (or ``{"contacts": [...]}``).
+
+Each object's line is found by decoding the list element by element, so a problem can be
+reported as ``file.json:LINE``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+
+from pressctl.errors import InvalidInput
+from pressctl.contacts.formats import RAW_KEYS, RawRecord
+from pressctl.contacts.model import Contact, Phone
+
+_ALIASES = {"email": "emails", "phone": "phones", "organisation": "organization",
+            "language": "languages", "tag": "tags", "beats": "tags"}
+_IGNORED = {"id", "created", "updated"}
+_REJECT_KEYS = {"line", "error", "record"}
+
+
+def read_json(text: str, source: str) -> list[RawRecord]:
+    decoder = json.JSONDecoder()
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"{source}:{err.lineno}: invalid JSON ({err.msg})") from err
+    if isinstance(document, dict) and isinstance(document.get("contacts"), list):
+        start = _member_start(text, "contacts")
+    elif isinstance(document, list):
+        start = text.index("[")
+    else:
+        raise InvalidInput(
+            f"{source}:1: expected a list of contacts or an object with a \"contacts\" list"
+        )
+    records = []
+    pos = _skip_space(text, start + 1)
+    line = 1 + text.count("\n", 0, pos)
+    while text[pos] != "]":
+        item, end = decoder.raw_decode(text, pos)
+        records.append(_record(item, line, text[pos:end], source))
+        following = _skip_space(text, end)
+        if text[following] == ",":
+            following = _skip_space(text, following + 1)
+        line += text.count("\n", pos, following)
+        pos = following
+    return records
+
+
+def _member_start(text: str, name: str) -> int:
+    """Where the value of the document's member ``name`` starts (the last one, like json.loads).
+
+    Searching the text for '"contacts"' would stop at an earlier value or nested key
+    of that name ({"type": "contacts", "groups": [...], "contacts": [...]}).
+    """
+    decoder = json.JSONDecoder()
+    found = -1
+    pos = _skip_space(text, _skip_space(text, 0) + 1)  # after "{"
+    while text[pos] != "}":
+        key, pos = decoder.raw_decode(text, pos)
+        pos = _skip_space(text, _skip_space(text, pos) + 1)  # after ":"
+        if key == name:
+            found = pos
+        _, pos = decoder.raw_decode(text, pos)
+        pos = _skip_space(text, pos)
+        if text[pos] == ",":
+            pos = _skip_space(text, pos + 1)
+    return found
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while text[pos] in " \t\r\n":
+        pos += 1
+    return pos
+
+
+def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
+    if isinstance(item, dict) and "record" in item and set(item) <= _REJECT_KEYS:
+        # An entry of a rejects file ({"line", "error", "record"}), fixed and imported again.
+        item = item["record"]
+        raw = json.dumps(item, ensure_ascii=False)
+    if not isinstance(item, dict):
+        return RawRecord(line, {"_error": "expected an object with contact fields"}, raw)
+    fields: dict[str, str | list[str]] = {}
+    unknown = []
+    for key, value in item.items():
+        canonical = _ALIASES.get(key, key)
+        if canonical in _IGNORED:
+            continue
+        if canonical not in RAW_KEYS:
+            unknown.append(key)
+            continue
+        if canonical == "phones":
+            fields["phones"] = [_phone_text(p) for p in _as_list(value)]
+        elif canonical in ("emails", "tags", "languages"):
+            fields[canonical] = [str(v) for v in _as_list(value)]
+        elif isinstance(value, bool):
+            fields[canonical] = "true" if value else "false"
+        elif value is not None:
+            fields[canonical] = str(value)
+    if unknown:
+        fields["_error"] = f"unknown field(s) {', '.join(sorted(unknown))}"
+    return RawRecord(line, fields, raw)
+
+
+def _as_list(value: object) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _phone_text(value: object) -> str:
+    """A phone as a string, or as an object written by export ({"e164", "extension", "type"})."""
+    if not isinstance(value, dict):
+        return str(value)
+    number = str(value.get("e164") or value.get("number") or "")
+    if value.get("extension"):
+        number += f" ext. {value['extension']}"
+    if value.get("label"):
+        number += f" ({value['label']})"
+    prefix = {"mobile": "Mobile: ", "fax": "Fax: "}.get(str(value.get("type")), "")
+    return prefix + number
+
+
+def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dict:
+    return {
+        "id": contact.id,
+        "name": contact.name,
+        "kind": contact.kind,
+        "role": contact.role,
+        "organization": contact.organization,
+        "outlet": contact.outlet,
+        "emails": list(contact.emails),
+        "phones": [
+            {"e164": p.e164, "extension": p.extension, "type": p.type, "label": p.label,
+             "display": phone_text(p)}
+            for p in contact.phones
+        ],
+        "tags": list(contact.tags),
+        "languages": list(contact.languages),
+        "country": contact.country,
+        "notes": contact.notes,
+        "embargo_ok": contact.embargo_ok,
+        "opted_out": contact.opted_out,
+        "created": contact.created,
+        "updated": contact.updated,
+    }
+
+
+def write_json(contacts: Iterable[Contact], phone_text: Callable[[Phone], str]) -> Iterator[str]:
+    """Yield a JSON list of contacts, one object per chunk (streams large books)."""
+    yield "["
+    first = True
+    for contact in contacts:
+        yield ("\n  " if first else ",\n  ") + json.dumps(
+            contact_to_json(contact, phone_text), ensure_ascii=False
+        )
+        first = False
+    yield "\n]\n" if not first else "]\n"

@@ -1,0 +1,451 @@
+"""vCard files: read 2.1, 3.0 and 4.0 cards into RawRecords, write 3.0 or 4.0 cards.
+
+The reader is deliberately forgiving about what real address books emit (Apple groups,
+Outlook's vCard 2.1 quoted-printable, bare 2.1 parameters) and only strict about the card
+structure itself, because a broken structure means we cannot tell where contacts start.
+Values are passed on as written; judging them is the job of :mod:`pressctl.contacts.validation`.
+"""
+
+from __future__ import annotations
+
+import quopri
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import unquote
+
+from pressctl.errors import Problem, ProblemsFound
+from pressctl.contacts.formats import RawRecord
+from pressctl.contacts.model import Contact, Phone
+
+SUPPORTED_WRITE_VERSIONS = ("3.0", "4.0")
+PRODID = "-//pressctl//pressctl//EN"
+MAX_LINE_OCTETS = 75
+
+# Fixed namespace so that the same contact always gets the same UID across exports,
+# which lets address books update a card instead of duplicating it.
+_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pressctl.invalid/vcard/contact")
+
+# vCard 2.1 allows parameters without a name ("TEL;CELL;VOICE:"); these bare values are
+# encodings, everything else is a type.
+_BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
+_MOBILE_TYPES = {"cell", "mobile", "iphone"}
+_NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
+
+_PHYSICAL_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|\Z)")
+_TEXT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+@dataclass(slots=True)
+class _LogicalLine:
+    first_line: int
+    last_line: int
+    content: str
+
+
+@dataclass(slots=True)
+class _Property:
+    name: str
+    params: dict[str, list[str]]
+    value: str  # still backslash-escaped, but already quoted-printable decoded
+
+    @property
+    def types(self) -> set[str]:
+        return {value.lower() for value in self.params.get("TYPE", [])}
+
+    @property
+    def preference(self) -> int:
+        for raw in self.params.get("PREF", []):
+            if raw.strip().isdigit():
+                return int(raw)
+        return 1 if "pref" in self.types else _NOT_PREFERRED
+
+
+@dataclass(slots=True)
+class _OpenCard:
+    first_line: int
+    properties: list[_Property] = field(default_factory=list)
+
+
+def read_vcards(text: str) -> list[RawRecord]:
+    """Parse every card of a vCard 2.1/3.0/4.0 file into a RawRecord.
+
+    Raises ProblemsFound, listing every structural problem with its line, when a card
+    is not closed, an END has no BEGIN, a line has no ':' or a property stands outside
+    any card. Unknown properties are ignored.
+    """
+    physical = _physical_lines(text.removeprefix("\ufeff"))
+    records: list[RawRecord] = []
+    problems: list[tuple[int, str]] = []
+    card: _OpenCard | None = None
+    unclosed = "BEGIN:VCARD without END:VCARD"
+
+    for logical in _unfold(physical):
+        if not logical.content.strip():
+            continue
+        prop = _parse_content_line(logical.content)
+        if prop is None:
+            problems.append((logical.first_line, "content line without ':'"))
+        elif prop.name == "BEGIN" and prop.value.strip().upper() == "VCARD":
+            if card is not None:
+                problems.append((card.first_line, unclosed))
+            card = _OpenCard(logical.first_line)
+        elif prop.name == "END" and prop.value.strip().upper() == "VCARD":
+            if card is None:
+                problems.append((logical.first_line, "END:VCARD without BEGIN:VCARD"))
+                continue
+            card_text = "".join(physical[card.first_line - 1 : logical.last_line])
+            records.append(RawRecord(card.first_line, _fields(card.properties), card_text))
+            card = None
+        elif card is None:
+            problems.append((logical.first_line, f"{prop.name} outside BEGIN:VCARD/END:VCARD"))
+        else:
+            card.properties.append(prop)
+
+    if card is not None:
+        problems.append((card.first_line, unclosed))
+    if problems:
+        raise ProblemsFound(
+            f"{len(problems)} problem(s) in the vCard file",
+            [Problem(f"line {line}", message) for line, message in sorted(problems)],
+        )
+    return records
+
+
+def _physical_lines(text: str) -> list[str]:
+    """Lines with their own line endings kept, so a card's text can be rebuilt exactly."""
+    # Only the match at the very end can be empty: every other one consumes a line break.
+    return [match.group(0) for match in _PHYSICAL_LINE.finditer(text) if match.group(0)]
+
+
+def _unfold(physical: list[str]) -> list[_LogicalLine]:
+    logical: list[_LogicalLine] = []
+    for number, raw in enumerate(physical, start=1):
+        line = raw.rstrip("\r\n")
+        previous = logical[-1] if logical else None
+        if previous is not None and _ends_with_soft_break(previous.content):
+            # Quoted-printable soft break: the '=' and the line break disappear, and the
+            # next line is data even if it starts with a space.
+            previous.content = previous.content[:-1] + line
+            previous.last_line = number
+        elif previous is not None and line[:1] in (" ", "\t"):
+            previous.content += line[1:]
+            previous.last_line = number
+        else:
+            logical.append(_LogicalLine(number, number, line))
+    return logical
+
+
+def _ends_with_soft_break(content: str) -> bool:
+    head = content.split(":", 1)[0]
+    return content.endswith("=") and "QUOTED-PRINTABLE" in head.upper()
+
+
+def _parse_content_line(content: str) -> _Property | None:
+    head_and_value = _split_unquoted(content, ":", maxsplit=1)
+    if len(head_and_value) < 2:  # an unbalanced quote hides the colon: take the first one
+        head_and_value = content.split(":", 1)
+    if len(head_and_value) < 2:
+        return None
+    head, value = head_and_value
+    name, *raw_params = _split_unquoted(head, ";")
+    params: dict[str, list[str]] = {}
+    for raw_param in raw_params:
+        key, has_equals, raw_values = raw_param.partition("=")
+        if not has_equals:
+            raw_values = key
+            key = "ENCODING" if key.strip().upper() in _BARE_ENCODINGS else "TYPE"
+        values = [piece.strip().strip('"') for piece in _split_unquoted(raw_values, ",")]
+        params.setdefault(key.strip().upper(), []).extend(v for v in values if v)
+    encodings = {value.upper() for value in params.get("ENCODING", [])}
+    if "QUOTED-PRINTABLE" in encodings:
+        value = _decode_quoted_printable(value, params.get("CHARSET", ["utf-8"])[0])
+    # Groups ("item1.EMAIL") only tie Apple labels to values; the property is what counts.
+    bare_name = name.strip().rsplit(".", 1)[-1].upper()
+    return _Property(bare_name, params, value)
+
+
+def _split_unquoted(text: str, separator: str, maxsplit: int = -1) -> list[str]:
+    """Split outside double quotes: 4.0 parameter values may be quoted and contain ':;,'."""
+    pieces: list[str] = []
+    start, quoted = 0, False
+    for index, char in enumerate(text):
+        if char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted and len(pieces) != maxsplit:
+            pieces.append(text[start:index])
+            start = index + 1
+    pieces.append(text[start:])
+    return pieces
+
+
+def _decode_quoted_printable(value: str, charset: str) -> str:
+    data = quopri.decodestring(value.encode("utf-8"))
+    try:
+        text = data.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        # Exporters lie about charsets; Latin-1 never fails, so the text stays reviewable.
+        text = data.decode("latin-1")
+    return text.replace("\r\n", "\n")  # Outlook encodes note line breaks as =0D=0A
+
+
+def _unescape(raw: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        char = match.group(1)
+        if char in "nN":
+            return "\n"
+        # Unknown escapes keep their backslash: they are more likely a literal backslash
+        # from a careless exporter (a Windows path in a note) than an escape.
+        return char if char in ",;:\\" else match.group(0)
+
+    return _TEXT_ESCAPE.sub(replace, raw)
+
+
+def _split_escaped(raw: str, separator: str) -> list[str]:
+    """Split on separators that are not backslash-escaped; the pieces stay escaped."""
+    piece = re.compile(rf"((?:\\.?|[^\\{separator}])*)({separator}|\Z)", re.DOTALL)
+    pieces: list[str] = []
+    for match in piece.finditer(raw):
+        pieces.append(match.group(1))
+        if not match.group(2):
+            return pieces
+    return pieces
+
+
+def _components(prop: _Property) -> list[str]:
+    """Components of a structured value (N, ADR, ORG). Only N components are comma lists
+    ("Jean,Pierre" given names become words); an unescaped comma in ORG or ADR, which
+    careless exporters write, is kept as text."""
+    components: list[str] = []
+    for component in _split_escaped(prop.value, ";"):
+        if prop.name == "N":
+            items = (_unescape(item).strip() for item in _split_escaped(component, ","))
+            components.append(" ".join(item for item in items if item))
+        else:
+            components.append(_unescape(component).strip())
+    return components
+
+
+def _text_list(prop: _Property) -> list[str]:
+    items = (_unescape(item).strip() for item in _split_escaped(prop.value, ","))
+    return [item for item in items if item]
+
+
+def _fields(properties: list[_Property]) -> dict[str, str | list[str]]:
+    by_name: dict[str, list[_Property]] = {}
+    for prop in sorted(properties, key=lambda p: p.preference):  # stable: file order kept
+        by_name.setdefault(prop.name, []).append(prop)
+
+    def texts(name: str) -> list[str]:
+        values = (_unescape(prop.value).strip() for prop in by_name.get(name, []))
+        return [value for value in values if value]
+
+    def component(name: str, index: int) -> str:
+        for prop in by_name.get(name, []):
+            parts = _components(prop)
+            if index < len(parts) and parts[index]:
+                return parts[index]
+        return ""
+
+    fields: dict[str, str | list[str]] = {}
+
+    def put(key: str, value: str) -> None:
+        if value:
+            fields[key] = value
+
+    family, given = component("N", 0), component("N", 1)
+    put("name", next(iter(texts("FN")), "") or " ".join(filter(None, [given, family])))
+    put("first_name", given)
+    put("last_name", family)
+    put("role", next(iter(texts("TITLE") + texts("ROLE")), ""))
+    put("organization", component("ORG", 0))
+    put("outlet", next(iter(texts("X-PRESSCTL-OUTLET")), ""))
+    fields["emails"] = texts("EMAIL")
+    fields["phones"] = [_phone_text(prop) for prop in by_name.get("TEL", []) if prop.value.strip()]
+    put("tags", ",".join(tag for prop in by_name.get("CATEGORIES", []) for tag in _text_list(prop)))
+    languages = texts("LANG") + [
+        language for prop in by_name.get("X-PRESSCTL-LANG", []) for language in _text_list(prop)
+    ]
+    put("languages", ",".join(dict.fromkeys(languages)))
+    put("country", next(iter(texts("X-PRESSCTL-COUNTRY")), "") or component("ADR", 6))
+    put("notes", "\n".join(texts("NOTE")))
+    put("kind", next(iter(texts("X-PRESSCTL-KIND")), ""))
+    put("embargo_ok", next(iter(texts("X-PRESSCTL-EMBARGO-OK")), ""))
+    put("opted_out", next(iter(texts("X-PRESSCTL-OPTED-OUT")), ""))
+    return fields
+
+
+def _phone_text(prop: _Property) -> str:
+    raw = prop.value.strip()
+    if raw.lower().startswith("tel:"):
+        number = _tel_uri_to_text(raw)
+    else:
+        number = _unescape(raw).strip()
+    types = prop.types
+    if "fax" in types:
+        return f"Fax: {number}"
+    if types & _MOBILE_TYPES:
+        return f"Mobile: {number}"
+    return number
+
+
+def _tel_uri_to_text(uri: str) -> str:
+    number, *uri_params = uri[len("tel:") :].split(";")
+    text = unquote(number)
+    for uri_param in uri_params:
+        key, _, value = uri_param.partition("=")
+        if key.strip().lower() == "ext" and value.strip():
+            text += f" ext. {unquote(value.strip())}"
+    return text
+
+
+def write_vcards(
+    contacts: list[Contact],
+    version: str = "3.0",
+    *,
+    phone_text: Callable[[Phone], str] | None = None,
+) -> str:
+    """Serialise contacts as vCard 3.0 or 4.0 text with CRLF line endings.
+
+    ``phone_text`` gives the human text of a 3.0 TEL value (its full text, extension
+    included); by default the E.164 number followed by " ext. N". vCard 4.0 always
+    writes tel: URIs built from the E.164 number and extension.
+    """
+    if version not in SUPPORTED_WRITE_VERSIONS:
+        raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
+    describe_phone = phone_text or _default_phone_text
+    lines: list[str] = []
+    for contact in contacts:
+        lines.extend(_card_lines(contact, version, describe_phone))
+    return "".join(_fold(line) + "\r\n" for line in lines)
+
+
+def _default_phone_text(phone: Phone) -> str:
+    return phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
+
+
+def _card_lines(
+    contact: Contact, version: str, describe_phone: Callable[[Phone], str]
+) -> list[str]:
+    is_v4 = version == "4.0"
+    family, given = _split_name(contact.name)
+    lines = ["BEGIN:VCARD", f"VERSION:{version}"]
+    if is_v4:
+        lines.append("KIND:individual")
+    lines.append(f"PRODID:{PRODID}")
+    lines.append(f"FN:{_escape(contact.name)}")
+    lines.append(f"N:{_escape(family)};{_escape(given)};;;")
+    if contact.organization:
+        lines.append(f"ORG:{_escape(contact.organization)}")
+    if contact.role:
+        lines.append(f"TITLE:{_escape(contact.role)}")
+    for position, email in enumerate(contact.emails):
+        if is_v4:
+            lines.append(f"EMAIL{';PREF=1' if position == 0 else ''}:{_escape(email)}")
+        else:
+            lines.append(f"EMAIL;TYPE=INTERNET{',PREF' if position == 0 else ''}:{_escape(email)}")
+    for phone in contact.phones:
+        if is_v4:
+            lines.append(f"TEL;VALUE=uri;TYPE={_phone_types(phone).lower()}:{_tel_uri(phone)}")
+        else:
+            lines.append(f"TEL;TYPE={_phone_types(phone)}:{_escape(describe_phone(phone))}")
+    if contact.tags:
+        lines.append("CATEGORIES:" + ",".join(_escape(tag) for tag in contact.tags))
+    if contact.notes:
+        lines.append(f"NOTE:{_escape(contact.notes)}")
+    for position, language in enumerate(contact.languages, start=1):
+        # vCard 3.0 has no LANG property; keep the languages in our own extension, one
+        # per line like LANG, since readers take a comma in a 3.0 value as a list separator.
+        if is_v4:
+            lines.append(f"LANG;PREF={min(position, 100)}:{_escape(language)}")
+        else:
+            lines.append(f"X-PRESSCTL-LANG:{_escape(language)}")
+    lines.append(f"X-PRESSCTL-KIND:{_escape(contact.kind)}")
+    if contact.outlet:
+        lines.append(f"X-PRESSCTL-OUTLET:{_escape(contact.outlet)}")
+    if contact.country:
+        lines.append(f"X-PRESSCTL-COUNTRY:{_escape(contact.country)}")
+    if contact.embargo_ok:
+        lines.append("X-PRESSCTL-EMBARGO-OK:true")
+    if contact.opted_out:
+        lines.append("X-PRESSCTL-OPTED-OUT:true")
+    revision = _revision(contact.updated, is_v4)
+    if revision:
+        lines.append(f"REV:{revision}")
+    lines.append(f"UID:{_contact_uid(contact)}")
+    lines.append("END:VCARD")
+    return lines
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """(family, given) for N. "Family, Given" is taken as written; otherwise the last
+    word is the family name, together with lower-case particles before it ("de la Cruz").
+    A single word is a given name."""
+    name = " ".join(name.split())
+    if name.count(",") == 1:
+        family, given = (part.strip() for part in name.split(","))
+        return family, given
+    words = name.split(" ")
+    if len(words) < 2:
+        return "", name
+    start = len(words) - 1
+    while start > 1 and words[start - 1].islower():
+        start -= 1
+    return " ".join(words[start:]), " ".join(words[:start])
+
+
+def _contact_uid(contact: Contact) -> str:
+    """Stable urn:uuid for a contact: same id and first e-mail, same UID."""
+    first_email = contact.emails[0].lower() if contact.emails else ""
+    seed = f"{contact.id if contact.id is not None else ''}|{first_email}"
+    if seed == "|":
+        seed = f"name|{contact.name}"
+    return f"urn:uuid:{uuid.uuid5(_UID_NAMESPACE, seed)}"
+
+
+def _phone_types(phone: Phone) -> str:
+    return {"mobile": "CELL", "fax": "WORK,FAX"}.get(phone.type, "WORK,VOICE")
+
+
+def _tel_uri(phone: Phone) -> str:
+    return f"tel:{phone.e164}" + (f";ext={phone.extension}" if phone.extension else "")
+
+
+def _revision(updated: str | None, is_v4: bool) -> str | None:
+    """REV as a UTC timestamp; a naive stored time is taken as UTC (what SQLite stores)."""
+    if not updated:
+        return None
+    try:
+        moment = datetime.fromisoformat(updated.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    moment = moment.astimezone(timezone.utc)
+    return moment.strftime("%Y%m%dT%H%M%SZ" if is_v4 else "%Y-%m-%dT%H:%M:%SZ")
+
+
+def _escape(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for char in ("\\", ",", ";"):
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", "\\n")
+
+
+def _fold(line: str) -> str:
+    """Fold at 75 octets; a continuation starts with one space, which counts as an octet.
+    Cutting between characters, never inside one, keeps every physical line valid UTF-8."""
+    physical: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > MAX_LINE_OCTETS:
+            physical.append("".join(current))
+            current, size = [" "], 1
+        current.append(char)
+        size += width
+    physical.append("".join(current))
+    return "\r\n".join(physical)

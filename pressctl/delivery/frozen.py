@@ -1,0 +1,49 @@
+"""Approved messages, frozen: a variant (and its sender) as bytes for the database, and
+back, so that a mailout sends exactly what was previewed and approved, however the
+contacts, templates or release file change afterwards."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from pressctl.releases.calendar import InvitationTemplate
+from pressctl.releases.messages import Attachment, Sender, Variant
+
+FORMAT = 1
+
+
+def freeze(variant: Variant, sender: Sender) -> bytes:
+    calendar = getattr(variant.calendar, "__self__", None)
+    if variant.calendar is not None and not isinstance(calendar, InvitationTemplate):
+        raise TypeError("only an InvitationTemplate's for_attendee can be frozen")
+    data = {
+        "format": FORMAT,
+        "sender": {"name": sender.name, "address": sender.address, "reply_to": sender.reply_to,
+                   "list_unsubscribe_mailto": sender.list_unsubscribe_mailto,
+                   "unsubscribe_url": sender.unsubscribe_url},
+        "subject": variant.subject, "text": variant.text, "html": variant.html,
+        "language": variant.language,
+        "attachments": [{"filename": a.filename, "content_type": a.content_type,
+                         "data": base64.b64encode(a.data).decode("ascii")}
+                        for a in variant.attachments],
+        "calendar": calendar.state() if calendar is not None else None,
+    }
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+def thaw(blob: bytes) -> tuple[Variant, Sender]:
+    data = json.loads(blob)
+    if data.get("format") != FORMAT:
+        raise ValueError(f"frozen variant format {data.get('format')!r} is not {FORMAT}")
+    sender = Sender(**data["sender"])
+    calendar = (InvitationTemplate.from_state(data["calendar"]).for_attendee
+                if data["calendar"] else None)
+    variant = Variant(
+        subject=data["subject"], text=data["text"], html=data["html"],
+        language=data["language"],
+        attachments=tuple(Attachment(a["filename"], a["content_type"],
+                                     base64.b64decode(a["data"])) for a in data["attachments"]),
+        calendar=calendar,
+    )
+    return variant, sender

@@ -1,0 +1,179 @@
+"""Mailout use cases: freeze an approved release into mailouts, and the manual actions
+(cancel, pause, resume, retry). Delivering them is pressctl.delivery.run's job.
+
+What is frozen is what was approved; only opt-outs and embargo consent are checked again
+at send time: a contact who no longer accepts embargoes is moved from the embargoed phase
+to the public one (pressctl.store.consent).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from pressctl.book.contacts import Book
+from pressctl.errors import InvalidInput, NotFound, Problem
+from pressctl.outbox.policy import iso, manual_transition
+from pressctl.releases.compose import (
+    Recipient,
+    ReleaseSet,
+    load_release_set,
+    plan_messages,
+    select_recipients,
+)
+from pressctl.store.mailouts import MailoutRecord
+
+# -- creating -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PlannedMailout:
+    """One mailout to store: who gets a row (``recipients``), when, which copy.
+
+    A public phase linked to an embargoed one is rendered for the whole audience
+    (``covers``), though only those who do not accept embargoes get a row: an embargoed
+    recipient who withdraws consent later is moved into it without rendering anything.
+    """
+
+    phase: str  # single | embargoed | public
+    due_at: datetime
+    releases: ReleaseSet
+    recipients: list[Recipient]
+    covers: list[Recipient] | None = None  # rendered for; None: the recipients
+    left_out: int = 0  # embargoed phase without public phase: audience members who get nothing
+    id: int | None = None
+
+
+def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | None,
+                  public_at_lift: bool = True, now: datetime) -> list[PlannedMailout]:
+    """Who gets which version when.
+
+    An embargoed release sent before its lift: the embargoed version goes out at WHEN
+    (default now), only ever to contacts who accept embargoes; with ``public_at_lift``
+    (the default) everyone else gets the public version at the lift, in a linked public
+    mailout that is planned even when nobody needs it yet (a contact who withdraws consent
+    is moved there). Without it they get nothing, and the plan says how many
+    (``left_out``, and a warning). WHEN "lift" (or any time after it) sends the public
+    version to everyone in one mailout.
+    """
+    from pressctl.outbox.policy import parse_when
+
+    releases = load_release_set(path, now.date())
+    lift = releases.main.embargo.utc if releases.main.embargo else None
+    if at == "lift":
+        if lift is None:
+            raise InvalidInput(f"{path}: --at lift, but the release has no embargo")
+        due = lift
+    else:
+        due = parse_when(at, now) if at else now
+    if lift is not None and lift <= now and at != "lift":
+        lift = None  # an embargo already lifted is no embargo
+    public = releases.public()
+    if lift is None or due >= lift:
+        everyone = select_recipients(book, public, audience)
+        return [PlannedMailout("single", max(due, lift or due), public, everyone)]
+    everyone = select_recipients(book, releases, audience)
+    embargoed = [r for r in everyone if r.embargoed]
+    others = [r for r in everyone if not r.embargoed]
+    plans = [PlannedMailout("embargoed", due, releases, embargoed)]
+    if public_at_lift:
+        covers = [dataclasses.replace(r, version=public.version_for(r.contact.languages),
+                                      embargoed=False) for r in everyone]
+        plans.append(PlannedMailout("public", lift, public, others, covers=covers))
+    elif others:
+        plans[0].left_out = len(others)
+        releases.warnings.append(_left_out(path, len(others)))
+    return plans
+
+
+def _left_out(path: Path, count: int) -> Problem:
+    return Problem(str(path), f"{count} contact(s) of the audience do not accept embargoes "
+                   "and get nothing (--no-public): leave out --no-public to send them the "
+                   "public version at the lift")
+
+
+def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: Path,
+                   token_key: bytes) -> list[int]:
+    """Freeze the planned mailouts in one transaction; returns their ids.
+
+    Each row's one-click unsubscribe token is an HMAC of (its mailout, its address) under
+    ``token_key`` (pressctl.delivery.unsubscribe). An embargoed row also keeps its recipient's
+    place in the public phase (variant, Message-ID, token), for a consent withdrawn later.
+    """
+    from pressctl.delivery.frozen import freeze
+    from pressctl.delivery.unsubscribe import unsubscribe_token
+
+    built = []
+    for plan in plans:  # rendered before the transaction: no lock held meanwhile
+        seed = f"{plan.releases.main.reference}/{plan.phase}/{iso(plan.due_at)}/{book.now}"
+        built.append(plan_messages(book, plan.releases, plan.recipients
+                                   if plan.covers is None else plan.covers, templates,
+                                   now=plan.due_at, seed=seed))
+    with book.store.transaction():
+        for plan, messages in zip(plans, built):
+            plan.id = book.store.mailouts.insert(
+                reference=plan.releases.main.reference, release_path=str(path.resolve()),
+                phase=plan.phase, linked_to=plans[0].id if plan is not plans[0] else None,
+                due_at=iso(plan.due_at), domain=messages.domain, now=book.now,
+                variants=[freeze(variant, sender) for variant, sender in messages.variants])
+        # An embargoed row's place in the public phase, should its contact withdraw consent.
+        fallback: dict[str, tuple[int, str, str]] = {}
+        for plan, messages in zip(plans, built):
+            if plan.phase == "public" and plan.id is not None:
+                fallback = {m.recipient.address: (m.variant, m.message_id, unsubscribe_token(
+                    token_key, plan.id, m.recipient.address)) for m in messages.messages}
+        nowhere = (None, None, None)
+        for plan, messages in zip(plans, built):
+            mailout_id = plan.id
+            assert mailout_id is not None
+            has_row = {r.address for r in plan.recipients}  # a public phase covers more
+            book.store.mailouts.insert_rows(mailout_id, (
+                (m.variant, m.recipient.contact.id, m.recipient.contact.name,
+                 m.recipient.address, m.salutation, m.message_id,
+                 unsubscribe_token(token_key, mailout_id, m.recipient.address),
+                 *(fallback.get(m.recipient.address, nowhere) if plan.phase == "embargoed"
+                   else nowhere))
+                for m in messages.messages if m.recipient.address in has_row), book.now)
+    return [plan.id for plan in plans if plan.id is not None]
+
+
+# -- reading and manual actions ----------------------------------------------------------------
+
+
+def get_mailout(book: Book, mailout_id: int) -> MailoutRecord:
+    record = book.store.mailouts.get(mailout_id)
+    if record is None:
+        raise NotFound(f"no mailout #{mailout_id}", hint="see `pressctl mailout list`")
+    return record
+
+
+def cancel(book: Book, mailout_id: int) -> int:
+    with book.store.transaction():
+        record = get_mailout(book, mailout_id)
+        book.store.mailouts.set_state(mailout_id, manual_transition("cancel", record.state),
+                                     book.now)
+        return book.store.mailouts.set_rows_state(mailout_id, ["queued"], "cancelled", book.now,
+                                         "cancelled by the user")
+
+
+def pause(book: Book, mailout_id: int, *, resume: bool = False) -> None:
+    with book.store.transaction():
+        record = get_mailout(book, mailout_id)
+        action = "resume" if resume else "pause"
+        book.store.mailouts.set_state(mailout_id, manual_transition(action, record.state),
+                                     book.now)
+
+
+def retry(book: Book, mailout_id: int, *, include_unknown: bool = False) -> int:
+    """Queue the failed rows again (and the unknown ones, only when asked)."""
+    with book.store.transaction():
+        record = get_mailout(book, mailout_id)
+        if record.state == "cancelled":
+            raise InvalidInput(f"mailout #{mailout_id} is cancelled: nothing to retry")
+        states = ["failed", "unknown"] if include_unknown else ["failed"]
+        count = book.store.mailouts.set_rows_state(mailout_id, states, "queued", book.now)
+        if count and record.state == "done":
+            book.store.mailouts.set_state(mailout_id, "scheduled", book.now)
+        return count

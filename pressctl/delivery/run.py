@@ -1,0 +1,198 @@
+"""The delivery run: what `pressctl outbox run` (cron) and `pressctl demo` do.
+
+:func:`run_outbox` holds the database's outbox lease (pressctl.delivery.lease), recovers what a
+dead run left (pressctl.delivery.inflight), fails rows not delivered within ``give_up_after`` of
+their due time, has the configured transport's connections deliver every due row
+(pressctl.delivery.sending), writes the log line and returns a :class:`RunReport`. The CLI only
+parses, calls and prints.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from pressctl.delivery import inflight
+from pressctl.book.contacts import Book
+from pressctl.config import DeliverySettings, Settings
+from pressctl.errors import PressctlError
+from pressctl.delivery.lease import OutboxLease
+from pressctl.outbox.policy import from_iso, iso
+from pressctl.delivery.sending import (
+    UNKNOWN_AFTER_CRASH,
+    Connections,
+    RunReport,
+    StopRequest,
+    exit_code_for,
+    settle_from_journal,
+)
+from pressctl.delivery.transport import Transport
+
+__all__ = ["RunReport", "StopRequest", "exit_code_for", "run_outbox"]
+
+
+def new_run_id() -> str:
+    return f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+
+
+# -- transports and the rate limit ----------------------------------------------------------
+
+
+def describe_transport(settings: Settings, home: Path) -> str:
+    smtp = settings.smtp
+    if smtp is not None:
+        return f"smtp {smtp.where} ({smtp.security})"
+    return f"Maildir {home / settings.delivery.maildir}"
+
+
+def transport_for(settings: Settings, home: Path,
+                  env: Mapping[str, str]) -> tuple[Callable[[], Transport], int, str]:
+    """(make a transport, connections, description): SMTP from [smtp], else the Maildir
+    of the home (the embedded default)."""
+    from pressctl.delivery.transport import FileTransport, SmtpTransport
+
+    smtp, where = settings.smtp, describe_transport(settings, home)
+    if smtp is not None:
+        return (lambda: SmtpTransport(smtp, env)), smtp.connections, where
+    folder = home / settings.delivery.maildir
+    return (lambda: FileTransport(folder, maildir=True)), 1, where
+
+
+def seeded_limiter(book: Book, delivery: DeliverySettings, wall: datetime, mono: float):
+    """The relay's limits, counting the sends of earlier runs: a cron run must not start a
+    fresh window. Stored times have one-second resolution: each is taken as the end of its
+    second, which can only make the limiter stricter."""
+    from pressctl.outbox.ratelimit import SlidingWindowLimiter
+
+    if not delivery.limits:
+        return None
+    limiter = SlidingWindowLimiter(delivery.limits, even=True)  # no bursts: see ratelimit
+    longest = max(delivery.limits)
+    with book.store.transaction():
+        stamps = book.store.mailouts.sent_since(iso(wall - timedelta(seconds=longest)))
+    for stamp in stamps:
+        age = (wall - from_iso(stamp)).total_seconds() - 1.0
+        limiter.record(mono - max(age, 0.0))
+    return limiter
+
+
+def append_log(path: Path, lines: list[str]) -> None:
+    """One line per run (and its failures), 0600: it names recipients."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        for line in lines:
+            handle.write(line.replace("\n", " ") + "\n")
+
+
+# -- the run ----------------------------------------------------------------------------------
+
+
+def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
+               now: Callable[[], datetime] = lambda: datetime.now(UTC),
+               stop: StopRequest | None = None,
+               progress: Callable[[int], None] | None = None,
+               transports: tuple[Callable[[], Transport], int, str] | None = None,
+               clock: Callable[[], float] = time.monotonic,
+               run_id: str | None = None, log: bool = True) -> RunReport:
+    """Deliver everything due. ``transports`` replaces the configured ones (tests);
+    ``progress(n)`` hears of every message settled; ``now`` and ``clock`` are the wall
+    and monotonic clocks (injected in tests)."""
+    stop = stop or StopRequest()
+    run_id = run_id or new_run_id()
+    report = RunReport(run_id, via=transports[2] if transports else
+                       describe_transport(book.settings, home))
+    started = clock()
+    log_file = home / "outbox.log"
+    lines: list[str] = []
+    error: PressctlError | None = None
+    lease = OutboxLease(book.store, run_id, now)
+    taken = lease.acquire()
+    if not taken.held:
+        holder = taken.holder
+        report.busy = (f"run {holder.run_id} (pid {holder.pid} on {holder.host}, since "
+                       f"{holder.acquired_at})") if holder else "another run"
+        return report
+    try:
+        journal_dir = inflight.folder_for(book.store.path)
+        _recover(book, journal_dir, run_id, now, report)
+        if report.recovered_unknown and log:  # logged at once: this run may die too
+            line = (f"{iso(now())} run {run_id}: {report.recovered_unknown} unknown: rows an "
+                    "interrupted run left in flight (see `pressctl mailout show ID`)")
+            append_log(log_file, [line])
+        _give_up(book, now, report)
+        with book.store.transaction():
+            due = book.store.mailouts.due(iso(now()))
+        report.mailouts = [m.id for m in due]
+        if due:
+            make, connections, _ = transports or transport_for(book.settings, home, env)
+            limiter = seeded_limiter(book, book.settings.delivery, now(), clock())
+            working = Connections(book, report, due, make, connections, run_id=run_id,
+                                  journal_dir=journal_dir, now=now, clock=clock, stop=stop,
+                                  progress=progress, limiter=limiter)
+            lease.start_heartbeat(on_lost=lambda: stop.request("lease lost"))
+            try:
+                working.run()
+            except PressctlError as err:  # logged below, then raised to the edge
+                error = err
+        with book.store.transaction():
+            book.store.runs.finish_mailouts(iso(now()))
+            report.waiting = book.store.mailouts.due_row_count(iso(now()))
+    finally:
+        report.seconds = clock() - started
+        lease.release()
+    if log and (report.mailouts or not report.ok or error):
+        lines.append(f"{iso(now())} run {run_id}: {report.summary()}")
+        problem = f"error: {error}" if error else report.problem()
+        if problem:
+            lines.append(f"  {problem}")
+        lines += [f"  {line}" for line in report.failures]
+        append_log(log_file, lines)
+    if error is not None:
+        raise error
+    return report
+
+
+def _recover(book: Book, journal_dir: Path, run_id: str, now, report: RunReport) -> None:
+    """Rows left 'sending' by runs that died, settled from their in-flight files: unknown
+    when they were being finished, queued when they were only claimed, and the outcome
+    when the relay had answered. Then the dead runs' files go."""
+    with book.store.transaction():
+        for dead, row_ids in book.store.runs.claimed_rows().items():
+            if dead == run_id:
+                continue
+            entries = inflight.read_entries(journal_dir, dead) if dead else None
+            if dead is None or entries is None:  # no file: nothing tells them apart
+                report.recovered_unknown += book.store.runs.mark_unknown(
+                    row_ids, UNKNOWN_AFTER_CRASH, iso(now()))
+                continue
+            unknown, queued = settle_from_journal(book.store, dead, row_ids, entries,
+                                                  iso(now()))
+            report.recovered_unknown += unknown
+            report.recovered_queued += queued
+    for dead in inflight.leftovers(journal_dir):
+        if dead != run_id:
+            inflight.remove(journal_dir, dead)
+
+
+def _give_up(book: Book, now, report: RunReport) -> None:
+    age = book.settings.delivery.give_up_after
+    reason = f"not delivered within {_duration(age)} of its due time: given up"
+    with book.store.transaction():
+        rows = book.store.runs.give_up(iso(now() - age), reason, iso(now()))
+    report.gave_up += len(rows)
+    for row in rows:
+        report.failures.append(f"{row.address}: {reason}"
+                               + (f" (last: {row.reply})" if row.reply else ""))
+
+
+def _duration(age: timedelta) -> str:
+    hours, rest = divmod(int(age.total_seconds()), 3600)
+    if rest == 0:
+        return f"{hours} h"
+    return f"{int(age.total_seconds()) // 60} min"
+
+

@@ -1,0 +1,94 @@
+"""What every transport shares: the Outcome of one send, the Transport protocol the
+delivery run takes, and the bytes as they go after DATA."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from pressctl.errors import ConfigError
+from pressctl.releases.messages import header_address
+
+if TYPE_CHECKING:
+    pass
+
+_LINE_ENDS = re.compile(rb"\r\n|\r|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: str  # one of STATUSES
+    code: int | None  # the SMTP reply code; None when no reply explains the failure
+    reply: str  # the server's reply text, or what went wrong
+
+
+Commit = Callable[[], None]
+
+
+class Transport(Protocol):
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome: ...
+
+    def interrupt(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+INTERRUPTED = Outcome("interrupted", None, "stopped before the message was complete: not sent")
+
+
+class _Closing:
+    _stopping = False
+
+    def close(self) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        """No new message after this; see the module docstring."""
+        self._stopping = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class _Failure(Exception):
+    """Connecting failed in a way one message's Outcome describes (internal)."""
+
+    def __init__(self, outcome: Outcome) -> None:
+        super().__init__(outcome.reply)
+        self.outcome = outcome
+
+
+def _envelope(sender: str, recipient: str) -> tuple[str, str | Outcome]:
+    """(sender, recipient) as they go in the envelope; an unusable recipient becomes a
+    permanent Outcome, an unusable sender a ConfigError (it would fail every message)."""
+    try:
+        mail_from = header_address(sender)
+    except ValueError:
+        raise ConfigError(f"the sender {sender!r} is not a plain e-mail address") from None
+    try:
+        return mail_from, header_address(recipient)
+    except ValueError:
+        return mail_from, Outcome("permanent", None,
+                                  f"{recipient!r} is not a plain e-mail address")
+
+
+def _wire(data: bytes, crlf: bool = False) -> bytes:
+    """``data`` as it goes after DATA: CRLF line ends, dot-stuffed, with the final dot.
+
+    ``crlf``: the caller guarantees CRLF line ends already (messages.MessageFactory
+    does): three scans of the message are skipped, a fifth of the CPU of a send."""
+    if not crlf:
+        ends = data.count(b"\r\n")
+        if data.count(b"\n") != ends or data.count(b"\r") != ends:
+            data = _LINE_ENDS.sub(b"\r\n", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    # Dot-stuffing by replacement (the lines are CRLF now): 50 times faster than a regex.
+    stuffed = data.replace(b"\r\n.", b"\r\n..")
+    return (b"." + stuffed if stuffed.startswith(b".") else stuffed) + b".\r\n"

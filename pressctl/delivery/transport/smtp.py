@@ -1,0 +1,478 @@
+"""SMTP: the only smtplib user. See pressctl.delivery.transport for the contract."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from pressctl.config import SmtpSettings
+from pressctl.config import TLS_HINT as _TLS_HINT
+from pressctl.config import is_loopback as _is_loopback
+from pressctl.errors import ConfigError
+from pressctl.releases.messages import header_address, needs_smtputf8
+
+if TYPE_CHECKING:
+    import smtplib
+    import ssl
+
+from pressctl.delivery.transport.base import (
+    INTERRUPTED,
+    Commit,
+    Outcome,
+    _Closing,
+    _envelope,
+    _Failure,
+    _wire,
+)
+
+_REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection refused"),
+            (ConnectionResetError, "connection reset"),
+            ((BrokenPipeError, ConnectionAbortedError), "connection closed by the server"))
+
+
+# -- settings and password ----------------------------------------------------------------
+
+
+def resolve_password(settings: SmtpSettings, env: Mapping[str, str]) -> str | None:
+    """The SMTP password from ``env[password_env]`` or, when that variable is unset or
+    empty, from ``password_command``; None when neither is configured. Never prompts."""
+    name = settings.password_env
+    if name and env.get(name):
+        return env[name]
+    if name and not settings.password_command:
+        raise ConfigError(f"the SMTP password variable {name} is not set",
+                          hint=f"set {name} in pressctl's environment (it never prompts)")
+    if settings.password_command:
+        return _password_from_command(settings.password_command, env, settings.timeout)
+    return None
+
+
+def _password_from_command(command: str, env: Mapping[str, str], timeout: float) -> str:
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+        problem = "" if argv else "it is empty"
+    except ValueError as err:
+        argv, problem = [], str(err)
+    done = None
+    if argv:
+        try:
+            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
+                                  env=dict(env), timeout=timeout, start_new_session=True)
+        except FileNotFoundError:
+            problem = f"program {argv[0]!r} not found"
+        except subprocess.TimeoutExpired:
+            problem = f"no answer within {timeout:g} s"
+        except OSError as err:
+            problem = f"cannot run {argv[0]!r} ({err.strerror or err})"
+    if done is not None and done.returncode:
+        # Only the status: stdout and stderr are never shown, since a helper that fails may
+        # still have printed the secret (or a part of it) on either.
+        code = done.returncode
+        problem = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+    elif done is not None:
+        try:
+            password = done.stdout.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
+        except UnicodeDecodeError:
+            password, problem = "", "its output is not UTF-8"
+        if password:
+            return password
+        problem = problem or "its first output line is empty"
+    raise ConfigError(f'password_command "{command}" failed: {problem}',
+                      hint="it must print the password on its first stdout line")
+
+
+def _tls_context(s: SmtpSettings) -> ssl.SSLContext:
+    import ssl
+
+    context = ssl.create_default_context()  # system CAs, CERT_REQUIRED, check_hostname
+    if not s.verify:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    elif s.ca_file:
+        try:
+            context.load_verify_locations(cafile=s.ca_file)
+        except FileNotFoundError:
+            raise ConfigError(f"smtp ca_file {s.ca_file}: no such file") from None
+        except (OSError, ssl.SSLError) as err:
+            reason = getattr(err, "reason", None) or getattr(err, "strerror", None) or err
+            raise ConfigError(f"smtp ca_file {s.ca_file}: not usable as PEM CA certificates "
+                              f"({reason})") from None
+    return context
+
+
+def _reason(err: BaseException) -> str:
+    import smtplib
+    import socket
+    import ssl
+
+    if isinstance(err, smtplib.SMTPServerDisconnected):
+        inner = err.__context__  # smtplib raises it while handling the socket's error
+        if isinstance(inner, OSError) and not isinstance(inner, smtplib.SMTPException):
+            return _reason(inner)
+        return "connection closed by the server"
+    for kind, reason in _REASONS:
+        if isinstance(err, kind):
+            return reason
+    if isinstance(err, socket.gaierror):
+        return f"cannot resolve the host name ({err.strerror})"
+    if isinstance(err, ssl.SSLError):
+        return f"TLS error ({err.reason or err})"
+    return getattr(err, "strerror", None) or str(err) or type(err).__name__
+
+
+class SmtpTransport(_Closing):
+    """Delivers over one reused SMTP connection. Construction checks the settings and reads
+    the password (ConfigError); the first :meth:`send` connects."""
+
+    def __init__(self, settings: SmtpSettings, env: Mapping[str, str]) -> None:
+        settings.check()
+        self.settings = settings
+        self._password = resolve_password(settings, env) if settings.username else None
+        self._context = None if settings.security == "plain" else _tls_context(settings)
+        self._conn: smtplib.SMTP | None = None
+        self._where = settings.where
+        # interrupt() comes from another thread (a signal handler): it and the commit of a
+        # message take this lock, so a message is either committed or abandoned, never both.
+        self._lock = threading.Lock()
+        self._stopping = False
+        self._committed = False
+        self._opening: smtplib.SMTP | None = None  # a connection _open() is setting up
+
+    def __repr__(self) -> str:
+        s = self.settings
+        user = f", username={s.username!r}" if s.username else ""
+        state = "connected" if self._conn is not None else "not connected"
+        return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
+
+    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
+             commit: Commit | None = None) -> Outcome:
+        mail_from, rcpt_to = _envelope(sender, recipient)
+        if isinstance(rcpt_to, Outcome):
+            return rcpt_to
+        with self._lock:
+            if self._stopping:
+                return INTERRUPTED
+            self._committed = False
+        payload = _wire(data, crlf)
+        utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
+        for _attempt in range(2):
+            reused = self._conn is not None
+            if not reused:
+                try:
+                    self._conn = self._open()
+                except _Failure as failure:
+                    return INTERRUPTED if self._stopping else failure.outcome
+            outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
+                                                          commit)
+            if not (dead_before_mail and reused) or self._stopping:
+                break
+        return outcome
+
+    def interrupt(self) -> None:
+        """Stop, from any thread: no new message; one whose final dot has not gone out is
+        abandoned at once (its socket is shut down, so a blocked read returns and the
+        server discards the unfinished message); one whose final dot went out still gets
+        its reply read."""
+        with self._lock:
+            self._stopping = True
+            conn = self._conn or self._opening
+            if conn is not None and not self._committed and conn.sock is not None:
+                try:
+                    conn.sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # not connected (any more): nothing is waiting on it
+
+    def close(self) -> None:
+        """QUIT (not after interrupt(): a stop must not wait for one more reply); errors
+        are ignored, the connection is going away either way."""
+        import smtplib
+
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                if self._stopping:
+                    conn.close()
+                else:
+                    conn.quit()
+            except (smtplib.SMTPException, OSError):
+                conn.close()
+
+    def _commit(self, commit: Commit | None) -> bool:
+        """Whether the final dot may go: False once interrupt() has come."""
+        with self._lock:
+            if self._stopping:
+                return False
+            self._committed = True
+            if commit is not None:
+                commit()
+            return True
+
+    def _open(self, notes: list[str] | None = None) -> smtplib.SMTP:
+        """Connect, EHLO, TLS, AUTH. ``notes`` collects what check_smtp shows."""
+        import smtplib
+
+        s, where = self.settings, self._where
+        note = notes.append if notes is not None else (lambda line: None)
+        conn: smtplib.SMTP | None = None
+        try:  # the host goes to the constructor: smtplib checks the certificate against it
+            if s.security == "tls":
+                conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo_name,
+                                        timeout=s.timeout, context=self._context)
+                note(self._tls_note(conn, f"connected to {where}, implicit TLS"))
+            else:
+                conn = smtplib.SMTP(s.host, s.port, local_hostname=s.helo_name,
+                                    timeout=s.timeout)
+                note(f"connected to {where}")
+            # Commands and message data go out at once, not held back by Nagle's
+            # algorithm waiting for the relay's delayed ACK (up to 40 ms a message).
+            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            with self._lock:
+                self._opening = conn  # interrupt() can now cut EHLO, STARTTLS or AUTH short
+                if self._stopping:
+                    raise ConnectionAbortedError("stopped")
+            conn.ehlo_or_helo_if_needed()
+            if s.security == "starttls" and conn.has_extn("starttls"):
+                conn.starttls(context=self._context)
+                conn.ehlo_or_helo_if_needed()
+                note(self._tls_note(conn, "STARTTLS"))
+            elif s.security == "starttls" and s.username and not _is_loopback(s.host):
+                raise ConfigError(
+                    f"{where} does not offer STARTTLS: the password for {s.username!r} "
+                    "would travel unencrypted, so pressctl does not log in",
+                    hint=f"check host and port ({_TLS_HINT})")
+            elif s.security != "tls":
+                note("no TLS: this session is not encrypted (loopback host)"
+                     if s.security == "plain" else "STARTTLS not offered: not encrypted")
+            greeting = (conn.ehlo_resp or conn.helo_resp or b"").split(b"\n")[0]
+            note(f"EHLO {self._text(greeting)}: " + (", ".join(
+                sorted(k.upper() for k in conn.esmtp_features)) or "no extensions (HELO)"))
+            if s.username:
+                self._login(conn)
+                note(f"AUTH as {s.username}: accepted")
+            return conn
+        except ConfigError:
+            if conn is not None:
+                conn.close()
+            raise
+        except (smtplib.SMTPException, OSError) as err:
+            if conn is not None:
+                conn.close()
+            problem = self._connect_problem(err)
+        finally:
+            self._opening = None
+        raise problem  # outside the except: no chained context to print
+
+    def _connect_problem(self, err: OSError) -> ConfigError | _Failure:
+        """An untrusted certificate is configuration (exit 4); anything else that keeps a
+        connection from being usable is an outage: "unreachable", no message offered."""
+        import smtplib
+        import ssl
+
+        where = self._where
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return ConfigError(f"{where}: the server's certificate is not trusted "
+                               f"({err.verify_message})",
+                               hint="set ca_file to the CA that signed it, or fix the server")
+        code = None
+        if isinstance(err, ssl.SSLError) and not isinstance(
+                err, (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)):
+            cause = f"TLS handshake failed: {err.reason or err}; {_TLS_HINT}"
+        elif isinstance(err, smtplib.SMTPResponseException):  # greeting, EHLO or STARTTLS
+            code = err.smtp_code if err.smtp_code > 0 else None
+            cause = f"{err.smtp_code} {self._text(err.smtp_error)}"
+        else:
+            cause = _reason(err)
+        return _Failure(Outcome("unreachable", code, f"cannot reach {where} ({cause})"))
+
+    def _login(self, conn: smtplib.SMTP) -> None:
+        import smtplib
+
+        s, hint = self.settings, None
+        try:
+            conn.login(s.username or "", self._password or "")
+            return
+        except smtplib.SMTPAuthenticationError as err:
+            problem = (f"{self._where} refused the login for {s.username!r}: "
+                       f"{err.smtp_code} {self._text(err.smtp_error)}")
+            hint = f"check the password ({s.password_env or s.password_command})"
+        except smtplib.SMTPNotSupportedError:
+            problem = f"{self._where} does not offer AUTH on this connection"
+            hint = "some servers offer it only over TLS; or drop the username"
+        except smtplib.SMTPServerDisconnected:
+            raise
+        except smtplib.SMTPException as err:
+            problem = f"{self._where}: cannot log in as {s.username!r} ({self._text(str(err))})"
+        raise ConfigError(problem, hint=hint)
+
+    def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes, utf8: bool,
+                     commit: Commit | None = None) -> tuple[Outcome, bool]:
+        """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
+        before the server accepted anything: the case worth one reconnection)."""
+        import smtplib
+
+        conn = self._conn
+        assert conn is not None
+        options = []
+        if utf8:
+            if not conn.has_extn("smtputf8"):
+                who = rcpt_to if needs_smtputf8(rcpt_to) else mail_from
+                return Outcome("permanent", None, f"{self._where} does not support SMTPUTF8, "
+                               f"needed for {who} (non-ASCII before the @)"), False
+            options.append("SMTPUTF8")
+        if not payload.isascii() and conn.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        if conn.has_extn("size"):
+            options.append(f"SIZE={len(payload)}")
+        envelope = self._pipelined if not utf8 and conn.has_extn("pipelining") else self._stepwise
+        self._stage = "MAIL FROM"
+        try:
+            replies = envelope(conn, mail_from, rcpt_to, options)
+            mail_code, mail_reply = replies[0]
+            if mail_code == 530:
+                self._reset()
+                raise ConfigError(f"{self._where} requires authentication or TLS first: "
+                                  f"{mail_code} {self._text(mail_reply)}",
+                                  hint="check username, password and security")
+            expected = (range(200, 300), range(200, 300), (354,))  # MAIL, RCPT, DATA
+            for index, ((code, reply), wanted) in enumerate(zip(replies, expected)):
+                if code not in wanted:  # a 421 to MAIL: the reused connection was dead
+                    return self._refused(code, reply), index == 0 and code == 421
+            self._stage = "the message"
+            conn.send(payload[:-3])  # all but the final dot
+            if not self._commit(commit):
+                self._discard()  # the server drops a message that never ended
+                return INTERRUPTED, False
+            conn.send(payload[-3:])
+            self._stage = "end of DATA"
+            code, reply = conn.getreply()
+        except (smtplib.SMTPException, OSError) as err:
+            self._discard()
+            if self._stopping and not self._committed:
+                return INTERRUPTED, False
+            if self._stage == "end of DATA":
+                return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
+                               "the message may have been delivered; do not resend it "
+                               "automatically"), False
+            return (Outcome("transient", None, f"{_reason(err)} (at {self._stage})"),
+                    self._stage == "MAIL FROM")
+        if 200 <= code < 300:
+            return Outcome("sent", code, self._text(reply)), False
+        return self._refused(code, reply, reset=False), False
+
+    def _stepwise(self, conn, mail_from: str, rcpt_to: str,
+                  options: list[str]) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT, DATA one at a time, stopping at the first refusal."""
+        replies = [conn.mail(mail_from, options)]
+        if 200 <= replies[-1][0] < 300:
+            self._stage = "RCPT TO"
+            replies.append(conn.rcpt(rcpt_to))
+            if 200 <= replies[-1][0] < 300:
+                self._stage = "DATA"
+                conn.putcmd("data")
+                replies.append(conn.getreply())
+        return replies
+
+    def _pipelined(self, conn, mail_from: str, rcpt_to: str,
+                   options: list[str]) -> list[tuple[int, bytes]]:
+        """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
+        round trips per message instead of four, with the same outcomes."""
+        extra = "".join(f" {option}" for option in options)
+        # Both addresses went through messages.header_address: plain, no <>, no spaces.
+        conn.send(f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
+                  .encode("ascii"))
+        replies = [conn.getreply()]
+        self._stage = "RCPT TO"
+        replies.append(conn.getreply())
+        self._stage = "DATA"
+        replies.append(conn.getreply())
+        envelope_ok = all(200 <= code < 300 for code, _ in replies[:2])
+        if replies[2][0] == 354 and not envelope_ok:
+            conn.send(b".\r\n")  # no valid envelope: close the empty message at once
+            conn.getreply()
+        return replies
+
+    def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
+        if 500 <= code < 600:
+            status = "permanent"
+        elif 400 <= code < 500 and code != 421:
+            status = "transient"
+        else:  # 421: the server is closing; anything else: a confused dialogue
+            self._discard()
+            return Outcome("transient", code if code > 0 else None, self._text(reply))
+        if reset:
+            self._reset()
+        return Outcome(status, code, self._text(reply))
+
+    def _reset(self) -> None:
+        import smtplib
+
+        try:
+            if self._conn is not None:
+                self._conn.rset()
+        except (smtplib.SMTPException, OSError):
+            self._discard()
+
+    def _discard(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+
+    def _text(self, reply: bytes | str) -> str:
+        text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+        text = " ".join(text.split())
+        return text.replace(self._password, "***") if self._password else text
+
+    def _tls_note(self, conn: smtplib.SMTP, how: str) -> str:
+        checked = (f"verified for {self.settings.host}" if self.settings.verify
+                   else "NOT verified (verify = false)")
+        return f"{how}: {conn.sock.version()}, certificate {checked}"
+
+
+def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str | None = None,
+               sender: str | None = None) -> list[str]:
+    """What `pressctl smtp test` shows: connect, EHLO, TLS, AUTH and, with ``send_to``, one
+    small test message (from ``sender``, else the username when it is an address).
+    Returns human lines; any failure is a one-line ConfigError."""
+    transport = SmtpTransport(settings, env)
+    lines: list[str] = []
+    try:
+        try:
+            conn = transport._conn = transport._open(lines)
+        except _Failure as failure:
+            raise ConfigError(failure.outcome.reply, hint="check host, port and security") from None
+        lines.append("SMTPUTF8 (non-ASCII before the @): "
+                     + ("supported" if conn.has_extn("smtputf8") else "not supported"))
+        if send_to:
+            user = settings.username or ""
+            sender = sender or (user if "@" in user else None)
+            if not sender:
+                raise ConfigError("the test message needs a sender address")
+            mail_from, rcpt_to = _envelope(sender, send_to)
+            if isinstance(rcpt_to, Outcome):
+                raise ConfigError(rcpt_to.reply)
+            outcome = transport.send(sender, send_to, _test_message(mail_from, rcpt_to))
+            said = f"{outcome.code} {outcome.reply}" if outcome.code else outcome.reply
+            if outcome.status != "sent":
+                raise ConfigError(f"the test message to {send_to} was not accepted "
+                                  f"({outcome.status}): {said}")
+            lines.append(f"test message to {send_to}: {said}")
+    finally:
+        transport.close()
+    return lines
+
+
+def _test_message(sender: str, recipient: str) -> bytes:
+    from email.utils import formatdate, make_msgid
+
+    domain = header_address("x@" + sender.rpartition("@")[2])[2:]  # IDNA
+    return "\r\n".join([
+        f"From: {sender}", f"To: {recipient}", "Subject: pressctl SMTP test",
+        f"Date: {formatdate(usegmt=True)}", f"Message-ID: {make_msgid('smtptest', domain)}",
+        "MIME-Version: 1.0", 'Content-Type: text/plain; charset="us-ascii"', "",
+        "This message was sent by `pressctl smtp test`. You can delete it.", "",
+    ]).encode("utf-8")

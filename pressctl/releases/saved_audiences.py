@@ -1,0 +1,49 @@
+"""Saved audiences: named filters a release refers to as ``@name``."""
+
+from __future__ import annotations
+
+import re
+
+from pressctl.releases.audience import Audience, parse_audience
+from pressctl.book.contacts import Book
+from pressctl.contacts.model import ContactFilter
+from pressctl.errors import InvalidInput, NotFound
+from pressctl.contacts.model import Contact
+
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def resolve(book: Book, expression: str) -> Audience:
+    return parse_audience(expression, organizations=book.store.orgs.all(),
+                          saved=book.store.audiences.all())
+
+
+def save(book: Book, name: str, expression: str) -> Audience:
+    """Save (or replace) an audience after checking it against the book."""
+    name = name.strip().lstrip("@").lower()
+    if not _NAME.fullmatch(name):
+        raise InvalidInput(f'audience name "{name}"',
+                           hint="use lower-case letters, digits, - and _ (e.g. space-fr)")
+    with book.store.transaction():
+        saved = book.store.audiences.all()
+        saved[name] = expression  # checked as it will be used, loops included
+        audience = parse_audience(f"@{name}", organizations=book.store.orgs.all(), saved=saved)
+        book.store.audiences.save(name, expression, book.now)
+    return audience
+
+
+def remove(book: Book, name: str) -> None:
+    name = name.strip().lstrip("@").lower()
+    with book.store.transaction():
+        users = [other for other, text in book.store.audiences.all().items()
+                 if other != name and re.search(rf"@{re.escape(name)}\b", text)]
+        if users:
+            raise InvalidInput(f'audience "{name}" is used by {", ".join(users)}',
+                               hint="change those first")
+        if not book.store.audiences.delete(name):
+            raise NotFound(f'no saved audience "{name}"', hint="see `pressctl audiences list`")
+
+
+def members(book: Book, audience: Audience) -> list[Contact]:
+    return [c for c in book.store.contacts.stream(ContactFilter(opted_out=False))
+            if audience.matches(c)]

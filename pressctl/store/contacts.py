@@ -1,0 +1,245 @@
+"""The SQL of contacts: a contact row with its e-mails, phones and tags, written and read
+together, and the filters of `contacts list` and of audiences."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+
+from pressctl.contacts.emails import email_key
+from pressctl.contacts.model import Contact, ContactFilter, Phone
+from pressctl.contacts.validation import sort_key
+from pressctl.errors import InvalidInput
+from pressctl.store.database import Database
+
+CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
+_CONTACT_COLUMNS = (
+    "id, name, kind, role, organization, outlet, languages, country, notes, "
+    "embargo_ok, opted_out, created, updated"
+)
+
+
+class ContactQueries:
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
+
+    # -- contacts: writing ---------------------------------------------------------------
+
+    def insert(self, contacts: list[Contact]) -> None:
+        """Insert new contacts (inside a transaction); sets each contact's ``id``."""
+        if not contacts:
+            return
+        next_id = (self.db.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0) + 1
+        for offset, contact in enumerate(contacts):
+            contact.id = next_id + offset
+        self.db.executemany(
+            f"INSERT INTO contacts ({_CONTACT_COLUMNS}, sort_name) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [_contact_row(c) for c in contacts],
+        )
+        self._insert_children(contacts)
+
+    def replace(self, contact: Contact) -> None:
+        """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction)."""
+        assert contact.id is not None
+        row = _contact_row(contact)
+        cursor = self.db.execute(
+            "UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
+            "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, updated=?, "
+            "sort_name=? WHERE id=?",
+            (*row[1:], contact.id),
+        )
+        if cursor.rowcount != 1:
+            raise InvalidInput(f"contact #{contact.id} does not exist")
+        for table in ("contact_emails", "contact_phones", "contact_tags"):
+            self.db.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact.id,))
+        self._insert_children([contact])
+
+    def _insert_children(self, contacts: list[Contact]) -> None:
+        self.db.executemany(
+            "INSERT INTO contact_emails (contact_id, position, address, key) VALUES (?,?,?,?)",
+            [(c.id, i, e, email_key(e)) for c in contacts for i, e in enumerate(c.emails)],
+        )
+        self.db.executemany(
+            "INSERT INTO contact_phones (contact_id, position, e164, extension, type, label) "
+            "VALUES (?,?,?,?,?,?)",
+            [
+                (c.id, i, p.e164, p.extension, p.type, p.label)
+                for c in contacts
+                for i, p in enumerate(c.phones)
+            ],
+        )
+        self.db.executemany(
+            "INSERT INTO contact_tags (contact_id, tag) VALUES (?,?)",
+            [(c.id, t) for c in contacts for t in c.tags],
+        )
+
+    def delete(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        self.db.executemany("DELETE FROM contacts WHERE id = ?", [(i,) for i in ids])
+        return len(ids)
+
+    def set_opted_out(self, ids: Iterable[int], value: bool, now: str) -> None:
+        self.db.executemany(
+            "UPDATE contacts SET opted_out = ?, updated = ? WHERE id = ?",
+            [(int(value), now, i) for i in ids],
+        )
+
+    def add_tags(self, ids: Iterable[int], tags: list[str], now: str) -> None:
+        ids = list(ids)
+        self.db.executemany(
+            "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
+            [(i, t) for i in ids for t in tags],
+        )
+        self._touch(ids, now)
+
+    def remove_tags(self, ids: Iterable[int], tags: list[str], now: str) -> None:
+        ids = list(ids)
+        self.db.executemany(
+            "DELETE FROM contact_tags WHERE contact_id = ? AND tag = ?",
+            [(i, t) for i in ids for t in tags],
+        )
+        self._touch(ids, now)
+
+    def _touch(self, ids: list[int], now: str) -> None:
+        self.db.executemany("UPDATE contacts SET updated = ? WHERE id = ?", [(now, i) for i in ids])
+
+    # -- contacts: reading ---------------------------------------------------------------
+
+    def owners_of_email_keys(self, keys: Iterable[str]) -> dict[str, int]:
+        """Which stored contact owns each of these e-mail keys (absent keys are left out)."""
+        found: dict[str, int] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(
+                    f"SELECT key, contact_id FROM contact_emails WHERE key IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
+    def get(self, contact_id: int) -> Contact | None:
+        found = self.select(ContactFilter(ids=(contact_id,)))
+        return found[0] if found else None
+
+    def sorted_as(self, key: str) -> list[Contact]:
+        """Contacts whose name sorts as ``key`` (same letters, whatever accents and case)."""
+        ids = tuple(r[0] for r in self.db.execute(
+            "SELECT id FROM contacts WHERE sort_name = ?", (key,)))
+        return self.select(ContactFilter(ids=ids)) if ids else []
+
+    def count(self) -> int:
+        return self.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
+
+    def select(self, where: ContactFilter = ContactFilter()) -> list[Contact]:
+        return list(self.stream(where))
+
+    def stream(self, where: ContactFilter = ContactFilter()) -> Iterator[Contact]:
+        """Contacts matching ``where`` ordered by name, with their e-mails, phones and tags.
+
+        Read in chunks, so that exporting or selecting from 100,000 contacts never holds
+        all their e-mails, phones and tags at once.
+        """
+        clause, params = _filter_sql(where)
+        rows = self.db.execute(
+            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE {clause} ORDER BY sort_name, id",
+            params,
+        )
+        while chunk := rows.fetchmany(CHUNK):
+            yield from self._with_children(chunk)
+
+    def _with_children(self, chunk: list[tuple]) -> Iterator[Contact]:
+        ids = [row[0] for row in chunk]
+        marks = ",".join("?" * len(ids))
+        emails: dict[int, list[str]] = defaultdict(list)
+        for cid, address in self.db.execute(
+            f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks}) "
+            "ORDER BY contact_id, position", ids,
+        ):
+            emails[cid].append(address)
+        phones: dict[int, list[Phone]] = defaultdict(list)
+        for cid, e164, ext, kind, label in self.db.execute(
+            "SELECT contact_id, e164, extension, type, label FROM contact_phones "
+            f"WHERE contact_id IN ({marks}) ORDER BY contact_id, position", ids,
+        ):
+            phones[cid].append(Phone(e164, ext, kind, label))
+        tags: dict[int, list[str]] = defaultdict(list)
+        for cid, tag in self.db.execute(
+            f"SELECT contact_id, tag FROM contact_tags WHERE contact_id IN ({marks}) "
+            "ORDER BY contact_id, rowid", ids,
+        ):
+            tags[cid].append(tag)
+        for row in chunk:
+            cid = row[0]
+            yield Contact(
+                id=cid, name=row[1], kind=row[2], role=row[3], organization=row[4],
+                outlet=row[5], languages=[x for x in row[6].split(",") if x],
+                country=row[7], notes=row[8], embargo_ok=bool(row[9]),
+                opted_out=bool(row[10]), created=row[11], updated=row[12],
+                emails=emails.get(cid, []), phones=phones.get(cid, []), tags=tags.get(cid, []),
+            )
+
+
+def _contact_row(c: Contact) -> tuple:
+    return (
+        c.id, c.name, c.kind, c.role, c.organization, c.outlet, ",".join(c.languages),
+        c.country, c.notes, int(c.embargo_ok), int(c.opted_out), c.created, c.updated,
+        sort_key(c.name),
+    )
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _filter_sql(f: ContactFilter) -> tuple[str, list]:
+    clauses: list[str] = []
+    params: list = []
+    if f.ids is not None:
+        clauses.append(f"id IN ({','.join('?' * len(f.ids)) or 'NULL'})")
+        params.extend(f.ids)
+    if f.kind:
+        clauses.append("kind = ?")
+        params.append(f.kind)
+    for tag in f.tags:
+        clauses.append("id IN (SELECT contact_id FROM contact_tags WHERE tag = ?)")
+        params.append(tag)
+    if f.organization:
+        clauses.append(
+            "(organization = ? COLLATE NOCASE OR EXISTS (SELECT 1 FROM organizations o "
+            "WHERE (o.short_name = ? COLLATE NOCASE OR o.name = ? COLLATE NOCASE) AND "
+            "(contacts.organization = o.name COLLATE NOCASE "
+            "OR contacts.organization = o.short_name COLLATE NOCASE)))"
+        )
+        params.extend([f.organization] * 3)
+    if f.outlet:
+        clauses.append("outlet LIKE ? ESCAPE '\\'")
+        params.append(_like(f.outlet))
+    if f.language:
+        clauses.append("(',' || languages || ',' LIKE ? OR ',' || languages || ',' LIKE ?)")
+        params.extend([f"%,{f.language},%", f"%,{f.language}-%"])
+    if f.country:
+        clauses.append("country = ?")
+        params.append(f.country)
+    if f.embargo_ok is not None:
+        clauses.append("embargo_ok = ?")
+        params.append(int(f.embargo_ok))
+    if f.opted_out is not None:
+        clauses.append("opted_out = ?")
+        params.append(int(f.opted_out))
+    if f.search:
+        pattern = _like(f.search)
+        fields = ("name", "role", "organization", "outlet", "notes")
+        parts = [f"{col} LIKE ? ESCAPE '\\'" for col in fields]
+        parts.append(
+            "id IN (SELECT contact_id FROM contact_emails WHERE address LIKE ? ESCAPE '\\')"
+        )
+        params.extend([pattern] * len(parts))
+        digits = "".join(ch for ch in f.search if ch.isdigit())
+        if len(digits) >= 3:
+            parts.append("id IN (SELECT contact_id FROM contact_phones WHERE e164 LIKE ?)")
+            params.append(f"%{digits}%")
+        clauses.append("(" + " OR ".join(parts) + ")")
+    return (" AND ".join(clauses) or "1"), params

@@ -1,0 +1,200 @@
+"""Schema changes of the contact book, in order. Append only: never edit a shipped one.
+
+Each migration has a name recorded in ``schema_migrations`` once applied, its SQL, and
+optionally a Python step run after the SQL in the same transaction (to fill new columns
+from values SQL cannot compute).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from pressctl.contacts.validation import sort_key
+
+
+def _fill_sort_names(db: sqlite3.Connection) -> None:
+    rows = db.execute("SELECT id, name FROM contacts").fetchall()
+    db.executemany("UPDATE contacts SET sort_name = ? WHERE id = ?",
+                   [(sort_key(name), cid) for cid, name in rows])
+
+MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] = [
+    (
+        "0001_contacts_and_organizations",
+        """
+        CREATE TABLE organizations (
+            id          INTEGER PRIMARY KEY,
+            name        TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            short_name  TEXT UNIQUE COLLATE NOCASE,
+            country     TEXT,
+            website     TEXT,
+            created     TEXT NOT NULL,
+            updated     TEXT NOT NULL
+        );
+        CREATE TABLE organization_about (
+            org_id      INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            language    TEXT NOT NULL,
+            text        TEXT NOT NULL,
+            PRIMARY KEY (org_id, language)
+        );
+        CREATE TABLE contacts (
+            id           INTEGER PRIMARY KEY,
+            name         TEXT NOT NULL,
+            kind         TEXT NOT NULL CHECK (kind IN ('officer', 'journalist', 'other')),
+            role         TEXT,
+            organization TEXT,
+            outlet       TEXT,
+            languages    TEXT NOT NULL DEFAULT '',
+            country      TEXT,
+            notes        TEXT,
+            embargo_ok   INTEGER NOT NULL DEFAULT 0,
+            opted_out    INTEGER NOT NULL DEFAULT 0,
+            created      TEXT NOT NULL,
+            updated      TEXT NOT NULL
+        );
+        CREATE INDEX contacts_organization ON contacts (organization COLLATE NOCASE);
+        CREATE TABLE contact_emails (
+            contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            position    INTEGER NOT NULL,
+            address     TEXT NOT NULL,
+            key         TEXT NOT NULL UNIQUE,
+            PRIMARY KEY (contact_id, position)
+        );
+        CREATE TABLE contact_phones (
+            contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            position    INTEGER NOT NULL,
+            e164        TEXT NOT NULL,
+            extension   TEXT,
+            type        TEXT NOT NULL,
+            label       TEXT,
+            PRIMARY KEY (contact_id, position)
+        );
+        CREATE TABLE contact_tags (
+            contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            tag         TEXT NOT NULL,
+            PRIMARY KEY (contact_id, tag)
+        );
+        CREATE INDEX contact_tags_tag ON contact_tags (tag);
+        """,
+        None,
+    ),
+    (
+        # Lists sort "Élodie" with the E's, not after "Zoé" (SQLite's NOCASE is ASCII only).
+        "0002_contacts_sort_name",
+        """
+        ALTER TABLE contacts ADD COLUMN sort_name TEXT NOT NULL DEFAULT '';
+        CREATE INDEX contacts_sort_name ON contacts (sort_name, id);
+        """,
+        _fill_sort_names,
+    ),
+    (
+        "0003_saved_audiences",
+        """
+        CREATE TABLE audiences (
+            name        TEXT PRIMARY KEY,
+            expression  TEXT NOT NULL,
+            created     TEXT NOT NULL,
+            updated     TEXT NOT NULL
+        );
+        """,
+        None,
+    ),
+    (
+        # Mailouts freeze what was approved: the variants (rendered parts) and one row per
+        # recipient with its personal parts, so later edits change nothing but opt-outs.
+        "0004_mailouts",
+        """
+        CREATE TABLE mailouts (
+            id            INTEGER PRIMARY KEY,
+            reference     TEXT NOT NULL,
+            release_path  TEXT NOT NULL,
+            phase         TEXT NOT NULL CHECK (phase IN ('single', 'embargoed', 'public')),
+            linked_to     INTEGER REFERENCES mailouts(id),
+            due_at        TEXT NOT NULL,
+            state         TEXT NOT NULL CHECK (state IN ('scheduled', 'paused', 'cancelled', 'done')),
+            domain        TEXT NOT NULL,
+            created       TEXT NOT NULL,
+            updated       TEXT NOT NULL
+        );
+        CREATE TABLE mailout_variants (
+            mailout_id    INTEGER NOT NULL REFERENCES mailouts(id) ON DELETE CASCADE,
+            number        INTEGER NOT NULL,
+            frozen        BLOB NOT NULL,
+            PRIMARY KEY (mailout_id, number)
+        );
+        CREATE TABLE mailout_rows (
+            id              INTEGER PRIMARY KEY,
+            mailout_id      INTEGER NOT NULL REFERENCES mailouts(id) ON DELETE CASCADE,
+            variant         INTEGER NOT NULL,
+            contact_id      INTEGER,
+            name            TEXT NOT NULL,
+            address         TEXT NOT NULL,
+            salutation      TEXT NOT NULL,
+            message_id      TEXT NOT NULL,
+            token           TEXT NOT NULL,
+            state           TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sending',
+                            'sent', 'failed', 'skipped', 'cancelled', 'unknown')),
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            reply           TEXT,
+            claimed_by      TEXT,
+            updated         TEXT NOT NULL,
+            sent_at         TEXT,
+            UNIQUE (mailout_id, address)
+        );
+        CREATE INDEX mailout_rows_work ON mailout_rows (mailout_id, state, next_attempt_at);
+        CREATE TABLE suppressions (
+            key       TEXT PRIMARY KEY,
+            address   TEXT NOT NULL,
+            reason    TEXT NOT NULL,
+            created   TEXT NOT NULL
+        );
+        """,
+        None,
+    ),
+    (
+        # Issue 7, delivery a press office can trust:
+        # - an embargoed row carries what its recipient needs to get the public version
+        #   instead (variant of the linked public mailout, Message-ID, unsubscribe token),
+        #   for when they withdraw embargo consent after approval;
+        # - one delivery run per database at a time: a lease with a heartbeat, stored here
+        #   (never in a home folder) so that homes and machines sharing the database agree;
+        # - opt-outs are kept by address (suppressions), and lifting one is recorded;
+        # - an index that keeps a run's claims O(1) per message on 100,000-row mailouts,
+        #   and one to find a row by its one-click unsubscribe token.
+        "0005_delivery_trust",
+        """
+        ALTER TABLE mailout_rows ADD COLUMN fallback_variant INTEGER;
+        ALTER TABLE mailout_rows ADD COLUMN fallback_message_id TEXT;
+        ALTER TABLE mailout_rows ADD COLUMN fallback_token TEXT;
+        CREATE INDEX mailout_rows_queue ON mailout_rows (mailout_id, state);
+        CREATE INDEX mailout_rows_token ON mailout_rows (token);
+        CREATE TABLE outbox_lease (
+            name          TEXT PRIMARY KEY,
+            run_id        TEXT NOT NULL,
+            host          TEXT NOT NULL,
+            pid           INTEGER NOT NULL,
+            pid_started   TEXT,
+            acquired_at   TEXT NOT NULL,
+            heartbeat_at  TEXT NOT NULL,
+            expires_at    TEXT NOT NULL
+        );
+        ALTER TABLE suppressions ADD COLUMN note TEXT;
+        INSERT OR IGNORE INTO suppressions (key, address, reason, created)
+            SELECT e.key, e.address, 'opted out', c.updated
+            FROM contact_emails e JOIN contacts c ON c.id = e.contact_id
+            WHERE c.opted_out = 1;
+        CREATE TABLE optins (
+            id                 INTEGER PRIMARY KEY,
+            key                TEXT NOT NULL,
+            address            TEXT NOT NULL,
+            suppressed_reason  TEXT,
+            suppressed_at      TEXT,
+            lifted_at          TEXT NOT NULL,
+            note               TEXT NOT NULL
+        );
+        CREATE INDEX optins_key ON optins (key);
+        """,
+        None,
+    ),
+]

@@ -1,0 +1,78 @@
+"""The SQL of organisations: name, short name, country, website and their About texts."""
+
+from __future__ import annotations
+
+from pressctl.contacts.model import Organization
+from pressctl.store.database import Database
+
+
+class OrgQueries:
+    def __init__(self, database: Database) -> None:
+        self.db = database.db
+
+    def insert(self, org: Organization) -> None:
+        cursor = self.db.execute(
+            "INSERT INTO organizations (name, short_name, country, website, created, updated) "
+            "VALUES (?,?,?,?,?,?)",
+            (org.name, org.short_name, org.country, org.website, org.created, org.updated),
+        )
+        org.id = cursor.lastrowid
+        self._write_about(org)
+
+    def replace(self, org: Organization) -> None:
+        self.db.execute(
+            "UPDATE organizations SET name=?, short_name=?, country=?, website=?, updated=? "
+            "WHERE id=?",
+            (org.name, org.short_name, org.country, org.website, org.updated, org.id),
+        )
+        self.db.execute("DELETE FROM organization_about WHERE org_id = ?", (org.id,))
+        self._write_about(org)
+
+    def _write_about(self, org: Organization) -> None:
+        self.db.executemany(
+            "INSERT INTO organization_about (org_id, language, text) VALUES (?,?,?)",
+            [(org.id, lang, text) for lang, text in sorted(org.about.items())],
+        )
+
+    def delete(self, org_id: int) -> None:
+        self.db.execute("DELETE FROM organizations WHERE id = ?", (org_id,))
+
+    def find(self, ref: str) -> Organization | None:
+        """By id, short name or name (case-insensitive)."""
+        row = self.db.execute(
+            "SELECT id FROM organizations WHERE short_name = ? COLLATE NOCASE "
+            "OR name = ? COLLATE NOCASE OR CAST(id AS TEXT) = ? "
+            "ORDER BY short_name = ? COLLATE NOCASE DESC LIMIT 1",
+            (ref, ref, ref, ref),
+        ).fetchone()
+        return self._orgs("WHERE id = ?", (row[0],))[0] if row else None
+
+    def all(self) -> list[Organization]:
+        return self._orgs("", ())
+
+    def contact_count(self, org: Organization) -> int:
+        return self.db.execute(
+            "SELECT count(*) FROM contacts WHERE organization = ? COLLATE NOCASE "
+            "OR organization = ? COLLATE NOCASE",
+            (org.name, org.short_name or org.name),
+        ).fetchone()[0]
+
+    def _orgs(self, where: str, params: tuple) -> list[Organization]:
+        orgs = [
+            Organization(
+                id=r[0], name=r[1], short_name=r[2], country=r[3], website=r[4],
+                created=r[5], updated=r[6],
+            )
+            for r in self.db.execute(
+                "SELECT id, name, short_name, country, website, created, updated "
+                f"FROM organizations {where} ORDER BY coalesce(short_name, name) COLLATE NOCASE",
+                params,
+            )
+        ]
+        by_id = {o.id: o for o in orgs}
+        for org_id, lang, text in self.db.execute(
+            "SELECT org_id, language, text FROM organization_about ORDER BY language"
+        ):
+            if org_id in by_id:
+                by_id[org_id].about[lang] = text
+        return orgs

@@ -1,0 +1,263 @@
+"""Organisations: add, edit, remove, and import from JSON (all or nothing)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import NOW, SAMPLES, db_snapshot
+
+from pressctl.book.contacts import Book, add_contact
+from pressctl.errors import InvalidInput, NotFound, ProblemsFound
+from pressctl.book.orgs import add_org, edit_org, find_org, import_orgs, remove_org, validate_org
+
+EARLIER = "2026-10-01T08:00:00Z"
+CNES = {"name": "Centre national d'études spatiales", "short_name": "CNES", "country": "FR",
+        "website": "https://presse.cnes.fr",
+        "about": {"fr": "Le CNES est l'agence spatiale française.",
+                  "en": "CNES is the French space agency."}}
+
+
+def write_json(tmp_path: Path, data, name: str = "orgs.json") -> Path:
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def cnes(book):
+    return add_org(Book(book.store, book.settings, EARLIER), CNES)
+
+
+# -- validation --------------------------------------------------------------------------------
+
+def test_validate_org_normalises_country_and_language_tags():
+    org, problems = validate_org({"name": " CNES ", "country": "france",
+                                  "about": {"FR": " Texte ", "en_gb": "Text", "de": "  "}})
+    assert problems == []
+    assert (org.name, org.country) == ("CNES", "FR")
+    assert org.about == {"fr": "Texte", "en-GB": "Text"}  # an empty text is no text
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({}, "name is missing"),
+    ({"name": "   "}, "name is missing"),
+    ({"name": "X", "country": "Narnia"}, 'country "Narnia" is not an ISO 3166 code'),
+    ({"name": "X", "country": "ZZ"}, 'country "ZZ" is not an ISO 3166 code'),
+    ({"name": "X", "website": "ftp://cnes.fr"}, 'website "ftp://cnes.fr" is not a web address'),
+    ({"name": "X", "website": "www.cnes.fr"}, 'website "www.cnes.fr" is not a web address'),
+    ({"name": "X", "website": "javascript:alert(1)"}, "is not a web address"),
+    ({"name": "X", "website": "https://"}, 'website "https://" is not a web address'),
+    ({"name": "X", "website": "https://presse cnes.fr"}, "is not a web address"),
+    ({"name": "X", "about": "CNES is..."}, "about must map languages to texts"),
+    ({"name": "X", "about": {"français!": "x"}}, 'about: "français!" is not a language tag'),
+    ({"name": "X", "colour": "blue"}, "unknown field(s): colour"),
+])
+def test_validate_org_problems(fields, problem):
+    org, problems = validate_org(fields)
+    assert org is None
+    assert any(p.startswith(problem) or problem in p for p in problems), problems
+
+
+@pytest.mark.parametrize("website", ["https://presse.cnes.fr", "http://www.sfr.radiologie.fr",
+                                     "HTTPS://CNES.FR/presse", "https://cnes.fr:8443/a?b=c"])
+def test_validate_org_accepts_web_addresses(website):
+    org, problems = validate_org({"name": "X", "website": website})
+    assert problems == [] and org.website == website
+
+
+# -- add, edit, remove -------------------------------------------------------------------------
+
+def test_add_org(book):
+    org = add_org(book, CNES)
+    assert org.id is not None
+    assert (org.created, org.updated) == (NOW, NOW)
+    [stored] = book.store.orgs.all()
+    assert stored == org
+    assert stored.label == "CNES"
+
+
+def test_add_org_with_problems_lists_them_all_and_adds_nothing(book):
+    before = db_snapshot(book.store.path)
+    with pytest.raises(ProblemsFound) as caught:
+        add_org(book, {"name": "X", "country": "Narnia", "website": "ftp://x.org"})
+    assert len(caught.value.problems) == 2
+    assert caught.value.message.startswith("organisation not added: country")
+    assert db_snapshot(book.store.path) == before
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": "centre national d'études spatiales"},  # same name, other case
+    {"name": "CNES"},  # a name equal to another's short name
+    {"name": "Other", "short_name": "cnes"},  # same short name
+    {"name": "Other", "short_name": "Centre national d'études spatiales"},
+])
+def test_add_org_refuses_a_name_or_short_name_already_used(book, cnes, fields):
+    before = db_snapshot(book.store.path)
+    with pytest.raises(InvalidInput) as caught:
+        add_org(book, fields)
+    assert f"(#{cnes.id}) already uses the name" in caught.value.message
+    assert db_snapshot(book.store.path) == before
+
+
+def test_find_org_by_short_name_name_or_id(book, cnes):
+    for ref in ("CNES", "cnes", "Centre national d'études spatiales", str(cnes.id), " CNES "):
+        assert find_org(book, ref).id == cnes.id
+    with pytest.raises(NotFound, match='no organisation "ESA"'):
+        find_org(book, "ESA")
+
+
+def test_edit_org_changes_fields_and_one_about_language(book, cnes):
+    org = edit_org(book, "cnes", {"website": "https://cnes.fr", "about": {"fr": "Nouveau texte",
+                                                                          "de": "Deutsch"}})
+    assert org.website == "https://cnes.fr"
+    assert org.about == {"fr": "Nouveau texte", "en": CNES["about"]["en"], "de": "Deutsch"}
+    assert (org.id, org.created, org.updated) == (cnes.id, EARLIER, NOW)
+    assert find_org(book, "CNES") == org
+
+
+def test_edit_org_can_drop_an_about_language_with_an_empty_text(book, cnes):
+    assert edit_org(book, "CNES", {"about": {"en": ""}}).about == {"fr": CNES["about"]["fr"]}
+
+
+def test_edit_org_validates_and_changes_nothing_on_problems(book, cnes):
+    before = db_snapshot(book.store.path)
+    with pytest.raises(ProblemsFound, match="organisation not changed"):
+        edit_org(book, "CNES", {"country": "Narnia"})
+    with pytest.raises(ProblemsFound, match=r"not a language tag"):
+        edit_org(book, "CNES", {"about": {"??": "x"}})
+    with pytest.raises(ProblemsFound, match=r"unknown field\(s\): colour"):
+        edit_org(book, "CNES", {"colour": "blue"})
+    with pytest.raises(NotFound):
+        edit_org(book, "ESA", {"country": "FR"})
+    assert db_snapshot(book.store.path) == before
+
+
+def test_edit_org_refuses_a_short_name_of_another_org(book, cnes):
+    add_org(book, {"name": "Société Française de Radiologie", "short_name": "SFR"})
+    before = db_snapshot(book.store.path)
+    with pytest.raises(InvalidInput, match=r'already uses the name "CNES"'):
+        edit_org(book, "SFR", {"short_name": "CNES"})
+    assert db_snapshot(book.store.path) == before
+    # renaming itself (same name, other case) is fine
+    assert edit_org(book, "SFR", {"short_name": "sfr"}).short_name == "sfr"
+
+
+def test_remove_org_keeps_its_contacts(book, cnes):
+    add_contact(book, {"name": "Pascale Bresson", "kind": "officer", "organization": "cnes"})
+    add_contact(book, {"name": "Raphaël Sart", "organization": CNES["name"]})
+    add_contact(book, {"name": "Other", "organization": "ESA"})
+    org, count = remove_org(book, "CNES")
+    assert (org.id, count) == (cnes.id, 2)
+    assert book.store.orgs.all() == []
+    assert book.store.contacts.count() == 3
+    assert book.store.contacts.get(1).organization == "cnes"
+    with pytest.raises(NotFound):
+        remove_org(book, "CNES")
+
+
+# -- import ------------------------------------------------------------------------------------
+
+def test_import_the_sample_organisations_then_again_as_updates(book):
+    assert import_orgs(book, SAMPLES / "organizations.json") == (2, 0)
+    orgs = {o.label: o for o in book.store.orgs.all()}
+    assert set(orgs) == {"CNES", "SFR"}
+    assert orgs["SFR"].website == "http://www.sfr.radiologie.fr"
+    assert set(orgs["CNES"].about) == {"en", "fr"}
+    before = [(o.id, o.name, o.about) for o in book.store.orgs.all()]
+    assert import_orgs(book, SAMPLES / "organizations.json") == (0, 2)
+    assert [(o.id, o.name, o.about) for o in book.store.orgs.all()] == before
+
+
+def test_import_updates_by_short_name_or_by_name(book, cnes, tmp_path):
+    path = write_json(tmp_path, [
+        {"name": "CNES (France)", "short_name": "CNES", "country": "FR"},  # by short name
+        {"name": "Société Française de Radiologie", "short_name": "SFR"},  # new
+    ])
+    assert import_orgs(book, path) == (1, 1)
+    org = find_org(book, "CNES")
+    assert (org.id, org.name, org.created, org.updated) == (cnes.id, "CNES (France)", EARLIER, NOW)
+    assert org.about == {}  # the file's object is the whole organisation
+
+    path = write_json(tmp_path, [{"name": "CNES (France)", "short_name": "CNES-FR"}])
+    assert import_orgs(book, path) == (0, 1)  # by name: its short name changes
+    assert find_org(book, "CNES-FR").id == cnes.id
+    assert len(book.store.orgs.all()) == 2
+
+
+def test_import_is_all_or_nothing_and_lists_every_problem(book, cnes, tmp_path):
+    before = db_snapshot(book.store.path)
+    path = write_json(tmp_path, [
+        {"name": "Good One", "country": "BE"},
+        {"name": "Bad Country", "country": "Atlantis"},
+        "ESA",
+        {"name": "Bad Site", "website": "cnes.fr", "about": {"fr": "x", "!!": "y"}},
+        {"short_name": "NN"},
+    ])
+    with pytest.raises(ProblemsFound) as caught:
+        import_orgs(book, path)
+    assert caught.value.message == f"{path}: 5 problem(s), nothing imported"
+    assert [str(p) for p in caught.value.problems] == [
+        f'{path}: organisation 2: country "Atlantis" is not an ISO 3166 code',
+        f"{path}: organisation 3: expected an object with organisation fields",
+        f'{path}: organisation 4: website "cnes.fr" is not a web address '
+        "(expected https://host/... or http://host/...)",
+        f'{path}: organisation 4: about: "!!" is not a language tag such as fr or en',
+        f"{path}: organisation 5: name is missing",
+    ]
+    assert db_snapshot(book.store.path) == before
+
+
+def test_import_refuses_the_same_name_twice_in_the_file(book, tmp_path):
+    path = write_json(tmp_path, [{"name": "Alpha", "short_name": "AA"}, {"name": "Beta"},
+                                 {"name": "alpha"}, {"name": "Gamma", "short_name": "aa"}])
+    with pytest.raises(ProblemsFound) as caught:
+        import_orgs(book, path)
+    assert [str(p) for p in caught.value.problems] == [
+        f'{path}: organisation 3: the name "alpha" is also used by organisation 1',
+        f'{path}: organisation 4: the name "aa" is also used by organisation 1',
+    ]
+    assert book.store.orgs.all() == []
+
+
+def test_import_refuses_a_name_of_one_org_with_the_short_name_of_another(book, cnes, tmp_path):
+    add_org(book, {"name": "Société Française de Radiologie", "short_name": "SFR"})
+    before = db_snapshot(book.store.path)
+    path = write_json(tmp_path, [
+        {"name": "Brand New", "short_name": "BN"},
+        {"name": "Société Française de Radiologie", "short_name": "CNES"},
+    ])
+    with pytest.raises(ProblemsFound) as caught:
+        import_orgs(book, path)
+    [problem] = caught.value.problems
+    assert problem.where == f"{path}: organisation 2"
+    assert "already uses the name" in problem.message
+    assert db_snapshot(book.store.path) == before
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ('[{"name": "x",}]', r":1: invalid JSON"),
+    ('{"name": "CNES"}', r": expected a list of organisations"),
+])
+def test_import_refuses_files_that_are_not_a_list(book, tmp_path, content, message):
+    with pytest.raises(InvalidInput, match=message):
+        import_orgs(book, write_json(tmp_path, content))
+
+
+def test_import_reads_utf8_with_bom_and_refuses_other_encodings(book, tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([{"name": "Société X"}]).encode())
+    assert import_orgs(book, path) == (1, 0)
+    legacy = tmp_path / "legacy.json"
+    legacy.write_bytes('[\n{"name": "Société Y"}]'.encode("cp1252"))
+    with pytest.raises(InvalidInput, match=r"legacy\.json:2: not UTF-8"):
+        import_orgs(book, legacy)
+
+
+def test_import_of_a_missing_file_or_a_directory(book, tmp_path):
+    with pytest.raises(InvalidInput, match="no such file"):
+        import_orgs(book, tmp_path / "none.json")
+    with pytest.raises(InvalidInput, match="cannot read"):
+        import_orgs(book, tmp_path)
