@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from _proc import console_script, machine  # noqa: E402
-from smtp_fixtures import SmtpServer  # noqa: E402
-from mailing import release_now, unanswered_rows  # noqa: E402
+from _proc import console_script, machine
+from mailing import release_now, unanswered_rows
+from smtp_fixtures import SmtpServer
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _proc import console_script, machine, run_measured  # noqa: E402
+from _proc import console_script, machine, run_measured
 
 
 def main() -> None:

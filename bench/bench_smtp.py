@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _proc import console_script, machine, run_measured  # noqa: E402
+from _proc import console_script, machine, run_measured
 
 REPO = Path(__file__).resolve().parent.parent
 SINK, SOURCE = "/usr/sbin/smtp-sink", "/usr/sbin/smtp-source"
@@ -195,7 +195,7 @@ def rates(args, script: str, folder: Path) -> None:
     """Achieved rate when the limit is the bottleneck, measured by the timestamps of a
     small recording SMTP server (aiosmtpd; a few hundred messages per second is fine)."""
     sys.path.insert(0, str(REPO / "tests"))
-    from smtp_fixtures import RecordingHandler, SmtpServer  # noqa: E402
+    from smtp_fixtures import RecordingHandler, SmtpServer
 
     class Timed(RecordingHandler):
         def __init__(self) -> None:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _proc import console_script, machine  # noqa: E402
+from _proc import console_script, machine
 
 REPO = Path(__file__).resolve().parent.parent
 

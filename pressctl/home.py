@@ -12,9 +12,9 @@ import shlex
 from dataclasses import dataclass
 
 from pressctl.config import Paths, ensure_config
+from pressctl.delivery.unsubscribe import ensure_key
 from pressctl.errors import ConfigError
 from pressctl.store import Store
-from pressctl.delivery.unsubscribe import ensure_key
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pressctl.config import Settings
-from pressctl.contacts.model import ContactFilter
-from pressctl.contacts.validation import RegionFor, sort_key, validate_fields
 from pressctl.contacts.emails import clean_email_field, email_key
+from pressctl.contacts.model import Contact, ContactFilter, Phone
+from pressctl.contacts.phones import field_text
+from pressctl.contacts.validation import RegionFor, sort_key, validate_fields
 from pressctl.errors import (
     DuplicateContact,
     InvalidEmail,
@@ -26,8 +27,6 @@ from pressctl.errors import (
     Problem,
     ProblemsFound,
 )
-from pressctl.contacts.model import Contact, Phone
-from pressctl.contacts.phones import field_text
 from pressctl.store import Store
 from pressctl.store.suppressions import Suppression
 
@@ -233,8 +232,8 @@ def edit_contact(
 
 def _phones_after(book: Book, current: Contact, add: Sequence[str],
                   remove: Sequence[str]) -> list[str]:
-    from pressctl.errors import InvalidPhone
     from pressctl.contacts.phones import parse_phone_field
+    from pressctl.errors import InvalidPhone
 
     region = book.region_for()(current.country, current.organization)
     drop: set[str] = set()

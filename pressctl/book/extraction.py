@@ -6,12 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from pressctl.book.contacts import Book
-from pressctl.errors import InvalidInput
+from pressctl.book.importer import ImportReport, import_file
 from pressctl.contacts.extraction.text import ProposedContact, extract_contacts
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.formats.files import ContactFile
-from pressctl.book.importer import ImportReport, import_file
 from pressctl.contacts.phones import field_text
+from pressctl.errors import InvalidInput
 
 
 def extract_from_file(path: Path, region: str | None) -> list[ProposedContact]:

@@ -25,12 +25,12 @@ from pressctl.book.contacts import (
     merge,
     opt_out_notices,
 )
-from pressctl.contacts.validation import RegionFor, Validated, validate_fields
 from pressctl.contacts.emails import email_key
-from pressctl.errors import DuplicateContact, InvalidInput, Problem, ProblemsFound
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.formats.files import ContactFile
 from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.validation import RegionFor, Validated, validate_fields
+from pressctl.errors import DuplicateContact, InvalidInput, Problem, ProblemsFound
 
 CHUNK = 2_000
 PARALLEL_FROM = 6_000  # below this, starting workers costs more than it saves

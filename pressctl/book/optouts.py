@@ -25,8 +25,8 @@ from pathlib import Path
 
 from pressctl.book.contacts import Book, opt_out_contact
 from pressctl.contacts.emails import clean_email_field, email_key
-from pressctl.errors import InvalidEmail, InvalidInput, NotFound
 from pressctl.contacts.model import Contact
+from pressctl.errors import InvalidEmail, InvalidInput, NotFound
 from pressctl.store import Store
 from pressctl.store.suppressions import OptIn, Suppression
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from pressctl.book.contacts import Book
-from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
 from pressctl.contacts.model import Organization
 from pressctl.contacts.regions import country_code, language_tag
+from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
 
 ORG_FIELDS = ("name", "short_name", "country", "website", "about")
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -60,8 +60,8 @@ def show(
 
     Example: pressctl audiences show @space-fr
     """
-    from pressctl.releases import saved_audiences as audiences
     from pressctl.cli.contacts_cmd import print_contacts
+    from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
     book = st.book()

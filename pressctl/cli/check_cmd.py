@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 from pressctl.errors import EXIT_INVALID
 
 app = typer.Typer(no_args_is_help=True)
@@ -18,7 +18,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def phone(
     ctx: typer.Context,
     numbers: Annotated[list[str], typer.Argument(help="Numbers as written: \"Tél. 01 44 76 75 39\".")],
-    region: Annotated[Optional[str], typer.Option("--region", help="Region for numbers without +CC (default: config).")] = None,
+    region: Annotated[str | None, typer.Option("--region", help="Region for numbers without +CC (default: config).")] = None,
     json_out: Json = False,
 ) -> None:
     """Check phone numbers; exit 3 if any is invalid.

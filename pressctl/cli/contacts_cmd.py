@@ -3,24 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import State, state
+from pressctl.cli.context import State, state
 
 app = typer.Typer(no_args_is_help=True)
 
 # Filters shared by list, export and check.
-Kind = Annotated[Optional[str], typer.Option("--kind", help="officer, journalist or other.")]
-Tag = Annotated[Optional[list[str]], typer.Option("--tag", help="Has this tag (repeat: all of them).")]
-Org = Annotated[Optional[str], typer.Option("--org", help="Organisation (name or short name).")]
-Outlet = Annotated[Optional[str], typer.Option("--outlet", help="Outlet contains this text.")]
-Lang = Annotated[Optional[str], typer.Option("--lang", help="Speaks this language (fr matches fr-CA).")]
-Country = Annotated[Optional[str], typer.Option("--country", help="ISO 3166 country code.")]
-Search = Annotated[Optional[str], typer.Option("--search", help="Text in name, role, organisation, outlet, notes, e-mail or phone.")]
-EmbargoOk = Annotated[Optional[bool], typer.Option("--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.", show_default=False)]
-OptedOut = Annotated[Optional[bool], typer.Option("--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
+Kind = Annotated[str | None, typer.Option("--kind", help="officer, journalist or other.")]
+Tag = Annotated[list[str] | None, typer.Option("--tag", help="Has this tag (repeat: all of them).")]
+Org = Annotated[str | None, typer.Option("--org", help="Organisation (name or short name).")]
+Outlet = Annotated[str | None, typer.Option("--outlet", help="Outlet contains this text.")]
+Lang = Annotated[str | None, typer.Option("--lang", help="Speaks this language (fr matches fr-CA).")]
+Country = Annotated[str | None, typer.Option("--country", help="ISO 3166 country code.")]
+Search = Annotated[str | None, typer.Option("--search", help="Text in name, role, organisation, outlet, notes, e-mail or phone.")]
+EmbargoOk = Annotated[bool | None, typer.Option("--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.", show_default=False)]
+OptedOut = Annotated[bool | None, typer.Option("--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def _on_duplicate(value: str) -> str:
     if value not in ("fail", "skip", "update"):
@@ -29,16 +29,16 @@ def _on_duplicate(value: str) -> str:
 
 
 OnDuplicate = Annotated[str, typer.Option("--on-duplicate", callback=_on_duplicate, help="When an e-mail already exists: fail, skip or update.")]
-Region = Annotated[Optional[str], typer.Option("--region", help="Default phone region for numbers without +CC (e.g. FR).")]
+Region = Annotated[str | None, typer.Option("--region", help="Default phone region for numbers without +CC (e.g. FR).")]
 CheckDns = Annotated[bool, typer.Option("--check-dns", help="Also check that e-mail domains accept mail (DNS).")]
 
 
 def contact_filter(kind=None, tag=None, org=None, outlet=None, lang=None, country=None,
                    search=None, embargo_ok=None, opted_out=None):
     from pressctl.contacts.model import ContactFilter
+    from pressctl.contacts.regions import country_code, language_tag
     from pressctl.contacts.validation import kind_of, normalise_tags
     from pressctl.errors import InvalidInput
-    from pressctl.contacts.regions import country_code, language_tag
 
     canonical_kind = None
     if kind:
@@ -118,18 +118,18 @@ def print_contacts(st: State, contacts, settings, *, as_json: bool = False) -> N
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Full name, e.g. \"Pascale Bresson\".")],
-    email: Annotated[Optional[list[str]], typer.Option("--email", "-e", help="E-mail address (repeat for several).")] = None,
-    phone: Annotated[Optional[list[str]], typer.Option("--phone", "-p", help="Work phone as written (repeat).")] = None,
-    mobile: Annotated[Optional[list[str]], typer.Option("--mobile", help="Mobile phone (repeat).")] = None,
-    fax: Annotated[Optional[list[str]], typer.Option("--fax", help="Fax number (repeat).")] = None,
+    email: Annotated[list[str] | None, typer.Option("--email", "-e", help="E-mail address (repeat for several).")] = None,
+    phone: Annotated[list[str] | None, typer.Option("--phone", "-p", help="Work phone as written (repeat).")] = None,
+    mobile: Annotated[list[str] | None, typer.Option("--mobile", help="Mobile phone (repeat).")] = None,
+    fax: Annotated[list[str] | None, typer.Option("--fax", help="Fax number (repeat).")] = None,
     kind: Annotated[str, typer.Option("--kind", help="officer, journalist or other.")] = "journalist",
-    role: Annotated[Optional[str], typer.Option("--role", help="Role as written: \"Attachée de Presse\".")] = None,
-    org: Annotated[Optional[str], typer.Option("--org", help="Organisation (name or short name).")] = None,
-    outlet: Annotated[Optional[str], typer.Option("--outlet", help="Outlet of a journalist.")] = None,
-    tag: Annotated[Optional[list[str]], typer.Option("--tag", "-t", help="Tag or beat (repeat).")] = None,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Language, BCP 47 (repeat).")] = None,
-    country: Annotated[Optional[str], typer.Option("--country", help="ISO 3166 country code.")] = None,
-    notes: Annotated[Optional[str], typer.Option("--notes", help="Free text.")] = None,
+    role: Annotated[str | None, typer.Option("--role", help="Role as written: \"Attachée de Presse\".")] = None,
+    org: Annotated[str | None, typer.Option("--org", help="Organisation (name or short name).")] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet", help="Outlet of a journalist.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag or beat (repeat).")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Language, BCP 47 (repeat).")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166 country code.")] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="Free text.")] = None,
     embargo_ok: Annotated[bool, typer.Option("--embargo-ok", help="Agreed to respect embargoes.")] = False,
     on_duplicate: OnDuplicate = "fail",
     region: Region = None,
@@ -198,7 +198,7 @@ def list_(
 def show(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
-    style: Annotated[Optional[str], typer.Option("--phone-style", help="auto, international, national, house or e164.")] = None,
+    style: Annotated[str | None, typer.Option("--phone-style", help="auto, international, national, house or e164.")] = None,
     json_out: Json = False,
 ) -> None:
     """Show one contact.
@@ -263,22 +263,22 @@ def _style(style: str | None) -> str | None:
 def edit(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
-    name: Annotated[Optional[str], typer.Option("--name")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind")] = None,
-    role: Annotated[Optional[str], typer.Option("--role")] = None,
-    org: Annotated[Optional[str], typer.Option("--org")] = None,
-    outlet: Annotated[Optional[str], typer.Option("--outlet")] = None,
-    country: Annotated[Optional[str], typer.Option("--country")] = None,
-    notes: Annotated[Optional[str], typer.Option("--notes")] = None,
-    lang: Annotated[Optional[list[str]], typer.Option("--lang", help="Replace the languages.")] = None,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    kind: Annotated[str | None, typer.Option("--kind")] = None,
+    role: Annotated[str | None, typer.Option("--role")] = None,
+    org: Annotated[str | None, typer.Option("--org")] = None,
+    outlet: Annotated[str | None, typer.Option("--outlet")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    notes: Annotated[str | None, typer.Option("--notes")] = None,
+    lang: Annotated[list[str] | None, typer.Option("--lang", help="Replace the languages.")] = None,
     embargo_ok: EmbargoOk = None,
     opted_out: Annotated[bool | None, typer.Option(
         "--opted-out/--not-opted-out", show_default=False,
         help="Opt out (every address, for good); only `contacts optin` undoes it.")] = None,
-    add_email: Annotated[Optional[list[str]], typer.Option("--add-email")] = None,
-    remove_email: Annotated[Optional[list[str]], typer.Option("--remove-email")] = None,
-    add_phone: Annotated[Optional[list[str]], typer.Option("--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
-    remove_phone: Annotated[Optional[list[str]], typer.Option("--remove-phone")] = None,
+    add_email: Annotated[list[str] | None, typer.Option("--add-email")] = None,
+    remove_email: Annotated[list[str] | None, typer.Option("--remove-email")] = None,
+    add_phone: Annotated[list[str] | None, typer.Option("--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
+    remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone")] = None,
     check_dns: CheckDns = False,
     json_out: Json = False,
 ) -> None:
@@ -457,12 +457,12 @@ def optin(
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV, vCard (.vcf) or JSON file.")],
-    fmt: Annotated[Optional[str], typer.Option("--format", help="csv, vcard or json (default: from the file).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="csv, vcard or json (default: from the file).")] = None,
     region: Region = None,
     kind: Annotated[str, typer.Option("--kind", help="Kind for rows that do not say.")] = "journalist",
     on_duplicate: OnDuplicate = "fail",
     skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows; needs --rejects.")] = False,
-    rejects: Annotated[Optional[Path], typer.Option("--rejects", help="Write rejected rows, untouched, with their reason.")] = None,
+    rejects: Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows, untouched, with their reason.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
     check_dns: CheckDns = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every cleaned value.")] = False,
@@ -472,10 +472,10 @@ def import_(
 
     Example: pressctl contacts import journalistes.csv --region FR --on-duplicate update
     """
-    from pressctl.config import write_private_file
-    from pressctl.contacts.validation import kind_of
-    from pressctl.contacts.formats.files import open_contact_file, rejects_text
     from pressctl.book.importer import import_file
+    from pressctl.config import write_private_file
+    from pressctl.contacts.formats.files import open_contact_file, rejects_text
+    from pressctl.contacts.validation import kind_of
 
     if skip_invalid and rejects is None:
         raise typer.BadParameter("--skip-invalid needs --rejects FILE (nothing is dropped silently)")
@@ -548,8 +548,8 @@ def print_import_report(st: State, report, *, rejects=None, verbose=False, as_js
 @app.command("export")
 def export(
     ctx: typer.Context,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="File to write (default: stdout).")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
     vcard_version: Annotated[str, typer.Option("--vcard-version", help="3.0 (widely read) or 4.0.")] = "3.0",
     kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
     lang: Lang = None, country: Country = None, search: Search = None,

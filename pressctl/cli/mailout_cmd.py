@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import State, state
+from pressctl.cli.context import State, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -25,12 +25,12 @@ def _now():
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The release file (its translations come along).")],
-    at: Annotated[Optional[str], typer.Option("--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')] = None,
-    audience: Annotated[Optional[str], typer.Option("--audience", help="Filter overriding the release's.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')] = None,
+    audience: Annotated[str | None, typer.Option("--audience", help="Filter overriding the release's.")] = None,
     public_at_lift: Annotated[bool, typer.Option("--public-at-lift/--no-public", help="Send the public version at the lift to the audience members who do not accept embargoes (default); --no-public leaves them out.")] = True,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Everything but storing it.")] = False,
-    templates: Annotated[Optional[Path], typer.Option("--templates", help="Templates folder.")] = None,
+    templates: Annotated[Path | None, typer.Option("--templates", help="Templates folder.")] = None,
     json_out: Json = False,
 ) -> None:
     """Freeze a release for delivery: recipients and messages as approved now.

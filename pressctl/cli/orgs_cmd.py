@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 
 app = typer.Typer(no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-About = Annotated[Optional[list[str]], typer.Option(
+About = Annotated[list[str] | None, typer.Option(
     "--about", help="LANG=TEXT or LANG=@FILE: the \"About\" boilerplate in a language (repeat).")]
 
 
@@ -44,9 +44,9 @@ def org_json(org) -> dict:
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Full name: \"Centre national d'études spatiales\".")],
-    short: Annotated[Optional[str], typer.Option("--short", help="Short name: CNES.")] = None,
-    country: Annotated[Optional[str], typer.Option("--country", help="ISO 3166 code; the default phone region of its contacts.")] = None,
-    website: Annotated[Optional[str], typer.Option("--website")] = None,
+    short: Annotated[str | None, typer.Option("--short", help="Short name: CNES.")] = None,
+    country: Annotated[str | None, typer.Option("--country", help="ISO 3166 code; the default phone region of its contacts.")] = None,
+    website: Annotated[str | None, typer.Option("--website")] = None,
     about: About = None,
     json_out: Json = False,
 ) -> None:
@@ -111,10 +111,10 @@ def show(
 def edit(
     ctx: typer.Context,
     ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
-    name: Annotated[Optional[str], typer.Option("--name")] = None,
-    short: Annotated[Optional[str], typer.Option("--short")] = None,
-    country: Annotated[Optional[str], typer.Option("--country")] = None,
-    website: Annotated[Optional[str], typer.Option("--website")] = None,
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    short: Annotated[str | None, typer.Option("--short")] = None,
+    country: Annotated[str | None, typer.Option("--country")] = None,
+    website: Annotated[str | None, typer.Option("--website")] = None,
     about: About = None,
     json_out: Json = False,
 ) -> None:

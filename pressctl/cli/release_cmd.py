@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import State, state
+from pressctl.cli.context import State, state
 
 app = typer.Typer(no_args_is_help=True)
 
-TemplatesDir = Annotated[Optional[Path], typer.Option(
+TemplatesDir = Annotated[Path | None, typer.Option(
     "--templates", help="Templates folder overriding the defaults (default: the home's).")]
 
 
@@ -32,8 +32,8 @@ def _today_and_now():
 def new(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The release file to create (.md).")],
-    kind: Annotated[Optional[str], typer.Option("--kind", help="release, invitation or advisory.")] = None,
-    org: Annotated[Optional[list[str]], typer.Option("--org", help="Organisation (repeat for a joint release).")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="release, invitation or advisory.")] = None,
+    org: Annotated[list[str] | None, typer.Option("--org", help="Organisation (repeat for a joint release).")] = None,
     language: Annotated[str, typer.Option("--lang", help="Language of the release (en, fr).")] = "en",
 ) -> None:
     """Write a filled-in release file to start from (never overwrites).
@@ -41,8 +41,8 @@ def new(
     Example: pressctl release new PR107-2020.md --org CNES --org SFR --kind invitation
     """
     from pressctl.config import write_private_file
-    from pressctl.releases.documents import KINDS
     from pressctl.errors import InvalidInput
+    from pressctl.releases.documents import KINDS
     from pressctl.releases.release_file import skeleton
 
     st = state(ctx)
@@ -90,11 +90,11 @@ def check(
 def preview(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The release file.")],
-    to: Annotated[Optional[list[str]], typer.Option("--to", help="Only this contact (id, e-mail or name; repeat).")] = None,
+    to: Annotated[list[str] | None, typer.Option("--to", help="Only this contact (id, e-mail or name; repeat).")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Build every recipient's message and summarise.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="summary, text, html or eml.")] = "",
-    out: Annotated[Optional[Path], typer.Option("--out", help="Write .eml (+ .html, .ics) files into this folder.")] = None,
-    audience: Annotated[Optional[str], typer.Option("--audience", help="Filter overriding the release's, e.g. 'tag:space and lang:fr'.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write .eml (+ .html, .ics) files into this folder.")] = None,
+    audience: Annotated[str | None, typer.Option("--audience", help="Filter overriding the release's, e.g. 'tag:space and lang:fr'.")] = None,
     templates: TemplatesDir = None,
     json_out: Annotated[bool, typer.Option("--json", help="Summary as JSON.")] = False,
 ) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 
 
 def register(app: typer.Typer) -> None:
@@ -79,18 +79,18 @@ def demo(
     from datetime import datetime
 
     from pressctl.book.contacts import Book
-    from pressctl.cli.app import now_utc
+    from pressctl.book.importer import import_file
+    from pressctl.book.orgs import import_orgs
     from pressctl.cli.contacts_cmd import print_contacts
+    from pressctl.cli.context import now_utc
     from pressctl.cli.release_cmd import _summary, _write_all
     from pressctl.config import load_settings, resolve_paths
     from pressctl.contacts.formats.files import open_contact_file
     from pressctl.home import init_home
-    from pressctl.book.importer import import_file
-    from pressctl.book.orgs import import_orgs
     from pressctl.releases.compose import build_messages, load_release_set, select_recipients
+    from pressctl.releases.templating import Templates
     from pressctl.resources import shipped_dir
     from pressctl.store import Store
-    from pressctl.releases.templating import Templates
 
     st = state(ctx)
     home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
@@ -122,8 +122,8 @@ def demo(
         _summary(st, built, False)
         st.out.info(f"3. The previews are in {previews} (.eml, .html, .ics).")
 
-        from pressctl.delivery.run import run_outbox
         from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
+        from pressctl.delivery.run import run_outbox
         from pressctl.delivery.unsubscribe import load_key
 
         templates = Templates(paths.templates_dir)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -14,7 +14,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("test")
 def test(
     ctx: typer.Context,
-    to: Annotated[Optional[str], typer.Option("--to", help="Also send a short test message to this address.")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="Also send a short test message to this address.")] = None,
 ) -> None:
     """Connect, secure (STARTTLS/TLS with a verified certificate), log in, and optionally
     send a test message (exit 4 on a configuration or credential problem).

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from pressctl.cli.app import state
+from pressctl.cli.context import state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -54,7 +54,7 @@ def path(ctx: typer.Context) -> None:
 
 @app.command("init")
 def init(ctx: typer.Context,
-         names: Annotated[Optional[list[str]], typer.Argument(help="Templates to copy (default: all).")] = None) -> None:
+         names: Annotated[list[str] | None, typer.Argument(help="Templates to copy (default: all).")] = None) -> None:
     """Copy default templates into your folder to edit them (never overwrites).
 
     Example: pressctl templates init release.en.html.j2

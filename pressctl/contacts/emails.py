@@ -344,9 +344,7 @@ def _strip_wrappers(text: str, notes: list[str]) -> str:
         first, last = text[0], text[-1]
         if first in _PAIRS and last == _PAIRS[first]:
             lead, trail, text = lead + first, last + trail, text[1:-1].strip()
-        elif last in _SENTENCE_END:
-            trail, text = last + trail, text[:-1].rstrip()
-        elif last in _OPENERS and _OPENERS[last] not in text:
+        elif last in _SENTENCE_END or last in _OPENERS and _OPENERS[last] not in text:
             trail, text = last + trail, text[:-1].rstrip()
         elif first in _PAIRS and first not in "'{" and _PAIRS[first] not in text[1:]:
             # ' and { are legal in a local part, so only a matched pair is removed.

@@ -30,15 +30,15 @@ Field grammar, as accepted by :func:`parse_phone_field`:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import phonenumbers as pn
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers import ValidationResult as Possible
 
-from pressctl.errors import InvalidPhone
 from pressctl.contacts.model import Phone
+from pressctl.errors import InvalidPhone
 
 try:  # one type computation per number instead of two (is_valid_number + number_type)
     from phonenumbers.phonenumberutil import _number_type_helper
@@ -55,16 +55,14 @@ NO_REGION = (
 _REGION_ALIASES = {"UK": "GB"}  # people write UK; ISO 3166 says GB
 
 _FAX_WORDS = frozenset(
-    "fax faxe télécopie telecopie télécopieur telecopieur telefax téléfax".split()
+    ["fax", "faxe", "télécopie", "telecopie", "télécopieur", "telecopieur", "telefax", "téléfax"]
 )
 _MOBILE_WORDS = frozenset(
-    "mobile mobil mob portable port cell cellphone cellular handy móvil movil celular "
-    "cellulare gsm natel".split()
+    ["mobile", "mobil", "mob", "portable", "port", "cell", "cellphone", "cellular", "handy", "móvil", "movil", "celular", "cellulare", "gsm", "natel"]
 )
 # Words that only say "this is a phone number" or join two labels; they make no label.
 _FILLER_WORDS = frozenset(
-    "tel tél téléphone telephone phone ph telefon telefono teléfono tfno tlf fon "
-    "no nr n° num number numéro numero et and und e y &".split()
+    ["tel", "tél", "téléphone", "telephone", "phone", "ph", "telefon", "telefono", "teléfono", "tfno", "tlf", "fon", "no", "nr", "n°", "num", "number", "numéro", "numero", "et", "and", "und", "e", "y", "&"]
 )
 # One-letter prefixes from e-mail signatures ("T +33 1 ...", "M: +33 6 ..."); only alone.
 _LETTER_KINDS = {"t": None, "f": "fax", "m": "mobile"}
@@ -537,12 +535,12 @@ def _normal_region(region: str | None) -> str | None:
     return _REGION_ALIASES.get(region, region) or None
 
 
-@lru_cache(maxsize=None)
+@cache
 def _metadata(code: int, region: str) -> pn.PhoneMetadata | None:
     return pn.PhoneMetadata.metadata_for_region_or_calling_code(code, region)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _trunk_prefix(code: int) -> str | None:
     metadata = _metadata(code, pn.region_code_for_country_code(code))
     return metadata.national_prefix if metadata else None

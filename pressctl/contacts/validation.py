@@ -13,10 +13,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pressctl.contacts.emails import clean_email_field, email_key
-from pressctl.errors import InvalidEmail, InvalidPhone
 from pressctl.contacts.model import KINDS, Contact, Phone
 from pressctl.contacts.phones import parse_phone_field
 from pressctl.contacts.regions import country_code, language_tag
+from pressctl.errors import InvalidEmail, InvalidPhone
 
 MAX_NAME = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")

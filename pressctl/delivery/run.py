@@ -16,12 +16,10 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from pressctl.delivery import inflight
 from pressctl.book.contacts import Book
 from pressctl.config import DeliverySettings, Settings
-from pressctl.errors import PressctlError
+from pressctl.delivery import inflight
 from pressctl.delivery.lease import OutboxLease
-from pressctl.outbox.policy import from_iso, iso
 from pressctl.delivery.sending import (
     UNKNOWN_AFTER_CRASH,
     Connections,
@@ -31,6 +29,8 @@ from pressctl.delivery.sending import (
     settle_from_journal,
 )
 from pressctl.delivery.transport import Transport
+from pressctl.errors import PressctlError
+from pressctl.outbox.policy import from_iso, iso
 
 __all__ = ["RunReport", "StopRequest", "exit_code_for", "run_outbox"]
 

@@ -32,12 +32,12 @@ from pathlib import Path
 
 from pressctl.book.contacts import Book
 from pressctl.contacts.emails import email_key
-from pressctl.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from pressctl.delivery.inflight import Entry, InflightJournal, Status, read_entries
+from pressctl.delivery.transport import Outcome, Transport
+from pressctl.errors import EXIT_INTERRUPTED, EXIT_TERMINATED
 from pressctl.outbox.policy import NOT_OFFERED, RetryPolicy, after_attempt, from_iso, iso
 from pressctl.store.mailouts import MailoutRecord, RowRecord
 from pressctl.store.runs import Settlement
-from pressctl.delivery.transport import Outcome, Transport
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
 REPLY_WAIT = 120.0  # seconds it waits for the reply to a final dot that went out
@@ -277,7 +277,7 @@ class Connections:
                 if self.journal is not None:
                     self._settle_leftovers()
                     self.journal.close()
-            except Exception as err:  # noqa: BLE001 - the first error is the one to tell
+            except Exception as err:
                 self.error = self.error or err
             for transport in transports:
                 with contextlib.suppress(Exception):  # closing politely is best effort
@@ -347,7 +347,7 @@ class Connections:
                     return  # this connection stops at its first failure to connect
                 if len(done) >= FLUSH_COUNT or self.clock() - oldest >= FLUSH_SECONDS:
                     self._record_and_claim(done, claim=False)
-        except BaseException as err:  # noqa: BLE001 - recorded, every connection stops
+        except BaseException as err:
             if self.error is None:
                 self.error = err
             self.stop.request("error")
@@ -355,7 +355,7 @@ class Connections:
             try:  # what was claimed and not sent goes back, untried
                 done += [self._untried(item.row) for item in claimed]
                 self._record_and_claim(done, claim=False)
-            except BaseException as err:  # noqa: BLE001
+            except BaseException as err:
                 if self.error is None:
                     self.error = err
 

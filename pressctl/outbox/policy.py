@@ -39,9 +39,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from pressctl.errors import InvalidInput
 from pressctl.releases.embargo import WHEN_FORMAT
 from pressctl.releases.embargo import parse_when as _parse_local_when
-from pressctl.errors import InvalidInput
 
 QUEUED, SENDING, SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN = (
     "queued", "sending", "sent", "failed", "skipped", "cancelled", "unknown")

@@ -34,10 +34,10 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from pressctl.contacts.validation import kind_of, normalise_tags
-from pressctl.errors import InvalidInput
 from pressctl.contacts.model import KINDS, Contact, Organization
 from pressctl.contacts.regions import country_code, language_tag
+from pressctl.contacts.validation import kind_of, normalise_tags
+from pressctl.errors import InvalidInput
 
 FIELDS = ("tag", "kind", "lang", "country", "outlet", "org")
 FLAGS = ("embargo_ok", "all")

@@ -23,10 +23,9 @@ from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 from pressctl.book.contacts import Book, find_contact, find_contacts
-from pressctl.contacts.model import ContactFilter
-from pressctl.releases.documents import Release
+from pressctl.contacts.model import Contact, ContactFilter, Organization
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
-from pressctl.contacts.model import Contact, Organization
+from pressctl.releases.documents import Release
 
 PREVIEW_TOKEN = "preview-token"  # previews never carry a real one-click unsubscribe token
 MAX_ATTACHMENT = 15 * 1024 * 1024  # most relays refuse messages above 20-25 MB
@@ -582,8 +581,8 @@ def _date_text(day: date, language: str) -> str:
 
 
 def _event_context(release: Release, reader_country: str | None) -> dict | None:
-    from pressctl.releases.embargo import format_clock, format_when
     from pressctl.contacts.phones import format_phone
+    from pressctl.releases.embargo import format_clock, format_when
     from pressctl.releases.templating import ShownPhone
 
     event = release.event

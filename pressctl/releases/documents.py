@@ -7,7 +7,7 @@ release file, the templates and :mod:`pressctl.releases.messages` turn them into
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from pressctl.contacts.model import Phone
 
@@ -22,7 +22,7 @@ class Embargo:
 
     @property
     def utc(self) -> datetime:
-        return self.lift.astimezone(timezone.utc)
+        return self.lift.astimezone(UTC)
 
     @property
     def zone(self) -> str:

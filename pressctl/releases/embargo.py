@@ -37,8 +37,8 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pressctl.releases.documents import Embargo
 from pressctl.errors import InvalidInput
+from pressctl.releases.documents import Embargo
 
 WHEN_FORMAT = '"YYYY-MM-DD HH:MM Zone/City", e.g. "2020-09-22 11:30 Europe/Paris"'
 

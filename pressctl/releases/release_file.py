@@ -42,14 +42,14 @@ import tomllib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from pressctl.releases.audience import parse_audience
-from pressctl.releases.documents import KINDS, Embargo, Event, Release
 from pressctl.contacts.emails import clean_email_field
-from pressctl.releases.embargo import WHEN_FORMAT, format_when, parse_duration, parse_when
-from pressctl.errors import InvalidEmail, InvalidInput, InvalidPhone, Problem
 from pressctl.contacts.model import Phone
 from pressctl.contacts.phones import NO_REGION, parse_phone_field
 from pressctl.contacts.regions import language_tag
+from pressctl.errors import InvalidEmail, InvalidInput, InvalidPhone, Problem
+from pressctl.releases.audience import parse_audience
+from pressctl.releases.documents import KINDS, Embargo, Event, Release
+from pressctl.releases.embargo import WHEN_FORMAT, format_when, parse_duration, parse_when
 
 FENCE = "+++"
 ROOT_KEYS = ("reference", "kind", "language", "title", "subtitle", "date", "place", "embargo",

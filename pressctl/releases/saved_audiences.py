@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from pressctl.releases.audience import Audience, parse_audience
 from pressctl.book.contacts import Book
-from pressctl.contacts.model import ContactFilter
+from pressctl.contacts.model import Contact, ContactFilter
 from pressctl.errors import InvalidInput, NotFound
-from pressctl.contacts.model import Contact
+from pressctl.releases.audience import Audience, parse_audience
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 

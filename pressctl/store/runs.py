@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pressctl.store.database import Database
 from pressctl.store.mailouts import ROW_COLUMNS, RowRecord
 
+
 @dataclass(frozen=True, slots=True)
 class Settlement:
     """What becomes of one claimed row: its new state, and whether an attempt is charged

@@ -18,10 +18,9 @@ from pressctl.book.contacts import (
     remove_contacts,
     tag_contacts,
 )
-from pressctl.contacts.model import ContactFilter
-from pressctl.errors import DuplicateContact, InvalidInput, NotFound, ProblemsFound
-from pressctl.contacts.model import Contact, Phone
 from pressctl.book.orgs import add_org
+from pressctl.contacts.model import Contact, ContactFilter, Phone
+from pressctl.errors import DuplicateContact, InvalidInput, NotFound, ProblemsFound
 
 EARLIER = "2026-10-01T08:00:00Z"
 

@@ -14,13 +14,12 @@ from conftest import DATA, NOW, SAMPLES, db_snapshot
 
 from pressctl.book import importer
 from pressctl.book.contacts import Book, add_contact, export_contacts
-from pressctl.config import Settings
-from pressctl.contacts.model import ContactFilter
-from pressctl.errors import DuplicateContact, InvalidInput, ProblemsFound
-from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.book.importer import import_file
-from pressctl.contacts.model import Phone
 from pressctl.book.orgs import add_org, import_orgs
+from pressctl.config import Settings
+from pressctl.contacts.formats.files import open_contact_file, rejects_text
+from pressctl.contacts.model import ContactFilter, Phone
+from pressctl.errors import DuplicateContact, InvalidInput, ProblemsFound
 from pressctl.store import Store
 
 IMPORT = DATA / "import"

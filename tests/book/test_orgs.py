@@ -9,8 +9,8 @@ import pytest
 from conftest import NOW, SAMPLES, db_snapshot
 
 from pressctl.book.contacts import Book, add_contact
-from pressctl.errors import InvalidInput, NotFound, ProblemsFound
 from pressctl.book.orgs import add_org, edit_org, find_org, import_orgs, remove_org, validate_org
+from pressctl.errors import InvalidInput, NotFound, ProblemsFound
 
 EARLIER = "2026-10-01T08:00:00Z"
 CNES = {"name": "Centre national d'études spatiales", "short_name": "CNES", "country": "FR",

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from pressctl.contacts.validation import validate_fields
-from pressctl.errors import InvalidInput
 from pressctl.contacts.formats.csvfile import EXPORT_COLUMNS, read_csv, write_csv
 from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.validation import validate_fields
+from pressctl.errors import InvalidInput
 
 IMPORT = DATA / "import"
 

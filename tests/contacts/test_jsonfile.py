@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from pressctl.contacts.validation import validate_fields
-from pressctl.errors import InvalidInput
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.contacts.formats.jsonfile import contact_to_json, read_json, write_json
 from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.validation import validate_fields
+from pressctl.errors import InvalidInput
 
 IMPORT = DATA / "import"
 

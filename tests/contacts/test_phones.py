@@ -11,9 +11,15 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
 from pressctl.contacts import phones
-from pressctl.errors import InvalidPhone
 from pressctl.contacts.model import Phone
-from pressctl.contacts.phones import NO_REGION, check_phone, format_phone, parse_phone_field, region_of
+from pressctl.contacts.phones import (
+    NO_REGION,
+    check_phone,
+    format_phone,
+    parse_phone_field,
+    region_of,
+)
+from pressctl.errors import InvalidPhone
 
 CNES = "+33144767539"
 CNES_2 = "+33144767451"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import vobject
 
-from pressctl.errors import Problem, ProblemsFound
 from pressctl.contacts.formats.vcard import read_vcards, write_vcards
 from pressctl.contacts.model import Contact, Phone
+from pressctl.errors import Problem, ProblemsFound
 
 DATA = Path(__file__).parent.parent / "data" / "vcard"
 # Escaped characters, line breaks and a backslash that must not turn into "\n".

@@ -18,19 +18,19 @@ import pytest
 from conftest import SAMPLES
 from smtp_fixtures import SlowHandler
 
-from pressctl.delivery import inflight
 from pressctl.book.contacts import Book
-from pressctl.config import DeliverySettings
-from pressctl.delivery.run import StopRequest, run_outbox
-from pressctl.contacts.formats.files import open_contact_file
 from pressctl.book.importer import import_file
+from pressctl.book.orgs import import_orgs
+from pressctl.config import DeliverySettings
+from pressctl.contacts.formats.files import open_contact_file
+from pressctl.delivery import inflight
 from pressctl.delivery.lease import process_started, this_host
 from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
-from pressctl.book.orgs import import_orgs
+from pressctl.delivery.run import StopRequest, run_outbox
+from pressctl.delivery.transport import SmtpTransport
+from pressctl.releases.templating import Templates
 from pressctl.store import Store
 from pressctl.store.leases import Lease
-from pressctl.releases.templating import Templates
-from pressctl.delivery.transport import SmtpTransport
 
 KEY = b"k" * 64
 APPROVED = datetime(2030, 3, 2, 8, 0, tzinfo=UTC)
@@ -206,7 +206,7 @@ def _run_in_thread(book: Book, home: Path, server, connections: int, stop: StopR
             result["report"] = run_outbox(book, home=home, env={}, stop=stop,
                                           transports=smtp(server, connections),
                                           now=Clock(APPROVED))
-        except BaseException as err:  # noqa: BLE001 - handed to the test
+        except BaseException as err:
             result["error"] = err
         finally:
             store.close()

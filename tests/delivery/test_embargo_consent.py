@@ -32,11 +32,11 @@ import pytest
 from conftest import REPO, SAMPLES, db_snapshot
 from mailing import APPROVED, KEY, LIFT, Clock, deliver, edit_front, release
 
-from pressctl.delivery import mailouts as mailout
 from pressctl.book.contacts import edit_contact, remove_contacts
-from pressctl.releases.templating import Templates
+from pressctl.delivery import mailouts as mailout
 from pressctl.delivery.transport import RecordingTransport
 from pressctl.delivery.unsubscribe import load_key, unsubscribe_token
+from pressctl.releases.templating import Templates
 
 UNSUBSCRIBE_URL = "https://presse.example.org/unsubscribe?t={token}"
 CLAIRE = "claire.fontaine@gazette-espace.example.org"  # accepts embargoes
@@ -368,9 +368,9 @@ def test_every_message_received_carries_an_unguessable_one_click_token(
 @pytest.fixture
 def core(book):
     """The sample book in the core (no CLI), for the corners driven with a clock."""
-    from pressctl.contacts.formats.files import open_contact_file
     from pressctl.book.importer import import_file
     from pressctl.book.orgs import import_orgs
+    from pressctl.contacts.formats.files import open_contact_file
 
     import_orgs(book, SAMPLES / "organizations.json")
     import_file(book, open_contact_file(SAMPLES / "contacts.csv"))

@@ -15,15 +15,16 @@ import pytest
 from conftest import SAMPLES
 from mailing import APPROVED, KEY, LIFT, Clock, deliver, release  # noqa: F401
 
-from pressctl.delivery import mailouts as mailout
 from pressctl.book.contacts import Book, opt_out
-from pressctl.errors import InvalidInput
-from pressctl.contacts.formats.files import open_contact_file
 from pressctl.book.importer import import_file
 from pressctl.book.orgs import import_orgs
+from pressctl.contacts.formats.files import open_contact_file
+from pressctl.delivery import mailouts as mailout
+from pressctl.delivery.transport import Outcome, RecordingTransport
+from pressctl.errors import InvalidInput
 from pressctl.outbox.policy import RetryPolicy
 from pressctl.releases.templating import Templates
-from pressctl.delivery.transport import Outcome, RecordingTransport
+
 
 @pytest.fixture
 def sample(book: Book) -> Book:

@@ -31,7 +31,6 @@ from smtp_fixtures import (  # noqa: F401  (pytest fixtures are used by name)
 import pressctl.delivery.transport.maildir as maildir_module
 import pressctl.delivery.transport.smtp as transport_module
 from pressctl.config import SmtpSettings
-from pressctl.errors import ConfigError
 from pressctl.delivery.transport import (
     FileTransport,
     Outcome,
@@ -40,6 +39,7 @@ from pressctl.delivery.transport import (
     check_smtp,
     resolve_password,
 )
+from pressctl.errors import ConfigError
 
 SENDER = "presse@example.org"
 PASSWORD_VAR = "PRESSCTL_SMTP_PASSWORD"

@@ -42,8 +42,8 @@ def test_factory_output_needs_no_line_end_repair():
     # MessageFactory promises CRLF line ends: the transport may skip its checks for it.
     from datetime import UTC, datetime
 
-    from pressctl.releases.messages import SALUTATION, MessageFactory, Sender, Variant
     from pressctl.delivery.transport.base import _wire
+    from pressctl.releases.messages import SALUTATION, MessageFactory, Sender, Variant
 
     variant = Variant(subject="Test", language="en",
                       text=f"{SALUTATION}\n.starts with a dot\n" + "é" * 300,

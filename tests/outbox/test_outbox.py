@@ -348,10 +348,10 @@ ALL_PAIRS = [(a, s) for a in ACTIONS for s in STATES]
 
 
 def test_the_state_sets():
-    assert ROW_STATES == {"queued", "sending", "sent", "failed", "skipped", "cancelled",
-                          "unknown"}
-    assert TERMINAL == {"sent", "failed", "skipped", "cancelled", "unknown"}
-    assert MAILOUT_STATES == {"scheduled", "paused", "cancelled", "done"}
+    assert {"queued", "sending", "sent", "failed", "skipped", "cancelled",
+                          "unknown"} == ROW_STATES
+    assert {"sent", "failed", "skipped", "cancelled", "unknown"} == TERMINAL
+    assert {"scheduled", "paused", "cancelled", "done"} == MAILOUT_STATES
 
 
 @pytest.mark.parametrize("state", sorted(ROW_STATES))

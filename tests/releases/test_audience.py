@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from pressctl.releases.audience import parse_audience
-from pressctl.errors import InvalidInput
 from pressctl.contacts.model import Contact, Organization
+from pressctl.errors import InvalidInput
+from pressctl.releases.audience import parse_audience
 
 
 def contact(name: str, **fields) -> Contact:

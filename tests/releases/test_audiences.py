@@ -8,10 +8,10 @@ import shutil
 import pytest
 from conftest import REPO, db_snapshot
 
+from pressctl.contacts.model import Contact
+from pressctl.errors import InvalidInput, NotFound
 from pressctl.releases import saved_audiences as audiences
 from pressctl.releases.audience import parse_audience
-from pressctl.errors import InvalidInput, NotFound
-from pressctl.contacts.model import Contact
 
 
 def test_a_saved_audience_is_a_term():

@@ -12,10 +12,10 @@ import pytest
 from icalendar import Calendar, vCalAddress
 from icalendar import Event as VEvent
 
+from pressctl.contacts.model import Phone
+from pressctl.errors import InvalidInput
 from pressctl.releases.calendar import event_uid, fold, invitation_template
 from pressctl.releases.documents import Event
-from pressctl.errors import InvalidInput
-from pressctl.contacts.model import Phone
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2020, 9, 21, 8, 0, tzinfo=UTC)

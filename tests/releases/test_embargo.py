@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from pressctl.errors import InvalidInput
 from pressctl.releases.documents import Embargo
 from pressctl.releases.embargo import embargo_notice, format_when, parse_duration, parse_when
-from pressctl.errors import InvalidInput
 
 
 def at(zone: str, *fields: int) -> datetime:

@@ -14,16 +14,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from mailing import edit_front
 from conftest import DATA, REPO, SAMPLES, db_snapshot
 from icalendar import Calendar
+from mailing import edit_front
 
 from pressctl.book.contacts import add_contact
-from pressctl.errors import InvalidInput, ProblemsFound
-from pressctl.contacts.formats.files import open_contact_file
 from pressctl.book.importer import import_file
 from pressctl.book.orgs import import_orgs
-from pressctl.releases.compose import build_messages, check_release, load_release_set, select_recipients
+from pressctl.contacts.formats.files import open_contact_file
+from pressctl.errors import InvalidInput, ProblemsFound
+from pressctl.releases.compose import (
+    build_messages,
+    check_release,
+    load_release_set,
+    select_recipients,
+)
 from pressctl.releases.templating import TemplateError, Templates
 
 IT = DATA / "releases_it"
@@ -444,7 +449,7 @@ def test_the_embargoed_version_goes_only_to_contacts_who_accept_embargoes(sample
     # Finding 1 of issue 7: without embargo_only, everyone got the embargoed version.
     releases = load_release_set(copy_example(tmp_path), TODAY)
     chosen = select_recipients(sample, releases)
-    assert len(chosen) == 23 and NOT_EMBARGO_OK <= {r.contact.name for r in chosen}
+    assert len(chosen) == 23 and {r.contact.name for r in chosen} >= NOT_EMBARGO_OK
     for recipient in chosen:
         assert recipient.embargoed == recipient.contact.embargo_ok
         assert (recipient.version.embargo is not None) == recipient.contact.embargo_ok

@@ -20,8 +20,8 @@ import pytest
 from conftest import SAMPLES, db_snapshot
 
 import pressctl.store
-from pressctl.errors import StorageError, StorageKind
 from pressctl.contacts.model import Contact
+from pressctl.errors import StorageError, StorageKind
 from pressctl.resources import shipped_dir
 from pressctl.store import Store
 from pressctl.store.failures import storage_error

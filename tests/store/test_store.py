@@ -6,11 +6,10 @@ import threading
 
 import pytest
 
-from pressctl.contacts.model import ContactFilter
+from pressctl.contacts.model import Contact, ContactFilter, Organization, Phone
 from pressctl.errors import ConfigError
-from pressctl.store.migrations import MIGRATIONS
-from pressctl.contacts.model import Contact, Organization, Phone
 from pressctl.store import Store
+from pressctl.store.migrations import MIGRATIONS
 
 NOW = "2026-11-22T10:00:00Z"
 
@@ -75,19 +74,17 @@ def test_insert_and_read_back_everything(store):
 def test_transaction_rolls_back_on_error(store):
     with store.transaction():
         store.contacts.insert([_contact("A", "a@example.com")])
-    with pytest.raises(RuntimeError):
-        with store.transaction():
-            store.contacts.insert([_contact("B", "b@example.com")])
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.transaction():
+        store.contacts.insert([_contact("B", "b@example.com")])
+        raise RuntimeError("boom")
     assert [c.name for c in store.contacts.select()] == ["A"]
 
 
 def test_an_email_key_belongs_to_one_contact(store):
     with store.transaction():
         store.contacts.insert([_contact("A", "Jane@Example.com")])
-    with pytest.raises(sqlite3.IntegrityError):
-        with store.transaction():
-            store.contacts.insert([_contact("B", "jane@example.com")])
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.contacts.insert([_contact("B", "jane@example.com")])
     assert store.contacts.owners_of_email_keys(["jane@example.com"]) == {"jane@example.com": 1}
 
 

@@ -25,15 +25,14 @@ class TextLine:
     heading: bool = False
 
 
-_SKIPPED = frozenset("script style head title noscript template svg".split())
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+_SKIPPED = frozenset(["script", "style", "head", "title", "noscript", "template", "svg"])
+_HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Paragraph-like elements separate blocks; a <div> only starts a line because sites nest
 # one <div> per field inside one <div> per person.
 _BLOCKS = frozenset(
-    "p table thead tbody tfoot ul ol dl section article header footer main aside nav "
-    "blockquote address form figure hr pre body html center".split()
+    ["p", "table", "thead", "tbody", "tfoot", "ul", "ol", "dl", "section", "article", "header", "footer", "main", "aside", "nav", "blockquote", "address", "form", "figure", "hr", "pre", "body", "html", "center"]
 )
-_LINES = frozenset("br tr li dt dd caption div".split())
+_LINES = frozenset(["br", "tr", "li", "dt", "dd", "caption", "div"])
 _CELLS = frozenset({"td", "th"})
 _BOLD = frozenset({"b", "strong"})  # a bold run is a name or a label: it ends a field
 

@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass, field
 
 from pressctl.contacts.emails import clean_email_field
-from pressctl.errors import InvalidEmail, InvalidPhone
 from pressctl.contacts.extraction.html import TextLine, detect_format, release_lines
 from pressctl.contacts.model import Phone
 from pressctl.contacts.phones import parse_phone_field
+from pressctl.errors import InvalidEmail, InvalidPhone
 
 __all__ = ["ProposedContact", "detect_format", "extract_contacts"]
 
@@ -90,14 +90,7 @@ _LEADING_PREPOSITION = re.compile(
 )
 # A field holding one of these words is a role: "Press Officer", "Attachée de presse",
 # "Chargée de communication", "Pressesprecherin", "Addetta stampa", "Jefe de prensa"...
-_ROLE_WORDS = """officer manager director directrice directeur head chief coordinator
-    coordinatrice coordinateur specialist advisor adviser consultant assistant assistante attaché
-    attachée attache chargé chargée responsable leiter leiterin referent referentin sprecher
-    sprecherin pressesprecher pressesprecherin pressereferent pressereferentin direttore
-    direttrice responsabile addetto addetta jefe jefa director directora coordinador
-    coordinadora editor secretary secrétaire porte-parole portavoce portavoz spokesperson
-    spokesman spokeswoman liaison president président présidente presidente presidenta präsident
-    präsidentin ceo founder fondateur fondatrice""".split()
+_ROLE_WORDS = ["officer", "manager", "director", "directrice", "directeur", "head", "chief", "coordinator", "coordinatrice", "coordinateur", "specialist", "advisor", "adviser", "consultant", "assistant", "assistante", "attaché", "attachée", "attache", "chargé", "chargée", "responsable", "leiter", "leiterin", "referent", "referentin", "sprecher", "sprecherin", "pressesprecher", "pressesprecherin", "pressereferent", "pressereferentin", "direttore", "direttrice", "responsabile", "addetto", "addetta", "jefe", "jefa", "director", "directora", "coordinador", "coordinadora", "editor", "secretary", "secrétaire", "porte-parole", "portavoce", "portavoz", "spokesperson", "spokesman", "spokeswoman", "liaison", "president", "président", "présidente", "presidente", "presidenta", "präsident", "präsidentin", "ceo", "founder", "fondateur", "fondatrice"]
 _ROLE = re.compile(
     r"(?i)(?<![\w-])(?:" + "|".join(map(re.escape, _ROLE_WORDS))
     + r"|media\s+relations|relations\s+(?:presse|m[ée]dias))(?![\w-])"
@@ -120,7 +113,7 @@ _ORG_WORD = re.compile(  # words that make a name an organisation's; legal forms
     r"|observatory|observatoire|group|groupe|gruppe|gruppo|grupo)\b"
     r"|\b(?:Inc|Ltd|LLC|PLC|GmbH|AG|SA|SAS|SARL|SpA|Srl|BV|NV)\b|S\.A\.|S\.p\.A\.|S\.L\."
 )
-_NOT_ORG_ACRONYMS = frozenset("CEO CFO CTO COO PR VP SVP EVP MD TEL FAX GSM URL PDF".split())
+_NOT_ORG_ACRONYMS = frozenset(["CEO", "CFO", "CTO", "COO", "PR", "VP", "SVP", "EVP", "MD", "TEL", "FAX", "GSM", "URL", "PDF"])
 # Fields that say nothing about a contact: labels whose value went elsewhere, links, joiners.
 _JUNK = re.compile(
     r"(?i)^(?:e-?mail|courriel|mail|m[ée]l|correo(?:\s+electr[óo]nico)?|mailto|adresse\s+e-?mail"
@@ -131,24 +124,13 @@ _JUNK = re.compile(
 )
 # Capitalised words that are never part of a person's name in a contact block.
 _NOT_NAME_WORDS = frozenset(_ROLE_WORDS) | frozenset(
-    """the a an and or for of to in on at by with from about contact contacts press presse
-    media médias news office bureau service team desk relations public affairs communication
-    communications kommunikation comunicazione comunicación prensa stampa senior junior lead
-    deputy executive associate vice tel tél phone telephone
-    téléphone telefon telefono teléfono mobile mobil portable handy fax email e-mail mail
-    courriel correo web website information informations informationen informazioni
-    información more further pour plus para per für please contactez kontakt pressekontakt
-    contatti contacto agency agence agentur agenzia agencia society société university
-    université institute institut group groupe foundation fondation centre center association
-    ministry ministère council connect meeting journalists journalistes journalisten
-    giornalisti periodistas immediate release immédiate diffusion embargo""".split()
+    ["the", "a", "an", "and", "or", "for", "of", "to", "in", "on", "at", "by", "with", "from", "about", "contact", "contacts", "press", "presse", "media", "médias", "news", "office", "bureau", "service", "team", "desk", "relations", "public", "affairs", "communication", "communications", "kommunikation", "comunicazione", "comunicación", "prensa", "stampa", "senior", "junior", "lead", "deputy", "executive", "associate", "vice", "tel", "tél", "phone", "telephone", "téléphone", "telefon", "telefono", "teléfono", "mobile", "mobil", "portable", "handy", "fax", "email", "e-mail", "mail", "courriel", "correo", "web", "website", "information", "informations", "informationen", "informazioni", "información", "more", "further", "pour", "plus", "para", "per", "für", "please", "contactez", "kontakt", "pressekontakt", "contatti", "contacto", "agency", "agence", "agentur", "agenzia", "agencia", "society", "société", "university", "université", "institute", "institut", "group", "groupe", "foundation", "fondation", "centre", "center", "association", "ministry", "ministère", "council", "connect", "meeting", "journalists", "journalistes", "journalisten", "giornalisti", "periodistas", "immediate", "release", "immédiate", "diffusion", "embargo"]
 )
 _HONORIFICS = frozenset(
-    "dr dr. prof prof. professor professeur mr mr. mrs mrs. ms ms. mme mme. mlle herr frau "
-    "dott. dott.ssa sig. sig.ra sra. sr. ing. mag.".split()
+    ["dr", "dr.", "prof", "prof.", "professor", "professeur", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mme", "mme.", "mlle", "herr", "frau", "dott.", "dott.ssa", "sig.", "sig.ra", "sra.", "sr.", "ing.", "mag."]
 )
 _PARTICLES = frozenset(
-    "de du des d' van von der den ter di da del della dos das la le zu y".split()
+    ["de", "du", "des", "d'", "van", "von", "der", "den", "ter", "di", "da", "del", "della", "dos", "das", "la", "le", "zu", "y"]
 )
 
 # --------------------------------------------------------------------------- anchors

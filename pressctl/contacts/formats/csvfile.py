@@ -15,9 +15,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from pressctl.errors import InvalidInput
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.model import Contact, Phone
+from pressctl.errors import InvalidInput
 
 EXPORT_COLUMNS = (
     "name", "kind", "role", "organization", "outlet", "emails", "phones", "tags",

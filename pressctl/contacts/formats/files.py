@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pressctl.errors import InvalidInput, Problem, ProblemsFound
 from pressctl.contacts.formats import RawRecord
+from pressctl.errors import InvalidInput, Problem, ProblemsFound
 
 FORMATS = ("csv", "vcard", "json")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 
-from pressctl.errors import InvalidInput
 from pressctl.contacts.formats import RAW_KEYS, RawRecord
 from pressctl.contacts.model import Contact, Phone
+from pressctl.errors import InvalidInput
 
 _ALIASES = {"email": "emails", "phone": "phones", "organisation": "organization",
             "language": "languages", "tag": "tags", "beats": "tags"}

@@ -13,12 +13,12 @@ import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import unquote
 
-from pressctl.errors import Problem, ProblemsFound
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.model import Contact, Phone
+from pressctl.errors import Problem, ProblemsFound
 
 SUPPORTED_WRITE_VERSIONS = ("3.0", "4.0")
 PRODID = "-//pressctl//pressctl//EN"
@@ -422,8 +422,8 @@ def _revision(updated: str | None, is_v4: bool) -> str | None:
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
     return moment.strftime("%Y%m%dT%H%M%SZ" if is_v4 else "%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -7,8 +7,8 @@ import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from pressctl.config import SmtpSettings
 from pressctl.config import TLS_HINT as _TLS_HINT
+from pressctl.config import SmtpSettings
 from pressctl.config import is_loopback as _is_loopback
 from pressctl.errors import ConfigError
 from pressctl.releases.messages import header_address, needs_smtputf8
