@@ -1,0 +1,11 @@
+"""The contact book's use cases: what `contacts`, `orgs` and `optouts` do.
+
+Adding, editing, removing, tagging, checking and exporting contacts; imports (all or
+nothing); organisations; opt-outs and opt-ins; `contacts extract`. Each takes a Book
+(session.py: the open store, the settings and the time of the command) and returns
+values; none prints or prompts. Every write of a contact keeps its opt-outs
+(suppression.py): an opt-out is forever.
+
+May import: pressctl.contacts (the pure domain), pressctl.store (all SQL is there),
+pressctl.config, pressctl.errors.
+"""

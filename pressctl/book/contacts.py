@@ -1,28 +1,28 @@
-"""Contact-book use cases: add, edit, import, export, check. The CLI calls these.
+"""Contact use cases: find, add, edit, remove, tag, check and export. The CLI calls these.
 
-Every change of several rows happens in one transaction. Bulk validation runs in worker
-processes when a file is large (phone and e-mail validation dominate an import).
-
-Opt-outs are forever: they are kept by address (the suppression list), not on the contact
-row, so that removing, re-adding or re-importing a contact never mails it again. Every
-write of a contact goes through :func:`keep_opt_outs`, which keeps the contact's
-``opted_out`` flag in step with that list; only :func:`pressctl.book.optouts.opt_in` lifts one.
+Every change of several rows happens in one transaction, and every write of a contact
+keeps its opt-outs (:func:`pressctl.book.suppression.keep_opt_outs`): an opt-out is
+forever. Importing a file is :mod:`pressctl.book.importer`; opting out and in is
+:mod:`pressctl.book.optouts`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from pressctl.config import Settings
+from pressctl.book.session import Book
+from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import clean_email_field, email_key
-from pressctl.contacts.model import Contact, ContactFilter, Phone
-from pressctl.contacts.phones import field_text
-from pressctl.contacts.validation import RegionFor, sort_key, validate_fields
+from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
+from pressctl.contacts.phones import field_text, parse_phone_field
+from pressctl.contacts.validation import normalise_tags, validate_fields
 from pressctl.errors import (
     DuplicateContact,
     InvalidEmail,
     InvalidInput,
+    InvalidPhone,
     NotFound,
     Problem,
     ProblemsFound,
@@ -30,35 +30,21 @@ from pressctl.errors import (
 from pressctl.store import Store
 from pressctl.store.suppressions import Suppression
 
-ON_DUPLICATE = ("fail", "skip", "update")
+
+class OnDuplicate(StrEnum):
+    """What to do with a contact whose e-mail address the book already has."""
+
+    FAIL = "fail"  # refuse, naming each clash (nothing is changed)
+    SKIP = "skip"  # keep the stored contact as it is
+    UPDATE = "update"  # merge into the stored contact: given values win, lists unite
 
 
-@dataclass(slots=True)
-class Book:
-    """What every use case needs: the open store, the settings and the time of the command."""
-
-    store: Store
-    settings: Settings
-    now: str  # UTC, ISO 8601 ("2026-11-22T09:30:00Z"), read once at the CLI edge
-
-    def region_for(self, default_region: str | None = None) -> RegionFor:
-        """Phone region: the contact's country, else its organisation's, else the default."""
-        by_name: dict[str, str] = {}
-        for org in self.store.orgs.all():
-            if org.country:
-                by_name[org.name.casefold()] = org.country
-                if org.short_name:
-                    by_name[org.short_name.casefold()] = org.country
-        fallback = default_region or self.settings.default_region
-
-        def region_for(country: str | None, organization: str | None) -> str | None:
-            if country:
-                return country
-            if organization and organization.casefold() in by_name:
-                return by_name[organization.casefold()]
-            return fallback
-
-        return region_for
+def duplicate_policy(value: str) -> OnDuplicate:
+    """``--on-duplicate`` as typed; InvalidInput (exit 3) for anything else."""
+    try:
+        return OnDuplicate(value)
+    except ValueError:
+        raise InvalidInput(f"--on-duplicate {value!r}", hint="use fail, skip or update") from None
 
 
 # -- finding contacts -----------------------------------------------------------------------
@@ -78,8 +64,9 @@ def find_contact(store: Store, ref: str) -> Contact:
         except InvalidEmail as err:
             raise InvalidInput(str(err)) from err
         owners = store.contacts.owners_of_email_keys(keys)
-        if owners:
-            return store.contacts.get(next(iter(owners.values())))  # type: ignore[return-value]
+        owner = store.contacts.get(next(iter(owners.values()))) if owners else None
+        if owner is not None:
+            return owner
         raise NotFound(f"no contact with e-mail {text}", hint="see `pressctl contacts list`")
     matches = [c for c in store.contacts.sorted_as(sort_key(text))
                if c.name.casefold() == text.casefold()]
@@ -93,20 +80,29 @@ def find_contact(store: Store, ref: str) -> Contact:
 
 
 def find_contacts(store: Store, refs: Iterable[str]) -> list[Contact]:
+    """Each contact named, once however often (see :func:`find_contact`)."""
     found: dict[int, Contact] = {}
     for ref in refs:
         contact = find_contact(store, ref)
-        found[contact.id] = contact  # type: ignore[index]
+        found[contact.stored_id] = contact
     return list(found.values())
 
 
 # -- adding and editing -----------------------------------------------------------------------
 
 
+class Added(StrEnum):
+    """What `contacts add` did."""
+
+    ADDED = "added"
+    UPDATED = "updated"  # merged into the contact holding its e-mail (--on-duplicate update)
+    SKIPPED = "skipped"  # the contact holding its e-mail kept as it was (--on-duplicate skip)
+
+
 @dataclass(slots=True)
 class AddResult:
     contact: Contact
-    action: str  # "added" | "updated" | "skipped"
+    action: Added
     notes: list[str] = field(default_factory=list)
     clashes: list[str] = field(default_factory=list)
     opted_out: list[OptOutNotice] = field(default_factory=list)  # said, never silent
@@ -122,20 +118,20 @@ def add_contact(
     book: Book,
     fields: Mapping[str, object],
     *,
-    on_duplicate: str = "fail",
+    on_duplicate: str = OnDuplicate.FAIL,
     region: str | None = None,
     check_dns: bool = False,
 ) -> AddResult:
-    if on_duplicate not in ON_DUPLICATE:
-        raise InvalidInput(f"--on-duplicate {on_duplicate!r}", hint="use fail, skip or update")
+    """Validate and add one contact; a contact holding one of its e-mail addresses is
+    handled as ``on_duplicate`` says (see :class:`OnDuplicate`)."""
+    policy = duplicate_policy(on_duplicate)
     result = validate_fields(fields, book.region_for(region), check_dns=check_dns)
-    if not result.ok:
+    contact = result.contact
+    if contact is None:  # not valid
         raise ProblemsFound(
             f"contact not added: {'; '.join(result.problems)}",
             [Problem("", p) for p in result.problems],
         )
-    contact = result.contact
-    assert contact is not None
     named = [email_key(e) for e in contact.emails]
     with book.store.transaction():
         owners = _owners(book.store, contact)
@@ -144,20 +140,20 @@ def add_contact(
             held = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
                                  reason="marked opted out when added", now=book.now)
             book.store.contacts.insert([contact])
-            return AddResult(contact, "added", result.notes,
+            return AddResult(contact, Added.ADDED, result.notes,
                              opted_out=opt_out_notices(contact, held, named))
-        clashes = [_clash_text(book.store, addr, cid) for addr, cid in owners.items()]
-        if on_duplicate == "fail":
+        clashes = [clash_text(book.store, addr, cid) for addr, cid in owners.items()]
+        if policy is OnDuplicate.FAIL:
             raise DuplicateContact([Problem("", c) for c in clashes])
-        if on_duplicate == "skip":
+        if policy is OnDuplicate.SKIP:
             existing = book.store.contacts.get(next(iter(owners.values())))
-            assert existing is not None
+            assert existing is not None  # read in this transaction: it is there
             held = book.store.suppressions.suppressions_of(named)
-            return AddResult(existing, "skipped", result.notes, clashes,
+            return AddResult(existing, Added.SKIPPED, result.notes, clashes,
                              opted_out=opt_out_notices(existing, held, named))
         merged, held = _merge_into_owner(book, contact, owners, "",
-                                         kind_stated=_states_kind(fields))
-        return AddResult(merged, "updated", result.notes, clashes,
+                                         kind_stated=states_kind(fields))
+        return AddResult(merged, Added.UPDATED, result.notes, clashes,
                          opted_out=opt_out_notices(merged, held, named))
 
 
@@ -202,13 +198,12 @@ def edit_contact(
         result = validate_fields(
             fields, book.region_for(), default_kind=current.kind, check_dns=check_dns
         )
-        if not result.ok:
+        updated = result.contact
+        if updated is None:  # not valid
             raise ProblemsFound(
                 f"contact #{current.id} not changed: {'; '.join(result.problems)}",
                 [Problem(f"contact #{current.id}", p) for p in result.problems],
             )
-        updated = result.contact
-        assert updated is not None
         asked = "opted_out" in changes and updated.opted_out
         if current.opted_out and "opted_out" in changes and not asked:
             raise InvalidInput(
@@ -218,7 +213,7 @@ def edit_contact(
         owners = {k: v for k, v in _owners(book.store, updated).items() if v != current.id}
         if owners:
             raise DuplicateContact(
-                [Problem("", _clash_text(book.store, a, c)) for a, c in owners.items()]
+                [Problem("", clash_text(book.store, a, c)) for a, c in owners.items()]
             )
         updated.id, updated.created, updated.updated = current.id, current.created, book.now
         held = keep_opt_outs(book.store, updated, asked=asked, earlier=current,
@@ -232,9 +227,6 @@ def edit_contact(
 
 def _phones_after(book: Book, current: Contact, add: Sequence[str],
                   remove: Sequence[str]) -> list[str]:
-    from pressctl.contacts.phones import parse_phone_field
-    from pressctl.errors import InvalidPhone
-
     region = book.region_for()(current.country, current.organization)
     drop: set[str] = set()
     for text in remove:
@@ -288,7 +280,8 @@ def merge(existing: Contact, incoming: Contact, *, kind_stated: bool = True) -> 
     return merged
 
 
-def _states_kind(fields: Mapping[str, object]) -> bool:
+def states_kind(fields: Mapping[str, object]) -> bool:
+    """Whether a record says its kind (else validation fills in the default kind)."""
     return bool(str(fields.get("kind") or "").strip())
 
 
@@ -297,7 +290,8 @@ def _owners(store: Store, contact: Contact) -> dict[str, int]:
     return {by_key[k]: cid for k, cid in store.contacts.owners_of_email_keys(by_key).items()}
 
 
-def _clash_text(store: Store, address: str, contact_id: int) -> str:
+def clash_text(store: Store, address: str, contact_id: int) -> str:
+    """What a clash says: the address and the contact that already holds it."""
     owner = store.contacts.get(contact_id)
     name = owner.name if owner else "?"
     return f"e-mail {address} already belongs to contact #{contact_id} {name}"
@@ -316,7 +310,7 @@ def _merge_into_owner(
         raise InvalidInput(f"{where}e-mails belong to different contacts ({listed})",
                            hint="merge or edit those contacts first")
     existing = book.store.contacts.get(ids.pop())
-    assert existing is not None
+    assert existing is not None  # read in this transaction: it is there
     merged = merge(existing, contact, kind_stated=kind_stated)
     merged.updated = book.now
     held = keep_opt_outs(book.store, merged, asked=contact.opted_out, earlier=existing,
@@ -326,139 +320,45 @@ def _merge_into_owner(
 
 
 def remove_contacts(book: Book, refs: list[str]) -> list[Contact]:
+    """Remove contacts (their opt-outs stay: they are kept by address)."""
     with book.store.transaction():
         contacts = find_contacts(book.store, refs)
-        book.store.contacts.delete(c.id for c in contacts)  # type: ignore[misc]
+        book.store.contacts.delete(c.stored_id for c in contacts)
     return contacts
 
 
-# -- tags, opt-outs ----------------------------------------------------------------------------
+# -- tags ------------------------------------------------------------------------------------
 
 
-def tag_contacts(book: Book, refs: list[str], tags: list[str], *, remove: bool = False) -> list[Contact]:
-    from pressctl.contacts.validation import normalise_tags
-
+def tag_contacts(book: Book, refs: list[str], tags: list[str], *,
+                 remove: bool = False) -> list[Contact]:
     wanted = normalise_tags(tags)
     if not wanted:
         raise InvalidInput("no tag given", hint="e.g. `pressctl contacts tag space 12 14`")
     with book.store.transaction():
         contacts = find_contacts(book.store, refs)
-        ids = [c.id for c in contacts]
+        ids = [c.stored_id for c in contacts]
         if remove:
-            book.store.contacts.remove_tags(ids, wanted, book.now)  # type: ignore[arg-type]
+            book.store.contacts.remove_tags(ids, wanted, book.now)
         else:
-            book.store.contacts.add_tags(ids, wanted, book.now)  # type: ignore[arg-type]
+            book.store.contacts.add_tags(ids, wanted, book.now)
     return contacts
-
-
-@dataclass(slots=True)
-class OptOutNotice:
-    """An opted-out address that a command adds or names: always said, never silent."""
-
-    contact: Contact  # read its id after the insert
-    suppression: Suppression  # the address, since when and why
-    where: str = ""  # "file:line" in an import
-
-    @property
-    def lift(self) -> str:
-        return f"pressctl contacts optin {self.suppression.address} --yes --note TEXT"
-
-    def __str__(self) -> str:
-        s = self.suppression
-        why = f"{s.reason}; {s.note}" if s.note else s.reason
-        where = f"{self.where}: " if self.where else ""
-        return (f"{where}{s.address} is opted out since {s.since} ({why}): contact "
-                f"#{self.contact.id} {self.contact.name} is never mailed; only "
-                f"`{self.lift}` lifts it")
-
-
-def keep_opt_outs(
-    store: Store, contact: Contact, *, asked: bool, earlier: Contact | None, reason: str,
-    now: str, note: str | None = None, held: Mapping[str, Suppression] | None = None,
-) -> dict[str, Suppression]:
-    """Make the suppression list and ``contact.opted_out`` agree before the contact is
-    written (inside the caller's transaction); returns its suppressed addresses by key.
-
-    A contact holding a suppressed address is opted out. ``asked`` (the record says
-    "opted out") suppresses every address; an opted-out ``earlier`` version makes the
-    addresses this write adds suppressed too: the person asked not to be mailed, at
-    whatever address. Nothing here ever lifts an opt-out or clears the flag: only
-    `contacts optin` does, and records it. ``held`` is the suppressions of the contact's
-    keys when the caller already read them (an import reads a chunk at a time).
-    """
-    keys = {email_key(e): e for e in contact.emails}
-    if held is None:
-        held = store.suppressions.suppressions_of(keys)
-    was_out = earlier is not None and earlier.opted_out
-    before = {email_key(e) for e in earlier.emails} if earlier is not None else set()
-    now_held = {k: held[k] for k in keys if k in held}
-    added_to = (f"added to contact #{earlier.id} {earlier.name}, who had opted out"
-                if earlier is not None else reason)
-    for key, address in keys.items():
-        if key in now_held or not (asked or (was_out and key not in before)):
-            continue
-        why = reason if asked else added_to
-        store.suppressions.suppress(key, address, why, now, note)
-        now_held[key] = Suppression(key, address, why, now, note)
-    contact.opted_out = asked or was_out or bool(now_held)
-    return now_held
-
-
-def opt_out_notices(contact: Contact, held: Mapping[str, Suppression], named: Iterable[str],
-                    where: str = "") -> list[OptOutNotice]:
-    """The notices for the addresses a command named (e-mail keys) that are suppressed."""
-    return [OptOutNotice(contact, held[k], where) for k in dict.fromkeys(named) if k in held]
-
-
-@dataclass(slots=True)
-class OptOutResult:
-    contacts: list[Contact]  # opted out (every address of each)
-    addresses: list[str]  # suppressed without a contact: never mailed if added later
-
-
-OPTOUT_REASON = "opted out with `pressctl contacts optout`"
-
-
-def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutResult:
-    """Opt contacts out: every address of each is suppressed for good, and the contact
-    flagged. An e-mail address that is in no contact is suppressed too, so that it is
-    never mailed if it is added later. Only `contacts optin` undoes this."""
-    result = OptOutResult([], [])
-    with book.store.transaction():
-        for ref in refs:
-            try:
-                contact = find_contact(book.store, ref)
-            except NotFound:
-                if "@" not in ref:
-                    raise
-                for found in clean_email_field(ref):
-                    book.store.suppressions.suppress(email_key(found.normalized), found.normalized,
-                                        OPTOUT_REASON, book.now, note)
-                    result.addresses.append(found.normalized)
-                continue
-            if any(c.id == contact.id for c in result.contacts):
-                continue
-            opt_out_contact(book.store, contact, OPTOUT_REASON, book.now, note)
-            result.contacts.append(contact)
-    return result
-
-
-def opt_out_contact(store: Store, contact: Contact, reason: str, now: str,
-                    note: str | None = None) -> None:
-    """Suppress every address of a stored contact and flag it (inside a transaction)."""
-    for address in contact.emails:
-        store.suppressions.suppress(email_key(address), address, reason, now, note)
-    store.contacts.set_opted_out([contact.id], True, now)  # type: ignore[list-item]
-    contact.opted_out = True
 
 
 # -- check and export ------------------------------------------------------------------------
 
 
+class Level(StrEnum):
+    """How bad a finding of `contacts check` is."""
+
+    ERROR = "error"  # the contact is not valid by today's rules
+    WARNING = "warning"  # valid, but likely to surprise (no e-mail, unknown organisation)
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     contact: Contact
-    level: str  # "error" | "warning"
+    level: Level
     message: str
 
     @property
@@ -466,7 +366,7 @@ class Finding:
         return f"contact #{self.contact.id} {self.contact.name}"
 
 
-def check_book(book: Book, where: ContactFilter = ContactFilter()) -> list[Finding]:
+def check_book(book: Book, where: ContactFilter = EVERY_CONTACT) -> list[Finding]:
     """Re-validate every stored contact with today's rules and metadata."""
     region_for = book.region_for()
     known_orgs = {o.name.casefold() for o in book.store.orgs.all()} | {
@@ -475,15 +375,16 @@ def check_book(book: Book, where: ContactFilter = ContactFilter()) -> list[Findi
     findings: list[Finding] = []
     for contact in book.store.contacts.stream(where):
         result = validate_fields(contact_fields(contact), region_for, default_kind=contact.kind)
-        findings += [Finding(contact, "error", p) for p in result.problems]
+        findings += [Finding(contact, Level.ERROR, p) for p in result.problems]
         if not contact.emails:
-            findings.append(Finding(contact, "warning", "has no e-mail address"))
+            findings.append(Finding(contact, Level.WARNING, "has no e-mail address"))
         if contact.kind == "officer" and not contact.organization:
-            findings.append(Finding(contact, "warning", "press officer without an organisation"))
+            findings.append(Finding(contact, Level.WARNING,
+                                    "press officer without an organisation"))
         elif (contact.kind == "officer" and contact.organization
               and contact.organization.casefold() not in known_orgs):
             findings.append(Finding(
-                contact, "warning",
+                contact, Level.WARNING,
                 f'organisation "{contact.organization}" is not in `pressctl orgs list`'))
     return findings
 
@@ -507,9 +408,10 @@ def export_contacts(
 
         return write_json(contacts, phone_text)
     if fmt == "vcard":
-        from pressctl.contacts.formats.vcard import write_vcards
+        from pressctl.contacts.formats.vcard import SUPPORTED_WRITE_VERSIONS, write_vcards
 
-        if vcard_version not in ("3.0", "4.0"):
-            raise InvalidInput(f"vCard version {vcard_version!r}", hint="use 3.0 or 4.0")
+        if vcard_version not in SUPPORTED_WRITE_VERSIONS:
+            raise InvalidInput(f"vCard version {vcard_version!r}",
+                               hint=f"use {' or '.join(SUPPORTED_WRITE_VERSIONS)}")
         return iter([write_vcards(list(contacts), vcard_version, phone_text=phone_text)])
     raise InvalidInput(f"unknown export format {fmt!r}", hint="use csv, vcard or json")

@@ -14,23 +14,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from typing import TYPE_CHECKING
 
-from pressctl.book.contacts import (
-    ON_DUPLICATE,
-    Book,
-    OptOutNotice,
-    _clash_text,
-    _states_kind,
-    keep_opt_outs,
-    merge,
-    opt_out_notices,
-)
+from pressctl.book.contacts import OnDuplicate, clash_text, duplicate_policy, merge, states_kind
+from pressctl.book.session import Book
+from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import email_key
-from pressctl.contacts.formats import RawRecord
+from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.contacts.formats.files import ContactFile
 from pressctl.contacts.model import Contact, Phone
 from pressctl.contacts.validation import RegionFor, Validated, validate_fields
-from pressctl.errors import DuplicateContact, InvalidInput, Problem, ProblemsFound
+from pressctl.errors import DuplicateContact, Problem, ProblemsFound
+from pressctl.store import Store
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult
 
 CHUNK = 2_000
 PARALLEL_FROM = 6_000  # below this, starting workers costs more than it saves
@@ -42,7 +40,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     skipped: list[Problem] = field(default_factory=list)
-    rejected: list[tuple[RawRecord, str]] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
     clashes: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
     file_notes: list[str] = field(default_factory=list)
@@ -52,7 +50,7 @@ class ImportReport:
 
     @property
     def problems(self) -> list[Problem]:
-        return [Problem(f"{self.source}:{r.line}", reason) for r, reason in self.rejected]
+        return [Problem(f"{self.source}:{r.record.line}", r.reason) for r in self.rejected]
 
 
 def _line_of(problem: Problem) -> int:
@@ -69,22 +67,21 @@ def import_file(
     file: ContactFile,
     *,
     region: str | None = None,
-    on_duplicate: str = "fail",
+    on_duplicate: str = OnDuplicate.FAIL,
     skip_invalid: bool = False,
     dry_run: bool = False,
     default_kind: str = "journalist",
     check_dns: bool = False,
     workers: int | None = None,
 ) -> ImportReport:
-    if on_duplicate not in ON_DUPLICATE:
-        raise InvalidInput(f"--on-duplicate {on_duplicate!r}", hint="use fail, skip or update")
+    policy = duplicate_policy(on_duplicate)
     report = ImportReport(file.source, file_notes=list(file.notes), dry_run=dry_run)
     region_for = book.region_for(region)
     seen: dict[str, int] = {}  # e-mail key -> the line of the file it was first met on
     try:
         with _no_cyclic_gc(), book.store.transaction():
             for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
-                _apply_chunk(book, report, chunk, seen, on_duplicate)
+                _apply_chunk(book, report, chunk, seen, policy)
             invalid = report.rejected and not skip_invalid
             if report.clashes and not invalid:
                 raise DuplicateContact(report.clashes)
@@ -119,7 +116,8 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
+def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, Validated]],
+                 seen: dict[str, int], policy: OnDuplicate) -> None:
     """Sort one chunk's records into added, merged, skipped, rejected and clashing.
 
     ``seen`` maps the e-mail keys met so far in this file to their line; contacts of
@@ -136,10 +134,10 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
         where = f"{report.source}:{record.line}"
         if result.notes:
             report.notes.extend(Problem(where, n) for n in result.notes)
-        if not result.ok:
-            report.rejected.append((record, "; ".join(result.problems)))
-            continue
         contact = result.contact
+        if contact is None:  # not valid: validation says why
+            report.rejected.append(Rejected(record, "; ".join(result.problems)))
+            continue
         row_keys = [email_key(e) for e in contact.emails]
         clashing = [k for k in row_keys if k in seen or k in owners]
         if not clashing:
@@ -152,12 +150,12 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
             continue
         clashes = [
             f"e-mail {k} is also on line {seen[k]}" if k in seen
-            else _clash_text(store, k, owners[k])
+            else clash_text(store, k, owners[k])
             for k in clashing
         ]
-        if on_duplicate == "fail":
+        if policy is OnDuplicate.FAIL:
             report.clashes.extend(Problem(where, c) for c in clashes)
-        elif on_duplicate == "skip":
+        elif policy is OnDuplicate.SKIP:
             report.skipped.append(Problem(where, "; ".join(clashes)))
             skipped.append((where, [k for k in row_keys if k in owners]))
         else:
@@ -169,24 +167,30 @@ def _apply_chunk(book, report, chunk, seen, on_duplicate) -> None:
     report.opted_out.extend(notices)  # after the insert, which gives them their ids
     report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
     report.added += len(new)
-    report.ids.update(c.id for c in new)
+    report.ids.update(c.stored_id for c in new)
 
 
-def _skipped_opt_outs(store, skipped: list[tuple[str, list[str]]],
+def _skipped_opt_outs(store: Store, skipped: list[tuple[str, list[str]]],
                       owners: dict[str, int]) -> list[OptOutNotice]:
     """A skipped row naming an opted-out address still says so: the officer may believe
     the person is in the book and mailed."""
     held = store.suppressions.suppressions_of(k for _, keys in skipped for k in keys)
-    return [OptOutNotice(store.contacts.get(owners[k]), held[k], where)
-            for where, keys in skipped for k in keys if k in held]
+    notices = []
+    for where, keys in skipped:
+        for key in keys:
+            owner = store.contacts.get(owners[key]) if key in held else None
+            if owner is not None:  # the book's contact holding the address (always there)
+                notices.append(OptOutNotice(owner, held[key], where))
+    return notices
 
 
-def _keep_new_opt_outs(book, report, new: list[Contact], lines: list[int]) -> list:
+def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
+                       lines: list[int]) -> list[OptOutNotice]:
     """Flag and suppress this chunk's new contacts as their opt-outs say (one query for
     the suppressions of the whole chunk)."""
     held = book.store.suppressions.suppressions_of(email_key(e) for c in new for e in c.emails)
-    notices = []
-    for contact, line in zip(new, lines):
+    notices: list[OptOutNotice] = []
+    for contact, line in zip(new, lines, strict=True):
         where = f"{report.source}:{line}"
         mine = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
                              reason=f"marked opted out in {where}", now=book.now, held=held)
@@ -194,14 +198,16 @@ def _keep_new_opt_outs(book, report, new: list[Contact], lines: list[int]) -> li
     return notices
 
 
-def _update(book, report, record, contact, clashing, owners, pending, new) -> None:
+def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contact,
+            clashing: list[str], owners: dict[str, int], pending: dict[str, Contact],
+            new: list[Contact]) -> None:
     """--on-duplicate update: merge the record into the one contact its e-mails name."""
     in_chunk = {id(pending[k]): pending[k] for k in clashing if k in pending}
     in_store = {owners[k] for k in clashing if k in owners and k not in pending}
     if len(in_chunk) + len(in_store) > 1:
-        report.rejected.append((record, "its e-mails belong to different contacts"))
+        report.rejected.append(Rejected(record, "its e-mails belong to different contacts"))
         return
-    kind_stated = _states_kind(record.fields)
+    kind_stated = states_kind(record.fields)
     if in_chunk:
         target = next(iter(in_chunk.values()))
         merged = merge(target, contact, kind_stated=kind_stated)
@@ -211,6 +217,7 @@ def _update(book, report, record, contact, clashing, owners, pending, new) -> No
         return
     cid = in_store.pop()
     existing = book.store.contacts.get(cid)
+    assert existing is not None  # its owner, read in this transaction: it is there
     merged = merge(existing, contact, kind_stated=kind_stated)
     merged.updated = book.now
     where = f"{report.source}:{record.line}"
@@ -231,31 +238,41 @@ def _update(book, report, record, contact, clashing, owners, pending, new) -> No
 
 _job: tuple[RegionFor, str, bool] | None = None  # inherited by forked workers
 
+_Fields = dict[str, str | list[str]]  # a RawRecord's fields
+# A Validated as plain tuples (see _validate_packed): the contact's fields, its phones'
+# (e164, extension, type, label), then the problems and notes.
+_PackedPhone = tuple[str, str | None, str, str | None]
+_PackedContact = tuple[str, str, str | None, str | None, str | None, list[str], list[str],
+                       str | None, list[str], list[_PackedPhone], str | None, bool, bool]
+_Packed = tuple[_PackedContact | None, list[str], list[str]]
 
-def _validate_many(field_list: list[dict]) -> list[Validated]:
-    region_for, default_kind, check_dns = _job  # type: ignore[misc]
+
+def _validate_many(field_list: list[_Fields]) -> list[Validated]:
+    assert _job is not None, "set by _validated_chunks before any record is validated"
+    region_for, default_kind, check_dns = _job
     return [
         validate_fields(f, region_for, default_kind=default_kind, check_dns=check_dns)
         for f in field_list
     ]
 
 
-def _validate_packed(field_list: list[dict]) -> list[tuple]:
+def _validate_packed(field_list: list[_Fields]) -> list[_Packed]:
     """In a worker: validate and pack as plain tuples, which pickle ten times faster
     than dataclasses on the way back."""
     return [_pack(v) for v in _validate_many(field_list)]
 
 
-def _pack(v: Validated) -> tuple:
+def _pack(v: Validated) -> _Packed:
     c = v.contact
     if c is None:
         return (None, v.problems, v.notes)
+    phones = [(p.e164, p.extension, p.type, p.label) for p in c.phones]
     return ((c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
-             c.country, c.emails, [(p.e164, p.extension, p.type, p.label) for p in c.phones], c.notes, c.embargo_ok,
-             c.opted_out), v.problems, v.notes)
+             c.country, c.emails, phones, c.notes, c.embargo_ok, c.opted_out),
+            v.problems, v.notes)
 
 
-def _unpack(packed: tuple) -> Validated:
+def _unpack(packed: _Packed) -> Validated:
     fields, problems, notes = packed
     if fields is None:
         return Validated(None, problems, notes)
@@ -283,21 +300,21 @@ def _validated_chunks(
         workers = min(2, os.cpu_count() or 1) if file.size_hint >= PARALLEL_FROM else 1
     if workers <= 1 or not _can_fork():
         for batch in _chunks(file.records):
-            yield list(zip(batch, _validate_many([r.fields for r in batch])))
+            yield list(zip(batch, _validate_many([r.fields for r in batch]), strict=True))
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        pending: list = []
+        pending: list[tuple[list[RawRecord], AsyncResult[list[_Packed]]]] = []
         for batch in _chunks(file.records):
             fields = [r.fields for r in batch]
             pending.append((batch, pool.apply_async(_validate_packed, (fields,))))
             if len(pending) > workers * 2:  # bounded read-ahead keeps memory flat
                 done_batch, result = pending.pop(0)
-                yield list(zip(done_batch, map(_unpack, result.get())))
+                yield list(zip(done_batch, map(_unpack, result.get()), strict=True))
         for done_batch, result in pending:
-            yield list(zip(done_batch, map(_unpack, result.get())))
+            yield list(zip(done_batch, map(_unpack, result.get()), strict=True))
 
 
 def _can_fork() -> bool:

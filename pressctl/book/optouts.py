@@ -1,13 +1,14 @@
-"""Opt-outs are forever: lifting one (the only way, recorded), their history, and
-unsubscribe replies (to the List-Unsubscribe mailto) turned into opt-outs.
+"""The opt-out use cases: opting contacts or addresses out, lifting an opt-out (the only
+way, recorded), their history, and unsubscribe replies (to the List-Unsubscribe mailto)
+turned into opt-outs.
 
-An opt-out is kept by address in the suppression list (see :mod:`pressctl.book.contacts`); only
-:func:`opt_in` lifts one, on the person's request, and records when, why and what it
-lifted. A reply's sender is opted out: every address of their contact if the book has
-one, and a suppression either way, so that the address is never mailed even if it is
-imported again later. Bounces and automatic replies are not requests: they are skipped
-and counted (an out-of-office must not cost a journalist their releases, and
-MAILER-DAEMON is nobody).
+An opt-out is kept by address in the suppression list, and every write of a contact keeps
+it (see :mod:`pressctl.book.suppression`); only :func:`opt_in` lifts one, on the person's
+request, and records when, why and what it lifted. A reply's sender is opted out: every
+address of their contact if the book has one, and a suppression either way, so that the
+address is never mailed even if it is imported again later. Bounces and automatic replies
+are not requests: they are skipped and counted (an out-of-office must not cost a
+journalist their releases, and MAILER-DAEMON is nobody).
 """
 
 from __future__ import annotations
@@ -23,12 +24,51 @@ from email.message import EmailMessage
 from enum import StrEnum
 from pathlib import Path
 
-from pressctl.book.contacts import Book, opt_out_contact
+from pressctl.book.contacts import find_contact
+from pressctl.book.session import Book
+from pressctl.book.suppression import opt_out_contact
 from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.model import Contact
 from pressctl.errors import InvalidEmail, InvalidInput, NotFound
 from pressctl.store import Store
 from pressctl.store.suppressions import OptIn, Suppression
+
+# -- opting out ------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OptOutResult:
+    contacts: list[Contact]  # opted out (every address of each)
+    addresses: list[str]  # suppressed without a contact: never mailed if added later
+
+
+OPTOUT_REASON = "opted out with `pressctl contacts optout`"
+
+
+def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutResult:
+    """Opt contacts out: every address of each is suppressed for good, and the contact
+    flagged. An e-mail address that is in no contact is suppressed too, so that it is
+    never mailed if it is added later. Only `contacts optin` undoes this."""
+    result = OptOutResult([], [])
+    with book.store.transaction():
+        for ref in refs:
+            try:
+                contact = find_contact(book.store, ref)
+            except NotFound:
+                if "@" not in ref:
+                    raise
+                for found in clean_email_field(ref):
+                    book.store.suppressions.suppress(email_key(found.normalized),
+                                                     found.normalized, OPTOUT_REASON,
+                                                     book.now, note)
+                    result.addresses.append(found.normalized)
+                continue
+            if any(c.id == contact.id for c in result.contacts):
+                continue
+            opt_out_contact(book.store, contact, OPTOUT_REASON, book.now, note)
+            result.contacts.append(contact)
+    return result
+
 
 # -- lifting an opt-out ----------------------------------------------------------------------
 
@@ -91,8 +131,8 @@ def opt_in(book: Book, address: str, note: str) -> OptInResult:
             held = book.store.suppressions.suppressions_of(email_key(e) for e in contact.emails)
             still = [s.address for s in held.values()]
             if not still:
-                book.store.contacts.set_opted_out([contact.id], False, book.now)  # type: ignore[list-item]
-            contact = book.store.contacts.get(contact.id)  # type: ignore[arg-type]
+                book.store.contacts.set_opted_out([contact.stored_id], False, book.now)
+            contact = book.store.contacts.get(contact.stored_id)
     return OptInResult(optin, contact, still)
 
 

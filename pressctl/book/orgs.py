@@ -6,14 +6,26 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from pressctl.book.contacts import Book
+from pressctl.book.session import Book
 from pressctl.contacts.model import Organization
 from pressctl.contacts.regions import country_code, language_tag
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
 
 ORG_FIELDS = ("name", "short_name", "country", "website", "about")
+
+
+# Named tuples rather than dataclasses: callers unpack them (`org, count = remove_org(...)`).
+class RemovedOrg(NamedTuple):
+    org: Organization
+    contacts: int  # contacts naming it, which stay (their organisation text is kept)
+
+
+class OrgImport(NamedTuple):
+    added: int
+    updated: int
 
 
 def validate_org(fields: Mapping[str, object]) -> tuple[Organization | None, list[str]]:
@@ -79,14 +91,15 @@ def add_org(book: Book, fields: Mapping[str, object]) -> Organization:
 def edit_org(book: Book, ref: str, changes: Mapping[str, object]) -> Organization:
     with book.store.transaction():
         current = find_org(book, ref)
-        fields = {"name": current.name, "short_name": current.short_name,
-                  "country": current.country, "website": current.website,
-                  "about": dict(current.about)}
+        about = dict(current.about)
+        fields: dict[str, object] = {
+            "name": current.name, "short_name": current.short_name, "country": current.country,
+            "website": current.website, "about": about}
         for key, value in changes.items():
-            if key == "about":
-                fields["about"].update(value)  # type: ignore[union-attr]
+            if key == "about" and isinstance(value, Mapping):
+                about.update(value)  # --about replaces the texts of the languages it names
             else:
-                fields[key] = value
+                fields[key] = value  # validate_org refuses an "about" that is no mapping
         org, problems = validate_org(fields)
         if org is None:
             raise ProblemsFound(f"organisation not changed: {'; '.join(problems)}",
@@ -97,13 +110,13 @@ def edit_org(book: Book, ref: str, changes: Mapping[str, object]) -> Organizatio
     return org
 
 
-def remove_org(book: Book, ref: str) -> tuple[Organization, int]:
+def remove_org(book: Book, ref: str) -> RemovedOrg:
     """Remove an organisation; its contacts stay (their organisation text is kept)."""
     with book.store.transaction():
         org = find_org(book, ref)
         count = book.store.orgs.contact_count(org)
-        book.store.orgs.delete(org.id)  # type: ignore[arg-type]
-    return org, count
+        book.store.orgs.delete(org.stored_id)
+    return RemovedOrg(org, count)
 
 
 def _refuse_clash(book: Book, org: Organization) -> None:
@@ -114,8 +127,8 @@ def _refuse_clash(book: Book, org: Organization) -> None:
                                f'the name "{ref}"', hint="choose another name or short name")
 
 
-def import_orgs(book: Book, path: Path) -> tuple[int, int]:
-    """Add or update organisations from a JSON list; all or nothing. Returns (added, updated)."""
+def import_orgs(book: Book, path: Path) -> OrgImport:
+    """Add or update organisations from a JSON list; all or nothing."""
     from pressctl.contacts.formats.csvfile import decode
 
     try:
@@ -128,7 +141,8 @@ def import_orgs(book: Book, path: Path) -> tuple[int, int]:
         raise InvalidInput(f"{path}:{err.lineno}: invalid JSON ({err.msg})") from err
     if not isinstance(items, list):
         raise InvalidInput(f"{path}: expected a list of organisations")
-    orgs, problems = [], []
+    orgs: list[Organization] = []
+    problems: list[Problem] = []
     first_use: dict[str, int] = {}  # name or short name, case-folded -> organisation number
     for index, item in enumerate(items, 1):
         where = f"{path}: organisation {index}"
@@ -141,7 +155,8 @@ def import_orgs(book: Book, path: Path) -> tuple[int, int]:
             if first_use.setdefault(ref.casefold(), index) != index:
                 problems.append(Problem(where, f'the name "{ref}" is also used by '
                                                f"organisation {first_use[ref.casefold()]}"))
-        orgs.append(org)
+        if org is not None:  # else its problems are listed, and nothing is imported
+            orgs.append(org)
     if problems:
         raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
     added = updated = 0
@@ -168,4 +183,4 @@ def import_orgs(book: Book, path: Path) -> tuple[int, int]:
                 added += 1
         if problems:
             raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
-    return added, updated
+    return OrgImport(added, updated)

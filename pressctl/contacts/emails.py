@@ -15,11 +15,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypedDict
 from urllib.parse import unquote
 
 from pressctl.errors import InvalidEmail
 
-__all__ = ["CleanEmail", "check_email", "clean_email_field", "email_key"]
+__all__ = ["CleanEmail", "EmailCheck", "check_email", "clean_email_field", "email_key"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,16 @@ class CleanEmail:
     normalized: str  # what is stored: "pascale.bresson@cnes.fr"
     cleaned: tuple[str, ...]  # human notes of each clean-up step; () for clean input
     display_name: str | None  # "Pascale Bresson" from 'Pascale Bresson <addr>'
+
+
+class EmailCheck(TypedDict):
+    """What `pressctl check email` says of one address (and prints with --json)."""
+
+    input: str
+    valid: bool
+    normalized: str | None
+    cleaned: list[str]  # the notes of each clean-up step
+    error: str | None  # email-validator's reason when invalid
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,22 +127,17 @@ def clean_email_field(text: str, *, check_dns: bool = False) -> list[CleanEmail]
     return found
 
 
-def check_email(text: str, *, check_dns: bool = False) -> list[dict]:
-    """One dict per address found, for ``pressctl check email``; never raises for bad input.
-
-    Keys: input, valid, normalized, cleaned (list of notes), error. Blank input gives [].
-    """
-    report = []
-    for outcome in _examine_field(text, check_dns):
-        valid = isinstance(outcome, CleanEmail)
-        report.append({
-            "input": outcome.input,
-            "valid": valid,
-            "normalized": outcome.normalized if valid else None,
-            "cleaned": list(outcome.cleaned),
-            "error": None if valid else outcome.reason,
-        })
-    return report
+def check_email(text: str, *, check_dns: bool = False) -> list[EmailCheck]:
+    """One report per address found, for ``pressctl check email``; never raises for bad
+    input. Blank input gives []."""
+    return [
+        EmailCheck(input=outcome.input, valid=True, normalized=outcome.normalized,
+                   cleaned=list(outcome.cleaned), error=None)
+        if isinstance(outcome, CleanEmail) else
+        EmailCheck(input=outcome.input, valid=False, normalized=None,
+                   cleaned=list(outcome.cleaned), error=outcome.reason)
+        for outcome in _examine_field(text, check_dns)
+    ]
 
 
 def email_key(normalized: str) -> str:

@@ -30,8 +30,9 @@ Field grammar, as accepted by :func:`parse_phone_field`:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import NamedTuple, TypedDict
 
 import phonenumbers as pn
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
@@ -40,13 +41,13 @@ from phonenumbers import ValidationResult as Possible
 from pressctl.contacts.model import Phone
 from pressctl.errors import InvalidPhone
 
+_number_type_helper: Callable[[str, pn.PhoneMetadata], int] | None
 try:  # one type computation per number instead of two (is_valid_number + number_type)
     from phonenumbers.phonenumberutil import _number_type_helper
 except ImportError:  # pragma: no cover - only if phonenumbers reorganises its internals
     _number_type_helper = None
 
 STYLES = ("e164", "international", "national", "house", "auto")
-REPORT_KEYS = ("input", "valid", "e164", "international", "national", "type", "extension", "error")
 CACHE_SIZE = 8192
 
 NO_REGION = (
@@ -58,11 +59,14 @@ _FAX_WORDS = frozenset(
     ["fax", "faxe", "télécopie", "telecopie", "télécopieur", "telecopieur", "telefax", "téléfax"]
 )
 _MOBILE_WORDS = frozenset(
-    ["mobile", "mobil", "mob", "portable", "port", "cell", "cellphone", "cellular", "handy", "móvil", "movil", "celular", "cellulare", "gsm", "natel"]
+    ["mobile", "mobil", "mob", "portable", "port", "cell", "cellphone", "cellular", "handy",
+     "móvil", "movil", "celular", "cellulare", "gsm", "natel"]
 )
 # Words that only say "this is a phone number" or join two labels; they make no label.
 _FILLER_WORDS = frozenset(
-    ["tel", "tél", "téléphone", "telephone", "phone", "ph", "telefon", "telefono", "teléfono", "tfno", "tlf", "fon", "no", "nr", "n°", "num", "number", "numéro", "numero", "et", "and", "und", "e", "y", "&"]
+    ["tel", "tél", "téléphone", "telephone", "phone", "ph", "telefon", "telefono", "teléfono",
+     "tfno", "tlf", "fon", "no", "nr", "n°", "num", "number", "numéro", "numero",
+     "et", "and", "und", "e", "y", "&"]
 )
 # One-letter prefixes from e-mail signatures ("T +33 1 ...", "M: +33 6 ..."); only alone.
 _LETTER_KINDS = {"t": None, "f": "fax", "m": "mobile"}
@@ -104,6 +108,20 @@ class _Piece(NamedTuple):
     tail: str
 
 
+class PhoneCheck(TypedDict):
+    """What `pressctl check phone` says of one number (and prints with --json, in this
+    order). ``international`` and ``national`` are the bare number, without extension."""
+
+    input: str
+    valid: bool
+    e164: str | None
+    international: str | None
+    national: str | None
+    type: str | None
+    extension: str | None
+    error: str | None
+
+
 class _Outcome(NamedTuple):
     input: str
     phone: Phone | None
@@ -129,7 +147,7 @@ def parse_phone_field(text: str, region: str | None) -> list[Phone]:
     return phones
 
 
-def check_phone(text: str, region: str | None) -> list[dict]:
+def check_phone(text: str, region: str | None) -> list[PhoneCheck]:
     """One report per number in ``text`` for ``pressctl check phone``; never raises.
 
     ``international`` and ``national`` are the bare number; the extension has its own key.
@@ -158,11 +176,6 @@ def format_phone(phone: Phone, style: str = "international", own_country: str | 
         else:
             raise ValueError(f"unknown phone style {style!r} (expected one of {', '.join(STYLES)})")
     return f"{shown} ext. {phone.extension}" if phone.extension else shown
-
-
-def region_of(phone: Phone) -> str | None:
-    """ISO region of a stored number ("001" for non-geographic numbers, None if unknown)."""
-    return pn.region_code_for_number(_stored_number(phone.e164))
 
 
 def field_text(phone: Phone, number: str | None = None) -> str:
@@ -254,7 +267,8 @@ def _split_piece(part: str) -> _Piece:
     if start is None:
         return _Piece(part, part, "", None, "")
     begin = start.start()
-    raw = _NUMBER_BODY.match(part, begin).group()
+    body = _NUMBER_BODY.match(part, begin)  # matches, if only "": the pattern ends in *
+    raw = body.group() if body else ""
     core = _close_brackets(raw).rstrip(" .-/([")
     end = begin + len(core)
     tail = part[end:]
@@ -394,9 +408,11 @@ def _parse_error_reason(
 
 
 def _invalid_reason(number: pn.PhoneNumber, region: str | None, international: bool) -> str:
-    code = number.country_code
-    national = not international and region and pn.country_code_for_region(region) == code
-    region_code = region if national else pn.region_code_for_country_code(code)
+    code = _country_code(number)
+    if not international and region and pn.country_code_for_region(region) == code:
+        region_code, national = region, True
+    else:
+        region_code, national = pn.region_code_for_country_code(code), False
     geographic = region_code not in ("ZZ", pn.REGION_CODE_FOR_NON_GEO_ENTITY)
     where = region_code if geographic else f"+{code}"
     why = pn.is_possible_number_with_reason(number)
@@ -406,7 +422,7 @@ def _invalid_reason(number: pn.PhoneNumber, region: str | None, international: b
         return f"is not a valid number in {where}"
     if why == Possible.IS_POSSIBLE_LOCAL_ONLY:
         return f"is too short for {where} (a local number: add the area code)"
-    expected = _expected_digits(code, region_code, bool(national))
+    expected = _expected_digits(code, region_code, national)
     if why == Possible.TOO_SHORT:
         return f"is too short for {where} ({expected})"
     if why == Possible.TOO_LONG:
@@ -416,9 +432,10 @@ def _invalid_reason(number: pn.PhoneNumber, region: str | None, international: b
 
 def _expected_digits(code: int, region_code: str, national: bool) -> str:
     metadata = _metadata(code, region_code)
-    if metadata is None or not metadata.general_desc.possible_length:
+    general = metadata.general_desc if metadata else None
+    if metadata is None or general is None or not general.possible_length:
         return "check the number of digits"
-    lengths = sorted(metadata.general_desc.possible_length)
+    lengths = sorted(general.possible_length)
     if len(lengths) == 1:
         count = str(lengths[0])
     elif lengths == list(range(lengths[0], lengths[-1] + 1)):
@@ -440,7 +457,7 @@ def _valid_type(number: pn.PhoneNumber) -> int:
 def _region_and_type(number: pn.PhoneNumber) -> tuple[str | None, int]:
     if _number_type_helper is None:  # pragma: no cover
         return pn.region_code_for_number(number), pn.number_type(number)
-    code = number.country_code
+    code = _country_code(number)
     regions = pn.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
     national = pn.national_significant_number(number)
     # The walk of region_code_for_number: a sole region owns its code; of shared codes
@@ -488,19 +505,19 @@ def _kind_and_label(prefix: str, tail: str) -> tuple[str | None, str | None]:
 # --------------------------------------------------------------------------- display
 
 
-def _report(outcome: _Outcome) -> dict:
-    report = dict.fromkeys(REPORT_KEYS)
-    report.update(input=outcome.input, valid=outcome.phone is not None, error=outcome.error)
-    if phone := outcome.phone:
-        bare = Phone(phone.e164)
-        report.update(
-            e164=phone.e164,
-            international=format_phone(bare, "international"),
-            national=format_phone(bare, "national"),
-            type=phone.type,
-            extension=phone.extension,
-        )
-    return report
+def _report(outcome: _Outcome) -> PhoneCheck:
+    phone = outcome.phone
+    bare = Phone(phone.e164) if phone else None
+    return PhoneCheck(
+        input=outcome.input,
+        valid=phone is not None,
+        e164=phone.e164 if phone else None,
+        international=format_phone(bare, "international") if bare else None,
+        national=format_phone(bare, "national") if bare else None,
+        type=phone.type if phone else None,
+        extension=phone.extension if phone else None,
+        error=outcome.error,
+    )
 
 
 def _house_format(number: pn.PhoneNumber) -> str:
@@ -550,5 +567,13 @@ def _region_dials_longer_idd(region: str | None, text: str) -> bool:
     """True when the region's own international prefix is a longer 00... (Australia's 0011);
     phonenumbers reads those correctly, and rewriting 00 to + would break them."""
     metadata = pn.PhoneMetadata.metadata_for_region(region) if region else None
-    found = re.match(metadata.international_prefix, _digits(text)) if metadata else None
+    prefix = metadata.international_prefix if metadata else None
+    found = re.match(prefix, _digits(text)) if prefix else None
     return found is not None and found.end() > 2
+
+
+def _country_code(number: pn.PhoneNumber) -> int:
+    """A parsed number always has a country code; phonenumbers' types say it may not."""
+    if number.country_code is None:  # pragma: no cover - pn.parse always sets it
+        raise InvalidPhone(str(number), "has no country code")
+    return number.country_code

@@ -1,5 +1,6 @@
 """What a valid contact is: one validation for every way a contact arrives
-(``contacts add``, CSV, vCard, JSON, extraction), and the filters used to select contacts.
+(``contacts add``, CSV, vCard, JSON, extraction), and the canonical kinds and tags that
+the filters of `contacts list` use too.
 
 Validation never raises for bad data: it returns the problems, so an import can list
 every problem of every row in one pass.
@@ -8,7 +9,6 @@ every problem of every row in one pass.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -96,13 +96,14 @@ def validate_fields(
         except InvalidEmail as err:
             problems.append(str(err))
             continue
-        for item in cleaned:
-            key = email_key(item.normalized)
+        for found in cleaned:
+            key = email_key(found.normalized)
             if key not in seen_keys:
                 seen_keys.add(key)
-                emails.append(item.normalized)
-            if item.cleaned:
-                notes.append(f"{item.input!r} -> {item.normalized} ({'; '.join(item.cleaned)})")
+                emails.append(found.normalized)
+            if found.cleaned:
+                notes.append(
+                    f"{found.input!r} -> {found.normalized} ({'; '.join(found.cleaned)})")
 
     phones: list[Phone] = []
     for text in _values(fields.get("phones")):
@@ -155,14 +156,6 @@ def _unstorable(fields: Mapping[str, object]) -> list[str]:
                     "in UTF-8")
             break  # one problem per field is enough to fix it
     return problems
-
-
-def sort_key(name: str) -> str:
-    """The order of names in lists: accents and case ignored ("Élodie" beside "Elodie")."""
-    if name.isascii():
-        return name.lower()
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def normalise_tags(items: list[str]) -> list[str]:

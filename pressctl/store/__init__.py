@@ -1,14 +1,16 @@
 """The only SQL of pressctl: the database (connection, migrations, transactions) and one
 query module per aggregate over it.
 
-It imports only the pure contact domain (pressctl.contacts: the Contact it builds, the
-filter it translates, the name's sort key) and errors; the use cases above it (the book,
-releases, delivery) call it, never the other way round. :class:`Store` gathers the query
-modules over one connection, so that a use case holds one object.
+It imports only the pure domains (pressctl.contacts: the Contact it builds, the filter it
+translates, the name's sort key; pressctl.outbox: the states of mailouts and their rows)
+and errors; the use cases above it (the book, releases, delivery) call it, never the
+other way round. :class:`Store` gathers the query modules over one connection, so that a
+use case holds one object: ``store.contacts.get(5)``, ``store.transaction()``.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +32,7 @@ class Store:
     """The book's database and its query modules, over one connection."""
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        self.database: Database = database
         self.contacts = ContactQueries(database)
         self.orgs = OrgQueries(database)
         self.audiences = AudienceQueries(database)
@@ -50,7 +52,8 @@ class Store:
         return self.database.path
 
     @property
-    def db(self):  # the raw connection: for tests and the storage-error probes only
+    def db(self) -> sqlite3.Connection:
+        """The raw connection: for tests and the storage-error probes only."""
         return self.database.db
 
     def close(self) -> None:
@@ -58,5 +61,6 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """All or nothing, whatever query modules it spans (see Database.transaction)."""
         with self.database.transaction():
             yield

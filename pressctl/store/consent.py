@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pressctl.outbox.states import MailoutState, RowState
 from pressctl.store.database import Database
 
 _CHUNK = 500  # row ids per query (SQLite allows 999 parameters)
@@ -61,15 +62,15 @@ class ConsentQueries:
                       "(made before consent was checked at send time)")
         else:
             public_id, public_state = public
-            cancelled = public_state == "cancelled"
+            cancelled = public_state == MailoutState.CANCELLED
             self.db.execute(
                 "INSERT INTO mailout_rows (mailout_id, variant, contact_id, name, address, "
                 "salutation, message_id, token, state, reply, updated) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (mailout_id, address) DO NOTHING",
                 (public_id, variant, contact_id, name, address, salutation, message_id, token,
-                 "cancelled" if cancelled else "queued",
+                 RowState.CANCELLED if cancelled else RowState.QUEUED,
                  "the public mailout was cancelled" if cancelled else None, now))
-            if public_state == "done":  # it had finished: it has one more row to send
+            if public_state == MailoutState.DONE:  # it had finished: it has one more row to send
                 self.db.execute("UPDATE mailouts SET state = 'scheduled', updated = ? "
                                 "WHERE id = ?", (now, public_id))
             reason = (f"{why}: the public version was cancelled (mailout #{public_id})"

@@ -3,12 +3,12 @@ together, and the filters of `contacts list` and of audiences."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from pressctl.contacts.emails import email_key
-from pressctl.contacts.model import Contact, ContactFilter, Phone
-from pressctl.contacts.validation import sort_key
+from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
 from pressctl.errors import InvalidInput
 from pressctl.store.database import Database
 
@@ -17,11 +17,19 @@ _CONTACT_COLUMNS = (
     "id, name, kind, role, organization, outlet, languages, country, notes, "
     "embargo_ok, opted_out, created, updated"
 )
+# A row of _CONTACT_COLUMNS as read, and as written (id None before the insert, sort_name).
+_ContactRow = tuple[int, str, str, str | None, str | None, str | None, str, str | None,
+                    str | None, int, int, str, str]
+_NewRow = tuple[int | None, str, str, str | None, str | None, str | None, str, str | None,
+                str | None, int, int, str | None, str | None, str]
 
 
 class ContactQueries:
+    """Contacts with their e-mails, phones and tags: writing (inside the caller's
+    transaction) and reading, by id, e-mail key, sort key or filter."""
+
     def __init__(self, database: Database) -> None:
-        self.db = database.db
+        self.db: sqlite3.Connection = database.db
 
     # -- contacts: writing ---------------------------------------------------------------
 
@@ -41,16 +49,16 @@ class ContactQueries:
 
     def replace(self, contact: Contact) -> None:
         """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction)."""
-        assert contact.id is not None
+        contact_id = contact.stored_id
         row = _contact_row(contact)
         cursor = self.db.execute(
             "UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
             "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, updated=?, "
             "sort_name=? WHERE id=?",
-            (*row[1:], contact.id),
+            (*row[1:], contact_id),
         )
         if cursor.rowcount != 1:
-            raise InvalidInput(f"contact #{contact.id} does not exist")
+            raise InvalidInput(f"contact #{contact_id} does not exist")
         for table in ("contact_emails", "contact_phones", "contact_tags"):
             self.db.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact.id,))
         self._insert_children([contact])
@@ -131,12 +139,12 @@ class ContactQueries:
         return self.select(ContactFilter(ids=ids)) if ids else []
 
     def count(self) -> int:
-        return self.db.execute("SELECT count(*) FROM contacts").fetchone()[0]
+        return int(self.db.execute("SELECT count(*) FROM contacts").fetchone()[0])
 
-    def select(self, where: ContactFilter = ContactFilter()) -> list[Contact]:
+    def select(self, where: ContactFilter = EVERY_CONTACT) -> list[Contact]:
         return list(self.stream(where))
 
-    def stream(self, where: ContactFilter = ContactFilter()) -> Iterator[Contact]:
+    def stream(self, where: ContactFilter = EVERY_CONTACT) -> Iterator[Contact]:
         """Contacts matching ``where`` ordered by name, with their e-mails, phones and tags.
 
         Read in chunks, so that exporting or selecting from 100,000 contacts never holds
@@ -150,7 +158,7 @@ class ContactQueries:
         while chunk := rows.fetchmany(CHUNK):
             yield from self._with_children(chunk)
 
-    def _with_children(self, chunk: list[tuple]) -> Iterator[Contact]:
+    def _with_children(self, chunk: list[_ContactRow]) -> Iterator[Contact]:
         ids = [row[0] for row in chunk]
         marks = ",".join("?" * len(ids))
         emails: dict[int, list[str]] = defaultdict(list)
@@ -182,7 +190,7 @@ class ContactQueries:
             )
 
 
-def _contact_row(c: Contact) -> tuple:
+def _contact_row(c: Contact) -> _NewRow:
     return (
         c.id, c.name, c.kind, c.role, c.organization, c.outlet, ",".join(c.languages),
         c.country, c.notes, int(c.embargo_ok), int(c.opted_out), c.created, c.updated,
@@ -194,9 +202,10 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _filter_sql(f: ContactFilter) -> tuple[str, list]:
+def _filter_sql(f: ContactFilter) -> tuple[str, list[object]]:
+    """The WHERE clause of a filter and its parameters."""
     clauses: list[str] = []
-    params: list = []
+    params: list[object] = []
     if f.ids is not None:
         clauses.append(f"id IN ({','.join('?' * len(f.ids)) or 'NULL'})")
         params.extend(f.ids)

@@ -15,7 +15,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pressctl.errors import ConfigError, StorageError, StorageKind
@@ -29,10 +29,10 @@ class Database:
     delivery run, by its threads (under :attr:`lock`)."""
 
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self.db = connection
-        self.path = path
+        self.db: sqlite3.Connection = connection
+        self.path: Path = path
         # One connection shared by a delivery run's threads: a transaction is theirs alone.
-        self.lock = threading.Lock()
+        self.lock: threading.Lock = threading.Lock()
 
     # -- opening -----------------------------------------------------------------------
 
@@ -86,17 +86,18 @@ class Database:
             "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
         )
         done = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
-        applied = []
-        for name, sql, python_step in MIGRATIONS:
-            if name in done:
+        applied: list[str] = []
+        for migration in MIGRATIONS:
+            if migration.name in done:
                 continue
             with self.transaction():
-                for statement in filter(str.strip, sql.split(";")):
+                for statement in filter(str.strip, migration.sql.split(";")):
                     self.db.execute(statement)
-                if python_step is not None:
-                    python_step(self.db)
-                self.db.execute("INSERT INTO schema_migrations (name) VALUES (?)", (name,))
-            applied.append(name)
+                if migration.python_step is not None:
+                    migration.python_step(self.db)
+                self.db.execute("INSERT INTO schema_migrations (name) VALUES (?)",
+                                (migration.name,))
+            applied.append(migration.name)
         return applied
 
     @contextmanager
@@ -117,10 +118,9 @@ class Database:
                 self.db.execute("COMMIT")
             except BaseException as err:
                 if self.db.in_transaction:  # SQLite may have rolled back by itself (disk full)
-                    try:
+                    # A failed ROLLBACK is not reported: the error that brought us here is.
+                    with suppress(sqlite3.Error):
                         self.db.execute("ROLLBACK")
-                    except sqlite3.Error:
-                        pass  # the error that brought us here is the one to report
                 self._raise_storage_error(err)
                 raise
 
@@ -139,10 +139,8 @@ _CREATE_FAULTS = {errno.ENOSPC: StorageKind.FULL, errno.EDQUOT: StorageKind.FULL
 def _create_private(path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        try:
+        with suppress(FileExistsError):  # another process created it first: fine
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-        except FileExistsError:
-            pass  # another process created it first: fine
     except OSError as err:
         kind = _CREATE_FAULTS.get(err.errno or 0)
         if kind is None:

@@ -1,11 +1,13 @@
-"""The SQL of mailouts: frozen variants, one row per recipient, and their states.
-Claiming and settling rows during a delivery run is in pressctl.store.runs."""
+"""The SQL of mailouts: frozen variants, one row per recipient, and their states
+(pressctl.outbox.states: the records carry them as members, the SQL as text). Claiming and
+settling rows during a delivery run is in pressctl.store.runs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pressctl.outbox.states import MailoutState, RowState
 from pressctl.store.database import Database
 
 ROW_COLUMNS = ("id, mailout_id, variant, contact_id, name, address, salutation, message_id, "
@@ -20,10 +22,13 @@ class MailoutRecord:
     phase: str
     linked_to: int | None
     due_at: str
-    state: str
+    state: MailoutState
     domain: str
     created: str
     updated: str
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", MailoutState(self.state))  # the text read back
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,12 +42,15 @@ class RowRecord:
     salutation: str
     message_id: str
     token: str
-    state: str
+    state: RowState
     attempts: int
     next_attempt_at: str | None
     reply: str | None
     updated: str
     sent_at: str | None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", RowState(self.state))  # the text read back
 
 
 class MailoutQueries:
@@ -50,15 +58,16 @@ class MailoutQueries:
         self.db = database.db
 
     def insert(self, *, reference: str, release_path: str, phase: str,
-                       linked_to: int | None, due_at: str, domain: str, now: str,
-                       variants: list[bytes]) -> int:
+               linked_to: int | None, due_at: str, domain: str, now: str,
+               variants: list[bytes]) -> int:
         """The mailout and its frozen variants, without rows: a row's unsubscribe token
         names the mailout, so the rows come after (:meth:`insert_rows`), in the same
         transaction."""
         cursor = self.db.execute(
             "INSERT INTO mailouts (reference, release_path, phase, linked_to, due_at, state, "
-            "domain, created, updated) VALUES (?,?,?,?,?, 'scheduled', ?,?,?)",
-            (reference, release_path, phase, linked_to, due_at, domain, now, now),
+            "domain, created, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+            (reference, release_path, phase, linked_to, due_at, MailoutState.SCHEDULED, domain,
+             now, now),
         )
         mailout_id = cursor.lastrowid
         assert mailout_id is not None
@@ -90,12 +99,12 @@ class MailoutQueries:
             "SELECT id, reference, release_path, phase, linked_to, due_at, state, domain, "
             "created, updated FROM mailouts ORDER BY id")]
 
-    def counts(self, mailout_id: int) -> dict[str, int]:
-        return dict(self.db.execute(
+    def counts(self, mailout_id: int) -> dict[RowState, int]:
+        return {RowState(state): count for state, count in self.db.execute(
             "SELECT state, count(*) FROM mailout_rows WHERE mailout_id = ? GROUP BY state",
-            (mailout_id,)))
+            (mailout_id,))}
 
-    def set_state(self, mailout_id: int, state: str, now: str) -> None:
+    def set_state(self, mailout_id: int, state: MailoutState, now: str) -> None:
         self.db.execute("UPDATE mailouts SET state = ?, updated = ? WHERE id = ?",
                         (state, now, mailout_id))
 
@@ -104,7 +113,8 @@ class MailoutQueries:
             "SELECT frozen FROM mailout_variants WHERE mailout_id = ? ORDER BY number",
             (mailout_id,))]
 
-    def rows(self, mailout_id: int, states: Iterable[str] | None = None) -> list[RowRecord]:
+    def rows(self, mailout_id: int,
+             states: Iterable[RowState] | None = None) -> list[RowRecord]:
         sql = f"SELECT {ROW_COLUMNS} FROM mailout_rows WHERE mailout_id = ?"
         params: list = [mailout_id]
         if states is not None:
@@ -133,7 +143,7 @@ class MailoutQueries:
             "SELECT sent_at FROM mailout_rows WHERE state = 'sent' AND sent_at >= ? "
             "ORDER BY sent_at", (since,))]
 
-    def set_rows_state(self, mailout_id: int, from_states: Iterable[str], state: str,
+    def set_rows_state(self, mailout_id: int, from_states: Iterable[RowState], state: RowState,
                        now: str, reply: str | None = None) -> int:
         from_states = list(from_states)
         marks = ",".join("?" * len(from_states))

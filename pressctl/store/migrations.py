@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from pressctl.contacts.validation import sort_key
+from pressctl.contacts.model import sort_key
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    """One named schema change: its SQL statements, then its Python step if any."""
+
+    name: str  # recorded in schema_migrations once applied
+    sql: str  # statements separated by ";"
+    python_step: Callable[[sqlite3.Connection], None] | None = None
 
 
 def _fill_sort_names(db: sqlite3.Connection) -> None:
@@ -18,8 +28,9 @@ def _fill_sort_names(db: sqlite3.Connection) -> None:
     db.executemany("UPDATE contacts SET sort_name = ? WHERE id = ?",
                    [(sort_key(name), cid) for cid, name in rows])
 
-MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] = [
-    (
+
+MIGRATIONS: list[Migration] = [
+    Migration(
         "0001_contacts_and_organizations",
         """
         CREATE TABLE organizations (
@@ -78,7 +89,7 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         None,
     ),
-    (
+    Migration(
         # Lists sort "Élodie" with the E's, not after "Zoé" (SQLite's NOCASE is ASCII only).
         "0002_contacts_sort_name",
         """
@@ -87,7 +98,7 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         _fill_sort_names,
     ),
-    (
+    Migration(
         "0003_saved_audiences",
         """
         CREATE TABLE audiences (
@@ -99,7 +110,7 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
         """,
         None,
     ),
-    (
+    Migration(
         # Mailouts freeze what was approved: the variants (rendered parts) and one row per
         # recipient with its personal parts, so later edits change nothing but opt-outs.
         "0004_mailouts",
@@ -149,10 +160,10 @@ MIGRATIONS: list[tuple[str, str, Callable[[sqlite3.Connection], None] | None]] =
             reason    TEXT NOT NULL,
             created   TEXT NOT NULL
         );
-        """,
+        """,  # noqa: E501 - a shipped migration's SQL is never edited, not even reflowed
         None,
     ),
-    (
+    Migration(
         # Issue 7, delivery a press office can trust:
         # - an embargoed row carries what its recipient needs to get the public version
         #   instead (variant of the linked public mailout, Message-ID, unsubscribe token),

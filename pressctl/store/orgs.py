@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from pressctl.contacts.model import Organization
 from pressctl.store.database import Database
 
 
 class OrgQueries:
+    """Organisations and their About texts, written inside the caller's transaction."""
+
     def __init__(self, database: Database) -> None:
-        self.db = database.db
+        self.db: sqlite3.Connection = database.db
 
     def insert(self, org: Organization) -> None:
+        """Insert a new organisation; sets its ``id``."""
         cursor = self.db.execute(
             "INSERT INTO organizations (name, short_name, country, website, created, updated) "
             "VALUES (?,?,?,?,?,?)",
@@ -23,9 +28,9 @@ class OrgQueries:
         self.db.execute(
             "UPDATE organizations SET name=?, short_name=?, country=?, website=?, updated=? "
             "WHERE id=?",
-            (org.name, org.short_name, org.country, org.website, org.updated, org.id),
+            (org.name, org.short_name, org.country, org.website, org.updated, org.stored_id),
         )
-        self.db.execute("DELETE FROM organization_about WHERE org_id = ?", (org.id,))
+        self.db.execute("DELETE FROM organization_about WHERE org_id = ?", (org.stored_id,))
         self._write_about(org)
 
     def _write_about(self, org: Organization) -> None:
@@ -51,13 +56,14 @@ class OrgQueries:
         return self._orgs("", ())
 
     def contact_count(self, org: Organization) -> int:
-        return self.db.execute(
+        """How many contacts name this organisation (by name or short name)."""
+        return int(self.db.execute(
             "SELECT count(*) FROM contacts WHERE organization = ? COLLATE NOCASE "
             "OR organization = ? COLLATE NOCASE",
             (org.name, org.short_name or org.name),
-        ).fetchone()[0]
+        ).fetchone()[0])
 
-    def _orgs(self, where: str, params: tuple) -> list[Organization]:
+    def _orgs(self, where: str, params: tuple[object, ...]) -> list[Organization]:
         orgs = [
             Organization(
                 id=r[0], name=r[1], short_name=r[2], country=r[3], website=r[4],

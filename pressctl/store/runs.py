@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from pressctl.outbox.states import RowState
 from pressctl.store.database import Database
 from pressctl.store.mailouts import ROW_COLUMNS, RowRecord
 
@@ -22,7 +23,7 @@ class Settlement:
     (not for a row given back untried)."""
 
     row_id: int
-    state: str
+    state: RowState
     next_attempt_at: str | None
     reply: str | None
     at: str

@@ -4,12 +4,15 @@ and imports. Lifting one is recorded in ``optins`` (when, why, and what it lifte
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from pressctl.store.database import Database
 
 _IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a query
+# A row of optins as read: id, key, address, lifted_at, note, suppressed_reason, _at.
+_OptInRow = tuple[int, str, str, str, str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +46,10 @@ def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
 
 
 class SuppressionQueries:
+    """The suppression list (by e-mail key) and the record of lifted opt-outs."""
+
     def __init__(self, database: Database) -> None:
-        self.db = database.db
+        self.db: sqlite3.Connection = database.db
 
     def suppress(self, key: str, address: str, reason: str, now: str,
                  note: str | None = None) -> bool:
@@ -68,7 +73,7 @@ class SuppressionQueries:
         return found
 
     def lift(self, key: str, address: str, lifted: Suppression | None,
-                         note: str, now: str) -> OptIn:
+             note: str, now: str) -> OptIn:
         """Delete the suppression of ``key`` and record the lift (inside a transaction).
         ``lifted`` is the suppression as it was (None when there was none, only a flag)."""
         self.db.execute("DELETE FROM suppressions WHERE key = ?", (key,))
@@ -82,7 +87,7 @@ class SuppressionQueries:
 
     def optins_of(self, keys: Iterable[str]) -> list[OptIn]:
         """The recorded lifts of these e-mail keys, oldest first."""
-        rows: list[tuple] = []
+        rows: list[_OptInRow] = []
         for chunk in _chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(

@@ -6,7 +6,6 @@ import pytest
 from conftest import NOW, db_snapshot
 
 from pressctl.book.contacts import (
-    Book,
     add_contact,
     check_book,
     edit_contact,
@@ -14,11 +13,12 @@ from pressctl.book.contacts import (
     find_contact,
     find_contacts,
     merge,
-    opt_out,
     remove_contacts,
     tag_contacts,
 )
+from pressctl.book.optouts import opt_out
 from pressctl.book.orgs import add_org
+from pressctl.book.session import Book
 from pressctl.contacts.model import Contact, ContactFilter, Phone
 from pressctl.errors import DuplicateContact, InvalidInput, NotFound, ProblemsFound
 

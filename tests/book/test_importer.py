@@ -13,10 +13,11 @@ import pytest
 from conftest import DATA, NOW, SAMPLES, db_snapshot
 
 from pressctl.book import importer
-from pressctl.book.contacts import Book, add_contact, export_contacts
+from pressctl.book.contacts import add_contact, export_contacts
 from pressctl.book.importer import import_file
 from pressctl.book.orgs import add_org, import_orgs
-from pressctl.config import Settings
+from pressctl.book.session import Book
+from pressctl.config import DisplaySettings, Settings
 from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.contacts.model import ContactFilter, Phone
 from pressctl.errors import DuplicateContact, InvalidInput, ProblemsFound
@@ -72,7 +73,7 @@ def by_email(book: Book, address: str):
 def other_book(tmp_path: Path):
     """A second, empty contact book (for round trips)."""
     store = Store.open(tmp_path / "other" / "pressctl.db")
-    yield Book(store, Settings(default_region="FR", own_country="FR"), NOW)
+    yield Book(store, Settings(default_region="FR", display=DisplaySettings(own_country="FR")), NOW)
     store.close()
 
 
@@ -210,10 +211,11 @@ def test_skip_invalid_imports_the_valid_rows_and_rejects_the_rest_untouched(book
     lines = out.splitlines(keepends=True)
     assert lines[0] == "Name,Email,Phone,Outlet,error\n"
     rows = list(csv.reader(io.StringIO(out, newline="")))
-    for index, (line_no, (record, reason)) in enumerate(zip((3, 5, 6), report.rejected), 1):
+    for index, (line_no, rejection) in enumerate(
+            zip((3, 5, 6), report.rejected, strict=True), 1):
         # the original row, byte for byte (its quoting too), then the reason
         assert lines[index].startswith(original[line_no - 1].rstrip("\n") + ",")
-        assert rows[index][-1] == reason
+        assert rows[index][-1] == rejection.reason
     assert '"Radio, Nord"' in lines[3]
     assert rows[1][-1].startswith('phone "01 44 76" is too short')
 
@@ -234,7 +236,7 @@ def test_semicolon_rejects_keep_the_semicolon_and_crlf(book, tmp_path):
                                     'C D;cd@;"dit ""oui"""\r\n')
     file, report = run(book, path, skip_invalid=True)
     out = rejects_text(file, report.rejected)
-    reason = report.rejected[0][1]
+    reason = report.rejected[0].reason
     assert out == ('Nom;Courriel;Notes;error\r\n'
                    'C D;cd@;"dit ""oui""";"' + reason.replace('"', '""') + '"\r\n')
     _, report2 = run(book, write(tmp_path, "r.csv", out.replace("cd@", "cd@example.org")))
@@ -251,8 +253,8 @@ def test_vcard_rejects_add_one_property_and_import_again_once_fixed(book, tmp_pa
     path = write(tmp_path, "in.vcf", good + bad)
     file, report = run(book, path, skip_invalid=True)
     assert report.added == 1
-    [(record, reason)] = report.rejected
-    assert record.line == 6
+    [rejection] = report.rejected
+    assert rejection.record.line == 6
     out = rejects_text(file, report.rejected)
     error_lines = [line for line in out.split("\r\n") if line.startswith("X-PRESSCTL-ERROR:")]
     assert len(error_lines) == 1

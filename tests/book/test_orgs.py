@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import NOW, SAMPLES, db_snapshot
 
-from pressctl.book.contacts import Book, add_contact
+from pressctl.book.contacts import add_contact
 from pressctl.book.orgs import add_org, edit_org, find_org, import_orgs, remove_org, validate_org
+from pressctl.book.session import Book
 from pressctl.errors import InvalidInput, NotFound, ProblemsFound
 
 EARLIER = "2026-10-01T08:00:00Z"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
+from pressctl.contacts.formats import Rejected
 from pressctl.contacts.formats.csvfile import EXPORT_COLUMNS, read_csv, write_csv
 from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.contacts.model import Contact, Phone
@@ -285,7 +286,8 @@ def test_rejects_keep_rows_untouched_under_the_original_header():
             'Mauvais;"mauvais@";01 44 76 75 39;"dit ""bonjour""; merci"\r\n'
             'Court;court@example.org;01 44 76;"deux\r\nlignes"\r\n')
     file, records = opened(text)
-    rejected = [(records[1], 'e-mail "mauvais@" is wrong'), (records[2], "phone; too short")]
+    rejected = [Rejected(records[1], 'e-mail "mauvais@" is wrong'),
+                Rejected(records[2], "phone; too short")]
     out = rejects_text(file, rejected)
     assert out == (
         'Nom;Courriel;Tél.;Notes;error\r\n'
@@ -304,7 +306,7 @@ def test_rejects_keep_rows_untouched_under_the_original_header():
 
 def test_rejects_of_a_short_row_put_the_reason_under_error():
     file, [record] = opened("Name,Email,Phone,Outlet\nA B,bad@\n")
-    out = rejects_text(file, [(record, "bad e-mail")])
+    out = rejects_text(file, [Rejected(record, "bad e-mail")])
     assert out == "Name,Email,Phone,Outlet,error\nA B,bad@,,,bad e-mail\n"
     _, [again] = opened(out.replace("bad@", "ab@example.org"))
     assert again.fields == {"name": "A B", "emails": ["ab@example.org"]}
@@ -312,4 +314,4 @@ def test_rejects_of_a_short_row_put_the_reason_under_error():
 
 def test_rejects_of_a_last_row_without_newline_end_with_one():
     file, [record] = opened("Name,Email\r\nA B,bad@")
-    assert rejects_text(file, [(record, "x")]) == "Name,Email,error\r\nA B,bad@,x\r\n"
+    assert rejects_text(file, [Rejected(record, "x")]) == "Name,Email,error\r\nA B,bad@,x\r\n"

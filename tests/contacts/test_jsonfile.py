@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from pressctl.contacts.formats import RawRecord
+from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.contacts.formats.files import open_contact_file, rejects_text
 from pressctl.contacts.formats.jsonfile import contact_to_json, read_json, write_json
 from pressctl.contacts.model import Contact, Phone
@@ -183,7 +183,7 @@ def test_rejects_are_line_error_record_and_fixed_ones_import_again():
             ']\n')
     file = open_contact_file(Path("in.json"), data=text.encode())
     good, bad = list(file.records)
-    out = rejects_text(file, [(bad, "e-mail is wrong")])
+    out = rejects_text(file, [Rejected(bad, "e-mail is wrong")])
     assert json.loads(out) == [{"line": 3, "error": "e-mail is wrong",
                                 "record": {"name": "Bad", "email": "bad@", "x": 1}}]
 
@@ -194,7 +194,7 @@ def test_rejects_are_line_error_record_and_fixed_ones_import_again():
     assert record.line == 2
     assert record.fields == {"name": "Bad", "emails": ["bad@example.org"]}
     # rejected again, it is written back as the contact, not wrapped twice
-    out2 = rejects_text(again, [(record, "still wrong")])
+    out2 = rejects_text(again, [Rejected(record, "still wrong")])
     assert json.loads(out2) == [{"line": 2, "error": "still wrong",
                                  "record": {"name": "Bad", "email": "bad@example.org"}}]
 
@@ -202,11 +202,11 @@ def test_rejects_are_line_error_record_and_fixed_ones_import_again():
 def test_rejects_of_an_item_that_is_not_json_object_keep_it_as_is():
     file = open_contact_file(Path("in.json"), data=b'["just a name"]')
     [record] = list(file.records)
-    assert json.loads(rejects_text(file, [(record, "not an object")])) == [
+    assert json.loads(rejects_text(file, [Rejected(record, "not an object")])) == [
         {"line": 1, "error": "not an object", "record": "just a name"}]
 
 
 def test_raw_record_text_is_what_a_rejects_file_parses():
     record = RawRecord(4, {}, "not json {")
     file = open_contact_file(Path("in.json"), data=b"[]")
-    assert json.loads(rejects_text(file, [(record, "r")]))[0]["record"] == "not json {"
+    assert json.loads(rejects_text(file, [Rejected(record, "r")]))[0]["record"] == "not json {"

@@ -17,7 +17,6 @@ from pressctl.contacts.phones import (
     check_phone,
     format_phone,
     parse_phone_field,
-    region_of,
 )
 from pressctl.errors import InvalidPhone
 
@@ -443,11 +442,18 @@ def test_house_format_is_derived_for_every_region():
 
 
 @pytest.mark.parametrize(
-    ("e164", "region"),
-    [(CNES, "FR"), (NASA, "US"), ("+14165550123", "CA"), (LONDON, "GB"), ("+80012345678", "001")],
+    ("e164", "region", "elsewhere"),
+    [(CNES, "FR", "GB"), (NASA, "US", "CA"), ("+14165550123", "CA", "US"), (LONDON, "GB", "FR"),
+     ("+80012345678", None, "FR")],
 )
-def test_region_of(e164, region):
-    assert region_of(Phone(e164)) == region
+def test_auto_style_is_national_only_in_the_numbers_own_region(e164, region, elsewhere):
+    # The region a number belongs to, shared country codes (+1: US or CA) and
+    # non-geographic numbers (+800) included, decides whether a reader sees it national.
+    phone = Phone(e164)
+    if region is not None:
+        assert format_phone(phone, "auto", region) == format_phone(phone, "national")
+    assert format_phone(phone, "auto", elsewhere) == format_phone(phone, "international")
+    assert format_phone(phone, "national") != format_phone(phone, "international")
 
 
 # --------------------------------------------------------------------------- against phonenumbers

@@ -39,7 +39,7 @@ def test_new_database_is_private_and_in_wal_mode(tmp_path):
 def test_migrations_are_named_recorded_and_applied_once(tmp_path):
     path = tmp_path / "book.db"
     first = Store.open(path)
-    assert _applied(first) == [migration[0] for migration in MIGRATIONS]
+    assert _applied(first) == [migration.name for migration in MIGRATIONS]
     first.close()
     again = Store.open(path)
     assert again.database.migrate() == []
@@ -69,6 +69,23 @@ def test_insert_and_read_back_everything(store):
         store.contacts.insert([contact])
     assert contact.id == 1
     assert store.contacts.get(1) == contact
+
+
+def test_a_contact_and_an_organisation_have_a_stored_id_once_inserted(store):
+    contact, org = _contact("A", "a@example.com"), Organization("CNES", created=NOW, updated=NOW)
+    with pytest.raises(ValueError, match="not in the book yet"):
+        contact.stored_id  # noqa: B018 - the property raises
+    with pytest.raises(ValueError, match="not in the book yet"):
+        org.stored_id  # noqa: B018 - the property raises
+    with store.transaction():
+        store.contacts.insert([contact])
+        store.orgs.insert(org)
+    assert (contact.stored_id, org.stored_id) == (contact.id, org.id) == (1, 1)
+
+
+def test_replacing_a_contact_that_was_never_stored_is_refused(store):
+    with pytest.raises(ValueError, match="not in the book yet"), store.transaction():
+        store.contacts.replace(_contact("A", "a@example.com"))
 
 
 def test_transaction_rolls_back_on_error(store):
@@ -195,7 +212,7 @@ def test_names_sort_ignoring_accents_and_case(store):
 def test_upgrading_a_first_version_book_fills_the_new_column(tmp_path):
     path = tmp_path / "old.db"
     old = sqlite3.connect(path)
-    name, sql, _ = MIGRATIONS[0]
+    name, sql = MIGRATIONS[0].name, MIGRATIONS[0].sql
     old.executescript(sql)
     old.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, "
                 "applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
@@ -205,7 +222,7 @@ def test_upgrading_a_first_version_book_fills_the_new_column(tmp_path):
     old.commit()
     old.close()
     store = Store.open(path)
-    assert _applied(store) == [m[0] for m in MIGRATIONS]
+    assert _applied(store) == [m.name for m in MIGRATIONS]
     assert [c.name for c in store.contacts.select()] == ["Élodie Marchand", "Zoé Adam"]
     store.close()
 

@@ -30,3 +30,11 @@ class RawRecord:
     line: int
     fields: dict[str, str | list[str]] = field(default_factory=dict)
     text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record that validation refused, and why (written back to a rejects file)."""
+
+    record: RawRecord
+    reason: str  # the problems found, joined by "; "

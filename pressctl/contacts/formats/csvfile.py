@@ -63,7 +63,7 @@ for _key, _names in {
         _COLUMNS[_name] = _key
 
 
-def fold_header(text: str) -> str:
+def _fold_header(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     letters = "".join(ch for ch in decomposed if ch.isalnum() and not unicodedata.combining(ch))
     return letters.rstrip("0123456789") or letters
@@ -80,7 +80,7 @@ class CsvLayout:
 
 
 def _column_key(name: str) -> str | None:
-    folded = fold_header(name)
+    folded = _fold_header(name)
     if folded in _COLUMNS:
         return _COLUMNS[folded]
     # "Téléphone portable", "E-mail professionnel", "Tel. (direct)"...
@@ -176,7 +176,7 @@ def read_csv(
     header_text = first if len(tap.taken) == 0 else first + tap.take()
     tap.taken.clear()
     mapping = [_column_key(h) for h in header]
-    unknown = [h for h, key in zip(header, mapping) if key is None and h.strip()]
+    unknown = [h for h, key in zip(header, mapping, strict=True) if key is None and h.strip()]
     mapping = [None if key == "ignore" else key for key in mapping]
     present = set(mapping)
     if "name" not in present and "last_name" in present and "first_name" not in present:
@@ -197,7 +197,8 @@ def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
-def _records(reader, tap: _LineTap, layout: CsvLayout, source: str):
+def _records(reader: Iterator[list[str]], tap: _LineTap, layout: CsvLayout,
+             source: str) -> Iterator[RawRecord]:
     width = len(layout.header)
     while True:
         first = tap.count + 1
@@ -216,7 +217,8 @@ def _records(reader, tap: _LineTap, layout: CsvLayout, source: str):
                 f"{len(row)} cells for {width} columns (a {layout.delimiter!r} "
                 "inside an unquoted value?)"
             )
-        for key, cell in zip(layout.mapping, row):
+        # A short row lacks its last cells; a long one's extra cells were reported above.
+        for key, cell in zip(layout.mapping, row, strict=False):
             if key is None or not cell.strip():
                 continue
             if key in ("emails", "phones", "mobile", "fax"):
@@ -238,7 +240,7 @@ def _split_phones(value: str, key: str) -> list[str]:
     return [part for part in value.split(";") if part.strip()] if ";" in value else [value]
 
 
-def write_csv(contacts, phone_text: Callable[[Phone], str]) -> Iterator[str]:
+def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str]) -> Iterator[str]:
     """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -256,16 +258,16 @@ def write_csv(contacts, phone_text: Callable[[Phone], str]) -> Iterator[str]:
         yield flush()
 
 
-def phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:
+def _phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:
     from pressctl.contacts.phones import field_text
 
     return field_text(phone, phone_text(phone))
 
 
-def _export_row(c: Contact, phone_text) -> list[str]:
+def _export_row(c: Contact, phone_text: Callable[[Phone], str]) -> list[str]:
     return [
         c.name, c.kind, c.role or "", c.organization or "", c.outlet or "",
-        "; ".join(c.emails), "; ".join(phone_cell(p, phone_text) for p in c.phones),
+        "; ".join(c.emails), "; ".join(_phone_cell(p, phone_text) for p in c.phones),
         ",".join(c.tags), ",".join(c.languages), c.country or "",
         "true" if c.embargo_ok else "false", "true" if c.opted_out else "false",
         c.notes or "", str(c.id or ""), c.created or "", c.updated or "",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pressctl.contacts.formats import RawRecord
+from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.errors import InvalidInput, Problem, ProblemsFound
 
 FORMATS = ("csv", "vcard", "json")
@@ -118,7 +118,7 @@ def _text_lines(path: Path, source: str) -> Iterator[str]:
         raise
 
 
-def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> str:
+def rejects_text(file: ContactFile, rejected: list[Rejected]) -> str:
     """The rejected records exactly as they stood in the file, each with its reason.
 
     CSV: the original header and rows with an ``error`` column added at the end;
@@ -132,21 +132,21 @@ def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> st
         newline = file.header_text[len(header):] or "\n"
         width = _cell_count(header, file.delimiter)
         out.write(header + file.delimiter + "error" + newline)
-        for record, reason in rejected:
-            row = record.text.rstrip("\r\n")
-            ending = record.text[len(row):] or newline
+        for rejection in rejected:
+            row = rejection.record.text.rstrip("\r\n")
+            ending = rejection.record.text[len(row):] or newline
             # A short row gets its missing cells, so that the reason lands under "error".
             missing = max(width - _cell_count(row, file.delimiter), 0)
             out.write(row + file.delimiter * (missing + 1))
-            writer.writerow([reason])
+            writer.writerow([rejection.reason])
             out.write(ending)
         return out.getvalue()
     if file.format == "vcard":
         parts = []
-        for record, reason in rejected:
-            text = record.text
+        for rejection in rejected:
+            text = rejection.record.text
             end = text.upper().rfind("END:VCARD")
-            escaped = reason.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
+            escaped = rejection.reason.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
             escaped = escaped.replace("\n", "\\n")
             ending = "\r\n" if "\r\n" in text else "\n"
             if end < 0:
@@ -157,12 +157,13 @@ def rejects_text(file: ContactFile, rejected: list[tuple[RawRecord, str]]) -> st
                 parts[-1] += ending
         return "".join(parts)
     items = []
-    for record, reason in rejected:
+    for rejection in rejected:
+        record = rejection.record
         try:
             original = json.loads(record.text)
         except ValueError:
             original = record.text
-        items.append({"line": record.line, "error": reason, "record": original})
+        items.append({"line": record.line, "error": rejection.reason, "record": original})
     text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
     # A record rejected for a lone surrogate ("\\udcff" in the file) keeps it as the escape
     # it was written as: the raw character cannot be written in UTF-8.

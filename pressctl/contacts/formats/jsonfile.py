@@ -103,7 +103,7 @@ def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
     return RawRecord(line, fields, raw)
 
 
-def _as_list(value: object) -> list:
+def _as_list(value: object) -> list[object]:
     if value is None:
         return []
     return value if isinstance(value, list) else [value]
@@ -122,7 +122,7 @@ def _phone_text(value: object) -> str:
     return prefix + number
 
 
-def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dict:
+def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dict[str, object]:
     return {
         "id": contact.id,
         "name": contact.name,

@@ -279,10 +279,7 @@ def _fields(properties: list[_Property]) -> dict[str, str | list[str]]:
 
 def _phone_text(prop: _Property) -> str:
     raw = prop.value.strip()
-    if raw.lower().startswith("tel:"):
-        number = _tel_uri_to_text(raw)
-    else:
-        number = _unescape(raw).strip()
+    number = _tel_uri_to_text(raw) if raw.lower().startswith("tel:") else _unescape(raw).strip()
     types = prop.types
     if "fax" in types:
         return f"Fax: {number}"
