@@ -52,6 +52,7 @@ What the rows look like:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import os
 import random
@@ -402,18 +403,18 @@ class Generator:
 
     def address(self, first: str, last: str, outlet: str) -> str:
         rng = self.rng
-        f, l = slug(first), slug(last)
+        given, family = slug(first), slug(last)
         style = rng.random()
         if style < 0.55:
-            local = f"{f}.{l}"
+            local = f"{given}.{family}"
         elif style < 0.75:
-            local = f"{f[0]}.{l}"
+            local = f"{given[0]}.{family}"
         elif style < 0.85:
-            local = f"{f}{l}".replace("-", "")
+            local = f"{given}{family}".replace("-", "")
         elif style < 0.93:
-            local = f"{f}_{l}"
+            local = f"{given}_{family}"
         else:
-            local = f"{l}.{f}"
+            local = f"{family}.{given}"
         if outlet and rng.random() < 0.75:
             host = f"{slug(outlet)}.{rng.choice(TLDS)}"
         elif rng.random() < 0.5:
@@ -453,9 +454,8 @@ class Generator:
         country = self.countries[
             _bisect(self.cum_weights, rng.random() * self.cum_weights[-1])]
         x = rng.random()
-        for lang, upto in NAME_LANGS[country.code]:
-            if x < upto:
-                break
+        langs = NAME_LANGS[country.code]  # (language, cumulative weight) pairs
+        lang = next((lang for lang, upto in langs if x < upto), langs[-1][0])
         first = rng.choice(FIRST[lang])
         last = rng.choice(LAST[lang])
         name = f"{first} {last}"
@@ -565,23 +565,20 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     counts = dict.fromkeys(DEFECTS, 0)
-    if args.out == "-":
-        fh = sys.stdout
-    else:
-        parent = os.path.dirname(args.out)
-        if parent:
-            os.makedirs(parent, exist_ok=True)
-        fh = open(args.out, "w", encoding="utf-8", newline="")
-    try:
+    with contextlib.ExitStack() as stack:
+        if args.out == "-":
+            fh = sys.stdout
+        else:
+            parent = os.path.dirname(args.out)
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+            fh = stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(HEADER)
         for row, defect in generate(args.n, args.seed, args.invalid_rate):
             w.writerow(row)
             if defect:
                 counts[defect] += 1
-    finally:
-        if fh is not sys.stdout:
-            fh.close()
     elapsed = time.perf_counter() - start
     total = sum(counts.values())
     detail = ", ".join(f"{k}: {v}" for k, v in counts.items())

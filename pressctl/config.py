@@ -1,6 +1,11 @@
 """Where pressctl keeps its files, and the settings read from config.toml.
 
-The environment is passed in (a mapping), never read here, so tests and the CLI decide.
+Each table of the file is parsed and validated once, here, into a frozen value:
+:class:`DisplaySettings`, :class:`SenderSettings`, :class:`SmtpSettings` (whose
+:meth:`~SmtpSettings.check` is the one judge of its values, security modes included) and
+:class:`DeliverySettings` (the rate already parsed into limits), gathered in
+:class:`Settings`. The environment is passed in (a mapping), never read here, so tests and
+the CLI decide.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
 
 from pressctl.errors import ConfigError
@@ -71,7 +77,7 @@ class Paths:
     config_file: Path
     database: Path
     templates_dir: Path
-    unsubscribe_key: Path  # the secret of one-click unsubscribe tokens (pressctl.delivery.unsubscribe)
+    unsubscribe_key: Path  # the secret of one-click tokens (pressctl.delivery.unsubscribe)
 
     @property
     def delivery_dir(self) -> Path:
@@ -89,17 +95,26 @@ class Paths:
         }
 
 
-SECURITY_MODES = ("starttls", "tls", "plain")
+class Security(StrEnum):
+    """How an SMTP session is protected."""
+
+    STARTTLS = "starttls"  # upgraded when the server offers it (ports 587, 25)
+    TLS = "tls"  # implicit TLS from the first byte (port 465)
+    PLAIN = "plain"  # never encrypted: loopback hosts only
+
+
+SECURITY_MODES = tuple(Security)
 TLS_HINT = 'port 465 uses security "tls", ports 587 and 25 use "starttls"'
 
 
 @dataclass(frozen=True, slots=True)
 class SmtpSettings:
-    """The [smtp] table. :meth:`check` is the one place its values are judged."""
+    """The [smtp] table. :meth:`check` is the one place its values are judged, and
+    :attr:`cleartext_allowed` says where a session may go unencrypted."""
 
     host: str
     port: int = 587
-    security: str = "starttls"  # one of SECURITY_MODES
+    security: Security = Security.STARTTLS
     username: str | None = None
     password_env: str | None = None  # the name of the variable holding the password
     password_command: str | None = None  # prints the password on its first line
@@ -109,9 +124,22 @@ class SmtpSettings:
     helo_name: str = "localhost"
     connections: int = 1  # parallel connections of one run
 
+    def __post_init__(self) -> None:
+        # A known mode written as text (config.toml, tests) becomes its member; an unknown
+        # one is kept as written, for check() to refuse with the file's context.
+        if self.security in SECURITY_MODES:
+            object.__setattr__(self, "security", Security(self.security))
+
     @property
     def where(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def cleartext_allowed(self) -> bool:
+        """Whether a session, password included, may go unencrypted: only to a loopback
+        host, where nothing crosses a network (security "plain", or a STARTTLS the server
+        does not offer)."""
+        return is_loopback(self.host)
 
     def check(self) -> None:
         """Raise ConfigError when these settings could not work or would be unsafe."""
@@ -123,7 +151,7 @@ class SmtpSettings:
         if self.security not in SECURITY_MODES:
             raise ConfigError(f"{where}: security {self.security!r} is not one of "
                               + ", ".join(SECURITY_MODES))
-        if self.security == "plain" and not is_loopback(self.host):
+        if self.security == Security.PLAIN and not self.cleartext_allowed:
             raise ConfigError(f'{where}: security "plain" (no TLS) is refused for a remote host',
                               hint=f"use starttls or tls ({TLS_HINT}); plain is for localhost only")
         if not self.timeout > 0:
@@ -149,23 +177,41 @@ def is_loopback(host: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class DeliverySettings:
-    """The [delivery] table."""
+    """The [delivery] table; its ``rate`` is parsed once, into ``limits``."""
 
-    limits: dict[float, int] = field(default_factory=dict)  # window seconds -> messages
+    # window seconds -> most messages in any such window (pressctl.outbox.ratelimit);
+    # empty: no limit
+    limits: dict[float, int] = field(default_factory=dict)
     max_attempts: int = 5
     give_up_after: timedelta = timedelta(hours=24)
     maildir: str = "outbox"  # relative to the home, when there is no [smtp] host
 
 
 @dataclass(frozen=True, slots=True)
+class DisplaySettings:
+    """The [display] table: how phone numbers are shown."""
+
+    own_country: str = "FR"  # its numbers are shown in national format with style "auto"
+    phone_style: str = "auto"  # one of PHONE_STYLES
+
+
+@dataclass(frozen=True, slots=True)
+class SenderSettings:
+    """The [sender] table: who messages come from (None: the release's press officer)."""
+
+    name: str | None = None
+    address: str | None = None  # normalised
+    list_unsubscribe: str | None = None  # the List-Unsubscribe mailto; None: the sender
+    unsubscribe_url: str | None = None  # an https URL with {token} (RFC 8058 one-click)
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
-    default_region: str = "FR"
-    own_country: str = "FR"
-    phone_style: str = "auto"
-    sender_name: str | None = None
-    sender_address: str | None = None
-    list_unsubscribe: str | None = None
-    unsubscribe_url: str | None = None
+    """config.toml, one value per table; the defaults when there is no file."""
+
+    default_region: str = "FR"  # [contacts]: the region of numbers without a country code
+    display: DisplaySettings = field(default_factory=DisplaySettings)
+    sender: SenderSettings = field(default_factory=SenderSettings)
     smtp: SmtpSettings | None = None  # None: deliver into the Maildir of the home
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
 
@@ -217,9 +263,10 @@ _KNOWN = {
              "ca_file", "verify", "timeout", "connections"},
     "delivery": {"rate", "max_attempts", "give_up_after", "maildir"},
 }
-_SMTP_TYPES = {"host": str, "port": int, "security": str, "username": str,
-               "password_env": str, "password_command": str, "ca_file": str, "verify": bool,
-               "timeout": (int, float), "connections": int}
+_SMTP_TYPES: dict[str, type | tuple[type, ...]] = {
+    "host": str, "port": int, "security": str, "username": str, "password_env": str,
+    "password_command": str, "ca_file": str, "verify": bool, "timeout": (int, float),
+    "connections": int}
 
 
 def _settings_from(data: dict, path: Path) -> Settings:
@@ -246,11 +293,14 @@ def _settings_from(data: dict, path: Path) -> Settings:
         )
     sender = data.get("sender", {})
     return Settings(
-        default_region=region, own_country=own, phone_style=style,
-        sender_name=_text(sender, "name", path),
-        sender_address=_address(sender, "address", path),
-        list_unsubscribe=_address(sender, "list_unsubscribe", path),
-        unsubscribe_url=_unsubscribe_url(sender, path),
+        default_region=region,
+        display=DisplaySettings(own_country=own, phone_style=style),
+        sender=SenderSettings(
+            name=_text(sender, "name", path),
+            address=_address(sender, "address", path),
+            list_unsubscribe=_address(sender, "list_unsubscribe", path),
+            unsubscribe_url=_unsubscribe_url(sender, path),
+        ),
         smtp=_smtp(data.get("smtp"), path),
         delivery=_delivery(data.get("delivery", {}), path),
     )
@@ -287,7 +337,7 @@ def _delivery(table: dict, path: Path) -> DeliverySettings:
             raise ConfigError(f"{path}: delivery.max_attempts must be a number from 1 to 50")
         values["max_attempts"] = table["max_attempts"]
     if "give_up_after" in table:
-        age = parse_duration(table["give_up_after"])
+        age = _parse_age(table["give_up_after"])
         if age is None or not timedelta(minutes=1) <= age <= timedelta(days=30):
             raise ConfigError(f"{path}: delivery.give_up_after must be a duration from 1 minute "
                               "to 30 days", hint='e.g. "24h", "90m", "2d", "1d 12h"')
@@ -301,8 +351,9 @@ _DURATION = re.compile(r"\s*(\d+)\s*(days?|d|hours?|h|minutes?|min|m)\s*")
 _DURATION_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
 
-def parse_duration(text: object) -> timedelta | None:
-    """ "24h", "90m", "2d", "1d 12h" -> timedelta; None when it is not such a duration."""
+def _parse_age(text: object) -> timedelta | None:
+    """ "24h", "90m", "2d", "1d 12h" -> timedelta; None when it is not such a duration.
+    (A longer span than an event's length, pressctl.times.parse_duration: days, no "1h30".)"""
     if not isinstance(text, str) or not text.strip():
         return None
     total, position = timedelta(0), 0

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from conftest import REPO
 
-from pressctl.book.contacts import Book
-from pressctl.delivery.run import run_outbox
+from pressctl.book.session import Book
+from pressctl.delivery.run import Transports, run_outbox
 from pressctl.outbox.policy import RetryPolicy
 
 APPROVED = datetime(2030, 3, 2, 8, 0, tzinfo=UTC)  # a Saturday, before everything below
@@ -51,7 +51,7 @@ def deliver(book: Book, clock: Clock, transport, *, make=None, connections: int 
         delivery = replace(book.settings.delivery, max_attempts=policy.max_attempts)
         book = Book(book.store, replace(book.settings, delivery=delivery), book.now)
     return run_outbox(book, home=book.store.path.parent, env={}, now=clock, log=False,
-                      transports=(make or (lambda: transport), connections, "test"))
+                      transports=Transports(make or (lambda: transport), connections, "test"))
 
 
 def edit_front(path: Path, old: str, new: str) -> None:

@@ -8,6 +8,9 @@ import pytest
 from pressctl.config import (
     DEFAULT_CONFIG,
     DeliverySettings,
+    DisplaySettings,
+    Security,
+    SenderSettings,
     Settings,
     SmtpSettings,
     ensure_config,
@@ -53,15 +56,15 @@ def test_default_config_file_is_private_and_reads_back(tmp_path):
     assert ensure_config(path) is False  # idempotent: a second run keeps the user's file
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert path.read_text() == DEFAULT_CONFIG
-    assert load_settings(path) == Settings(default_region="FR", own_country="FR",
-                                           phone_style="auto")
+    assert load_settings(path) == Settings(
+        default_region="FR", display=DisplaySettings(own_country="FR", phone_style="auto"))
 
 
 def test_settings_are_read(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text('[contacts]\ndefault_region = "be"\n[display]\nphone_style = "house"\n')
-    assert load_settings(path) == Settings(default_region="BE", own_country="BE",
-                                           phone_style="house")
+    assert load_settings(path) == Settings(
+        default_region="BE", display=DisplaySettings(own_country="BE", phone_style="house"))
 
 
 @pytest.mark.parametrize(
@@ -98,10 +101,10 @@ def test_sender_settings(tmp_path):
     path.write_text('[sender]\nname = "CNES Press Office"\naddress = "Presse@CNES.fr"\n'
                     'unsubscribe_url = "https://presse.example.org/u?t={token}"\n')
     settings = load_settings(path)
-    assert (settings.sender_name, settings.sender_address) == ("CNES Press Office",
+    assert (settings.sender.name, settings.sender.address) == ("CNES Press Office",
                                                                "Presse@cnes.fr")
-    assert settings.unsubscribe_url == "https://presse.example.org/u?t={token}"
-    assert settings.list_unsubscribe is None
+    assert settings.sender.unsubscribe_url == "https://presse.example.org/u?t={token}"
+    assert settings.sender.list_unsubscribe is None
 
 
 @pytest.mark.parametrize(("text", "fragment"), [
@@ -168,3 +171,31 @@ def test_bad_delivery_settings(tmp_path, text, fragment):
         load_settings(path)
     assert fragment in str(caught.value)
     assert "hunter2" not in str(caught.value)
+
+
+def test_each_table_is_one_typed_value(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[display]\nown_country = "be"\nphone_style = "e164"\n'
+                    '[sender]\naddress = "presse@cnes.fr"\n'
+                    '[smtp]\nhost = "smtp.example.org"\nport = 465\nsecurity = "tls"\n'
+                    '[delivery]\nrate = "50/s, 600/min"\n')
+    settings = load_settings(path)
+    assert settings.display == DisplaySettings(own_country="BE", phone_style="e164")
+    assert settings.sender == SenderSettings(address="presse@cnes.fr")
+    assert settings.smtp is not None and settings.smtp.security is Security.TLS
+    assert settings.delivery.limits == {1.0: 50, 60.0: 600}  # parsed once, here
+
+
+@pytest.mark.parametrize(("host", "allowed"), [
+    ("localhost", True), ("127.0.0.1", True), ("127.1.2.3", True), ("[::1]", True),
+    ("LOCALHOST.", True), ("smtp.example.org", False), ("10.0.0.1", False),
+    ("localhost.example.org", False),
+])
+def test_only_a_loopback_host_may_be_spoken_to_unencrypted(host, allowed):
+    settings = SmtpSettings(host, security="plain")
+    assert settings.cleartext_allowed is allowed
+    if allowed:
+        settings.check()
+    else:
+        with pytest.raises(ConfigError, match="refused for a remote host"):
+            settings.check()

@@ -13,6 +13,15 @@ app = typer.Typer(no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MailoutId = Annotated[int, typer.Argument(help="The mailout's id (see `pressctl mailout list`).")]
+When = Annotated[str | None, typer.Option(
+    "--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')]
+PublicAtLift = Annotated[bool, typer.Option(
+    "--public-at-lift/--no-public",
+    help="Send the public version at the lift to the audience members who do not accept "
+         "embargoes (default); --no-public leaves them out.")]
+IncludeUnknown = Annotated[bool, typer.Option(
+    "--include-unknown",
+    help="Also re-send rows whose delivery is unknown (they may arrive twice).")]
 
 
 def _now():
@@ -25,10 +34,12 @@ def _now():
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The release file (its translations come along).")],
-    at: Annotated[str | None, typer.Option("--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')] = None,
-    audience: Annotated[str | None, typer.Option("--audience", help="Filter overriding the release's.")] = None,
-    public_at_lift: Annotated[bool, typer.Option("--public-at-lift/--no-public", help="Send the public version at the lift to the audience members who do not accept embargoes (default); --no-public leaves them out.")] = True,
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts).")] = False,
+    at: When = None,
+    audience: Annotated[str | None, typer.Option(
+        "--audience", help="Filter overriding the release's.")] = None,
+    public_at_lift: PublicAtLift = True,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Approve without asking (scripts).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Everything but storing it.")] = False,
     templates: Annotated[Path | None, typer.Option("--templates", help="Templates folder.")] = None,
     json_out: Json = False,
@@ -78,8 +89,8 @@ def create(
     ids = store_mailouts(book, plans, _templates(st, templates), path=file,
                          token_key=load_key(st.paths.unsubscribe_key))
     if json_out:
-        st.out.json([{"id": i, **r} for i, r in zip(ids, rows)])
-    for mailout_id, row in zip(ids, rows):
+        st.out.json([{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
+    for mailout_id, row in zip(ids, rows, strict=True):
         st.out.info(f"Mailout #{mailout_id} ({row['phase']}): {row['recipients']} message(s) "
                     f"due {row['due']}; `pressctl outbox run` (or cron) delivers it")
 
@@ -103,6 +114,8 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
 
     Example: pressctl mailout list
     """
+    from pressctl.outbox.states import RowState
+
     st = state(ctx)
     book = st.book()
     items = [_mailout_json(book, r) for r in book.store.mailouts.all()]
@@ -113,9 +126,9 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
         ("id", "reference", "phase", "due (UTC)", "state", "queued", "sent", "failed",
          "skipped", "unknown"),
         [(i["id"], i["reference"], i["phase"], i["due_at"], i["state"],
-          i["counts"].get("queued", 0) + i["counts"].get("sending", 0),
-          i["counts"].get("sent", 0), i["counts"].get("failed", 0),
-          i["counts"].get("skipped", 0), i["counts"].get("unknown", 0)) for i in items])
+          i["counts"].get(RowState.QUEUED, 0) + i["counts"].get(RowState.SENDING, 0),
+          *(i["counts"].get(s, 0) for s in (RowState.SENT, RowState.FAILED, RowState.SKIPPED,
+                                             RowState.UNKNOWN))) for i in items])
 
 
 @app.command("show")
@@ -125,6 +138,7 @@ def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> N
     Example: pressctl mailout show 3
     """
     from pressctl.delivery.mailouts import get_mailout
+    from pressctl.outbox.states import RowState
 
     st = state(ctx)
     book = st.book()
@@ -144,7 +158,7 @@ def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> N
     st.out.table(("row", "recipient", "state", "attempts", "reply", "sent at"),
                  [(r.id, f"{r.name} <{r.address}>", r.state, r.attempts, r.reply, r.sent_at)
                   for r in rows])
-    if any(r.state == "unknown" for r in rows):
+    if any(r.state == RowState.UNKNOWN for r in rows):
         st.out.warn("rows in state 'unknown' may have been delivered; re-send them only with "
                     f"`pressctl mailout retry {mailout_id} --include-unknown`")
 
@@ -190,7 +204,7 @@ def resume(ctx: typer.Context, mailout_id: MailoutId) -> None:
 def retry(
     ctx: typer.Context,
     mailout_id: MailoutId,
-    include_unknown: Annotated[bool, typer.Option("--include-unknown", help="Also re-send rows whose delivery is unknown (they may arrive twice).")] = False,
+    include_unknown: IncludeUnknown = False,
 ) -> None:
     """Queue the failed rows of a mailout again.
 

@@ -14,7 +14,8 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("run")
 def run(
     ctx: typer.Context,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Say what was done (cron stays silent otherwise).")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="Say what was done (cron stays silent otherwise).")] = False,
 ) -> None:
     """Deliver everything that is due, then exit: 5 if messages failed or the relay could
     not be reached, 130/143 when stopped by Ctrl-C/SIGTERM (nothing is left half-sent).
@@ -91,7 +92,7 @@ def _progress(st, book):
     import sys
     from datetime import UTC, datetime
 
-    from pressctl.outbox.policy import iso
+    from pressctl.times import iso
 
     if not sys.stderr.isatty() or st.out.quiet:
         return None

@@ -1,5 +1,5 @@
 """SIGINT and SIGTERM turned into a request to stop a delivery run (the core decides
-what stopping means: see pressctl.delivery.run)."""
+what stopping means: see pressctl.delivery.sending)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from pressctl.delivery.run import StopRequest
+from pressctl.delivery.report import StopReason, StopRequest
 
-_NAMES: dict[int, str] = {signal.SIGINT: "SIGINT", signal.SIGTERM: "SIGTERM"}
+_NAMES: dict[int, StopReason] = {signal.SIGINT: StopReason.SIGINT,
+                                  signal.SIGTERM: StopReason.SIGTERM}
 
 
 @contextmanager

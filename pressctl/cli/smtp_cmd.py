@@ -14,7 +14,8 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("test")
 def test(
     ctx: typer.Context,
-    to: Annotated[str | None, typer.Option("--to", help="Also send a short test message to this address.")] = None,
+    to: Annotated[str | None, typer.Option(
+        "--to", help="Also send a short test message to this address.")] = None,
 ) -> None:
     """Connect, secure (STARTTLS/TLS with a verified certificate), log in, and optionally
     send a test message (exit 4 on a configuration or credential problem).
@@ -30,6 +31,6 @@ def test(
         where = describe_transport(settings, st.paths.delivery_dir)
         st.out.line(f"No [smtp] host configured: `outbox run` delivers into the {where}")
         return
-    sender = settings.sender_address or to
+    sender = settings.sender.address or to
     for line in check_smtp(settings.smtp, st.env, send_to=to, sender=sender):
         st.out.line(line)

@@ -1,0 +1,13 @@
+"""Getting messages out: mailouts (planned, frozen, approved), the run that delivers
+them, and the transports.
+
+mailouts (create/freeze, cancel, pause, retry), run (run_outbox: the `outbox run` use
+case: lease, recovery, retries, give-up), sending (the connection workers), ledger (the
+run's rows: claimed, withheld, settled), report (RunReport, StopRequest), inflight (what
+each connection sent, crash-safe), lease, frozen (approved variants as bytes),
+unsubscribe (RFC 8058 tokens) and transport/ (smtp: the only smtplib user; maildir;
+recorder).
+
+May import: pressctl.releases, pressctl.book, pressctl.store, pressctl.outbox,
+pressctl.contacts, pressctl.config, pressctl.times, pressctl.errors.
+"""

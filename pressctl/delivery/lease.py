@@ -24,9 +24,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pressctl.errors import PressctlError
-from pressctl.outbox.policy import iso
 from pressctl.store import Store
 from pressctl.store.leases import Lease
+from pressctl.times import Now, iso
 
 TTL = timedelta(seconds=60)  # a silent holder on another host is presumed dead after this
 HEARTBEAT_SECONDS = 10.0
@@ -93,7 +93,7 @@ class Taken:
 class OutboxLease:
     """Acquire, renew (a heartbeat thread) and release this run's lease."""
 
-    def __init__(self, store: Store, run_id: str, now: Callable[[], datetime]) -> None:
+    def __init__(self, store: Store, run_id: str, now: Now) -> None:
         self.store = store
         self.run_id = run_id
         self._now = now

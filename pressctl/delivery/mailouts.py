@@ -1,29 +1,29 @@
 """Mailout use cases: freeze an approved release into mailouts, and the manual actions
 (cancel, pause, resume, retry). Delivering them is pressctl.delivery.run's job.
 
-What is frozen is what was approved; only opt-outs and embargo consent are checked again
-at send time: a contact who no longer accepts embargoes is moved from the embargoed phase
-to the public one (pressctl.store.consent).
+Who gets which version is decided in pressctl.releases.embargo (the embargo rule); this
+module freezes that decision. What is frozen is what was approved; only opt-outs and
+embargo consent are checked again at send time: a contact who no longer accepts embargoes
+is moved from the embargoed phase to the public one (pressctl.store.consent).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pressctl.book.contacts import Book
+from pressctl.book.session import Book
 from pressctl.errors import InvalidInput, NotFound, Problem
-from pressctl.outbox.policy import iso, manual_transition
-from pressctl.releases.compose import (
-    Recipient,
-    ReleaseSet,
-    load_release_set,
-    plan_messages,
-    select_recipients,
-)
+from pressctl.outbox.policy import Action, manual_transition
+from pressctl.outbox.states import MailoutState, RowState
+from pressctl.releases.checking import load_release_set
+from pressctl.releases.documents import ReleaseSet
+from pressctl.releases.embargo import Phase, split_audience, timing
+from pressctl.releases.recipients import Recipient, public_copy, select_recipients
+from pressctl.releases.rendering import plan_messages
 from pressctl.store.mailouts import MailoutRecord
+from pressctl.times import iso, parse_start
 
 # -- creating -----------------------------------------------------------------------------------
 
@@ -37,7 +37,7 @@ class PlannedMailout:
     recipient who withdraws consent later is moved into it without rendering anything.
     """
 
-    phase: str  # single | embargoed | public
+    phase: Phase
     due_at: datetime
     releases: ReleaseSet
     recipients: list[Recipient]
@@ -48,7 +48,7 @@ class PlannedMailout:
 
 def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | None,
                   public_at_lift: bool = True, now: datetime) -> list[PlannedMailout]:
-    """Who gets which version when.
+    """Who gets which version when, as the embargo rule decides (pressctl.releases.embargo).
 
     An embargoed release sent before its lift: the embargoed version goes out at WHEN
     (default now), only ever to contacts who accept embargoes; with ``public_at_lift``
@@ -58,8 +58,6 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
     (``left_out``, and a warning). WHEN "lift" (or any time after it) sends the public
     version to everyone in one mailout.
     """
-    from pressctl.outbox.policy import parse_when
-
     releases = load_release_set(path, now.date())
     lift = releases.main.embargo.utc if releases.main.embargo else None
     if at == "lift":
@@ -67,24 +65,22 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
             raise InvalidInput(f"{path}: --at lift, but the release has no embargo")
         due = lift
     else:
-        due = parse_when(at, now) if at else now
-    if lift is not None and lift <= now and at != "lift":
-        lift = None  # an embargo already lifted is no embargo
+        due = parse_start(at, now) if at else now
+    when = timing(lift, due, now)
     public = releases.public()
-    if lift is None or due >= lift:
+    if when.embargoed_at is None:
         everyone = select_recipients(book, public, audience)
-        return [PlannedMailout("single", max(due, lift or due), public, everyone)]
+        return [PlannedMailout(Phase.SINGLE, when.public_at, public, everyone)]
     everyone = select_recipients(book, releases, audience)
-    embargoed = [r for r in everyone if r.embargoed]
-    others = [r for r in everyone if not r.embargoed]
-    plans = [PlannedMailout("embargoed", due, releases, embargoed)]
-    if public_at_lift:
-        covers = [dataclasses.replace(r, version=public.version_for(r.contact.languages),
-                                      embargoed=False) for r in everyone]
-        plans.append(PlannedMailout("public", lift, public, others, covers=covers))
-    elif others:
-        plans[0].left_out = len(others)
-        releases.warnings.append(_left_out(path, len(others)))
+    split = split_audience(everyone, public_at_lift=public_at_lift)
+    plans = [PlannedMailout(Phase.EMBARGOED, when.embargoed_at, releases, split.embargoed)]
+    if public_at_lift:  # rendered for everyone: see PlannedMailout
+        covers = [public_copy(recipient, public) for recipient in everyone]
+        plans.append(PlannedMailout(Phase.PUBLIC, when.public_at, public, split.public,
+                                    covers=covers))
+    elif split.left_out:
+        plans[0].left_out = len(split.left_out)
+        releases.warnings.append(_left_out(path, len(split.left_out)))
     return plans
 
 
@@ -112,7 +108,7 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                                    if plan.covers is None else plan.covers, templates,
                                    now=plan.due_at, seed=seed))
     with book.store.transaction():
-        for plan, messages in zip(plans, built):
+        for plan, messages in zip(plans, built, strict=True):
             plan.id = book.store.mailouts.insert(
                 reference=plan.releases.main.reference, release_path=str(path.resolve()),
                 phase=plan.phase, linked_to=plans[0].id if plan is not plans[0] else None,
@@ -120,12 +116,12 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                 variants=[freeze(variant, sender) for variant, sender in messages.variants])
         # An embargoed row's place in the public phase, should its contact withdraw consent.
         fallback: dict[str, tuple[int, str, str]] = {}
-        for plan, messages in zip(plans, built):
-            if plan.phase == "public" and plan.id is not None:
+        for plan, messages in zip(plans, built, strict=True):
+            if plan.phase == Phase.PUBLIC and plan.id is not None:
                 fallback = {m.recipient.address: (m.variant, m.message_id, unsubscribe_token(
                     token_key, plan.id, m.recipient.address)) for m in messages.messages}
         nowhere = (None, None, None)
-        for plan, messages in zip(plans, built):
+        for plan, messages in zip(plans, built, strict=True):
             mailout_id = plan.id
             assert mailout_id is not None
             has_row = {r.address for r in plan.recipients}  # a public phase covers more
@@ -133,7 +129,7 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                 (m.variant, m.recipient.contact.id, m.recipient.contact.name,
                  m.recipient.address, m.salutation, m.message_id,
                  unsubscribe_token(token_key, mailout_id, m.recipient.address),
-                 *(fallback.get(m.recipient.address, nowhere) if plan.phase == "embargoed"
+                 *(fallback.get(m.recipient.address, nowhere) if plan.phase == Phase.EMBARGOED
                    else nowhere))
                 for m in messages.messages if m.recipient.address in has_row), book.now)
     return [plan.id for plan in plans if plan.id is not None]
@@ -149,31 +145,34 @@ def get_mailout(book: Book, mailout_id: int) -> MailoutRecord:
     return record
 
 
+def _change(book: Book, record: MailoutRecord, action: Action) -> None:
+    """Inside a transaction: the mailout's new state after a person's ``action``."""
+    state = MailoutState(manual_transition(action, record.state))
+    book.store.mailouts.set_state(record.id, state, book.now)
+
+
 def cancel(book: Book, mailout_id: int) -> int:
     with book.store.transaction():
-        record = get_mailout(book, mailout_id)
-        book.store.mailouts.set_state(mailout_id, manual_transition("cancel", record.state),
-                                     book.now)
-        return book.store.mailouts.set_rows_state(mailout_id, ["queued"], "cancelled", book.now,
-                                         "cancelled by the user")
+        _change(book, get_mailout(book, mailout_id), Action.CANCEL)
+        return book.store.mailouts.set_rows_state(mailout_id, [RowState.QUEUED],
+                                                  RowState.CANCELLED, book.now,
+                                                  "cancelled by the user")
 
 
 def pause(book: Book, mailout_id: int, *, resume: bool = False) -> None:
     with book.store.transaction():
-        record = get_mailout(book, mailout_id)
-        action = "resume" if resume else "pause"
-        book.store.mailouts.set_state(mailout_id, manual_transition(action, record.state),
-                                     book.now)
+        _change(book, get_mailout(book, mailout_id), Action.RESUME if resume else Action.PAUSE)
 
 
 def retry(book: Book, mailout_id: int, *, include_unknown: bool = False) -> int:
     """Queue the failed rows again (and the unknown ones, only when asked)."""
     with book.store.transaction():
         record = get_mailout(book, mailout_id)
-        if record.state == "cancelled":
+        if record.state == MailoutState.CANCELLED:
             raise InvalidInput(f"mailout #{mailout_id} is cancelled: nothing to retry")
-        states = ["failed", "unknown"] if include_unknown else ["failed"]
-        count = book.store.mailouts.set_rows_state(mailout_id, states, "queued", book.now)
-        if count and record.state == "done":
-            book.store.mailouts.set_state(mailout_id, "scheduled", book.now)
+        states = [RowState.FAILED, RowState.UNKNOWN] if include_unknown else [RowState.FAILED]
+        count = book.store.mailouts.set_rows_state(mailout_id, states, RowState.QUEUED,
+                                                   book.now)
+        if count and record.state == MailoutState.DONE:
+            book.store.mailouts.set_state(mailout_id, MailoutState.SCHEDULED, book.now)
         return count

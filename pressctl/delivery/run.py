@@ -1,10 +1,14 @@
 """The delivery run: what `pressctl outbox run` (cron) and `pressctl demo` do.
 
-:func:`run_outbox` holds the database's outbox lease (pressctl.delivery.lease), recovers what a
-dead run left (pressctl.delivery.inflight), fails rows not delivered within ``give_up_after`` of
-their due time, has the configured transport's connections deliver every due row
-(pressctl.delivery.sending), writes the log line and returns a :class:`RunReport`. The CLI only
-parses, calls and prints.
+:func:`run_outbox` holds the database's outbox lease (pressctl.delivery.lease), recovers
+what a dead run left (pressctl.delivery.inflight), fails rows not delivered within
+``give_up_after`` of their due time, has the configured transport's connections deliver
+every due row (pressctl.delivery.sending, over the rows of pressctl.delivery.ledger),
+writes the log line and returns a :class:`RunReport` (pressctl.delivery.report). The CLI
+only parses, calls and prints.
+
+Most cron runs find nothing due: the connections, the ledger and the transports are
+imported only when there is something to send (or a dead run's rows to settle).
 """
 
 from __future__ import annotations
@@ -15,24 +19,24 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from pressctl.book.contacts import Book
+from pressctl.book.session import Book
 from pressctl.config import DeliverySettings, Settings
 from pressctl.delivery import inflight
 from pressctl.delivery.lease import OutboxLease
-from pressctl.delivery.sending import (
-    UNKNOWN_AFTER_CRASH,
-    Connections,
-    RunReport,
-    StopRequest,
-    exit_code_for,
-    settle_from_journal,
-)
-from pressctl.delivery.transport import Transport
+from pressctl.delivery.report import RunReport, StopReason, StopRequest, exit_code_for
 from pressctl.errors import PressctlError
-from pressctl.outbox.policy import from_iso, iso
+from pressctl.store.mailouts import MailoutRecord
+from pressctl.times import Now, from_iso, iso
 
-__all__ = ["RunReport", "StopRequest", "exit_code_for", "run_outbox"]
+if TYPE_CHECKING:
+    from pressctl.delivery.ledger import Progress
+    from pressctl.delivery.sending import Connections
+    from pressctl.delivery.transport import TransportFactory
+    from pressctl.outbox.ratelimit import SlidingWindowLimiter
+
+__all__ = ["RunReport", "StopRequest", "Transports", "exit_code_for", "run_outbox"]
 
 
 def new_run_id() -> str:
@@ -49,20 +53,27 @@ def describe_transport(settings: Settings, home: Path) -> str:
     return f"Maildir {home / settings.delivery.maildir}"
 
 
-def transport_for(settings: Settings, home: Path,
-                  env: Mapping[str, str]) -> tuple[Callable[[], Transport], int, str]:
-    """(make a transport, connections, description): SMTP from [smtp], else the Maildir
-    of the home (the embedded default)."""
+class Transports(NamedTuple):
+    """How a run delivers: a new transport per connection, how many, and what to call it."""
+
+    make: TransportFactory
+    connections: int
+    via: str
+
+
+def transport_for(settings: Settings, home: Path, env: Mapping[str, str]) -> Transports:
+    """SMTP from [smtp], else the Maildir of the home (the embedded default)."""
     from pressctl.delivery.transport import FileTransport, SmtpTransport
 
     smtp, where = settings.smtp, describe_transport(settings, home)
     if smtp is not None:
-        return (lambda: SmtpTransport(smtp, env)), smtp.connections, where
+        return Transports(lambda: SmtpTransport(smtp, env), smtp.connections, where)
     folder = home / settings.delivery.maildir
-    return (lambda: FileTransport(folder, maildir=True)), 1, where
+    return Transports(lambda: FileTransport(folder, maildir=True), 1, where)
 
 
-def seeded_limiter(book: Book, delivery: DeliverySettings, wall: datetime, mono: float):
+def seeded_limiter(book: Book, delivery: DeliverySettings, wall: datetime,
+                   mono: float) -> SlidingWindowLimiter | None:
     """The relay's limits, counting the sends of earlier runs: a cron run must not start a
     fresh window. Stored times have one-second resolution: each is taken as the end of its
     second, which can only make the limiter stricter."""
@@ -92,10 +103,10 @@ def append_log(path: Path, lines: list[str]) -> None:
 
 
 def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
-               now: Callable[[], datetime] = lambda: datetime.now(UTC),
+               now: Now = lambda: datetime.now(UTC),
                stop: StopRequest | None = None,
-               progress: Callable[[int], None] | None = None,
-               transports: tuple[Callable[[], Transport], int, str] | None = None,
+               progress: Progress | None = None,
+               transports: Transports | None = None,
                clock: Callable[[], float] = time.monotonic,
                run_id: str | None = None, log: bool = True) -> RunReport:
     """Deliver everything due. ``transports`` replaces the configured ones (tests);
@@ -103,7 +114,7 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
     and monotonic clocks (injected in tests)."""
     stop = stop or StopRequest()
     run_id = run_id or new_run_id()
-    report = RunReport(run_id, via=transports[2] if transports else
+    report = RunReport(run_id, via=transports.via if transports else
                        describe_transport(book.settings, home))
     started = clock()
     log_file = home / "outbox.log"
@@ -128,12 +139,10 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
             due = book.store.mailouts.due(iso(now()))
         report.mailouts = [m.id for m in due]
         if due:
-            make, connections, _ = transports or transport_for(book.settings, home, env)
-            limiter = seeded_limiter(book, book.settings.delivery, now(), clock())
-            working = Connections(book, report, due, make, connections, run_id=run_id,
-                                  journal_dir=journal_dir, now=now, clock=clock, stop=stop,
-                                  progress=progress, limiter=limiter)
-            lease.start_heartbeat(on_lost=lambda: stop.request("lease lost"))
+            working = _connections(book, due, report, transports or transport_for(
+                book.settings, home, env), journal_dir=journal_dir, now=now, clock=clock,
+                stop=stop, progress=progress)
+            lease.start_heartbeat(on_lost=lambda: stop.request(StopReason.LEASE_LOST))
             try:
                 working.run()
             except PressctlError as err:  # logged below, then raised to the edge
@@ -156,29 +165,56 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
     return report
 
 
-def _recover(book: Book, journal_dir: Path, run_id: str, now, report: RunReport) -> None:
+def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
+                 transports: Transports, *, journal_dir: Path, now: Now,
+                 clock: Callable[[], float], stop: StopRequest,
+                 progress: Progress | None) -> Connections:
+    """The connections that will deliver ``due``, over one ledger of their rows."""
+    from pressctl.delivery.ledger import Ledger
+    from pressctl.delivery.sending import Connections
+    from pressctl.outbox.policy import RetryPolicy
+
+    delivery = book.settings.delivery
+    ledger = Ledger(book.store, report.run_id, due, report=report,
+                    policy=RetryPolicy(max_attempts=delivery.max_attempts),
+                    give_up_after=delivery.give_up_after, limits=delivery.limits,
+                    connections=max(1, transports.connections), now=now, clock=clock,
+                    stop=stop, progress=progress)
+    return Connections(ledger, transports.make, journal_dir=journal_dir,
+                       limiter=seeded_limiter(book, delivery, now(), clock()))
+
+
+def _recover(book: Book, journal_dir: Path, run_id: str, now: Now, report: RunReport) -> None:
     """Rows left 'sending' by runs that died, settled from their in-flight files: unknown
     when they were being finished, queued when they were only claimed, and the outcome
     when the relay had answered. Then the dead runs' files go."""
     with book.store.transaction():
-        for dead, row_ids in book.store.runs.claimed_rows().items():
-            if dead == run_id:
-                continue
-            entries = inflight.read_entries(journal_dir, dead) if dead else None
-            if dead is None or entries is None:  # no file: nothing tells them apart
-                report.recovered_unknown += book.store.runs.mark_unknown(
-                    row_ids, UNKNOWN_AFTER_CRASH, iso(now()))
-                continue
-            unknown, queued = settle_from_journal(book.store, dead, row_ids, entries,
-                                                  iso(now()))
-            report.recovered_unknown += unknown
-            report.recovered_queued += queued
+        left = {dead: rows for dead, rows in book.store.runs.claimed_rows().items()
+                if dead != run_id}
+        if left:
+            _settle_dead_runs(book, journal_dir, left, now, report)
     for dead in inflight.leftovers(journal_dir):
         if dead != run_id:
             inflight.remove(journal_dir, dead)
 
 
-def _give_up(book: Book, now, report: RunReport) -> None:
+def _settle_dead_runs(book: Book, journal_dir: Path, left: dict[str | None, list[int]],
+                      now: Now, report: RunReport) -> None:
+    """Inside a transaction: the rows each dead run left 'sending' (``left``, by run id)."""
+    from pressctl.delivery.ledger import UNKNOWN_AFTER_CRASH, settle_from_journal
+
+    for dead, row_ids in left.items():
+        entries = inflight.read_entries(journal_dir, dead) if dead else None
+        if dead is None or entries is None:  # no file: nothing tells them apart
+            report.recovered_unknown += book.store.runs.mark_unknown(
+                row_ids, UNKNOWN_AFTER_CRASH, iso(now()))
+            continue
+        unknown, queued = settle_from_journal(book.store, dead, row_ids, entries, iso(now()))
+        report.recovered_unknown += unknown
+        report.recovered_queued += queued
+
+
+def _give_up(book: Book, now: Now, report: RunReport) -> None:
     age = book.settings.delivery.give_up_after
     reason = f"not delivered within {_duration(age)} of its due time: given up"
     with book.store.transaction():

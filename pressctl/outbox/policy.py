@@ -1,8 +1,8 @@
-"""The outbox's policy: is a row due, when to try again, which state changes are allowed.
+"""The outbox's policy: when to try a row again, and which state changes are allowed.
 
 Pure functions over plain values: no clock (``now`` is always a parameter, aware), no
-database, no I/O. :mod:`pressctl.delivery.mailouts` reads the rows, asks here what to do, and writes
-the answer back.
+database, no I/O. The delivery run (pressctl.delivery) reads the rows, asks here what to
+do, and writes the answer back. The states are named in :mod:`pressctl.outbox.states`.
 
 A row (one message to one recipient) moves like this::
 
@@ -35,34 +35,20 @@ a row that was sent, refused for good, or lost in an unknown state.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pressctl.errors import InvalidInput
-from pressctl.releases.embargo import WHEN_FORMAT
-from pressctl.releases.embargo import parse_when as _parse_local_when
-
-QUEUED, SENDING, SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN = (
-    "queued", "sending", "sent", "failed", "skipped", "cancelled", "unknown")
-ROW_STATES = frozenset({QUEUED, SENDING, SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN})
-TERMINAL = frozenset({SENT, FAILED, SKIPPED, CANCELLED, UNKNOWN})
-
-SCHEDULED, PAUSED, DONE = "scheduled", "paused", "done"
-MAILOUT_STATES = frozenset({SCHEDULED, PAUSED, CANCELLED, DONE})
-
-# What a transport says of one attempt (pressctl.delivery.transport): the first four are attempts;
-# "unreachable" and "interrupted" mean the message was never offered (no attempt charged).
-TRANSPORT_STATUSES = frozenset({"sent", "transient", "permanent", "unknown"})
-NOT_OFFERED = frozenset({"unreachable", "interrupted"})
-
-
-def is_terminal(state: str) -> bool:
-    """True when a row will not change again by itself (only a person can retry it)."""
-    if state not in ROW_STATES:
-        raise ValueError(f"not a row state: {state!r}")
-    return state in TERMINAL
-
+from pressctl.outbox.states import (
+    ATTEMPTED,
+    MAILOUT_STATES,
+    ROW_STATES,
+    MailoutState,
+    RowState,
+    SendStatus,
+)
+from pressctl.times import require_aware
 
 # --------------------------------------------------------------------------- retries
 
@@ -108,161 +94,92 @@ class RetryPolicy:
 class Transition:
     """What becomes of a row after one attempt to send it."""
 
-    state: str
+    state: RowState
     next_attempt_at: datetime | None  # set only when the row goes back to queued
     retryable: bool  # the failure was transient: trying again later may succeed
 
 
-def is_due(due_at: datetime, now: datetime) -> bool:
-    """True when something due at ``due_at`` should happen at ``now`` (both aware)."""
-    _require_aware(due_at, "due_at")
-    _require_aware(now, "now")
-    return due_at <= now
-
-
-def after_attempt(status: str, attempts: int, now: datetime, policy: RetryPolicy,
+def after_attempt(status: SendStatus, attempts: int, now: datetime, policy: RetryPolicy,
                   give_up_at: datetime | None = None) -> Transition:
     """The row's next state after an attempt whose outcome was ``status``.
 
-    ``status`` is the transport's verdict ("sent", "transient", "permanent", "unknown");
-    ``attempts`` counts the attempts made so far, this one included. A transient failure
-    whose next try would come after ``give_up_at`` fails now (retryable by hand).
+    ``status`` is the transport's verdict on an attempt (sent, transient, permanent,
+    unknown: not one of NOT_OFFERED); ``attempts`` counts the attempts made so far, this
+    one included. A transient failure whose next try would come after ``give_up_at``
+    fails now (retryable by hand).
     """
-    if status not in TRANSPORT_STATUSES:
+    if status not in ATTEMPTED:
         raise ValueError(f"not a transport status: {status!r}")
     if attempts < 1:
         raise ValueError(f"attempts counts this attempt too, got {attempts}")
-    _require_aware(now, "now")
-    if status == "sent":
-        return Transition(SENT, None, retryable=False)
-    if status == "permanent":
-        return Transition(FAILED, None, retryable=False)
-    if status == "unknown":
-        return Transition(UNKNOWN, None, retryable=False)
+    require_aware(now, "now")
+    if status == SendStatus.SENT:
+        return Transition(RowState.SENT, None, retryable=False)
+    if status == SendStatus.PERMANENT:
+        return Transition(RowState.FAILED, None, retryable=False)
+    if status == SendStatus.UNKNOWN:
+        return Transition(RowState.UNKNOWN, None, retryable=False)
     if attempts < policy.max_attempts:
         next_at = now + policy.delay(attempts)
         if give_up_at is None or next_at <= give_up_at:
-            return Transition(QUEUED, next_at, retryable=True)
-    return Transition(FAILED, None, retryable=True)
-
-
-# --------------------------------------------------------------------------- when
-
-
-def iso(moment: datetime) -> str:
-    """How the store writes a moment: UTC, to the second ("2026-11-22T09:30:00Z")."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def from_iso(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-
-
-
-_RELATIVE = re.compile(
-    r"in\s+"
-    r"(?:(?P<days>\d+)\s*(?:d|days?)\s*)?"
-    r"(?:(?P<hours>\d+)\s*(?:h|hrs?|hours?)\s*)?"
-    r"(?:(?P<minutes>\d+)\s*(?P<unit>m|mins?|minutes?)?)?"
-)
-RELATIVE_FORMAT = '"in 2h", "in 90m", "in 1h30", "in 2 days"'
-
-
-def parse_when(text: str, now: datetime) -> datetime:
-    """When a mailout should start, as an aware datetime in UTC.
-
-    Accepts "now", a delay ("in 2h", "in 90m", "in 1h30", "in 2 days", "in 1d 6h") or a
-    local time with an IANA zone ("2026-11-23 09:00 Europe/Paris", read by
-    :func:`pressctl.releases.embargo.parse_when`: abbreviations, offsets and times the clocks skip
-    or pass twice are refused). A time before ``now`` is refused. A delay is elapsed time:
-    "in 2 days" is 48 hours later, even across a change of summer time.
-    """
-    _require_aware(now, "now")
-    cleaned = " ".join(text.split())
-    if cleaned.lower() == "now":
-        return now.astimezone(UTC)
-    if cleaned.lower().startswith("in "):
-        try:
-            return now.astimezone(UTC) + _relative(cleaned)  # elapsed time, DST or not
-        except OverflowError:
-            raise InvalidInput(f'"{text}" is too far in the future') from None
-    try:
-        when = _parse_local_when(cleaned)
-    except InvalidInput as err:
-        hint = err.hint
-        if err.message == "not a date and time":
-            hint = f'write "now", a delay ({RELATIVE_FORMAT}) or {WHEN_FORMAT}'
-        raise InvalidInput(f'"{text}": {err.message}', hint=hint) from None
-    if when < now:
-        zone = getattr(when.tzinfo, "key", "UTC")
-        shown = now.astimezone(when.tzinfo)
-        raise InvalidInput(f'"{text}" is in the past (it is now {shown:%Y-%m-%d %H:%M} {zone})',
-                           hint='give a later time, or "now" to start at once')
-    return when.astimezone(UTC)
-
-
-def _relative(text: str) -> timedelta:
-    match = _RELATIVE.fullmatch(text.lower())
-    if not match or not any(match.group(k) for k in ("days", "hours", "minutes")):
-        raise InvalidInput(f'"{text}" is not a delay', hint=f"write e.g. {RELATIVE_FORMAT}")
-    days, hours, minutes = (int(match.group(k) or 0) for k in ("days", "hours", "minutes"))
-    if match.group("minutes") and not match.group("unit"):
-        if not match.group("hours"):  # "in 5": five what?
-            raise InvalidInput(f'"{text}": a number without a unit',
-                               hint=f"write e.g. {RELATIVE_FORMAT}")
-        if minutes >= 60:  # "in 1h90" is most likely a typo
-            raise InvalidInput(f'"{text}": {minutes} minutes after the hours',
-                               hint='write minutes below 60, or "in 90m"')
-    return timedelta(days=days, hours=hours, minutes=minutes)  # OverflowError: caller
-
-
-def _require_aware(dt: datetime, name: str) -> None:
-    if dt.tzinfo is None or dt.utcoffset() is None:
-        raise ValueError(f"{name} must be an aware datetime, got {dt.isoformat()}")
+            return Transition(RowState.QUEUED, next_at, retryable=True)
+    return Transition(RowState.FAILED, None, retryable=True)
 
 
 # --------------------------------------------------------------------------- by hand
 
 
-# (action, state) -> new state: what a person may change with `outbox cancel|retry` and
-# `mailout pause|resume|cancel`. Row and mailout states share only "cancelled", which is
+class Action(StrEnum):
+    """What a person may do to a row or a mailout (`mailout cancel|pause|resume|retry`)."""
+
+    CANCEL = "cancel"
+    PAUSE = "pause"
+    RESUME = "resume"
+    RETRY = "retry"
+
+
+State = RowState | MailoutState
+
+# (action, state) -> new state. Row and mailout states share only "cancelled", which is
 # terminal for both, so one table serves both.
-ALLOWED: dict[tuple[str, str], str] = {
-    ("cancel", QUEUED): CANCELLED,
-    ("cancel", SCHEDULED): CANCELLED,
-    ("cancel", PAUSED): CANCELLED,
-    ("pause", SCHEDULED): PAUSED,
-    ("resume", PAUSED): SCHEDULED,
-    ("retry", FAILED): QUEUED,
-    ("retry", UNKNOWN): QUEUED,  # only with force: see FORCE_REQUIRED
+ALLOWED: dict[tuple[Action, State], State] = {
+    (Action.CANCEL, RowState.QUEUED): RowState.CANCELLED,
+    (Action.CANCEL, MailoutState.SCHEDULED): MailoutState.CANCELLED,
+    (Action.CANCEL, MailoutState.PAUSED): MailoutState.CANCELLED,
+    (Action.PAUSE, MailoutState.SCHEDULED): MailoutState.PAUSED,
+    (Action.RESUME, MailoutState.PAUSED): MailoutState.SCHEDULED,
+    (Action.RETRY, RowState.FAILED): RowState.QUEUED,
+    (Action.RETRY, RowState.UNKNOWN): RowState.QUEUED,  # only with force: FORCE_REQUIRED
 }
-FORCE_REQUIRED = frozenset({("retry", UNKNOWN)})
-ACTIONS = frozenset(action for action, _ in ALLOWED)
+FORCE_REQUIRED = frozenset({(Action.RETRY, RowState.UNKNOWN)})
+ACTIONS = frozenset(Action)
 
 _ONLY = {
-    "cancel": "only a queued row, or a scheduled or paused mailout, can be cancelled",
-    "pause": "only a scheduled mailout can be paused",
-    "resume": "only a paused mailout can be resumed",
-    "retry": "only a failed row, or an unknown one with --force, can be retried",
+    Action.CANCEL: "only a queued row, or a scheduled or paused mailout, can be cancelled",
+    Action.PAUSE: "only a scheduled mailout can be paused",
+    Action.RESUME: "only a paused mailout can be resumed",
+    Action.RETRY: "only a failed row, or an unknown one with --force, can be retried",
 }
-_WHY_NOT = {  # (action, state) -> what to tell the person; the default is below
-    ("cancel", SENDING): "a run is sending it now; pause or cancel the mailout instead",
-    ("cancel", SENT): "it was delivered",
-    ("cancel", DONE): "every message was already handled",
-    ("cancel", CANCELLED): "it is already cancelled",
-    ("retry", SENT): "it was delivered; to send it again, create a new mailout",
-    ("retry", SKIPPED): "it was skipped on purpose; fix the reason (e.g. the opt-out) first",
-    ("retry", QUEUED): "it is already waiting to be sent",
-    ("retry", SENDING): "a run is sending it now",
-    ("retry", UNKNOWN): ("the server may have received it; retry with --force to accept "
-                         "a possible duplicate"),
-    ("pause", PAUSED): "it is already paused",
-    ("resume", SCHEDULED): "it is not paused",
+_WHY_NOT: dict[tuple[Action, State], str] = {  # what to tell the person; default: _ONLY
+    (Action.CANCEL, RowState.SENDING): ("a run is sending it now; pause or cancel the "
+                                        "mailout instead"),
+    (Action.CANCEL, RowState.SENT): "it was delivered",
+    (Action.CANCEL, MailoutState.DONE): "every message was already handled",
+    (Action.CANCEL, RowState.CANCELLED): "it is already cancelled",
+    (Action.RETRY, RowState.SENT): "it was delivered; to send it again, create a new mailout",
+    (Action.RETRY, RowState.SKIPPED): ("it was skipped on purpose; fix the reason (e.g. the "
+                                       "opt-out) first"),
+    (Action.RETRY, RowState.QUEUED): "it is already waiting to be sent",
+    (Action.RETRY, RowState.SENDING): "a run is sending it now",
+    (Action.RETRY, RowState.UNKNOWN): ("the server may have received it; retry with --force "
+                                       "to accept a possible duplicate"),
+    (Action.PAUSE, MailoutState.PAUSED): "it is already paused",
+    (Action.RESUME, MailoutState.SCHEDULED): "it is not paused",
 }
 
 
 def manual_transition(action: str, state: str, *, force: bool = False,
-                      what: str | None = None) -> str:
+                      what: str | None = None) -> State:
     """The state after a person's ``action`` on a row or mailout in ``state``.
 
     ``what`` names the thing in the message ("row 12", "mailout 3"). Raises InvalidInput
@@ -272,12 +189,14 @@ def manual_transition(action: str, state: str, *, force: bool = False,
         raise ValueError(f"not an action: {action!r}")
     if state not in ROW_STATES | MAILOUT_STATES:
         raise ValueError(f"not a row or mailout state: {state!r}")
-    target = ALLOWED.get((action, state))
-    if target is not None and (force or (action, state) not in FORCE_REQUIRED):
+    current: State = RowState(state) if state in ROW_STATES else MailoutState(state)
+    key = (Action(action), current)
+    target = ALLOWED.get(key)
+    if target is not None and (force or key not in FORCE_REQUIRED):
         return target
     if what is None:
         row, mailout = state in ROW_STATES, state in MAILOUT_STATES
         what = "it" if row and mailout else "the row" if row else "the mailout"
     suffix = " without --force" if target is not None else ""
-    reason = _WHY_NOT.get((action, state), _ONLY[action])
+    reason = _WHY_NOT.get(key, _ONLY[key[0]])
     raise InvalidInput(f"{what} is {state}: cannot {action}{suffix}", hint=reason)

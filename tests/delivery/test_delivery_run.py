@@ -18,15 +18,15 @@ import pytest
 from conftest import SAMPLES
 from smtp_fixtures import SlowHandler
 
-from pressctl.book.contacts import Book
 from pressctl.book.importer import import_file
 from pressctl.book.orgs import import_orgs
+from pressctl.book.session import Book
 from pressctl.config import DeliverySettings
 from pressctl.contacts.formats.files import open_contact_file
 from pressctl.delivery import inflight
 from pressctl.delivery.lease import process_started, this_host
 from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
-from pressctl.delivery.run import StopRequest, run_outbox
+from pressctl.delivery.run import StopRequest, Transports, run_outbox
 from pressctl.delivery.transport import SmtpTransport
 from pressctl.releases.templating import Templates
 from pressctl.store import Store
@@ -77,8 +77,8 @@ def with_delivery(book: Book, **values) -> Book:
     return Book(book.store, settings, book.now)
 
 
-def smtp(server, connections: int = 1):
-    return (lambda: SmtpTransport(server.settings(), {})), connections, "test relay"
+def smtp(server, connections: int = 1) -> Transports:
+    return Transports(lambda: SmtpTransport(server.settings(), {}), connections, "test relay")
 
 
 def run(book: Book, tmp_path: Path, server, connections: int = 1, **options):

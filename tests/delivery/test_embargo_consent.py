@@ -417,7 +417,7 @@ def test_falling_back_reopens_a_public_phase_that_was_done(core, tmp_path):
     # (The lift is 26.5 h after approval: past the default give_up_after of 24 h.)
     from dataclasses import replace
 
-    from pressctl.book.contacts import Book
+    from pressctl.book.session import Book
 
     delivery = replace(core.settings.delivery, give_up_after=timedelta(days=3))
     core = Book(core.store, replace(core.settings, delivery=delivery), core.now)

@@ -15,15 +15,18 @@ import pytest
 from conftest import SAMPLES
 from mailing import APPROVED, KEY, LIFT, Clock, deliver, release  # noqa: F401
 
-from pressctl.book.contacts import Book, opt_out
 from pressctl.book.importer import import_file
+from pressctl.book.optouts import opt_out
 from pressctl.book.orgs import import_orgs
+from pressctl.book.session import Book
 from pressctl.contacts.formats.files import open_contact_file
 from pressctl.delivery import mailouts as mailout
 from pressctl.delivery.transport import Outcome, RecordingTransport
 from pressctl.errors import InvalidInput
 from pressctl.outbox.policy import RetryPolicy
+from pressctl.outbox.states import ROW_STATES, TERMINAL, RowState
 from pressctl.releases.templating import Templates
+from pressctl.times import iso
 
 
 @pytest.fixture
@@ -82,7 +85,7 @@ def test_two_phases_embargoed_first_public_at_the_lift(sample, tmp_path):
     deliver(sample, clock, transport)
     public = recipients(transport)[len(embargoed):]
     assert public and not set(public) & set(embargoed)
-    for _, address, data in transport.sent[len(embargoed):]:
+    for _, _address, data in transport.sent[len(embargoed):]:
         message = parse(data)
         assert not str(message["Subject"]).startswith("EMBARGO")
         assert "mbargo" not in message.get_body(("plain",)).get_content()
@@ -236,6 +239,19 @@ def test_parallel_connections_send_each_row_once(sample, tmp_path):
     assert {r.state for r in sample.store.mailouts.rows(mid)} == {"sent"}
 
 
+@pytest.mark.parametrize("state", sorted(ROW_STATES))
+def test_a_mailout_is_done_once_every_row_is_terminal(sample, tmp_path, state):
+    # What TERMINAL means: a row that no run will change by itself (only a person can
+    # retry it), so a mailout whose rows are all terminal has nothing left to do.
+    [mid] = create(sample, release(tmp_path, embargo=None))
+    due = sample.store.mailouts.get(mid).due_at
+    with sample.store.transaction():
+        sample.store.mailouts.set_rows_state(mid, [RowState.QUEUED], state, due)
+        finished = sample.store.runs.finish_mailouts(iso(APPROVED + timedelta(hours=1)))
+    assert (finished == [mid]) is (state in TERMINAL)
+    assert sample.store.mailouts.get(mid).state == ("done" if state in TERMINAL else "scheduled")
+
+
 # --------------------------------------------------------------------------- embargo phases
 
 
@@ -342,8 +358,10 @@ def test_a_token_is_stable_per_key_mailout_and_address_and_nothing_else():
 def test_the_frozen_message_carries_the_token_in_its_one_click_url(sample, tmp_path):
     import dataclasses
 
-    sample.settings = dataclasses.replace(
-        sample.settings, unsubscribe_url="https://presse.example.org/unsubscribe?t={token}")
+    from pressctl.config import SenderSettings
+
+    sender = SenderSettings(unsubscribe_url="https://presse.example.org/unsubscribe?t={token}")
+    sample.settings = dataclasses.replace(sample.settings, sender=sender)
     [mid] = create(sample, release(tmp_path, embargo=None))
     transport = RecordingTransport()
     deliver(sample, Clock(APPROVED), transport)

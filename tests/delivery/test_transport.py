@@ -28,8 +28,8 @@ from smtp_fixtures import (  # noqa: F401  (pytest fixtures are used by name)
     tls_server,
 )
 
+import pressctl.config as config_module
 import pressctl.delivery.transport.maildir as maildir_module
-import pressctl.delivery.transport.smtp as transport_module
 from pressctl.config import SmtpSettings
 from pressctl.delivery.transport import (
     FileTransport,
@@ -245,8 +245,8 @@ def test_login_without_tls_is_allowed_on_loopback(security, plain_auth_server):
 
 
 def test_no_login_without_starttls_on_a_remote_host(plain_auth_server, monkeypatch):
-    # The servers live on 127.0.0.1; this test tells the transport the host is remote.
-    monkeypatch.setattr(transport_module, "_is_loopback", lambda host: False)
+    # The servers live on 127.0.0.1; this test tells the settings the host is remote.
+    monkeypatch.setattr(config_module, "is_loopback", lambda host: False)
     settings = auth_settings(plain_auth_server, security="starttls")
     transport = SmtpTransport(settings, AUTH_ENV)
     with pytest.raises(ConfigError, match="does not offer STARTTLS") as caught:

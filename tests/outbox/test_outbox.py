@@ -1,4 +1,5 @@
-"""Tests for pressctl.outbox.policy: retry delays, the state after an attempt, WHEN, manual changes.
+"""Tests for pressctl.outbox.policy: retry delays, the state after an attempt, manual
+changes; and WHEN (pressctl.times.parse_start), as `mailout create --at` reads it.
 
 ``now`` is Sunday 22 November 2026, 10:00 UTC (11:00 in Paris, winter time) throughout,
 the same instant as conftest's NOW.
@@ -14,17 +15,13 @@ import pytest
 from pressctl.errors import InvalidInput
 from pressctl.outbox.policy import (
     ALLOWED,
-    MAILOUT_STATES,
-    ROW_STATES,
-    TERMINAL,
     RetryPolicy,
     Transition,
     after_attempt,
-    is_due,
-    is_terminal,
     manual_transition,
-    parse_when,
 )
+from pressctl.outbox.states import MAILOUT_STATES, ROW_STATES, TERMINAL
+from pressctl.times import parse_start
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 PARIS = ZoneInfo("Europe/Paris")
@@ -108,30 +105,9 @@ def test_nonsense_policies_are_refused(kwargs, message):
         RetryPolicy(**kwargs)
 
 
-# --------------------------------------------------------------------------- is_due
-
-
-@pytest.mark.parametrize(
-    ("due_at", "expected"),
-    [
-        (NOW - timedelta(days=1), True),
-        (NOW - timedelta(microseconds=1), True),
-        (NOW, True),
-        (NOW + timedelta(microseconds=1), False),
-        (NOW + timedelta(hours=1), False),
-        (datetime(2026, 11, 22, 11, 0, tzinfo=PARIS), True),  # the same instant as NOW
-        (datetime(2026, 11, 22, 11, 1, tzinfo=PARIS), False),
-    ],
-)
-def test_is_due(due_at, expected):
-    assert is_due(due_at, NOW) is expected
-
-
-def test_is_due_refuses_naive_times():
-    with pytest.raises(ValueError, match="aware"):
-        is_due(datetime(2026, 11, 22, 10, 0), NOW)
-    with pytest.raises(ValueError, match="aware"):
-        is_due(NOW, datetime(2026, 11, 22, 10, 0))
+# is_due is gone: when a row is due is the store's query (due_at <= now), and the rule
+# "due from its time on, the minute itself included, whatever the zone it was given in" is
+# tests/delivery/test_mailout.py::test_nothing_goes_before_its_time.
 
 
 # --------------------------------------------------------------------------- after_attempt
@@ -236,7 +212,7 @@ def test_after_attempt_refuses_programming_errors(status, attempts, now, message
     ],
 )
 def test_parse_when_local_times(text, expected):
-    result = parse_when(text, NOW)
+    result = parse_start(text, NOW)
     assert result == expected
     assert result.utcoffset() == timedelta(0) and result.tzinfo is UTC
 
@@ -263,7 +239,7 @@ def test_parse_when_local_times(text, expected):
     ],
 )
 def test_parse_when_relative(text, later_by):
-    result = parse_when(text, NOW)
+    result = parse_start(text, NOW)
     assert result == NOW + later_by
     assert result.tzinfo is UTC
 
@@ -271,14 +247,14 @@ def test_parse_when_relative(text, later_by):
 def test_a_delay_is_elapsed_time_even_across_a_summer_time_change():
     # Saturday 27 March 2027 10:00 in Paris; the clocks go forward on the Sunday night.
     paris_now = datetime(2027, 3, 27, 10, 0, tzinfo=PARIS)
-    result = parse_when("in 2 days", paris_now)
+    result = parse_start("in 2 days", paris_now)
     assert result - paris_now == timedelta(hours=48)
     assert result == utc(2027, 3, 29, 9, 0)  # 11:00 in Paris: 48 hours, not "same time"
 
 
 def test_now_given_in_another_zone_comes_back_in_utc():
-    assert parse_when("now", NOW.astimezone(PARIS)) == NOW
-    assert parse_when("now", NOW.astimezone(PARIS)).tzinfo is UTC
+    assert parse_start("now", NOW.astimezone(PARIS)) == NOW
+    assert parse_start("now", NOW.astimezone(PARIS)).tzinfo is UTC
 
 
 @pytest.mark.parametrize(
@@ -318,7 +294,7 @@ def test_now_given_in_another_zone_comes_back_in_utc():
 )
 def test_parse_when_refusals_say_why(text, message, hint):
     with pytest.raises(InvalidInput) as caught:
-        parse_when(text, NOW)
+        parse_start(text, NOW)
     assert message in caught.value.message
     if hint is not None:
         assert caught.value.hint is not None and hint in caught.value.hint
@@ -326,7 +302,7 @@ def test_parse_when_refusals_say_why(text, message, hint):
 
 def test_parse_when_needs_an_aware_now():
     with pytest.raises(ValueError, match="aware"):
-        parse_when("now", datetime(2026, 11, 22, 10, 0))
+        parse_start("now", datetime(2026, 11, 22, 10, 0))
 
 
 # --------------------------------------------------------------------------- manual_transition
@@ -354,14 +330,8 @@ def test_the_state_sets():
     assert {"scheduled", "paused", "cancelled", "done"} == MAILOUT_STATES
 
 
-@pytest.mark.parametrize("state", sorted(ROW_STATES))
-def test_is_terminal(state):
-    assert is_terminal(state) is (state not in ("queued", "sending"))
-
-
-def test_is_terminal_refuses_mailout_states():
-    with pytest.raises(ValueError, match="not a row state"):
-        is_terminal("scheduled")
+# is_terminal is gone: what TERMINAL means (a mailout is done once all its rows are) is
+# tests/delivery/test_mailout.py::test_a_mailout_is_done_once_every_row_is_terminal.
 
 
 def test_the_published_table_is_the_expected_one():

@@ -5,7 +5,8 @@ Each transport has ``send(sender, recipient, data, commit=...) -> Outcome`` (one
 one recipient, CRLF ``data`` from pressctl.releases.messages), ``interrupt()`` and ``close()``, and
 is a context manager.
 
-* "sent" only after the server's 2xx to the end of DATA; "transient" (4xx after MAIL FROM,
+* ``Outcome.status`` is a SendStatus (pressctl.outbox.states, the one list of them).
+  "sent" only after the server's 2xx to the end of DATA; "transient" (4xx after MAIL FROM,
   a connection dropped during the transaction) may be retried; "permanent" (5xx) not;
   "unknown": the whole message went out but no reply to the end of DATA came back, it may
   have been delivered: never resend it automatically. Two outcomes mean the message was
@@ -37,10 +38,10 @@ is a context manager.
   created exclusively and hard-linked into place: never overwritten, even by a frozen clock.
 """
 
-from pressctl.delivery.transport.base import INTERRUPTED, Outcome, Transport
+from pressctl.delivery.transport.base import INTERRUPTED, Outcome, Transport, TransportFactory
 from pressctl.delivery.transport.maildir import FileTransport
 from pressctl.delivery.transport.recorder import RecordingTransport
 from pressctl.delivery.transport.smtp import SmtpTransport, check_smtp, resolve_password
 
 __all__ = ["INTERRUPTED", "FileTransport", "Outcome", "RecordingTransport", "SmtpTransport",
-           "Transport", "check_smtp", "resolve_password"]
+           "Transport", "TransportFactory", "check_smtp", "resolve_password"]

@@ -1,25 +1,23 @@
 """What every transport shares: the Outcome of one send, the Transport protocol the
-delivery run takes, and the bytes as they go after DATA."""
+delivery run takes (and the factory it is given), and the bytes as they go after DATA."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from pressctl.errors import ConfigError
+from pressctl.outbox.states import SendStatus
 from pressctl.releases.messages import header_address
-
-if TYPE_CHECKING:
-    pass
 
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    status: str  # one of STATUSES
+    status: SendStatus
     code: int | None  # the SMTP reply code; None when no reply explains the failure
     reply: str  # the server's reply text, or what went wrong
 
@@ -28,6 +26,8 @@ Commit = Callable[[], None]
 
 
 class Transport(Protocol):
+    """One connection's way of delivering; see pressctl.delivery.transport."""
+
     def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
              commit: Commit | None = None) -> Outcome: ...
 
@@ -36,7 +36,10 @@ class Transport(Protocol):
     def close(self) -> None: ...
 
 
-INTERRUPTED = Outcome("interrupted", None, "stopped before the message was complete: not sent")
+TransportFactory = Callable[[], Transport]  # one new transport per connection of a run
+
+INTERRUPTED = Outcome(SendStatus.INTERRUPTED, None,
+                      "stopped before the message was complete: not sent")
 
 
 class _Closing:
@@ -74,7 +77,7 @@ def _envelope(sender: str, recipient: str) -> tuple[str, str | Outcome]:
     try:
         return mail_from, header_address(recipient)
     except ValueError:
-        return mail_from, Outcome("permanent", None,
+        return mail_from, Outcome(SendStatus.PERMANENT, None,
                                   f"{recipient!r} is not a plain e-mail address")
 
 

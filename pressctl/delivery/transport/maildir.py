@@ -7,12 +7,9 @@ import re
 import socket
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from pressctl.delivery.transport.base import INTERRUPTED, Commit, Outcome, _Closing, _envelope
+from pressctl.outbox.states import SendStatus
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
 
@@ -21,7 +18,6 @@ class FileTransport(_Closing):
     """Writes each message to ``folder``: a Maildir (tmp/ -> new/) or plain .eml files."""
 
     def __init__(self, folder: Path, *, maildir: bool = True, fsync: bool = True) -> None:
-
         self.folder = Path(folder)
         self.maildir = maildir
         self.fsync = fsync
@@ -46,9 +42,9 @@ class FileTransport(_Closing):
         try:
             path = self._write(body, rcpt_to, commit)
         except OSError as err:
-            return Outcome("transient", None,
+            return Outcome(SendStatus.TRANSIENT, None,
                            f"cannot write to {self.folder}: {err.strerror or err}")
-        return Outcome("sent", 250, str(path))
+        return Outcome(SendStatus.SENT, 250, str(path))
 
     def _name(self, recipient: str) -> str:
         self._counter += 1

@@ -4,12 +4,9 @@ test of delivery."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    pass
 
 from pressctl.delivery.transport.base import INTERRUPTED, Commit, Outcome, _Closing
+from pressctl.outbox.states import SendStatus
 
 
 class RecordingTransport(_Closing):
@@ -34,11 +31,11 @@ class RecordingTransport(_Closing):
         if self._stopping:
             return INTERRUPTED
         outcome = self.failures.get(recipient)
-        if commit is not None and (outcome is None or outcome.status == "unknown"):
+        if commit is not None and (outcome is None or outcome.status == SendStatus.UNKNOWN):
             commit()  # the whole message went out
         if outcome is None:
             self.sent.append((sender, recipient, data))
-            outcome = Outcome("sent", 250, "recorded")
+            outcome = Outcome(SendStatus.SENT, 250, "recorded")
         self.attempts.append((sender, recipient, outcome))
         return outcome
 

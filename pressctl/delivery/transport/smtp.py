@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from pressctl.config import TLS_HINT as _TLS_HINT
-from pressctl.config import SmtpSettings
-from pressctl.config import is_loopback as _is_loopback
-from pressctl.errors import ConfigError
-from pressctl.releases.messages import header_address, needs_smtputf8
-
-if TYPE_CHECKING:
-    import smtplib
-    import ssl
-
+from pressctl.config import Security, SmtpSettings
 from pressctl.delivery.transport.base import (
     INTERRUPTED,
     Commit,
@@ -26,6 +19,13 @@ from pressctl.delivery.transport.base import (
     _Failure,
     _wire,
 )
+from pressctl.errors import ConfigError
+from pressctl.outbox.states import SendStatus
+from pressctl.releases.messages import header_address, needs_smtputf8
+
+if TYPE_CHECKING:  # imported when first needed: start-up time
+    import smtplib
+    import ssl
 
 _REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection refused"),
             (ConnectionResetError, "connection reset"),
@@ -133,7 +133,7 @@ class SmtpTransport(_Closing):
         settings.check()
         self.settings = settings
         self._password = resolve_password(settings, env) if settings.username else None
-        self._context = None if settings.security == "plain" else _tls_context(settings)
+        self._context = None if settings.security == Security.PLAIN else _tls_context(settings)
         self._conn: smtplib.SMTP | None = None
         self._where = settings.where
         # interrupt() comes from another thread (a signal handler): it and the commit of a
@@ -182,10 +182,9 @@ class SmtpTransport(_Closing):
             self._stopping = True
             conn = self._conn or self._opening
             if conn is not None and not self._committed and conn.sock is not None:
-                try:
+                # not connected (any more): nothing is waiting on it
+                with contextlib.suppress(OSError):
                     conn.sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass  # not connected (any more): nothing is waiting on it
 
     def close(self) -> None:
         """QUIT (not after interrupt(): a stop must not wait for one more reply); errors
@@ -220,7 +219,7 @@ class SmtpTransport(_Closing):
         note = notes.append if notes is not None else (lambda line: None)
         conn: smtplib.SMTP | None = None
         try:  # the host goes to the constructor: smtplib checks the certificate against it
-            if s.security == "tls":
+            if s.security == Security.TLS:
                 conn = smtplib.SMTP_SSL(s.host, s.port, local_hostname=s.helo_name,
                                         timeout=s.timeout, context=self._context)
                 note(self._tls_note(conn, f"connected to {where}, implicit TLS"))
@@ -230,24 +229,25 @@ class SmtpTransport(_Closing):
                 note(f"connected to {where}")
             # Commands and message data go out at once, not held back by Nagle's
             # algorithm waiting for the relay's delayed ACK (up to 40 ms a message).
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if conn.sock is not None:  # set by the constructor, which connects
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             with self._lock:
                 self._opening = conn  # interrupt() can now cut EHLO, STARTTLS or AUTH short
                 if self._stopping:
                     raise ConnectionAbortedError("stopped")
             conn.ehlo_or_helo_if_needed()
-            if s.security == "starttls" and conn.has_extn("starttls"):
+            if s.security == Security.STARTTLS and conn.has_extn("starttls"):
                 conn.starttls(context=self._context)
                 conn.ehlo_or_helo_if_needed()
                 note(self._tls_note(conn, "STARTTLS"))
-            elif s.security == "starttls" and s.username and not _is_loopback(s.host):
+            elif s.security == Security.STARTTLS and s.username and not s.cleartext_allowed:
                 raise ConfigError(
                     f"{where} does not offer STARTTLS: the password for {s.username!r} "
                     "would travel unencrypted, so pressctl does not log in",
                     hint=f"check host and port ({_TLS_HINT})")
-            elif s.security != "tls":
+            elif s.security != Security.TLS:
                 note("no TLS: this session is not encrypted (loopback host)"
-                     if s.security == "plain" else "STARTTLS not offered: not encrypted")
+                     if s.security == Security.PLAIN else "STARTTLS not offered: not encrypted")
             greeting = (conn.ehlo_resp or conn.helo_resp or b"").split(b"\n")[0]
             note(f"EHLO {self._text(greeting)}: " + (", ".join(
                 sorted(k.upper() for k in conn.esmtp_features)) or "no extensions (HELO)"))
@@ -287,7 +287,7 @@ class SmtpTransport(_Closing):
             cause = f"{err.smtp_code} {self._text(err.smtp_error)}"
         else:
             cause = _reason(err)
-        return _Failure(Outcome("unreachable", code, f"cannot reach {where} ({cause})"))
+        return _Failure(Outcome(SendStatus.UNREACHABLE, code, f"cannot reach {where} ({cause})"))
 
     def _login(self, conn: smtplib.SMTP) -> None:
         import smtplib
@@ -321,7 +321,8 @@ class SmtpTransport(_Closing):
         if utf8:
             if not conn.has_extn("smtputf8"):
                 who = rcpt_to if needs_smtputf8(rcpt_to) else mail_from
-                return Outcome("permanent", None, f"{self._where} does not support SMTPUTF8, "
+                return Outcome(SendStatus.PERMANENT, None,
+                               f"{self._where} does not support SMTPUTF8, "
                                f"needed for {who} (non-ASCII before the @)"), False
             options.append("SMTPUTF8")
         if not payload.isascii() and conn.has_extn("8bitmime"):
@@ -339,7 +340,9 @@ class SmtpTransport(_Closing):
                                   f"{mail_code} {self._text(mail_reply)}",
                                   hint="check username, password and security")
             expected = (range(200, 300), range(200, 300), (354,))  # MAIL, RCPT, DATA
-            for index, ((code, reply), wanted) in enumerate(zip(replies, expected)):
+            # strict=False: the stepwise envelope stops at the first refusal
+            for index, ((code, reply), wanted) in enumerate(zip(replies, expected,
+                                                                strict=False)):
                 if code not in wanted:  # a 421 to MAIL: the reused connection was dead
                     return self._refused(code, reply), index == 0 and code == 421
             self._stage = "the message"
@@ -355,13 +358,14 @@ class SmtpTransport(_Closing):
             if self._stopping and not self._committed:
                 return INTERRUPTED, False
             if self._stage == "end of DATA":
-                return Outcome("unknown", None, f"no reply to end of DATA ({_reason(err)}): "
+                return Outcome(SendStatus.UNKNOWN, None,
+                               f"no reply to end of DATA ({_reason(err)}): "
                                "the message may have been delivered; do not resend it "
                                "automatically"), False
-            return (Outcome("transient", None, f"{_reason(err)} (at {self._stage})"),
+            return (Outcome(SendStatus.TRANSIENT, None, f"{_reason(err)} (at {self._stage})"),
                     self._stage == "MAIL FROM")
         if 200 <= code < 300:
-            return Outcome("sent", code, self._text(reply)), False
+            return Outcome(SendStatus.SENT, code, self._text(reply)), False
         return self._refused(code, reply, reset=False), False
 
     def _stepwise(self, conn, mail_from: str, rcpt_to: str,
@@ -398,12 +402,12 @@ class SmtpTransport(_Closing):
 
     def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
         if 500 <= code < 600:
-            status = "permanent"
+            status = SendStatus.PERMANENT
         elif 400 <= code < 500 and code != 421:
-            status = "transient"
+            status = SendStatus.TRANSIENT
         else:  # 421: the server is closing; anything else: a confused dialogue
             self._discard()
-            return Outcome("transient", code if code > 0 else None, self._text(reply))
+            return Outcome(SendStatus.TRANSIENT, code if code > 0 else None, self._text(reply))
         if reset:
             self._reset()
         return Outcome(status, code, self._text(reply))
@@ -428,9 +432,12 @@ class SmtpTransport(_Closing):
         return text.replace(self._password, "***") if self._password else text
 
     def _tls_note(self, conn: smtplib.SMTP, how: str) -> str:
+        import ssl
+
         checked = (f"verified for {self.settings.host}" if self.settings.verify
                    else "NOT verified (verify = false)")
-        return f"{how}: {conn.sock.version()}, certificate {checked}"
+        version = conn.sock.version() if isinstance(conn.sock, ssl.SSLSocket) else None
+        return f"{how}: {version}, certificate {checked}"
 
 
 def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str | None = None,
@@ -457,7 +464,7 @@ def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str |
                 raise ConfigError(rcpt_to.reply)
             outcome = transport.send(sender, send_to, _test_message(mail_from, rcpt_to))
             said = f"{outcome.code} {outcome.reply}" if outcome.code else outcome.reply
-            if outcome.status != "sent":
+            if outcome.status != SendStatus.SENT:
                 raise ConfigError(f"the test message to {send_to} was not accepted "
                                   f"({outcome.status}): {said}")
             lines.append(f"test message to {send_to}: {said}")

@@ -1,0 +1,293 @@
+"""The rows of one delivery run: which are due, claiming them, withholding those that may
+not go any more, and settling each with what became of it.
+
+The connections (pressctl.delivery.sending) send; everything they read or write in the
+database goes through their shared :class:`Ledger`. One transaction settles the results a
+connection holds and claims its next rows, checking at that moment that the mailout is
+still scheduled (a `mailout pause` from another terminal takes effect between two
+messages), that the address has not opted out and, for an embargoed phase, that the
+contact still accepts embargoes (else the public copy replaces it: pressctl.store.consent).
+
+:func:`settle_from_journal` settles rows a run left 'sending' from its in-flight file
+(pressctl.delivery.inflight): after a crash, and for a connection abandoned at a stop.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pressctl.contacts.emails import email_key
+from pressctl.delivery.inflight import Entry, Status, read_entries
+from pressctl.delivery.report import RunReport, StopRequest
+from pressctl.delivery.transport import Outcome
+from pressctl.outbox.policy import RetryPolicy, after_attempt
+from pressctl.outbox.states import NOT_OFFERED, RowState, SendStatus
+from pressctl.store import Store
+from pressctl.store.mailouts import MailoutRecord, RowRecord
+from pressctl.store.runs import Settlement
+from pressctl.times import Now, from_iso, iso
+
+if TYPE_CHECKING:
+    from pressctl.releases.messages import MessageFactory
+
+PAGE = 256  # queued row ids fetched at a time
+BATCH = 32  # rows a connection claims at a time
+UNKNOWN_AFTER_CRASH = ("the run sending it stopped after transmitting it, before recording the "
+                       "reply: it may have been delivered")
+
+Progress = Callable[[int], None]  # hears of every n rows settled (a progress bar)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """What the messages of one mailout need, thawed once."""
+
+    factories: list[MessageFactory]
+    senders: list[str]
+    date: datetime
+    give_up_at: datetime
+
+
+@dataclass(slots=True)
+class Claimed:
+    row: RowRecord
+    prepared: Prepared
+    at: float  # when it was claimed (monotonic)
+
+
+class DueQueue:
+    """Due rows, mailout by mailout in due order, fetched a page at a time; each row is
+    offered at most once per run (a transient failure waits for a later run)."""
+
+    def __init__(self, due: list[MailoutRecord]) -> None:
+        self._mailouts = list(due)
+        self._current: MailoutRecord | None = None
+        self._ids: list[int] = []
+        self._after = 0
+
+    def take(self, store: Store, now: str, count: int,
+             sharers: int) -> tuple[MailoutRecord, list[int]] | None:
+        """Up to ``count`` row ids of the current mailout, and no more than a fair share
+        of what is left of its page among ``sharers`` connections, so that a small mailout
+        still goes out over every connection (inside a transaction)."""
+        while True:
+            if self._ids and self._current is not None:
+                share = min(count, -(-len(self._ids) // sharers))
+                taken, self._ids = self._ids[:share], self._ids[share:]
+                return self._current, taken
+            if self._current is None:
+                if not self._mailouts:
+                    return None
+                self._current, self._after = self._mailouts.pop(0), 0
+            page = store.runs.queued_ids(self._current.id, self._after, now, PAGE)
+            if not page:
+                self._current = None
+                continue
+            self._after, self._ids = page[-1], page
+
+    def drop(self, mailout_ids: set[int]) -> None:
+        """Those mailouts were paused or cancelled: none of their rows any more."""
+        if self._current is not None and self._current.id in mailout_ids:
+            self._current, self._ids = None, []
+        self._mailouts = [m for m in self._mailouts if m.id not in mailout_ids]
+
+
+# What the in-flight file keeps of an outcome (one byte; NOT_OFFERED is never written).
+JOURNAL_STATUS = {SendStatus.SENT: Status.SENT, SendStatus.TRANSIENT: Status.TRANSIENT,
+                  SendStatus.PERMANENT: Status.PERMANENT, SendStatus.UNKNOWN: Status.UNKNOWN}
+
+
+class Ledger:
+    """One run's rows, shared by its connections (thread-safe where they meet: the
+    report's counts; each transaction is the database's)."""
+
+    def __init__(self, store: Store, run_id: str, due: list[MailoutRecord], *,
+                 report: RunReport, policy: RetryPolicy, give_up_after: timedelta,
+                 limits: Mapping[float, int], connections: int, now: Now,
+                 clock: Callable[[], float], stop: StopRequest,
+                 progress: Progress | None) -> None:
+        self.store, self.run_id, self.report = store, run_id, report
+        self.policy, self.give_up_after = policy, give_up_after
+        self.connections = connections
+        self.now, self.clock, self.stop, self.progress = now, clock, stop, progress
+        self.queue = DueQueue(due)
+        self.mailout_ids = {m.id for m in due}
+        self.batch = batch_size(limits, connections)
+        self._prepared: dict[int, Prepared] = {}
+        self._counting = threading.Lock()
+
+    def halted(self) -> set[int]:
+        """The run's mailouts paused or cancelled from elsewhere since it started."""
+        with self.store.transaction():
+            return self.store.runs.halted_mailouts(self.mailout_ids)
+
+    def record_and_claim(self, done: list[Settlement], *, claim: bool = True) -> deque[Claimed]:
+        """One transaction: record the results held in memory (``done`` is emptied), then
+        (``claim``, and no stop asked) take the next rows that may still go, skipping
+        opted-out addresses and withdrawn embargo consent. Returns the rows taken."""
+        taken: deque[Claimed] = deque()
+        skipped = 0
+        with self.store.transaction():
+            if done:
+                self.store.runs.settle_rows(self.run_id, done)
+                done.clear()
+            if not claim or self.stop.is_set():
+                return taken
+            now = iso(self.now())
+            while not taken:
+                found = self.queue.take(self.store, now, self.batch, self.connections)
+                if found is None:
+                    return taken
+                record, ids = found
+                rows = self.store.runs.claim_rows(ids, self.run_id, now)
+                if not rows and self.store.runs.halted_mailouts([record.id]):
+                    self.queue.drop({record.id})  # paused or cancelled meanwhile
+                    continue
+                withheld = self._withheld(rows, now)
+                skipped += len(withheld)
+                prepared = self._prepare(record)
+                at = self.clock()
+                taken.extend(Claimed(row, prepared, at) for row in rows
+                             if row.id not in withheld)
+        if skipped and self.progress is not None:
+            self.progress(skipped)
+        return taken
+
+    def recheck(self, row: RowRecord) -> bool:
+        """A row claimed a while ago (slow relay, rate limit): True when it must not go
+        any more (opted out or consent withdrawn since); it is then settled as skipped."""
+        with self.store.transaction():
+            withheld = self._withheld([row], iso(self.now()))
+        if withheld and self.progress is not None:
+            self.progress(1)
+        return bool(withheld)
+
+    def untried(self, row: RowRecord) -> Settlement:
+        """A claimed row given back to the queue, no attempt charged."""
+        return Settlement(row.id, RowState.QUEUED, row.next_attempt_at, None, iso(self.now()),
+                          False)
+
+    def settlement(self, row: RowRecord, outcome: Outcome, prepared: Prepared,
+                   moment: datetime) -> Settlement:
+        """The row's next state after ``outcome`` (counted in the report and the progress
+        bar)."""
+        report = self.report
+        if outcome.status in NOT_OFFERED:
+            unreachable = outcome.status == SendStatus.UNREACHABLE
+            if unreachable:
+                with self._counting:
+                    report.unreachable = report.unreachable or outcome.reply
+            return Settlement(row.id, RowState.QUEUED, row.next_attempt_at,
+                              outcome.reply if unreachable else None, iso(moment), False)
+        step = after_attempt(outcome.status, row.attempts + 1, moment, self.policy,
+                             give_up_at=prepared.give_up_at)
+        text = f"{outcome.code} {outcome.reply}".strip() if outcome.code else outcome.reply
+        next_at = iso(step.next_attempt_at) if step.next_attempt_at else None
+        with self._counting:
+            if step.state == RowState.SENT:
+                report.sent += 1
+            elif step.state == RowState.FAILED:
+                report.failed += 1
+                report.failures.append(f"{row.address}: {text}")
+                report.causes[text] += 1
+            elif step.state == RowState.UNKNOWN:
+                report.unknown += 1
+                report.failures.append(f"{row.address}: outcome unknown ({text})")
+            else:
+                report.retrying += 1
+        if self.progress is not None:
+            self.progress(1)
+        return Settlement(row.id, step.state, next_at, text or None, iso(moment), True)
+
+    def settle_leftovers(self, journal_dir: Path) -> None:
+        """Rows this run still holds after its connections stopped (none, unless one was
+        abandoned): settled from the in-flight file, like a dead run's."""
+        with self.store.transaction():
+            mine = self.store.runs.claimed_rows().get(self.run_id, [])
+            if mine:
+                entries = read_entries(journal_dir, self.run_id) or {}
+                unknown, _ = settle_from_journal(self.store, self.run_id, mine, entries,
+                                                 iso(self.now()))
+                self.report.unknown += unknown
+
+    def _withheld(self, rows: list[RowRecord], now: str) -> set[int]:
+        """Inside a transaction: the rows that must not go now, settled as skipped: an
+        opted-out address; an embargoed copy to a contact who no longer accepts embargoes
+        (who gets the public version instead: pressctl.store.consent)."""
+        store = self.store
+        blocked = store.suppressions.opted_out_keys(email_key(row.address) for row in rows)
+        withdrawn = store.consent.withdrawn_consent(row.id for row in rows)
+        withheld: set[int] = set()
+        for row in rows:
+            if email_key(row.address) in blocked:
+                store.runs.settle_rows(self.run_id, [
+                    Settlement(row.id, RowState.SKIPPED, None, "opted out", now, False)])
+            elif row.id in withdrawn:
+                store.consent.fall_back_to_public(row.id, now)
+            else:
+                continue
+            withheld.add(row.id)
+        with self._counting:
+            self.report.skipped += len(withheld)
+        return withheld
+
+    def _prepare(self, record: MailoutRecord) -> Prepared:
+        """Inside a transaction: the mailout's frozen variants, thawed once per run."""
+        found = self._prepared.get(record.id)
+        if found is None:
+            from pressctl.delivery.frozen import thaw
+            from pressctl.releases.messages import MessageFactory
+
+            factories, senders = [], []
+            for blob in self.store.mailouts.variants(record.id):
+                variant, sender = thaw(blob)
+                factories.append(MessageFactory(variant, sender, domain=record.domain))
+                senders.append(sender.address)
+            due = from_iso(record.due_at)  # also the Date of the approved messages
+            found = Prepared(factories, senders, due, due + self.give_up_after)
+            self._prepared[record.id] = found
+        return found
+
+
+def batch_size(limits: Mapping[float, int], connections: int) -> int:
+    """Rows a connection claims at a time: BATCH, or what it sends in about half a second
+    under the rate limit (claimed rows are checked again before they go: RECHECK_AFTER in
+    pressctl.delivery.sending)."""
+    if not limits:
+        return BATCH
+    per_second = min(count / window for window, count in limits.items())
+    return max(1, min(BATCH, int(per_second / connections / 2)))
+
+
+def settle_from_journal(store: Store, run_id: str, row_ids: list[int],
+                        entries: dict[int, Entry], now: str) -> tuple[int, int]:
+    """Inside a transaction: settle rows a run left 'sending' from what its in-flight file
+    says (see pressctl.delivery.inflight). Returns (rows now unknown, rows back in the
+    queue)."""
+    unknown, queued, settled = [], [], []
+    for row_id in row_ids:
+        entry = entries.get(row_id)
+        if entry is None:
+            queued.append(row_id)
+        elif entry.status in (Status.IN_FLIGHT, Status.UNKNOWN):
+            unknown.append(row_id)
+        else:
+            at = iso(datetime.fromtimestamp(entry.at_ms / 1000, UTC))
+            state, said = _FROM_JOURNAL[entry.status]
+            settled.append(Settlement(row_id, state, None, f"{entry.code or ''} {said} (the "
+                                      "run stopped before recording the reply's text)".strip(),
+                                      at, True))
+    store.runs.settle_rows(run_id, settled)
+    return (store.runs.mark_unknown(unknown, UNKNOWN_AFTER_CRASH, now),
+            store.runs.requeue(queued, now))
+
+
+_FROM_JOURNAL = {Status.SENT: (RowState.SENT, "accepted"),
+                 Status.TRANSIENT: (RowState.QUEUED, "refused for now"),
+                 Status.PERMANENT: (RowState.FAILED, "refused")}
