@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pressctl.book.contacts import Book
 from pressctl.book.importer import ImportReport, import_file
+from pressctl.book.session import Book
 from pressctl.contacts.extraction.text import ProposedContact, extract_contacts
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.formats.files import ContactFile

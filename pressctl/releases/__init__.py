@@ -1,0 +1,14 @@
+"""What is sent: release files, their check, the audience, and the rendered messages.
+
+release_file (the one reader of a release file: TOML header + Markdown, with line
+numbers) and skeleton (the file `release new` writes), documents (the values: Release,
+ReleaseSet, Embargo, Event), embargo (where the embargo rule is decided: who gets which
+version, when; and the notice), audience (the filter language) and saved_audiences (the
+book's named audiences), calendar (iTIP .ics), templating (the only jinja2 user),
+messages (MIME bytes), preview files, and the use cases: checking (read a release with
+its translations, `release check`), recipients (who gets which copy) and rendering (the
+messages, rendered once per variant).
+
+May import: pressctl.book, pressctl.store, pressctl.contacts, pressctl.config,
+pressctl.times, pressctl.resources, pressctl.errors. Never pressctl.delivery.
+"""

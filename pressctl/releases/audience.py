@@ -105,7 +105,8 @@ class Audience:
 
 
 def parse_audience(text: str, *, organizations: Iterable[Organization] = (),
-                   saved: Mapping[str, str] | None = None, _using: tuple[str, ...] = ()) -> Audience:
+                   saved: Mapping[str, str] | None = None,
+                   _using: tuple[str, ...] = ()) -> Audience:
     """Parse an expression; raises :class:`InvalidInput` naming the column of the problem.
 
     ``organizations`` (the book's) let ``org:CNES`` also match contacts whose organisation

@@ -30,6 +30,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, tzinfo
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from pressctl.errors import InvalidInput
 
@@ -225,7 +226,7 @@ def fold(data: bytes) -> bytes:
 # --------------------------------------------------------------------------- the event
 
 
-def _event_times(event: Event) -> tuple[datetime, datetime, tzinfo | None]:
+def _event_times(event: Event) -> tuple[datetime, datetime, ZoneInfo | None]:
     """Start, end and the IANA zone to name (None: written in UTC)."""
     start, end = event.start, event.end
     if start.utcoffset() is None or end.utcoffset() is None:
@@ -233,7 +234,7 @@ def _event_times(event: Event) -> tuple[datetime, datetime, tzinfo | None]:
     if end <= start:
         raise InvalidInput(f"event {event.title!r}: ends ({end}) before it starts ({start})")
     zone = start.tzinfo
-    if getattr(zone, "key", None):
+    if isinstance(zone, ZoneInfo) and zone.key:  # a zone with a name, not an offset
         end = end.astimezone(zone)
         if _local_is_exact(start) and _local_is_exact(end):
             return start, end, zone

@@ -1,15 +1,19 @@
 """What is sent: releases, invitations and advisories, their embargo and their event.
 
-Plain values, time-zone aware, no I/O: :mod:`pressctl.releases.release_file` reads them from a
-release file, the templates and :mod:`pressctl.releases.messages` turn them into e-mails.
+The values, not the file: plain, time-zone aware, no I/O. A :class:`Release` is one
+release file once read; :mod:`pressctl.releases.release_file` is the one reader of that
+format (front matter, key lines, problems), and :mod:`pressctl.releases.rendering` with
+:mod:`pressctl.releases.messages` turns the values into e-mails.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from pressctl.contacts.model import Phone
+from pressctl.errors import Problem
 
 KINDS = ("release", "invitation", "advisory")
 
@@ -67,7 +71,7 @@ class Release:
     subtitle: str | None = None
     place: str | None = None  # dateline
     # None: for immediate release. The embargoed version goes only to contacts who accept
-    # embargoes; the others get the public version at the lift (pressctl.releases.compose).
+    # embargoes; the others get the public version at the lift (pressctl.releases.embargo).
     embargo: Embargo | None = None
     embargo_line: int = 0  # file line of the embargo key, for problems across versions
     organizations: tuple[str, ...] = ()  # short names or names, in order
@@ -78,3 +82,29 @@ class Release:
     attachments: tuple[str, ...] = ()  # paths relative to the release file
     body: str = ""  # Markdown
     body_line: int = 1  # line of the file where the body starts
+
+
+@dataclass(slots=True)
+class ReleaseSet:
+    """A release and its translations, by language. All versions lift at the same moment,
+    in the same zone (pressctl.releases.checking refuses a set where they do not)."""
+
+    main: Release
+    versions: dict[str, Release]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def version_for(self, languages: list[str]) -> Release:
+        """The version in the first of ``languages`` we have ("fr-CA" takes "fr")."""
+        for language in languages:
+            for candidate in (language, language.split("-")[0]):
+                if candidate in self.versions:
+                    return self.versions[candidate]
+        return self.main
+
+    def public(self) -> ReleaseSet:
+        """The same release once the embargo has lifted: no embargo, so no notice."""
+        if all(version.embargo is None for version in self.versions.values()):
+            return self
+        versions = {language: dataclasses.replace(version, embargo=None, embargo_line=0)
+                    for language, version in self.versions.items()}
+        return ReleaseSet(versions[self.main.language], versions, self.warnings)

@@ -1,10 +1,21 @@
-"""Embargo and event times: read as people write them, written in house style, and the
-embargo notice stamped into every embargoed message.
+"""The embargo: this is where the embargo rule is decided. Also the embargo notice
+stamped into every embargoed message, and event times written in house style.
 
-Reading (:func:`parse_when`): ``"2020-09-22 11:30 Europe/Paris"``, a local time with an IANA
-zone. Abbreviations (BST, CET, EST) and fixed offsets (UTC+1) are refused: CST is three
-zones on three continents, and an offset does not follow summer time. "UTC" is accepted. A
-local time the clocks skip, or pass twice, is refused too: an embargo must be one instant.
+The rule (:func:`gets_embargoed_version`, :func:`timing`, :func:`split_audience`): an
+embargoed release sent before its lift goes out in two phases. The embargoed version goes
+only to contacts who accept embargoes (``embargo_ok``); everyone else in the audience gets
+the public version at the lift, or nothing when the mailout has no public phase
+(``--no-public``). It is not a setting a release file can forget. Callers:
+:mod:`pressctl.releases.recipients` (which version each recipient gets) and
+:mod:`pressctl.delivery.mailouts` (the phases of a mailout). Consent is checked again
+just before each embargoed message goes out: a contact who no longer accepts embargoes is
+withheld and gets the public version at the lift instead (the query is
+``pressctl.store.consent``, called by :mod:`pressctl.delivery.sending`).
+
+Pure: no I/O, no clock (``now`` is a parameter).
+
+Reading an embargo's time ("2020-09-22 11:30 Europe/Paris": IANA zones only, one
+instant) is :func:`pressctl.times.parse_when`, the one reader of times.
 
 The notice gives the lift time twice: in the release's own zone, because that is what the
 press officer announced, and in UTC, because the reader may be anywhere. Each carries its
@@ -28,32 +39,15 @@ House style:
 
 from __future__ import annotations
 
-import difflib
 import html
-import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Generic, Protocol, TypeVar
 
-from pressctl.errors import InvalidInput
 from pressctl.releases.documents import Embargo
-
-WHEN_FORMAT = '"YYYY-MM-DD HH:MM Zone/City", e.g. "2020-09-22 11:30 Europe/Paris"'
-
-_WHEN = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[ T](\d{1,2}):(\d{2})(?:\s+(\S+))?")
-_DURATION = re.compile(r"(?:(\d+)\s*h\s*(?:(\d+)\s*(?:m|min)?)?|(\d+)\s*(?:m|min))")
-_OFFSET = re.compile(r"(?:UTC|GMT)?\s*[+\-−]\s*\d{1,2}(?::?\d{2})?", re.IGNORECASE)
-_ZONE_FOR = {  # the zone people usually mean by an abbreviation, for the hint only
-    "BST": "Europe/London", "GMT": "Europe/London (UK time) or UTC", "WET": "Europe/Lisbon",
-    "WEST": "Europe/Lisbon", "CET": "Europe/Paris", "CEST": "Europe/Paris",
-    "MEZ": "Europe/Berlin", "EET": "Europe/Athens", "EEST": "Europe/Athens",
-    "EST": "America/New_York", "EDT": "America/New_York", "CST": "America/Chicago",
-    "CDT": "America/Chicago", "MST": "America/Denver", "PST": "America/Los_Angeles",
-    "PDT": "America/Los_Angeles", "JST": "Asia/Tokyo", "IST": "Asia/Kolkata or Europe/Dublin",
-    "AEST": "Australia/Sydney", "AEDT": "Australia/Sydney", "Z": "UTC",
-}
 
 _EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -80,6 +74,77 @@ _AMBIGUOUS_ABBREVIATIONS = frozenset({"IST", "CST", "CDT", "AST", "ADT", "SST", 
 
 _NOTICE_STYLE = ("margin:0 0 1em 0;padding:8px 12px;border:2px solid #b00020;"
                  "color:#b00020;font-weight:bold")
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+class Phase(StrEnum):
+    """A mailout's phase, as the store keeps it (``mailouts.phase``)."""
+
+    SINGLE = "single"  # no embargo ahead: the public version, to the whole audience
+    EMBARGOED = "embargoed"  # before the lift: the embargoed version, to those who accept it
+    PUBLIC = "public"  # at the lift: the public version, to the rest of the audience
+
+
+def gets_embargoed_version(embargo: Embargo | None, embargo_ok: bool) -> bool:
+    """The embargo rule: a release's embargoed version goes to a contact only when the
+    contact accepts embargoes (``embargo_ok``); anyone else gets the public version."""
+    return embargo is not None and embargo_ok
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """When the versions go out: the embargoed phase at ``embargoed_at``, the public one at
+    ``public_at``. Without an embargoed phase (None), a single mailout takes the public
+    version to the whole audience at ``public_at``."""
+
+    public_at: datetime
+    embargoed_at: datetime | None = None
+
+
+def timing(lift: datetime | None, due: datetime, now: datetime) -> Timing:
+    """A release sent at ``due`` whose embargo lifts at ``lift``: sent before the lift, the
+    embargoed phase goes at ``due`` and the public phase at the lift. An embargo lifted by
+    ``now`` is no embargo, and a release sent at or after its lift goes out once, public."""
+    if lift is None or lift <= now or due >= lift:
+        return Timing(public_at=due)
+    return Timing(public_at=lift, embargoed_at=due)
+
+
+class _Marked(Protocol):
+    @property
+    def embargoed(self) -> bool:
+        """Given the embargoed version (:func:`gets_embargoed_version`)."""
+        ...
+
+
+Member = TypeVar("Member", bound=_Marked)
+
+
+@dataclass(frozen=True, slots=True)
+class AudienceSplit(Generic[Member]):
+    """An embargoed release's audience before the lift, by what each member gets."""
+
+    embargoed: list[Member]  # the embargoed version, in the embargoed phase
+    public: list[Member]  # the public version, at the lift
+    left_out: list[Member]  # nothing: the mailout has no public phase (--no-public)
+
+
+def split_audience(audience: Iterable[Member], *, public_at_lift: bool
+                   ) -> AudienceSplit[Member]:
+    """Who gets what of an embargoed release sent before its lift: the members given the
+    embargoed version get it; the others get the public version at the lift, or nothing
+    when there is no public phase (``public_at_lift`` false)."""
+    members = list(audience)
+    embargoed = [member for member in members if member.embargoed]
+    others = [member for member in members if not member.embargoed]
+    if public_at_lift:
+        return AudienceSplit(embargoed, others, [])
+    return AudienceSplit(embargoed, [], others)
+
+
+# --------------------------------------------------------------------------- the notice
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,44 +190,6 @@ def format_when(dt: datetime, language: str) -> str:
 def format_clock(dt: datetime, language: str) -> str:
     """The time of day alone, in the house style: "12:30" / "12 h 30"."""
     return _french_clock(dt) if _is_french(language) else f"{dt:%H:%M}"
-
-
-def parse_when(text: str) -> datetime:
-    """``"2020-09-22 11:30 Europe/Paris"`` -> an aware datetime in that zone.
-
-    Raises InvalidInput whose message says what is wrong with ``text`` ("no time zone").
-    """
-    match = _WHEN.fullmatch(text.strip())
-    if not match:
-        raise InvalidInput("not a date and time", hint=f"write {WHEN_FORMAT}")
-    if not match.group(6):
-        raise InvalidInput("no time zone", hint=f"write {WHEN_FORMAT}")
-    zone = _zone(match.group(6))
-    try:
-        naive = datetime(*(int(match.group(n)) for n in range(1, 6)))  # type: ignore[misc]
-    except ValueError as err:
-        raise InvalidInput(f"not a real date and time ({err})") from None
-    local = naive.replace(tzinfo=zone)
-    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != naive:
-        raise InvalidInput(f"this time does not exist in {zone.key}, the clocks go forward",
-                           hint="choose another time")
-    if local.replace(fold=1).utcoffset() != local.utcoffset():
-        raise InvalidInput(f"this time happens twice in {zone.key}, the clocks go back",
-                           hint="choose another time or give it in UTC")
-    return local
-
-
-def parse_duration(text: str) -> timedelta | None:
-    """``"90m"``, ``"1h"``, ``"1h30"`` -> a timedelta; None when not a duration."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if not match:
-        return None
-    hours, minutes, only_minutes = match.groups()
-    if only_minutes:
-        return timedelta(minutes=int(only_minutes))
-    if minutes and int(minutes) >= 60:
-        return None
-    return timedelta(hours=int(hours), minutes=int(minutes or 0))
 
 
 # --------------------------------------------------------------------------- English
@@ -252,33 +279,3 @@ def _offset(dt: datetime) -> str:
     minutes = abs(int(offset.total_seconds())) // 60
     hours, minutes = divmod(minutes, 60)
     return f"UTC{sign}{hours}:{minutes:02d}" if minutes else f"UTC{sign}{hours}"
-
-
-def _zone(name: str) -> ZoneInfo:
-    if name.upper() in ("UTC", "ETC/UTC"):
-        return ZoneInfo("UTC")
-    if _OFFSET.fullmatch(name):
-        raise InvalidInput(f'"{name}" is a fixed offset, not a time zone: it ignores summer '
-                           "time", hint="write the place's zone, e.g. Europe/Paris, or UTC")
-    if name.upper().startswith("ETC/GMT"):
-        raise InvalidInput(f'"{name}" counts its offset backwards (Etc/GMT-2 is UTC+2)',
-                           hint="write the place's zone, e.g. Europe/Paris, or UTC")
-    if "/" not in name:
-        cities = sorted(z for z in _zone_names().values() if z.endswith("/" + name.title()))
-        if cities:  # "Paris", "Tokyo": the place is right, the name is incomplete
-            raise InvalidInput(f'"{name}" is not a zone name', hint=f"write {cities[0]}")
-        suggestion = _ZONE_FOR.get(name.upper(), "Europe/Paris or America/New_York")
-        raise InvalidInput(f'"{name}" is an ambiguous abbreviation, not a time zone',
-                           hint=f"write an IANA zone name such as {suggestion}")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zones = _zone_names()
-        close = difflib.get_close_matches(name.casefold(), zones, n=1, cutoff=0.7)
-        hint = f"did you mean {zones[close[0]]}?" if close else "see the IANA zone list"
-        raise InvalidInput(f'"{name}" is not a known time zone', hint=hint) from None
-
-
-@lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    return {name.casefold(): name for name in available_timezones()}

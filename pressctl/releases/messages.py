@@ -122,7 +122,9 @@ def _encoded_word(text: str) -> str:
 
 def _encoded_words(text: str) -> list[str]:
     """Encoded-words of at most 69 characters, for unstructured headers only."""
-    words, chunk, size = [], [], _EW_EMPTY
+    words: list[str] = []
+    chunk: list[str] = []
+    size = _EW_EMPTY
     for enc in _q_text(text):
         if chunk and size + len(enc) > _EW_MAX:
             words.append("=?utf-8?q?" + "".join(chunk) + "?=")

@@ -30,6 +30,16 @@ offsets (UTC+1) are refused as ambiguous, "UTC" is accepted.
 :func:`parse_release` reports every problem it can find in one pass, each with the file
 line of the key (or of the body line) it concerns. A TOML syntax error stops the key
 checks, since nothing after it can be trusted; the body is still checked.
+:func:`listed_in` gives what a file names outside itself (organisations, contacts,
+attachments, translations) with their lines, even when other keys are wrong, for the
+checks against the contact book and the disk (:mod:`pressctl.releases.checking`).
+
+This is the one reader of release files: tomllib does not say where a value came from, and
+the line of every key and list item comes from :class:`_KeyLines` here, nowhere else. That
+is why the module is longer than the house's ~500 lines: each key's checks share the key
+lines and the report. The values it yields are :mod:`pressctl.releases.documents`; the
+file a new release starts from is written by :mod:`pressctl.releases.skeleton`. Pure: text
+in, values and problems out (the caller reads the file).
 """
 
 from __future__ import annotations
@@ -49,7 +59,8 @@ from pressctl.contacts.regions import language_tag
 from pressctl.errors import InvalidEmail, InvalidInput, InvalidPhone, Problem
 from pressctl.releases.audience import parse_audience
 from pressctl.releases.documents import KINDS, Embargo, Event, Release
-from pressctl.releases.embargo import WHEN_FORMAT, format_when, parse_duration, parse_when
+from pressctl.releases.embargo import format_when
+from pressctl.times import WHEN_FORMAT, parse_duration, parse_when
 
 FENCE = "+++"
 ROOT_KEYS = ("reference", "kind", "language", "title", "subtitle", "date", "place", "embargo",
@@ -147,73 +158,60 @@ def parse_release(
     return report.result(_Reader(lines, report, path, today).release(data, front))
 
 
-def skeleton(kind: str, organizations: list[str], today: date, language: str = "en", *,
-             zone: str = "Europe/Paris") -> str:
-    """A release file to start from (``pressctl release new``): every key with a comment.
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """What a release file names that lives outside it, each item with its file line: the
+    organisations and contacts (in the contact book), the attachments (files beside it),
+    and the paths of its translations.
 
-    ``zone`` is the press office's IANA zone, used in the example times. An invitation gets
-    an [event] table (it needs one); the other kinds get it commented out.
+    Read from the TOML alone by :func:`listed_in`, so that they can be checked even when
+    other keys are wrong and :func:`parse_release` returns no release. Items the reader
+    refuses (a link as attachment, a malformed address) are left to its report.
     """
-    if kind not in KINDS:
-        raise InvalidInput(f'kind "{kind}" is not one of {", ".join(KINDS)}')
-    tag = language_tag(language)
-    if tag is None:
-        raise InvalidInput(f'language "{language}" is not a BCP 47 tag such as en or fr')
-    parse_when(f"{today.isoformat()} 12:00 {zone}")  # refuses BST, UTC+1, typos
-    week, other = today + timedelta(days=7), "en" if tag.startswith("fr") else "fr"
-    when = f"{week.isoformat()} 11:30 {zone}"
-    event = [  # (optional, line): an invitation needs the event, other kinds may add one
-        (False, "[event]   # the press conference or briefing"),
-        (False, 'title = "Press conference"'),
-        (False, f'start = "{when}"   # not before the embargo lifts'),
-        (False, 'duration = "1h"   # "90m", "1h30"; or end = "YYYY-MM-DD HH:MM Zone/City"'),
-        (False, 'venue = "Venue, street, city"   # and/or the online meeting:'),
-        (True, 'url = "https://example.org/meeting"'),
-        (True, 'meeting_id = "000 0000 0000"'),
-        (True, 'passcode = "000000"'),
-        (True, 'dial_in = ["+44 20 7946 0958"]   # international numbers'),
-        (True, 'rsvp = "press@example.org"   # accreditation address'),
-        (True, f'rsvp_deadline = "{week.isoformat()} 09:00 {zone}"'),
-        (False, "sequence = 0   # add one each time the event changes (calendar updates)"),
-    ]
-    return "\n".join([
-        FENCE,
-        "# Front matter in TOML; the body in Markdown follows the closing +++ line.",
-        "# Times are \"YYYY-MM-DD HH:MM Zone/City\" with an IANA zone name (Europe/London,",
-        "# America/New_York, UTC); abbreviations such as CET or BST are refused.",
-        f"reference = \"PR001-{today.year}\"   # your house reference",
-        f"kind = {_toml_string(kind)}   # release, invitation or advisory",
-        f"language = {_toml_string(tag)}   # BCP 47: en, fr, en-GB, fr-CA",
-        "title = \"Headline of the release\"",
-        "subtitle = \"One sentence that says what is new\"   # optional",
-        f"date = {today.isoformat()}   # the release date: a TOML date, no quotes",
-        "place = \"Paris\"   # the dateline; optional",
-        f"organizations = [{', '.join(_toml_string(o) for o in organizations)}]   # in order",
-        f"# embargo = \"{when}\"   # lift time; leave out for immediate release. The",
-        "#   embargoed version goes only to contacts who accept embargoes, the others get",
-        "#   the public version at the lift. Translations give the same embargo.",
-        "# contacts = [\"press.officer@example.org\"]   # default: the organisations' officers",
-        "# audience = \"kind:journalist and tag:space\"   # who receives it; default: all",
-        "# attachments = [\"photo.jpg\"]   # files, relative to this file",
-        "",
-        "# [translations]   # the same release in other languages: language = \"path\"",
-        f"# {other} = \"PR001-{today.year}.{other}.md\"",
-        "",
-        *(("# " if optional or kind != "invitation" else "") + line for optional, line in event),
-        FENCE,
-        "",
-        "The first paragraph says who, what, when and where.",
-        "",
-        "## About us",
-        "",
-        "One paragraph about each organisation.",
-        "",
-    ])
+
+    organizations: tuple[tuple[str, int], ...] = ()
+    contacts: tuple[tuple[str, int], ...] = ()  # ids, or e-mail addresses normalised
+    attachments: tuple[tuple[str, int], ...] = ()  # paths relative to the release file
+    translations: tuple[str, ...] = ()  # paths relative to the release file
 
 
-def _toml_string(text: str) -> str:
-    # A JSON string is a valid TOML basic string (same escapes, \uXXXX included).
-    return json.dumps(text, ensure_ascii=False)
+def listed_in(text: str) -> Listed:
+    """What the release file ``text`` names (see :class:`Listed`); nothing when its front
+    matter or its TOML cannot be read."""
+    try:
+        front = read_front_matter(text)
+        data = tomllib.loads(front.toml)
+    except (InvalidInput, tomllib.TOMLDecodeError):
+        return Listed()
+    lines = _KeyLines(front)
+    found: dict[str, list[tuple[str, int]]] = {"organizations": [], "contacts": [],
+                                                "attachments": []}
+    for key, kept in (("organizations", found["organizations"]),
+                      ("organisations", found["organizations"]),
+                      ("contacts", found["contacts"]), ("attachments", found["attachments"])):
+        items = data.get(key)
+        for item in items if isinstance(items, list) else []:
+            if type(item) is int and item > 0 and key == "contacts":
+                name = str(item)
+            elif isinstance(item, str) and item.strip() and "://" not in item:
+                name = item.strip()
+            else:
+                continue
+            line = lines.of_item((key,), name)
+            if key == "contacts" and isinstance(item, str):
+                address, _ = _one_address(name)
+                if address is None:
+                    continue
+                name = address
+            if all(name.casefold() != seen.casefold() for seen, _ in kept):
+                kept.append((name, line))
+    translations = data.get("translations")
+    return Listed(
+        tuple(found["organizations"]), tuple(found["contacts"]), tuple(found["attachments"]),
+        tuple(target.strip() for target in
+              (translations.values() if isinstance(translations, dict) else ())
+              if isinstance(target, str) and target.strip()),
+    )
 
 
 # --------------------------------------------------------------------------- where
@@ -515,7 +513,7 @@ class _Reader:
                 found.append((str(item), line))
             elif isinstance(item, str):
                 address, problem = _one_address(item)
-                if problem:
+                if address is None:
                     self.report.error(line, f"contacts: {problem}")
                 else:
                     found.append((address, line))
@@ -581,7 +579,8 @@ class _Reader:
             return None
         return Event(title=title, start=start, end=end, venue=venue, url=url,
                      meeting_id=meeting_id, passcode=passcode, dial_in=dial_in, rsvp=rsvp,
-                     rsvp_deadline=rsvp_deadline, sequence=max(0, int(sequence or 0)))
+                     rsvp_deadline=rsvp_deadline,
+                     sequence=max(0, sequence if isinstance(sequence, int) else 0))
 
     def _end(self, event: _Table, start: datetime | None) -> datetime | None:
         if "end" in event.data and "duration" in event.data:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pressctl.book.contacts import Book
+from pressctl.book.session import Book
 from pressctl.contacts.model import Contact, ContactFilter
 from pressctl.errors import InvalidInput, NotFound
 from pressctl.releases.audience import Audience, parse_audience

@@ -330,7 +330,7 @@ def by_organization(contacts: Iterable[Mapping[str, Any]],
 _CELL = "border:1px solid #cccccc;padding:4px 8px;vertical-align:top;"
 _STYLES = {  # inline styles: many mail clients drop <style> blocks
     **{f"h{n}": f"margin:1.2em 0 0.5em 0;line-height:1.3;font-size:{size}px;"
-       for n, size in zip(range(1, 7), (22, 19, 17, 15, 15, 15))},
+       for n, size in zip(range(1, 7), (22, 19, 17, 15, 15, 15), strict=True)},
     "p": "margin:0 0 1em 0;", "li": "margin:0 0 0.3em 0;",
     "ul": "margin:0 0 1em 0;padding:0 0 0 1.5em;", "ol": "margin:0 0 1em 0;padding:0 0 0 1.5em;",
     "blockquote": "margin:0 0 1em 0;padding:0 0 0 1em;border-left:3px solid #cccccc;",
@@ -409,7 +409,7 @@ def _list(node: SyntaxTreeNode, width: int) -> list[str]:
     tight = all(child.hidden for item in items for child in item.children
                 if child.type == "paragraph")
     lines: list[str] = []
-    for marker, item in zip(markers, items):
+    for marker, item in zip(markers, items, strict=True):
         body = _blocks(item.children, width - pad, tight) or [""]
         lines.extend(([] if tight or not lines else [""]) + [marker.ljust(pad) + body[0]])
         lines.extend(" " * pad + line if line else "" for line in body[1:])
@@ -458,9 +458,9 @@ def _table(node: SyntaxTreeNode) -> list[str]:
             right |= {column for column, cell in enumerate(row.children)
                       if "text-align:right" in str(cell.attrs.get("style", ""))}
             header_rows += section.type == "thead"
-    widths = [max(len(cell) for cell in column) for column in zip(*rows)]
+    widths = [max(len(cell) for cell in column) for column in zip(*rows, strict=True)]
     lines = [" | ".join(cell.rjust(w) if c in right else cell.ljust(w)
-                        for c, (cell, w) in enumerate(zip(row, widths))).rstrip()
+                        for c, (cell, w) in enumerate(zip(row, widths, strict=True))).rstrip()
              for row in rows]
     if header_rows:
         lines.insert(header_rows, "-+-".join("-" * w for w in widths))

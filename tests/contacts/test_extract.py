@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pressctl.contacts.extraction.html import markdown_lines
 from pressctl.contacts.extraction.text import ProposedContact, detect_format, extract_contacts
 
 DATA = Path(__file__).parent.parent / "data" / "extract"
@@ -754,3 +755,44 @@ def test_empty_and_blank_text():
     assert extract_contacts("") == []
     assert extract_contacts("\n\n   \n") == []
     assert extract_contacts("<html><body></body></html>") == []
+
+
+# --------------------------------------------------------------------------- Markdown lines
+
+MARKDOWN_LAYOUTS = """\
+Press contacts
+==============
+
+- **Jane Doe**, Press Officer, <jane.doe@example.org>
+> [John
+Roe](mailto:john.roe@example.org), Spokesperson, +33 1 23 45 67 89
+
+| Name | E-mail |
+|---|---|
+| Ann Lee | ann.lee@example.org |
+"""
+
+
+def test_markdown_lines_keep_their_source_line_numbers():
+    # markdown-it reads the blocks (setext heading, list, quote, table); each line keeps
+    # its number, and the lines Markdown syntax alone fills are block boundaries.
+    assert [(line.number, line.text, line.heading)
+            for line in markdown_lines(MARKDOWN_LAYOUTS)] == [
+        (1, "Press contacts", True),
+        (2, "", False),
+        (3, "", False),
+        (4, "Jane Doe\t, Press Officer,\tjane.doe@example.org", False),
+        (5, "John Roe\tjohn.roe@example.org", False),  # the link where it opens
+        (6, ", Spokesperson, +33 1 23 45 67 89", False),
+        (7, "", False),
+        (8, "Name\tE-mail", False),
+        (9, "", False),  # the delimiter row
+        (10, "Ann Lee\tann.lee@example.org", False),
+    ]
+    assert [(c.name, c.line) for c in extract_contacts(MARKDOWN_LAYOUTS, region="FR")] == [
+        ("Jane Doe", 4), ("John Roe", 5), ("Ann Lee", 10)]
+
+
+def test_markdown_keeps_code_as_written_and_entities_in_raw_html_as_text():
+    lines = markdown_lines("    **not bold**\n\n<b>AT&amp;T &lt;b&gt;</b> `x`\n")
+    assert [line.text for line in lines] == ["**not bold**", "", "AT&T <b>\tx"]

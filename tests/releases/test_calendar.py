@@ -367,7 +367,7 @@ def test_two_attendees_differ_in_the_attendee_line_only():
     one = unfolded_lines(template.for_attendee("Raphaël Sart", "raphael.sart@cnes.fr"))
     two = unfolded_lines(template.for_attendee("Nicolas Merlet", "nicolasmerlet@ortus-sante.fr"))
     assert len(one) == len(two)
-    differing = [(a, b) for a, b in zip(one, two) if a != b]
+    differing = [(a, b) for a, b in zip(one, two, strict=True) if a != b]
     assert len(differing) == 1
     a, b = differing[0]
     assert a.startswith("ATTENDEE;CN=Raphaël Sart;") and a.endswith(":mailto:raphael.sart@cnes.fr")

@@ -1,4 +1,5 @@
-"""Tests for pressctl.releases.embargo: reading times with zones, writing them, the embargo notice.
+"""Tests for pressctl.releases.embargo: the embargo rule (who gets which version, when),
+reading times with zones, writing them, the embargo notice.
 
 Real cases first: seed release 000 (CNES/SFR, embargo 11:30 Paris time on Tuesday 22
 September 2020), a British 00:01 embargo whose UTC time falls on the previous day, then the
@@ -9,14 +10,24 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from pressctl.errors import InvalidInput
 from pressctl.releases.documents import Embargo
-from pressctl.releases.embargo import embargo_notice, format_when, parse_duration, parse_when
+from pressctl.releases.embargo import (
+    Phase,
+    Timing,
+    embargo_notice,
+    format_when,
+    gets_embargoed_version,
+    split_audience,
+    timing,
+)
+from pressctl.times import parse_duration, parse_when
 
 
 def at(zone: str, *fields: int) -> datetime:
@@ -289,3 +300,61 @@ def test_an_embargo_is_shown_as_a_release_file_writes_it(text):
     embargo = Embargo(parse_when(text))
     assert str(embargo) == text
     assert Embargo(parse_when(str(embargo))).same_as(embargo)
+
+
+# --------------------------------------------------------------------------- the rule
+
+LIFT = datetime(2020, 9, 22, 9, 30, tzinfo=UTC)
+BEFORE, AFTER = LIFT - timedelta(hours=3), LIFT + timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    embargoed: bool
+
+
+@pytest.mark.parametrize(("embargo_ok", "expected"), [(True, True), (False, False)])
+def test_the_embargoed_version_goes_only_to_contacts_who_accept_embargoes(embargo_ok, expected):
+    assert gets_embargoed_version(Embargo(SEED_000), embargo_ok) is expected
+
+
+@pytest.mark.parametrize("embargo_ok", [True, False])
+def test_a_release_without_an_embargo_has_no_embargoed_version(embargo_ok):
+    assert gets_embargoed_version(None, embargo_ok) is False
+
+
+def test_sent_before_the_lift_the_public_version_follows_at_the_lift():
+    assert timing(LIFT, BEFORE, now=BEFORE) == Timing(public_at=LIFT, embargoed_at=BEFORE)
+
+
+@pytest.mark.parametrize(("lift", "due", "now"), [
+    (None, BEFORE, BEFORE),  # no embargo
+    (LIFT, LIFT, BEFORE),  # sent at the lift (--at lift)
+    (LIFT, AFTER, BEFORE),  # sent after it
+    (LIFT, AFTER, AFTER),  # the embargo has lifted already
+    (LIFT, LIFT, AFTER),  # --at lift, once it has lifted
+])
+def test_at_or_after_the_lift_one_public_mailout_goes_at_its_time(lift, due, now):
+    assert timing(lift, due, now) == Timing(public_at=due)
+
+
+def test_those_who_do_not_accept_embargoes_get_the_public_version_at_the_lift():
+    audience = [Member("a", True), Member("b", False), Member("c", True)]
+    split = split_audience(audience, public_at_lift=True)
+    assert [m.name for m in split.embargoed] == ["a", "c"]
+    assert [m.name for m in split.public] == ["b"]
+    assert split.left_out == []
+
+
+def test_without_a_public_phase_those_who_do_not_accept_embargoes_get_nothing():
+    audience = [Member("a", True), Member("b", False), Member("c", False)]
+    split = split_audience(audience, public_at_lift=False)
+    assert [m.name for m in split.embargoed] == ["a"]
+    assert split.public == []
+    assert [m.name for m in split.left_out] == ["b", "c"]
+
+
+def test_phases_are_stored_by_their_names():
+    assert [str(phase) for phase in Phase] == ["single", "embargoed", "public"]
+    assert Phase("embargoed") == "embargoed"

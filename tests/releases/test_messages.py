@@ -389,7 +389,7 @@ def test_attachments_in_a_mixed_part():
     assert [part.get_filename() for part in found] == [
         "communiqué de presse – été 2025.pdf", 'photo "Ariane 6".jpg',
         attachments[2].filename, "tab here  Bcc: x@example.com.txt"]
-    for part, attachment in zip(found, attachments):
+    for part, attachment in zip(found, attachments, strict=True):
         assert part.get_content_disposition() == "attachment"
         assert part["Content-Transfer-Encoding"] == "base64"
         assert part.get_payload(decode=True) == attachment.data

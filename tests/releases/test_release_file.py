@@ -15,7 +15,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from pressctl.errors import InvalidInput, Problem
-from pressctl.releases.release_file import parse_release, read_front_matter, skeleton
+from pressctl.releases.release_file import (
+    Listed,
+    listed_in,
+    parse_release,
+    read_front_matter,
+)
+from pressctl.releases.skeleton import skeleton
 
 RELEASES = Path(__file__).resolve().parent.parent / "data" / "releases"
 PARIS = ZoneInfo("Europe/Paris")
@@ -457,6 +463,40 @@ def test_key_lines_follow_tables_comments_dotted_keys_and_multiline_strings():
     ]
 
 
+# --------------------------------------------------------------------------- what a file names
+
+
+def test_listed_gives_each_named_item_with_its_line():
+    listed = listed_in(release_text(
+        'organisations = ["CNES", "SFR", "cnes"]',  # 6: listed twice, kept once
+        "contacts = [",  # 7
+        '  "Pascale Bresson <Pascale.Bresson@CNES.fr>",',  # 8: normalised
+        "  12,",  # 9: a contact id
+        '  "not an address",',  # 10: the reader reports it, not listed
+        "]",  # 11
+        'attachments = ["photo.jpg", "https://example.org/a.pdf"]',  # 12: a link is no file
+        "[translations]",  # 13
+        'fr = "pr106-2020.fr.md"',  # 14
+    ))
+    assert listed == Listed(
+        organizations=(("CNES", 6), ("SFR", 6)),
+        contacts=(("Pascale.Bresson@cnes.fr", 8), ("12", 9)),
+        attachments=(("photo.jpg", 12),),
+        translations=("pr106-2020.fr.md",),
+    )
+
+
+def test_listed_items_are_read_even_when_other_keys_are_wrong():
+    text = release_text('kind = "communique"', 'organizations = ["CNES"]', "subtitle = 1")
+    assert parse_release(text, "pr.md")[0] is None
+    assert listed_in(text).organizations == (("CNES", 7),)
+
+
+@pytest.mark.parametrize("text", ["no front matter", release_text('title = "open')])
+def test_nothing_is_listed_from_a_file_whose_toml_cannot_be_read(text):
+    assert listed_in(text) == Listed()
+
+
 # --------------------------------------------------------------------------- the body
 
 
@@ -552,7 +592,7 @@ def test_skeleton_refuses_an_abbreviated_zone():
 # --------------------------------------------------------------------------- purity
 
 
-@pytest.mark.parametrize("module", ["release_file", "embargo", "audience"])
+@pytest.mark.parametrize("module", ["release_file", "documents", "embargo", "audience"])
 def test_domain_modules_read_no_files_no_clock_and_print_nothing(module):
     import ast
 

@@ -23,12 +23,9 @@ from pressctl.book.importer import import_file
 from pressctl.book.orgs import import_orgs
 from pressctl.contacts.formats.files import open_contact_file
 from pressctl.errors import InvalidInput, ProblemsFound
-from pressctl.releases.compose import (
-    build_messages,
-    check_release,
-    load_release_set,
-    select_recipients,
-)
+from pressctl.releases.checking import check_release, load_release_set
+from pressctl.releases.recipients import select_recipients
+from pressctl.releases.rendering import build_messages
 from pressctl.releases.templating import TemplateError, Templates
 
 IT = DATA / "releases_it"
@@ -558,8 +555,8 @@ def test_translations_that_agree_on_the_embargo_load(sample, tmp_path):
 
 def test_previews_never_carry_a_real_unsubscribe_token(sample, tmp_path):
     # Issue 7: the token was the contact id, so anyone could unsubscribe anyone.
-    sample.settings = dataclasses.replace(
-        sample.settings, unsubscribe_url="https://presse.example.org/unsubscribe?t={token}")
+    sample.settings = dataclasses.replace(sample.settings, sender=dataclasses.replace(
+        sample.settings.sender, unsubscribe_url="https://presse.example.org/unsubscribe?t={token}"))
     [message] = built(sample, copy_example(tmp_path), only=[EN_READER])
     parsed = parse(message.raw)
     assert "t=preview-token>" in str(parsed["List-Unsubscribe"])

@@ -245,7 +245,7 @@ def test_an_advisory_uses_the_release_template(language, fmt):
 
 @pytest.mark.parametrize(("kind", "language", "fmt"), MAIN)
 def test_default_templates_leave_the_embargo_notice_to_the_core(kind, language, fmt):
-    # pressctl.releases.compose stamps the notice above the rendered body; a second copy from
+    # pressctl.releases.rendering stamps the notice above the rendered body; a second copy from
     # the template would only repeat it.
     name = f"{kind}.{language}.{fmt}.j2"
     context = seed_context(language, kind)
@@ -545,14 +545,19 @@ def test_markdown_to_text_lists_headings_and_quotes():
 
 
 def test_only_templating_uses_jinja2_and_markdown_it():
-    users = set()
-    for path in (REPO / "pressctl").rglob("*.py"):
+    # Contact extraction reads Markdown with markdown-it too (issue 8: one reader per
+    # format); it never renders, so jinja2 stays templating's alone.
+    users: dict[str, set[str]] = {"jinja2": set(), "markdown_it": set()}
+    package = REPO / "pressctl"
+    for path in package.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import)
                      else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            if any(n.split(".")[0] in ("jinja2", "markdown_it") for n in names):
-                users.add(path.name)
-    assert users == {"templating.py"}
+            for name in names:
+                if name.split(".")[0] in users:
+                    users[name.split(".")[0]].add(path.relative_to(package).as_posix())
+    assert users == {"jinja2": {"releases/templating.py"},
+                     "markdown_it": {"releases/templating.py", "contacts/extraction/html.py"}}
 
 
 def test_tel_links_dial_from_abroad_even_when_the_number_is_shown_nationally():

@@ -5,15 +5,25 @@ boundaries are what tells one field from the next. So they survive: a tab betwee
 (cells, bold runs, column-aligning spaces) and a new line between records (<br>, <tr>,
 <li>), a blank line between blocks (<p>, <table>, headings). Tags, entities and Markdown
 syntax go. Each line keeps the 1-based source line it came from, so a proposed contact can
-point back into the file. Pure functions on strings; the stdlib html.parser only.
+point back into the file.
+
+Pure functions on strings. HTML is read by the stdlib's html.parser, Markdown by
+markdown-it (whose tokens carry their source lines), plain text line by line. This is the
+only module of the contact domain that imports markdown_it; it is imported only by the
+`contacts extract` command, so it costs nothing at start-up.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from html import escape
 from html.parser import HTMLParser
 from urllib.parse import unquote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +40,9 @@ _HEADINGS = frozenset(["h1", "h2", "h3", "h4", "h5", "h6"])
 # Paragraph-like elements separate blocks; a <div> only starts a line because sites nest
 # one <div> per field inside one <div> per person.
 _BLOCKS = frozenset(
-    ["p", "table", "thead", "tbody", "tfoot", "ul", "ol", "dl", "section", "article", "header", "footer", "main", "aside", "nav", "blockquote", "address", "form", "figure", "hr", "pre", "body", "html", "center"]
+    ["p", "table", "thead", "tbody", "tfoot", "ul", "ol", "dl", "section", "article",
+     "header", "footer", "main", "aside", "nav", "blockquote", "address", "form", "figure",
+     "hr", "pre", "body", "html", "center"]
 )
 _LINES = frozenset(["br", "tr", "li", "dt", "dd", "caption", "div"])
 _CELLS = frozenset({"td", "th"})
@@ -200,76 +212,152 @@ def html_lines(markup: str) -> list[TextLine]:
     return parser.finish()
 
 
-# --------------------------------------------------------------------------- Markdown
+# --------------------------------------------------------------------------- text and Markdown
 
-_ATX_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:\s+#+)?\s*$")
-_SETEXT_UNDERLINE = re.compile(r"^\s{0,3}(?:=+|-+)\s*$")
-_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
-_QUOTE_OR_ITEM = re.compile(r"^\s*(?:>\s?)*(?:(?:[-*+•]|\d{1,2}[.)])\s+)?")
-_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|<>~])")
-_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK = re.compile(r"\[([^\]]*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^)]*[\"'])?\s*\)")
-_REFERENCE_LINK = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
-_STRONG = re.compile(r"(?<!\w)(\*\*|__)(?=\S)(.+?)(?<=\S)\1(?!\w)")
-_EMPHASIS = re.compile(
-    r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])|(?<!\w)_(?=\S)(.+?)(?<=\S)_(?!\w)"
-)
-_CODE_OR_STRIKE = re.compile(r"`+([^`]*)`+|~~(.+?)~~")
 _ANGLE_ADDRESS = re.compile(r"<(?:mailto:)?([^<>\s@]+@[^<>\s]+)>", re.IGNORECASE)
 _ANGLE_URL = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>", re.IGNORECASE)
-_ESCAPED_BASE = 0xE000  # private-use code points hold escaped characters meanwhile
+_BREAKS = frozenset({"softbreak", "hardbreak"})
 
 
-def _markdown_inline(line: str) -> str:
-    line = _ESCAPE.sub(lambda m: chr(_ESCAPED_BASE + ord(m.group(1))), line)
-    line = _IMAGE.sub("", line)
-
-    def link(match: re.Match[str]) -> str:
-        label, href = match.group(1), match.group(2)
-        if href.lower().startswith(("mailto:", "tel:")):
-            return link_field(href, label)
-        return label
-
-    line = _REFERENCE_LINK.sub(r"\1", _LINK.sub(link, line))
-    line = _STRONG.sub("\t\\2\t", line)
-    line = _EMPHASIS.sub(lambda m: m.group(1) or m.group(2), line)
-    line = _CODE_OR_STRIKE.sub(lambda m: m.group(1) or m.group(2) or "", line)
-    return re.sub("[\ue000-\ue07f]", lambda m: chr(ord(m.group()) - _ESCAPED_BASE), line)
+def _reduce(line: str, number: int, *, markup: bool, heading: bool = False
+            ) -> list[TextLine]:
+    """One source line's logical lines, its tags reduced when it has some (``markup``);
+    ``[TextLine(number, "")]`` when nothing is left: a block boundary."""
+    if markup:
+        parser = _HtmlLines(inline_line=number)
+        parser.feed(line)
+        pieces = [piece.text for piece in parser.finish()]
+    else:
+        pieces = [tidy(line)]
+    pieces = [piece for piece in pieces if piece] or [""]
+    return [TextLine(number, piece, heading and bool(piece)) for piece in pieces]
 
 
-def source_lines(text: str, *, markdown: bool) -> list[TextLine]:
-    """Plain text or Markdown, one source line at a time (inline HTML is reduced too)."""
-    raw_lines = text.splitlines()
-    lines: list[TextLine] = []
-    setext = set()
-    if markdown:
-        for index in range(1, len(raw_lines)):
-            above = raw_lines[index - 1]
-            if (_SETEXT_UNDERLINE.match(raw_lines[index]) and above.strip()
-                    and not _RULE.match(above) and not _SETEXT_UNDERLINE.match(above)):
-                setext.add(index - 1)
-    for index, raw in enumerate(raw_lines):
-        number, heading, line = index + 1, index in setext, raw
-        if markdown:
-            if index - 1 in setext or _RULE.match(line) or _TABLE_DELIMITER.match(line):
-                line = ""
-            elif found := _ATX_HEADING.match(line):
-                line, heading = found.group(1), True
-            line = line[_QUOTE_OR_ITEM.match(line).end():]
-            if line.strip().startswith("|") and line.strip().endswith("|"):
-                line = line.strip().strip("|").replace("|", "\t")
-            line = _markdown_inline(line)
+def text_lines(text: str) -> list[TextLine]:
+    """Plain text, one source line at a time; a line that looks like HTML is reduced as
+    such, but <address> and <https://...> are not tags."""
+    lines = []
+    for number, line in enumerate(text.splitlines(), start=1):
         line = _ANGLE_URL.sub(r" \1 ", _ANGLE_ADDRESS.sub("\t\\1\t", line))
-        if _HTML_HINT.search(line):
-            parser = _HtmlLines(inline_line=number)
-            parser.feed(line)
-            pieces = [piece.text for piece in parser.finish()]
-        else:
-            pieces = [tidy(line)]
-        pieces = [piece for piece in pieces if piece] or [""]
-        lines.extend(TextLine(number, piece, heading and bool(piece)) for piece in pieces)
+        lines += _reduce(line, number, markup=bool(_HTML_HINT.search(line)))
     return lines
+
+
+@dataclass(slots=True)
+class _MarkdownLine:
+    """What Markdown leaves of one source line: text, and raw HTML kept for _HtmlLines."""
+
+    parts: list[tuple[bool, str]] = field(default_factory=list)  # (is raw HTML, text)
+    heading: bool = False
+
+    def add(self, text: str, *, raw: bool = False) -> None:
+        self.parts.append((raw, text))
+
+    def reduce(self, number: int) -> list[TextLine]:
+        if not any(raw for raw, _ in self.parts):
+            return _reduce("".join(text for _, text in self.parts), number, markup=False,
+                           heading=self.heading)
+        # markdown-it has decoded the entities of the text: escape it again, or a "&lt;b&gt;"
+        # written in the release would become a tag in the HTML parser.
+        line = "".join(text if raw else escape(text, quote=False) for raw, text in self.parts)
+        return _reduce(line, number, markup=True, heading=self.heading)
+
+
+def markdown_lines(text: str) -> list[TextLine]:
+    """Markdown, one source line at a time, read by markdown-it: its block tokens say which
+    source lines a paragraph, heading, list item or table row spans (``token.map``), and a
+    line break inside a paragraph is a token of its own, so each line keeps its number.
+
+    What goes: markers of headings, lists, quotes, emphasis and code; rules, table
+    delimiter rows and setext underlines (left as block boundaries); images. What stays as
+    a field boundary (a tab): table cells, bold runs, mailto:/tel: links (their target,
+    see :func:`link_field`). Raw HTML is reduced by the same parser as an HTML release,
+    one line at a time; code is kept as plain text.
+    """
+    # splitlines' notion of a line (\v, \f, \u2028 ...) is the one every format numbers by.
+    raw_lines = text.splitlines()
+    found: dict[int, _MarkdownLine] = {}  # 0-based source line -> what is left of it
+    heading = False
+    for token in _markdown().parse("\n".join(raw_lines)):
+        start, end = token.map or (0, 0)
+        if token.type == "heading_open":
+            heading = True
+        elif token.type == "heading_close":
+            heading = False
+        elif token.type == "inline" and token.children is not None:
+            _inline_lines(token.children, start, found, heading)
+        elif token.type == "html_block":  # each line alone, with its Markdown (seed 000)
+            for offset, line in enumerate(token.content.split("\n")[:end - start]):
+                _inline_lines(_markdown().parseInline(line)[0].children or [], start + offset,
+                              found, False)
+        elif token.type in ("code_block", "fence"):
+            first = start + (token.type == "fence")  # after the opening ``` line
+            for offset, line in enumerate(token.content.split("\n")[:-1]):
+                found.setdefault(first + offset, _MarkdownLine()).add(line)
+    lines: list[TextLine] = []
+    for index in range(len(raw_lines)):
+        kept = found.get(index)
+        lines.extend(kept.reduce(index + 1) if kept else [TextLine(index + 1, "")])
+    return lines
+
+
+def _inline_lines(children: list[Token], first: int, found: dict[int, _MarkdownLine],
+                  heading: bool) -> None:
+    """Spread one inline token's children over the source lines from ``first`` on. Cells
+    of one table row share their line, a tab apart."""
+    line = first
+    current = found.get(line)
+    if current is None:
+        current = found[line] = _MarkdownLine(heading=heading)
+    elif current.parts:
+        current.add("\t")  # the next cell of a table row
+    index = 0
+    while index < len(children):
+        child = children[index]
+        index += 1
+        if child.type in _BREAKS:
+            line += 1
+            current = found.setdefault(line, _MarkdownLine(heading=heading))
+        elif child.type in ("text", "code_inline"):
+            current.add(child.content)
+        elif child.type in ("strong_open", "strong_close"):
+            current.add("\t")  # a bold run is a name or a label, as <b> in HTML
+        elif child.type == "html_inline":
+            current.add(child.content, raw=True)
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            if href.lower().startswith(("mailto:", "tel:")):
+                label, breaks, index = _link_label(children, index)
+                current.add(link_field(href, label))
+                for _ in range(breaks):  # a label over several lines: keep them counted
+                    line += 1
+                    current = found.setdefault(line, _MarkdownLine(heading=heading))
+            elif child.markup == "autolink":
+                current.add(" ")  # <https://...>: the address, apart from its neighbours
+        elif child.type == "link_close" and child.markup == "autolink":
+            current.add(" ")
+        # emphasis, strikethrough and images leave nothing: their text is the children's
+
+
+def _link_label(children: list[Token], index: int) -> tuple[str, int, int]:
+    """(the link's text, how many line breaks it spans, the index after its link_close)."""
+    label: list[str] = []
+    breaks = 0
+    while index < len(children) and children[index].type != "link_close":
+        child = children[index]
+        if child.type in _BREAKS:
+            breaks += 1
+            label.append(" ")
+        elif child.type in ("text", "code_inline"):
+            label.append(child.content)
+        index += 1
+    return "".join(label), breaks, index + 1
+
+
+@cache
+def _markdown() -> MarkdownIt:
+    # CommonMark with raw HTML (releases carry <b> and <a>), plus GFM tables and ~~strike~~.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
 # --------------------------------------------------------------------------- format
@@ -304,4 +392,4 @@ def release_lines(text: str, kind: str) -> list[TextLine]:
     """``text`` of the given format ("html", "markdown", "text") as logical lines."""
     if kind == "html":
         return html_lines(text)
-    return source_lines(text, markdown=kind == "markdown")
+    return markdown_lines(text) if kind == "markdown" else text_lines(text)

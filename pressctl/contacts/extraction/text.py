@@ -8,8 +8,9 @@ How a release is read:
    "For X:" name the organisation of the contacts that follow; "Press contacts" and its
    translations open a contact section.
 3. Each line is cut into items: e-mails and phones first (the anchors, validated by
-   :mod:`pressctl.contacts.emails` and :mod:`pressctl.contacts.phones`), then the text between them, which is
-   classified as a person's name, an office, a role, an organisation or other text.
+   :mod:`pressctl.contacts.emails` and :mod:`pressctl.contacts.phones`), then the text
+   between them, which is classified as a person's name, an office, a role, an
+   organisation or other text.
 4. Items are grouped into contacts. A contact needs an anchor and takes the name that
    precedes its anchors. A line holding both a name and an anchor is a contact of its own
    (tables, column layouts); otherwise a new name after anchors starts the next contact,
@@ -90,7 +91,18 @@ _LEADING_PREPOSITION = re.compile(
 )
 # A field holding one of these words is a role: "Press Officer", "Attachée de presse",
 # "Chargée de communication", "Pressesprecherin", "Addetta stampa", "Jefe de prensa"...
-_ROLE_WORDS = ["officer", "manager", "director", "directrice", "directeur", "head", "chief", "coordinator", "coordinatrice", "coordinateur", "specialist", "advisor", "adviser", "consultant", "assistant", "assistante", "attaché", "attachée", "attache", "chargé", "chargée", "responsable", "leiter", "leiterin", "referent", "referentin", "sprecher", "sprecherin", "pressesprecher", "pressesprecherin", "pressereferent", "pressereferentin", "direttore", "direttrice", "responsabile", "addetto", "addetta", "jefe", "jefa", "director", "directora", "coordinador", "coordinadora", "editor", "secretary", "secrétaire", "porte-parole", "portavoce", "portavoz", "spokesperson", "spokesman", "spokeswoman", "liaison", "president", "président", "présidente", "presidente", "presidenta", "präsident", "präsidentin", "ceo", "founder", "fondateur", "fondatrice"]
+_ROLE_WORDS = [
+    "officer", "manager", "director", "directrice", "directeur", "head", "chief", "coordinator",
+    "coordinatrice", "coordinateur", "specialist", "advisor", "adviser", "consultant", "assistant",
+    "assistante", "attaché", "attachée", "attache", "chargé", "chargée", "responsable", "leiter",
+    "leiterin", "referent", "referentin", "sprecher", "sprecherin", "pressesprecher",
+    "pressesprecherin", "pressereferent", "pressereferentin", "direttore", "direttrice",
+    "responsabile", "addetto", "addetta", "jefe", "jefa", "director", "directora", "coordinador",
+    "coordinadora", "editor", "secretary", "secrétaire", "porte-parole", "portavoce", "portavoz",
+    "spokesperson", "spokesman", "spokeswoman", "liaison", "president", "président", "présidente",
+    "presidente", "presidenta", "präsident", "präsidentin", "ceo", "founder", "fondateur",
+    "fondatrice",
+]
 _ROLE = re.compile(
     r"(?i)(?<![\w-])(?:" + "|".join(map(re.escape, _ROLE_WORDS))
     + r"|media\s+relations|relations\s+(?:presse|m[ée]dias))(?![\w-])"
@@ -113,7 +125,9 @@ _ORG_WORD = re.compile(  # words that make a name an organisation's; legal forms
     r"|observatory|observatoire|group|groupe|gruppe|gruppo|grupo)\b"
     r"|\b(?:Inc|Ltd|LLC|PLC|GmbH|AG|SA|SAS|SARL|SpA|Srl|BV|NV)\b|S\.A\.|S\.p\.A\.|S\.L\."
 )
-_NOT_ORG_ACRONYMS = frozenset(["CEO", "CFO", "CTO", "COO", "PR", "VP", "SVP", "EVP", "MD", "TEL", "FAX", "GSM", "URL", "PDF"])
+_NOT_ORG_ACRONYMS = frozenset([
+    "CEO", "CFO", "CTO", "COO", "PR", "VP", "SVP", "EVP", "MD", "TEL", "FAX", "GSM", "URL", "PDF",
+])
 # Fields that say nothing about a contact: labels whose value went elsewhere, links, joiners.
 _JUNK = re.compile(
     r"(?i)^(?:e-?mail|courriel|mail|m[ée]l|correo(?:\s+electr[óo]nico)?|mailto|adresse\s+e-?mail"
@@ -124,13 +138,29 @@ _JUNK = re.compile(
 )
 # Capitalised words that are never part of a person's name in a contact block.
 _NOT_NAME_WORDS = frozenset(_ROLE_WORDS) | frozenset(
-    ["the", "a", "an", "and", "or", "for", "of", "to", "in", "on", "at", "by", "with", "from", "about", "contact", "contacts", "press", "presse", "media", "médias", "news", "office", "bureau", "service", "team", "desk", "relations", "public", "affairs", "communication", "communications", "kommunikation", "comunicazione", "comunicación", "prensa", "stampa", "senior", "junior", "lead", "deputy", "executive", "associate", "vice", "tel", "tél", "phone", "telephone", "téléphone", "telefon", "telefono", "teléfono", "mobile", "mobil", "portable", "handy", "fax", "email", "e-mail", "mail", "courriel", "correo", "web", "website", "information", "informations", "informationen", "informazioni", "información", "more", "further", "pour", "plus", "para", "per", "für", "please", "contactez", "kontakt", "pressekontakt", "contatti", "contacto", "agency", "agence", "agentur", "agenzia", "agencia", "society", "société", "university", "université", "institute", "institut", "group", "groupe", "foundation", "fondation", "centre", "center", "association", "ministry", "ministère", "council", "connect", "meeting", "journalists", "journalistes", "journalisten", "giornalisti", "periodistas", "immediate", "release", "immédiate", "diffusion", "embargo"]
+    ["the", "a", "an", "and", "or", "for", "of", "to", "in", "on", "at", "by", "with", "from",
+     "about", "contact", "contacts", "press", "presse", "media", "médias", "news", "office",
+     "bureau", "service", "team", "desk", "relations", "public", "affairs", "communication",
+     "communications", "kommunikation", "comunicazione", "comunicación", "prensa", "stampa",
+     "senior", "junior", "lead", "deputy", "executive", "associate", "vice", "tel", "tél", "phone",
+     "telephone", "téléphone", "telefon", "telefono", "teléfono", "mobile", "mobil", "portable",
+     "handy", "fax", "email", "e-mail", "mail", "courriel", "correo", "web", "website",
+     "information", "informations", "informationen", "informazioni", "información", "more",
+     "further", "pour", "plus", "para", "per", "für", "please", "contactez", "kontakt",
+     "pressekontakt", "contatti", "contacto", "agency", "agence", "agentur", "agenzia", "agencia",
+     "society", "société", "university", "université", "institute", "institut", "group", "groupe",
+     "foundation", "fondation", "centre", "center", "association", "ministry", "ministère",
+     "council", "connect", "meeting", "journalists", "journalistes", "journalisten", "giornalisti",
+     "periodistas", "immediate", "release", "immédiate", "diffusion", "embargo"]
 )
 _HONORIFICS = frozenset(
-    ["dr", "dr.", "prof", "prof.", "professor", "professeur", "mr", "mr.", "mrs", "mrs.", "ms", "ms.", "mme", "mme.", "mlle", "herr", "frau", "dott.", "dott.ssa", "sig.", "sig.ra", "sra.", "sr.", "ing.", "mag."]
+    ["dr", "dr.", "prof", "prof.", "professor", "professeur", "mr", "mr.", "mrs", "mrs.", "ms",
+     "ms.", "mme", "mme.", "mlle", "herr", "frau", "dott.", "dott.ssa", "sig.", "sig.ra", "sra.",
+     "sr.", "ing.", "mag."]
 )
 _PARTICLES = frozenset(
-    ["de", "du", "des", "d'", "van", "von", "der", "den", "ter", "di", "da", "del", "della", "dos", "das", "la", "le", "zu", "y"]
+    ["de", "du", "des", "d'", "van", "von", "der", "den", "ter", "di", "da", "del", "della", "dos",
+     "das", "la", "le", "zu", "y"]
 )
 
 # --------------------------------------------------------------------------- anchors

@@ -1,0 +1,284 @@
+"""Rendering a release into messages: one render per variant, then each recipient's copy.
+
+A variant is what messages share: the language version, the embargo (the embargoed version
+carries the notice, :func:`pressctl.releases.embargo.embargo_notice`) and the reader's
+country (phone numbers are written as they would dial them). Each variant is rendered once
+from the templates (:mod:`pressctl.releases.templating`, the only Jinja2 user) and its
+render context; only the salutation, the addresses and the Message-ID are per recipient.
+:func:`plan_messages` is what a mailout freezes; :func:`build_messages` builds the bytes of
+a preview. Jinja2, icalendar and markdown-it are imported inside the functions that render.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pressctl.book.contacts import find_contact
+from pressctl.book.session import Book
+from pressctl.contacts.model import Contact, ContactFilter, Organization
+from pressctl.contacts.phones import format_phone
+from pressctl.errors import InvalidInput
+from pressctl.releases.calendar import event_uid, invitation_template
+from pressctl.releases.documents import Event, Release, ReleaseSet
+from pressctl.releases.embargo import embargo_notice, format_clock, format_when
+from pressctl.releases.messages import (
+    SALUTATION,
+    Attachment,
+    MessageFactory,
+    Sender,
+    Variant,
+    new_message_id,
+)
+from pressctl.releases.recipients import Recipient
+
+if TYPE_CHECKING:  # templating imports jinja2: only the functions that render import it
+    from pressctl.releases.templating import Templates
+
+PREVIEW_TOKEN = "preview-token"  # previews never carry a real one-click unsubscribe token
+
+
+@dataclass(frozen=True, slots=True)
+class BuiltMessage:
+    """One recipient's message, built: the bytes of the .eml."""
+
+    recipient: Recipient
+    raw: bytes
+    attachments: int
+    has_calendar: bool
+
+
+SALUTATIONS = {"en": "Dear {name},", "fr": "Bonjour {name},"}
+
+
+def salutation(contact: Contact, language: str) -> str:
+    base = language.split("-")[0]  # "fr-CA" greets in French
+    return SALUTATIONS.get(base, SALUTATIONS["en"]).format(name=contact.name)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedMessage:
+    """One recipient's message, before it is built: its variant and personal parts."""
+
+    recipient: Recipient
+    variant: int  # index into Plan.variants
+    salutation: str
+    message_id: str
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a mailout freezes: the variants, rendered once each, and every message."""
+
+    variants: list[tuple[Variant, Sender]]
+    messages: list[PlannedMessage]
+    domain: str
+
+
+def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
+                  templates: Templates, *, now: datetime, seed: str = "preview") -> Plan:
+    """Render each variant (language version, embargo, reader's country) once and assign
+    every recipient to one: all a mailout needs to build the messages later, byte for byte.
+    The one-click unsubscribe token is not here: it names a mailout
+    (pressctl.delivery.unsubscribe), so the mailout gives it when it stores its rows."""
+    officers = press_officers(book, releases.main)
+    if not any(officer.emails for officer in officers):
+        raise InvalidInput(f"{releases.main.path}: no press officer with an e-mail address to "
+                           "send from", hint="add officers of the organisations (kind officer) "
+                           "or list contacts")
+    sender = _sender(_sending_officer(officers), book)
+    domain = sender.address.rpartition("@")[2]
+    variants: list[tuple[Variant, Sender]] = []
+    numbers: dict[tuple[str, bool, str | None], int] = {}
+    planned = []
+    for recipient in recipients:
+        key = (recipient.version.path, recipient.embargoed, recipient.contact.country)
+        if key not in numbers:
+            numbers[key] = len(variants)
+            variants.append((_variant(book, recipient.version, officers, templates, sender,
+                                      recipient.contact.country, now), sender))
+        contact = recipient.contact
+        planned.append(PlannedMessage(
+            recipient, numbers[key], salutation(contact, recipient.version.language),
+            new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
+        ))
+    return Plan(variants, planned, domain)
+
+
+def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
+                   templates: Templates, *, now: datetime, seed: str = "preview"
+                   ) -> Iterator[BuiltMessage]:
+    """Every recipient's message, rendered once per variant, for a preview: the one-click
+    unsubscribe token is an obvious fake (PREVIEW_TOKEN), never a working one."""
+    plan = plan_messages(book, releases, recipients, templates, now=now, seed=seed)
+    factories = [MessageFactory(variant, sender, domain=plan.domain)
+                 for variant, sender in plan.variants]
+    for message in plan.messages:
+        variant = plan.variants[message.variant][0]
+        raw = factories[message.variant].build(
+            name=message.recipient.contact.name, address=message.recipient.address,
+            salutation=message.salutation, now=now, message_id=message.message_id,
+            unsubscribe_token=PREVIEW_TOKEN,
+        )
+        yield BuiltMessage(message.recipient, raw, len(variant.attachments),
+                           variant.calendar is not None)
+
+
+def press_officers(book: Book, release: Release) -> list[Contact]:
+    """The release's press officers: the contacts it lists, else its organisations'
+    officers with an e-mail address, in the order of the organisations."""
+    if release.contacts:
+        return [find_contact(book.store, ref) for ref in release.contacts]
+    officers = []
+    for name in release.organizations:
+        officers += [c for c in book.store.contacts.select(
+            ContactFilter(kind="officer", organization=name, opted_out=None)) if c.emails]
+    return officers
+
+
+def _sending_officer(officers: list[Contact]) -> Contact:
+    """The first listed officer with an e-mail address: the From and the ORGANIZER."""
+    return next(officer for officer in officers if officer.emails)
+
+
+def _sender(officer: Contact, book: Book) -> Sender:
+    """From the configured sender, else the first press officer listed, "Name (ORG)"."""
+    configured = book.settings.sender  # the [sender] table
+    if configured.address:
+        name = configured.name or officer.organization or configured.address
+        address = configured.address
+    else:
+        org = book.store.orgs.find(officer.organization) if officer.organization else None
+        label = (org.short_name or org.name) if org else officer.organization
+        name = f"{officer.name} ({label})" if label else officer.name
+        address = officer.emails[0]
+    return Sender(name=name, address=address, reply_to=address,
+                  list_unsubscribe_mailto=configured.list_unsubscribe or address,
+                  unsubscribe_url=configured.unsubscribe_url)
+
+
+def _variant(book: Book, release: Release, officers: list[Contact], templates: Templates,
+             sender: Sender, reader_country: str | None, now: datetime) -> Variant:
+    from pressctl.releases.templating import markdown_to_html, markdown_to_text, template_name
+
+    orgs = [book.store.orgs.find(name) for name in release.organizations]
+    notice = embargo_notice(release.embargo, release.language) if release.embargo else None
+    sending = _sending_officer(officers)
+    context = {
+        "release": {
+            "reference": release.reference, "kind": release.kind,
+            "language": release.language, "title": release.title,
+            "subtitle": release.subtitle, "place": release.place,
+            "date_text": _date_text(release.date, release.language),
+        },
+        "salutation": SALUTATION,
+        "body_html": markdown_to_html(release.body),  # Markup: safe HTML from the body
+        "body_text": markdown_to_text(release.body),
+        "embargo_line": notice.text if notice else None,
+        "event": _event_context(release, reader_country),
+        "organizations": [_org_context(o, release.language) for o in orgs if o is not None],
+        "contacts": [_contact_context(c, reader_country) for c in officers],
+        "sender": {"name": sending.name, "organization": sending.organization},
+    }
+    language = release.language  # fr-CA uses the fr templates (template_name)
+    known = {name for name, _, _ in templates.names()}
+    if template_name(release.kind, language, "txt") not in known:
+        language = "en"  # no templates in that language (add release.de.txt.j2...)
+    text = templates.render(template_name(release.kind, language, "txt"), context)
+    html = templates.render(template_name(release.kind, language, "html"), context)
+    subject = release.title
+    if notice:  # stamped here, whatever the templates do
+        subject = notice.subject_prefix + subject
+        text = f"{notice.text}\n\n{text}"
+        html = _stamp_html(html, notice.html)
+    attachments = tuple(_attachment(release, name) for name in release.attachments)
+    calendar = (_calendar(release, release.event, sending, sender, now) if release.event
+                else None)
+    return Variant(subject=subject, text=text, html=html, language=release.language,
+                   attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar)
+
+
+def _stamp_html(html: str, notice_html: str) -> str:
+    """Put the notice first in the body, whatever the template wrote before it."""
+    lower = html.lower()
+    start = lower.find("<body")
+    if start >= 0:
+        end = html.find(">", start) + 1
+        return html[:end] + notice_html + html[end:]
+    return notice_html + html
+
+
+def _attachment(release: Release, name: str) -> tuple[str, str, bytes]:
+    path = Path(release.path).parent / name
+    content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return path.name, content_type, path.read_bytes()
+
+
+def _calendar(release: Release, event: Event, officer: Contact, sender: Sender,
+              now: datetime) -> Callable[[str, str], bytes]:
+    domain = sender.address.rpartition("@")[2]
+    template = invitation_template(
+        event, uid=event_uid(release.reference, domain), summary=event.title,
+        description=f"{release.title} ({release.reference})",
+        organizer_name=officer.name, organizer_email=sender.address, now=now,
+        language=release.language,
+    )
+    return template.for_attendee
+
+
+_MONTHS = {
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+}
+
+
+def _date_text(day: date, language: str) -> str:
+    months = _MONTHS.get(language.split("-")[0], _MONTHS["en"])
+    first = "1er" if day.day == 1 and months is _MONTHS["fr"] else str(day.day)  # le 1er juin
+    return f"{first} {months[day.month - 1]} {day.year}"
+
+
+def _event_context(release: Release, reader_country: str | None) -> dict[str, Any] | None:
+    from pressctl.releases.templating import ShownPhone
+
+    event = release.event
+    if event is None:
+        return None
+    same_day = event.end.date() == event.start.date()
+    return {
+        "title": event.title,
+        "when_text": format_when(event.start, release.language),
+        "end_text": (format_clock(event.end, release.language) if same_day
+                     else format_when(event.end, release.language)),
+        "zone": None,  # when_text names the zone already
+        "venue": event.venue, "url": event.url, "meeting_id": event.meeting_id,
+        "passcode": event.passcode,
+        "dial_in": [ShownPhone(format_phone(p, "auto", reader_country), p.e164, p.extension)
+                    for p in event.dial_in],
+        "rsvp": event.rsvp,
+        "rsvp_deadline_text": (format_when(event.rsvp_deadline, release.language)
+                               if event.rsvp_deadline else None),
+    }
+
+
+def _org_context(org: Organization, language: str) -> dict[str, Any]:
+    about = org.about.get(language) or org.about.get("en") or next(iter(org.about.values()), None)
+    return {"name": org.name, "short_name": org.short_name, "website": org.website,
+            "about": about}
+
+
+def _contact_context(contact: Contact, reader_country: str | None) -> dict[str, Any]:
+    from pressctl.releases.templating import ShownPhone
+
+    return {
+        "name": contact.name, "role": contact.role, "organization": contact.organization,
+        "phones": [ShownPhone(format_phone(p, "auto", reader_country), p.e164, p.extension)
+                   for p in contact.phones if p.type != "fax"],
+        "emails": list(contact.emails[:1]),
+    }
