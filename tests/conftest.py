@@ -46,12 +46,13 @@ def missing_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def book(home: Path):
     """The core's view of a new contact book in ``home`` (no CLI involved)."""
-    from pressctl.book.contacts import Book
-    from pressctl.config import Settings
+    from pressctl.book.session import Book
+    from pressctl.config import DisplaySettings, Settings
     from pressctl.store import Store
 
     store = Store.open(home / "pressctl.db")
-    yield Book(store, Settings(default_region="FR", own_country="FR"), NOW)
+    yield Book(store, Settings(default_region="FR", display=DisplaySettings(own_country="FR")),
+               NOW)
     store.close()
 
 

@@ -34,7 +34,7 @@ _PASS_THROUGH = tuple(
 class PressctlGroup(TyperGroup):
     """Maps every pressctl error to its message and exit code, in one place."""
 
-    def invoke(self, ctx):  # type: ignore[override]
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except _PASS_THROUGH:
@@ -127,11 +127,15 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         db: Annotated[Path | None, typer.Option(
             "--db", envvar="PRESSCTL_DB", show_envvar=True,
             help="Database file, overriding the home's.")] = None,
-        quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only data and errors.")] = False,
-        no_color: Annotated[bool, typer.Option("--no-color", help="No colours (also when NO_COLOR is set).")] = False,
-        debug: Annotated[bool, typer.Option("--debug", help="Full traceback of an unexpected error.")] = False,
+        quiet: Annotated[bool, typer.Option(
+            "--quiet", "-q", help="Print only data and errors.")] = False,
+        no_color: Annotated[bool, typer.Option(
+            "--no-color", help="No colours (also when NO_COLOR is set).")] = False,
+        debug: Annotated[bool, typer.Option(
+            "--debug", help="Full traceback of an unexpected error.")] = False,
         version: Annotated[bool, typer.Option(
-            "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+            "--version", "-V", callback=_version, is_eager=True,
+            help="Show the version and exit.")] = False,
     ) -> None:
         """Contacts, releases and embargoed mailouts for press officers."""
         ctx.obj = State(home, db, quiet, not no_color, debug)

@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
 
 app = typer.Typer(no_args_is_help=True)
-
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command("add")
@@ -60,15 +58,15 @@ def show(
 
     Example: pressctl audiences show @space-fr
     """
-    from pressctl.cli.contacts_cmd import print_contacts
+    from pressctl.cli.views import print_contacts
     from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
     book = st.book()
     text = expression if " " in expression or ":" in expression or expression.startswith("@") \
         else f"@{expression}"
-    print_contacts(st, audiences.members(book, audiences.resolve(book, text)), book.settings,
-                   as_json=json_out)
+    print_contacts(st.out, audiences.members(book, audiences.resolve(book, text)),
+                   book.settings, as_json=json_out)
 
 
 @app.command("remove")

@@ -6,26 +6,25 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
 from pressctl.errors import EXIT_INVALID
 
 app = typer.Typer(no_args_is_help=True)
-
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command("phone")
 def phone(
     ctx: typer.Context,
-    numbers: Annotated[list[str], typer.Argument(help="Numbers as written: \"Tél. 01 44 76 75 39\".")],
-    region: Annotated[str | None, typer.Option("--region", help="Region for numbers without +CC (default: config).")] = None,
+    numbers: Annotated[list[str], typer.Argument(
+        help="Numbers as written: \"Tél. 01 44 76 75 39\".")],
+    region: Annotated[str | None, typer.Option(
+        "--region", help="Region for numbers without +CC (default: config).")] = None,
     json_out: Json = False,
 ) -> None:
     """Check phone numbers; exit 3 if any is invalid.
 
     Example: pressctl check phone "Tel. +33 (0)1 44 76 75 39" "(202) 358-1600" --region US
     """
-    from pressctl.config import load_settings
     from pressctl.contacts.phones import check_phone
     from pressctl.contacts.regions import country_code
 
@@ -37,7 +36,7 @@ def phone(
 
             raise InvalidInput(f"--region {region!r} is not a region", hint="e.g. FR, US, GB")
     else:
-        chosen = load_settings(st.paths.config_file).default_region
+        chosen = st.config().default_region
     results = [item for number in numbers for item in check_phone(number, chosen)]
     if json_out:
         st.out.json(results)
@@ -54,8 +53,10 @@ def phone(
 @app.command("email")
 def email(
     ctx: typer.Context,
-    addresses: Annotated[list[str], typer.Argument(help="Addresses as pasted: \"mailto:x@y.fr\", \"Name <x@y.fr>\".")],
-    check_dns: Annotated[bool, typer.Option("--check-dns", help="Also look up the domain's mail servers.")] = False,
+    addresses: Annotated[list[str], typer.Argument(
+        help="Addresses as pasted: \"mailto:x@y.fr\", \"Name <x@y.fr>\".")],
+    check_dns: Annotated[bool, typer.Option(
+        "--check-dns", help="Also look up the domain's mail servers.")] = False,
     json_out: Json = False,
 ) -> None:
     """Check e-mail addresses and say what was cleaned; exit 3 if any is invalid.

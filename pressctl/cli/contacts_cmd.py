@@ -7,130 +7,79 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import State, state
+from pressctl.cli.context import Json, state
 
 app = typer.Typer(no_args_is_help=True)
 
 # Filters shared by list, export and check.
 Kind = Annotated[str | None, typer.Option("--kind", help="officer, journalist or other.")]
-Tag = Annotated[list[str] | None, typer.Option("--tag", help="Has this tag (repeat: all of them).")]
+Tag = Annotated[list[str] | None, typer.Option(
+    "--tag", help="Has this tag (repeat: all of them).")]
 Org = Annotated[str | None, typer.Option("--org", help="Organisation (name or short name).")]
 Outlet = Annotated[str | None, typer.Option("--outlet", help="Outlet contains this text.")]
-Lang = Annotated[str | None, typer.Option("--lang", help="Speaks this language (fr matches fr-CA).")]
+Lang = Annotated[str | None, typer.Option(
+    "--lang", help="Speaks this language (fr matches fr-CA).")]
 Country = Annotated[str | None, typer.Option("--country", help="ISO 3166 country code.")]
-Search = Annotated[str | None, typer.Option("--search", help="Text in name, role, organisation, outlet, notes, e-mail or phone.")]
-EmbargoOk = Annotated[bool | None, typer.Option("--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.", show_default=False)]
-OptedOut = Annotated[bool | None, typer.Option("--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Search = Annotated[str | None, typer.Option(
+    "--search",
+    help="Text in name, role, organisation, outlet, notes, e-mail or phone.")]
+EmbargoOk = Annotated[bool | None, typer.Option(
+    "--embargo-ok/--no-embargo-ok", help="Agreed (or not) to respect embargoes.",
+    show_default=False)]
+OptedOut = Annotated[bool | None, typer.Option(
+    "--opted-out/--not-opted-out", help="Opted out (or not).", show_default=False)]
+
+
 def _on_duplicate(value: str) -> str:
     if value not in ("fail", "skip", "update"):
         raise typer.BadParameter(f"{value!r} is not one of fail, skip, update")
     return value
 
 
-OnDuplicate = Annotated[str, typer.Option("--on-duplicate", callback=_on_duplicate, help="When an e-mail already exists: fail, skip or update.")]
-Region = Annotated[str | None, typer.Option("--region", help="Default phone region for numbers without +CC (e.g. FR).")]
-CheckDns = Annotated[bool, typer.Option("--check-dns", help="Also check that e-mail domains accept mail (DNS).")]
+OnDuplicate = Annotated[str, typer.Option(
+    "--on-duplicate", callback=_on_duplicate,
+    help="When an e-mail already exists: fail, skip or update.")]
+Region = Annotated[str | None, typer.Option(
+    "--region", help="Default phone region for numbers without +CC (e.g. FR).")]
+CheckDns = Annotated[bool, typer.Option(
+    "--check-dns", help="Also check that e-mail domains accept mail (DNS).")]
+Refs = Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")]
+Ref = Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def contact_filter(kind=None, tag=None, org=None, outlet=None, lang=None, country=None,
-                   search=None, embargo_ok=None, opted_out=None):
-    from pressctl.contacts.model import ContactFilter
-    from pressctl.contacts.regions import country_code, language_tag
-    from pressctl.contacts.validation import kind_of, normalise_tags
-    from pressctl.errors import InvalidInput
+def _interactive() -> bool:
+    import sys
 
-    canonical_kind = None
-    if kind:
-        canonical_kind = kind_of(kind)
-        if canonical_kind is None:
-            raise InvalidInput(f"--kind {kind!r}", hint="use officer, journalist or other")
-    code = None
-    if country:
-        code = country_code(country)
-        if code is None:
-            raise InvalidInput(f"--country {country!r} is not a country", hint="e.g. FR, BE, GB")
-    language = None
-    if lang:
-        language = language_tag(lang)
-        if language is None:
-            raise InvalidInput(f"--lang {lang!r} is not a language tag", hint="e.g. fr, en")
-    return ContactFilter(
-        kind=canonical_kind, tags=tuple(normalise_tags(tag or [])), organization=org,
-        outlet=outlet, language=language, country=code, search=search,
-        embargo_ok=embargo_ok, opted_out=opted_out,
-    )
-
-
-def phone_display(settings, style: str | None = None):
-    from pressctl.contacts.phones import format_phone
-
-    chosen = style or settings.phone_style
-
-    def show(phone) -> str:
-        text = format_phone(phone, chosen, settings.own_country)
-        return f"{text} ({phone.label})" if phone.label else text
-
-    return show
-
-
-def contact_json(contact, settings) -> dict:
-    from pressctl.contacts.formats.jsonfile import contact_to_json
-
-    return contact_to_json(contact, phone_display(settings))
-
-
-def _flags(c) -> str:
-    return " ".join(f for f in ("embargo-ok" if c.embargo_ok else "",
-                                "OPTED-OUT" if c.opted_out else "") if f)
-
-
-def print_contacts(st: State, contacts, settings, *, as_json: bool = False) -> None:
-    if as_json:
-        st.out.json([contact_json(c, settings) for c in contacts])
-        return
-    show = phone_display(settings)
-    columns: tuple[str, ...]
-    rows: list[tuple]
-    if st.out.rich_stdout:  # a terminal is narrow: the columns a press officer scans
-        columns = ("id", "name", "organisation/outlet", "e-mail", "phone", "lang", "flags")
-        rows = [
-            (c.id, c.name, c.organization or c.outlet, c.emails,
-             [show(p) + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
-             ",".join(c.languages), _flags(c))
-            for c in contacts
-        ]
-        st.out.table(columns, rows, keep_whole=("e-mail", "phone"))
-    else:
-        columns = ("id", "name", "kind", "role", "organisation/outlet", "e-mail", "phone",
-                   "tags", "lang", "flags")
-        rows = [
-            (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
-             [show(p) + ("" if p.type == "work" else f" [{p.type}]") for p in c.phones],
-             ",".join(c.tags), ",".join(c.languages), _flags(c))
-            for c in contacts
-        ]
-        st.out.table(columns, rows)
-    st.out.info(f"{len(rows)} contact(s)")
+    return sys.stdin.isatty()
 
 
 @app.command("add")
 def add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Full name, e.g. \"Pascale Bresson\".")],
-    email: Annotated[list[str] | None, typer.Option("--email", "-e", help="E-mail address (repeat for several).")] = None,
-    phone: Annotated[list[str] | None, typer.Option("--phone", "-p", help="Work phone as written (repeat).")] = None,
-    mobile: Annotated[list[str] | None, typer.Option("--mobile", help="Mobile phone (repeat).")] = None,
+    email: Annotated[list[str] | None, typer.Option(
+        "--email", "-e", help="E-mail address (repeat for several).")] = None,
+    phone: Annotated[list[str] | None, typer.Option(
+        "--phone", "-p", help="Work phone as written (repeat).")] = None,
+    mobile: Annotated[list[str] | None, typer.Option(
+        "--mobile", help="Mobile phone (repeat).")] = None,
     fax: Annotated[list[str] | None, typer.Option("--fax", help="Fax number (repeat).")] = None,
-    kind: Annotated[str, typer.Option("--kind", help="officer, journalist or other.")] = "journalist",
-    role: Annotated[str | None, typer.Option("--role", help="Role as written: \"Attachée de Presse\".")] = None,
-    org: Annotated[str | None, typer.Option("--org", help="Organisation (name or short name).")] = None,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="officer, journalist or other.")] = "journalist",
+    role: Annotated[str | None, typer.Option(
+        "--role", help="Role as written: \"Attachée de Presse\".")] = None,
+    org: Annotated[str | None, typer.Option(
+        "--org", help="Organisation (name or short name).")] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Outlet of a journalist.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag or beat (repeat).")] = None,
-    lang: Annotated[list[str] | None, typer.Option("--lang", help="Language, BCP 47 (repeat).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", help="Tag or beat (repeat).")] = None,
+    lang: Annotated[list[str] | None, typer.Option(
+        "--lang", help="Language, BCP 47 (repeat).")] = None,
     country: Annotated[str | None, typer.Option("--country", help="ISO 3166 country code.")] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="Free text.")] = None,
-    embargo_ok: Annotated[bool, typer.Option("--embargo-ok", help="Agreed to respect embargoes.")] = False,
+    embargo_ok: Annotated[bool, typer.Option(
+        "--embargo-ok", help="Agreed to respect embargoes.")] = False,
     on_duplicate: OnDuplicate = "fail",
     region: Region = None,
     check_dns: CheckDns = False,
@@ -142,6 +91,7 @@ def add(
     --role "Attachée de Presse" --phone "Tél. 01 44 76 75 39" --email pascale.bresson@cnes.fr
     """
     from pressctl.book.contacts import add_contact
+    from pressctl.cli.views import contact_json, notice_json
 
     st = state(ctx)
     book = st.book()
@@ -169,14 +119,6 @@ def add(
     st.out.info(f"{result.action.capitalize()} contact #{result.contact.id} {result.contact.name}")
 
 
-def notice_json(notice) -> dict:
-    """An opted-out address a command added or named (OptOutNotice) as JSON."""
-    s = notice.suppression
-    return {"where": notice.where or None, "contact": notice.contact.id,
-            "name": notice.contact.name, "address": s.address, "since": s.since,
-            "reason": s.reason, "note": s.note, "lift": notice.lift}
-
-
 @app.command("list")
 def list_(
     ctx: typer.Context,
@@ -188,17 +130,21 @@ def list_(
 
     Example: pressctl contacts list --tag space --lang fr --embargo-ok
     """
+    from pressctl.book.filters import contact_filter
+    from pressctl.cli.views import print_contacts
+
     st = state(ctx)
     book = st.book()
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    print_contacts(st, book.store.contacts.select(where), book.settings, as_json=json_out)
+    print_contacts(st.out, book.store.contacts.select(where), book.settings, as_json=json_out)
 
 
 @app.command("show")
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
-    style: Annotated[str | None, typer.Option("--phone-style", help="auto, international, national, house or e164.")] = None,
+    ref: Ref,
+    style: Annotated[str | None, typer.Option(
+        "--phone-style", help="auto, international, national, house or e164.")] = None,
     json_out: Json = False,
 ) -> None:
     """Show one contact.
@@ -207,6 +153,13 @@ def show(
     """
     from pressctl.book.contacts import find_contact
     from pressctl.book.optouts import opt_out_history
+    from pressctl.cli.views import (
+        contact_json,
+        contact_record,
+        optin_json,
+        phone_display,
+        suppression_json,
+    )
 
     st = state(ctx)
     book = st.book()
@@ -215,39 +168,11 @@ def show(
     if json_out:
         st.out.json({
             **contact_json(contact, book.settings),
-            "opt_outs": [{"address": s.address, "since": s.since, "reason": s.reason,
-                          "note": s.note} for s in history.suppressions],
-            "opt_ins": [{"address": o.address, "lifted_at": o.lifted_at, "note": o.note,
-                         "suppressed_reason": o.suppressed_reason,
-                         "suppressed_at": o.suppressed_at} for o in history.optins],
+            "opt_outs": [suppression_json(s) for s in history.suppressions],
+            "opt_ins": [optin_json(o) for o in history.optins],
         })
         return
-    display = phone_display(book.settings, _style(style))
-    st.out.record([
-        ("id", contact.id), ("name", contact.name), ("kind", contact.kind),
-        ("role", contact.role), ("organisation", contact.organization),
-        ("outlet", contact.outlet), ("e-mail", contact.emails),
-        ("phone", [f"{display(p)} [{p.type}]" for p in contact.phones]),
-        ("tags", ", ".join(contact.tags)), ("languages", ", ".join(contact.languages)),
-        ("country", contact.country), ("embargo ok", contact.embargo_ok),
-        ("opted out", _opted_out_lines(contact, history)),
-        *([("opt-ins", [_optin_line(o) for o in history.optins])] if history.optins else []),
-        ("notes", contact.notes), ("created", contact.created), ("updated", contact.updated),
-    ])
-
-
-def _opted_out_lines(contact, history) -> list[str] | bool:
-    """Since when and why each address is opted out (else the contact's flag)."""
-    if not history.suppressions:
-        return contact.opted_out
-    return [f"{s.address} since {s.since}: {s.reason}" + (f" ({s.note})" if s.note else "")
-            for s in history.suppressions]
-
-
-def _optin_line(optin) -> str:
-    was = (f"; had opted out {optin.suppressed_at}: {optin.suppressed_reason}"
-           if optin.suppressed_at else "")
-    return f"{optin.address} opted back in {optin.lifted_at}: {optin.note}{was}"
+    st.out.record(contact_record(contact, history, phone_display(book.settings, _style(style))))
 
 
 def _style(style: str | None) -> str | None:
@@ -262,7 +187,7 @@ def _style(style: str | None) -> str | None:
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")],
+    ref: Ref,
     name: Annotated[str | None, typer.Option("--name")] = None,
     kind: Annotated[str | None, typer.Option("--kind")] = None,
     role: Annotated[str | None, typer.Option("--role")] = None,
@@ -277,7 +202,8 @@ def edit(
         help="Opt out (every address, for good); only `contacts optin` undoes it.")] = None,
     add_email: Annotated[list[str] | None, typer.Option("--add-email")] = None,
     remove_email: Annotated[list[str] | None, typer.Option("--remove-email")] = None,
-    add_phone: Annotated[list[str] | None, typer.Option("--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
+    add_phone: Annotated[list[str] | None, typer.Option(
+        "--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
     remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone")] = None,
     check_dns: CheckDns = False,
     json_out: Json = False,
@@ -285,8 +211,9 @@ def edit(
     """Change a contact; the result is validated like a new contact.
 
     Example: pressctl contacts edit 12 --role "Responsable Presse" --add-phone "Mobile: 06 12 34 56 78"
-    """
+    """  # noqa: E501 (an example is one line to copy: typer's help keeps the docstring's breaks)
     from pressctl.book.contacts import edit_contact
+    from pressctl.cli.views import contact_json
 
     st = state(ctx)
     book = st.book()
@@ -307,24 +234,18 @@ def edit(
 
 
 @app.command("remove")
-def remove(
-    ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-) -> None:
+def remove(ctx: typer.Context, refs: Refs, yes: Yes = False) -> None:
     """Remove contacts (asks first on a terminal).
 
     Example: pressctl contacts remove 12 jane.doe@example.com --yes
     """
-    import sys
-
     from pressctl.book.contacts import find_contacts, remove_contacts
 
     st = state(ctx)
     book = st.book()
     if not yes:
         names = ", ".join(f"#{c.id} {c.name}" for c in find_contacts(book.store, refs))
-        if not sys.stdin.isatty():
+        if not _interactive():
             raise typer.BadParameter("refusing to remove without --yes when not on a terminal")
         if not typer.confirm(f"Remove {names}?"):
             raise typer.Exit(1)
@@ -337,7 +258,7 @@ def remove(
 def tag(
     ctx: typer.Context,
     tags: Annotated[str, typer.Argument(help="Tags, comma-separated: space,health")],
-    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
+    refs: Refs,
 ) -> None:
     """Add tags to contacts.
 
@@ -350,7 +271,7 @@ def tag(
 def untag(
     ctx: typer.Context,
     tags: Annotated[str, typer.Argument(help="Tags, comma-separated.")],
-    refs: Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")],
+    refs: Refs,
 ) -> None:
     """Remove tags from contacts.
 
@@ -359,7 +280,7 @@ def untag(
     _tag(ctx, tags, refs, remove=True)
 
 
-def _tag(ctx, tags: str, refs: list[str], *, remove: bool) -> None:
+def _tag(ctx: typer.Context, tags: str, refs: list[str], *, remove: bool) -> None:
     from pressctl.book.contacts import tag_contacts
 
     st = state(ctx)
@@ -372,7 +293,8 @@ def _tag(ctx, tags: str, refs: list[str], *, remove: bool) -> None:
 @app.command("optout")
 def optout(
     ctx: typer.Context,
-    refs: Annotated[list[str], typer.Argument(help="E-mail addresses (or ids) of contacts who asked to be left out.")],
+    refs: Annotated[list[str], typer.Argument(
+        help="E-mail addresses (or ids) of contacts who asked to be left out.")],
     note: Annotated[str | None, typer.Option(
         "--note", help="Why, for the record: \"asked by phone\".")] = None,
     undo: Annotated[bool, typer.Option("--undo", hidden=True)] = False,
@@ -384,7 +306,7 @@ def optout(
 
     Example: pressctl contacts optout jane.doe@example.com --note "asked by phone"
     """
-    from pressctl.book.contacts import opt_out
+    from pressctl.book.optouts import opt_out
 
     if undo:
         raise typer.BadParameter(
@@ -399,12 +321,6 @@ def optout(
         st.out.info(f"Opted out {address}: not in the book, never mailed if added later")
 
 
-def _interactive() -> bool:
-    import sys
-
-    return sys.stdin.isatty()
-
-
 @app.command("optin")
 def optin(
     ctx: typer.Context,
@@ -412,7 +328,7 @@ def optin(
         help="The e-mail address that asked to be mailed again.")],
     note: Annotated[str, typer.Option(
         "--note", help="Why, for the record (required): who asked, when, how.")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    yes: Yes = False,
     json_out: Json = False,
 ) -> None:
     """Lift the opt-out of one address, on the person's own request (recorded).
@@ -423,6 +339,7 @@ def optin(
     Example: pressctl contacts optin jane.doe@example.com --yes --note "asked by e-mail on 3 March"
     """
     from pressctl.book.optouts import opt_in, opt_out_state
+    from pressctl.cli.views import optin_json
 
     st = state(ctx)
     book = st.book()
@@ -437,10 +354,7 @@ def optin(
             raise typer.Exit(1)
     result = opt_in(book, address, note)
     if json_out:
-        o = result.optin
-        st.out.json({"address": o.address, "lifted_at": o.lifted_at, "note": o.note,
-                     "suppressed_reason": o.suppressed_reason,
-                     "suppressed_at": o.suppressed_at,
+        st.out.json({**optin_json(result.optin),
                      "contact": result.contact.id if result.contact else None,
                      "contact_opted_out": bool(result.contact and result.contact.opted_out),
                      "still_opted_out": result.still_suppressed})
@@ -457,100 +371,51 @@ def optin(
 def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV, vCard (.vcf) or JSON file.")],
-    fmt: Annotated[str | None, typer.Option("--format", help="csv, vcard or json (default: from the file).")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, vcard or json (default: from the file).")] = None,
     region: Region = None,
-    kind: Annotated[str, typer.Option("--kind", help="Kind for rows that do not say.")] = "journalist",
+    kind: Annotated[str, typer.Option(
+        "--kind", help="Kind for rows that do not say.")] = "journalist",
     on_duplicate: OnDuplicate = "fail",
-    skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows; needs --rejects.")] = False,
-    rejects: Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows, untouched, with their reason.")] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; change nothing.")] = False,
+    skip_invalid: Annotated[bool, typer.Option(
+        "--skip-invalid", help="Import the valid rows; needs --rejects.")] = False,
+    rejects: Annotated[Path | None, typer.Option(
+        "--rejects", help="Write rejected rows, untouched, with their reason.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would change; change nothing.")] = False,
     check_dns: CheckDns = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List every cleaned value.")] = False,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="List every cleaned value.")] = False,
     json_out: Json = False,
 ) -> None:
     """Import contacts: all or nothing unless --skip-invalid.
 
     Example: pressctl contacts import journalistes.csv --region FR --on-duplicate update
     """
-    from pressctl.book.importer import import_file
-    from pressctl.config import write_private_file
-    from pressctl.contacts.formats.files import open_contact_file, rejects_text
-    from pressctl.contacts.validation import kind_of
+    from pressctl.book.contact_files import import_contact_file
+    from pressctl.cli.views import print_import_report
 
     if skip_invalid and rejects is None:
-        raise typer.BadParameter("--skip-invalid needs --rejects FILE (nothing is dropped silently)")
+        raise typer.BadParameter(
+            "--skip-invalid needs --rejects FILE (nothing is dropped silently)")
     st = state(ctx)
-    book = st.book()
-    contact_file = open_contact_file(file, fmt.lower() if fmt else None)
-    report = import_file(
-        book, contact_file, region=region.upper() if region else None,
-        on_duplicate=on_duplicate, skip_invalid=skip_invalid, dry_run=dry_run,
-        default_kind=kind_of(kind) or kind, check_dns=check_dns,
+    report = import_contact_file(
+        st.book(), file, fmt=fmt, region=region, on_duplicate=on_duplicate,
+        skip_invalid=skip_invalid, rejects=rejects, dry_run=dry_run, default_kind=kind,
+        check_dns=check_dns,
     )
-    if rejects is not None and report.rejected:
-        write_private_file(rejects, rejects_text(contact_file, report.rejected))
-    print_import_report(st, report, rejects=rejects, verbose=verbose, as_json=json_out)
-
-
-REJECTS_SHOWN = 10
-OPTED_OUT_SHOWN = 20
-
-
-def print_import_report(st: State, report, *, rejects=None, verbose=False, as_json=False):
-    rejects_file = str(rejects) if rejects is not None and report.rejected else None
-    if as_json:
-        st.out.json({
-            "source": report.source, "dry_run": report.dry_run, "added": report.added,
-            "updated": report.updated, "skipped": len(report.skipped),
-            "rejected": len(report.rejected), "cleaned": len(report.notes),
-            "rejects_file": rejects_file,
-            "problems": [str(p) for p in report.problems],
-            "skipped_rows": [str(p) for p in report.skipped],
-            "notes": report.file_notes,
-            "opted_out": [notice_json(n) for n in report.opted_out],
-        })
-    for note in report.file_notes:
-        st.out.info(f"{report.source}: {note}")
-    problems = report.problems
-    # Every rejected row is in the rejects file; the terminal gets the first few.
-    shown = problems if rejects_file is None else problems[:REJECTS_SHOWN]
-    for problem in shown:
-        st.out.warn(f"rejected {problem}")
-    if len(shown) < len(problems):
-        st.out.warn(f"... and {len(problems) - len(shown)} more rejected row(s), "
-                    f"all in {rejects_file}")
-    for skipped in report.skipped:
-        st.out.info(f"skipped {skipped}")
-    notices = report.opted_out
-    for notice in notices[:OPTED_OUT_SHOWN]:
-        st.out.warn(str(notice))
-    if len(notices) > OPTED_OUT_SHOWN:
-        st.out.warn(f"... and {len(notices) - OPTED_OUT_SHOWN} more opted-out address(es) "
-                    "(--json lists them all)")
-    if verbose:
-        for note in report.notes:
-            st.out.info(f"cleaned {note}")
-    if as_json:
-        return
-    prefix = "Dry run: would import" if report.dry_run else "Imported"
-    line = (f"{prefix} {report.added} new contact(s), updated {report.updated}, "
-            f"skipped {len(report.skipped)} duplicate(s), "
-            f"rejected {len(report.rejected)} invalid row(s)")
-    if notices:
-        line += f"; {len(notices)} address(es) opted out: never mailed"
-    if report.notes and not verbose:
-        line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
-    if rejects_file:
-        line += f"; rejects written to {rejects_file}"
-    st.out.info(line)
+    print_import_report(st.out, report, rejects=rejects, verbose=verbose, as_json=json_out)
 
 
 @app.command("export")
 def export(
     ctx: typer.Context,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: stdout).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
-    vcard_version: Annotated[str, typer.Option("--vcard-version", help="3.0 (widely read) or 4.0.")] = "3.0",
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="File to write (default: stdout).")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
+    vcard_version: Annotated[str, typer.Option(
+        "--vcard-version", help="3.0 (widely read) or 4.0.")] = "3.0",
     kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
     lang: Lang = None, country: Country = None, search: Search = None,
     embargo_ok: EmbargoOk = None, opted_out: OptedOut = None,
@@ -561,20 +426,19 @@ def export(
     """
     import sys
 
+    from pressctl.book.contact_files import export_format, export_to_file
     from pressctl.book.contacts import export_contacts
-    from pressctl.config import write_private_file
-    from pressctl.contacts.formats.files import guess_format
+    from pressctl.book.filters import contact_filter
 
     st = state(ctx)
     book = st.book()
-    chosen = (fmt or (guess_format(out, "") if out and out.suffix else "vcard")).lower()
+    chosen = export_format(out, fmt)
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    chunks = export_contacts(book.store, where, chosen, vcard_version=vcard_version)
     if out is None:
-        for chunk in chunks:
+        for chunk in export_contacts(book.store, where, chosen, vcard_version=vcard_version):
             sys.stdout.write(chunk)
         return
-    write_private_file(out, "".join(chunks))
+    export_to_file(book.store, where, out, chosen, vcard_version=vcard_version)
     st.out.info(f"Wrote {out} ({chosen})")
 
 
@@ -589,6 +453,7 @@ def check(
     Example: pressctl contacts check --json
     """
     from pressctl.book.contacts import check_book
+    from pressctl.book.filters import contact_filter
     from pressctl.errors import EXIT_INVALID
 
     st = state(ctx)
@@ -614,10 +479,13 @@ def extract(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A press release: text, Markdown or HTML.")],
     region: Region = None,
-    do_import: Annotated[bool, typer.Option("--import", help="Add the proposed contacts (validated like `add`).")] = False,
-    kind: Annotated[str, typer.Option("--kind", help="Kind of the imported contacts.")] = "officer",
+    do_import: Annotated[bool, typer.Option(
+        "--import", help="Add the proposed contacts (validated like `add`).")] = False,
+    kind: Annotated[str, typer.Option(
+        "--kind", help="Kind of the imported contacts.")] = "officer",
     on_duplicate: OnDuplicate = "fail",
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="With --import: show what would change.")] = False,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="With --import: show what would change.")] = False,
     json_out: Json = False,
 ) -> None:
     """Propose contacts from the contact blocks of a press release (exit 3 if none).
@@ -625,29 +493,15 @@ def extract(
     Example: pressctl contacts extract release.md --json
     """
     from pressctl.book.extraction import extract_from_file, import_proposals
+    from pressctl.cli.views import print_import_report, print_proposals
 
     st = state(ctx)
-    settings = st.book().settings if do_import else _settings(st)
+    settings = st.book().settings if do_import else st.config()
     proposals = extract_from_file(file, region.upper() if region else settings.default_region)
-    if json_out:
-        st.out.json([p.to_json() for p in proposals])
-    else:
-        show = phone_display(settings)
-        st.out.table(
-            ("line", "name", "role", "organisation", "phone", "e-mail", "problems"),
-            [(p.line, p.name, p.role, p.organization,
-              [show(ph) + ("" if ph.type == "work" else f" [{ph.type}]") for ph in p.phones],
-              p.emails, p.problems) for p in proposals],
-        )
+    print_proposals(st.out, proposals, settings, as_json=json_out)
     if do_import:
         from pressctl.contacts.validation import kind_of
 
         report = import_proposals(st.book(), proposals, str(file), kind=kind_of(kind) or kind,
                                   on_duplicate=on_duplicate, dry_run=dry_run)
-        print_import_report(st, report)
-
-
-def _settings(st: State):
-    from pressctl.config import load_settings
-
-    return load_settings(st.paths.config_file)
+        print_import_report(st.out, report)

@@ -1,17 +1,29 @@
 """What every command receives: the global options' decisions (:class:`State`, kept in
-the root context's ``obj``), the open book, and the time of the command, read once here.
+the root context's ``obj``), the open book, the time of the command, read once here, and
+the options several groups share (``--json``, ``--templates``), written once.
 
-Command modules import from here, never from pressctl.cli.app (which imports them)."""
+Command modules import from here, never from pressctl.cli.app (which imports them). The
+shared options live here rather than in a module of their own: every command imports
+this one already, and start-up pays for each module."""
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from pressctl.cli.output import Output
+
+if TYPE_CHECKING:  # imported by the commands that use them: `--help` stays cheap
+    from pressctl.book.session import Book
+    from pressctl.config import Paths, Settings
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+TemplatesDir = Annotated[Path | None, typer.Option(
+    "--templates", help="Templates folder overriding the defaults (default: the home's).")]
 
 
 class State:
@@ -24,10 +36,10 @@ class State:
         self.debug = debug
         self.out = Output(quiet=quiet, color=color)
         self.env = dict(os.environ)
-        self._book = None
+        self._book: Book | None = None
 
     @property
-    def paths(self):
+    def paths(self) -> Paths:
         from pressctl.config import resolve_paths
 
         return resolve_paths(self.env, self.home, self.db)
@@ -37,7 +49,7 @@ class State:
         """--db or PRESSCTL_DB chose the database (rather than the home or the platform)."""
         return self.db is not None or bool(self.env.get("PRESSCTL_DB"))
 
-    def settings(self):
+    def settings(self) -> Settings:
         """The home's settings; refuses (exit 4) a home or database that does not exist."""
         from pressctl.config import load_settings
         from pressctl.home import require_book
@@ -46,11 +58,18 @@ class State:
         require_book(paths, db_given=self.db_given)
         return load_settings(paths.config_file)
 
-    def book(self):
+    def config(self) -> Settings:
+        """The config file's settings, or the defaults when there is none: for commands
+        that need no book (`check phone`, `contacts extract` without --import)."""
+        from pressctl.config import load_settings
+
+        return load_settings(self.paths.config_file)
+
+    def book(self) -> Book:
         """Open the contact book. Only `init` creates one: a home or database that does
         not exist is refused (exit 4), and nothing is created."""
         if self._book is None:
-            from pressctl.book.contacts import Book
+            from pressctl.book.session import Book
             from pressctl.store import Store
 
             settings = self.settings()

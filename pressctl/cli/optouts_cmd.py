@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -15,8 +15,9 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("import")
 def import_(
     ctx: typer.Context,
-    path: Annotated[Path, typer.Argument(help="A Maildir folder or an mbox file of replies to the List-Unsubscribe address.")],
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    path: Annotated[Path, typer.Argument(
+        help="A Maildir folder or an mbox file of replies to the List-Unsubscribe address.")],
+    json_out: Json = False,
 ) -> None:
     """Opt out the sender of every unsubscribe reply (known contact or not).
 

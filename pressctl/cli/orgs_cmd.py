@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
+
+if TYPE_CHECKING:
+    from pressctl.contacts.model import Organization
 
 app = typer.Typer(no_args_is_help=True)
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+OrgRef = Annotated[str, typer.Argument(help="Id, short name or name.")]
 About = Annotated[list[str] | None, typer.Option(
     "--about", help="LANG=TEXT or LANG=@FILE: the \"About\" boilerplate in a language (repeat).")]
 
@@ -34,7 +37,7 @@ def _about(items: list[str] | None) -> dict[str, str]:
     return about
 
 
-def org_json(org) -> dict:
+def org_json(org: Organization) -> dict:
     return {"id": org.id, "name": org.name, "short_name": org.short_name,
             "country": org.country, "website": org.website, "about": org.about,
             "created": org.created, "updated": org.updated}
@@ -43,9 +46,11 @@ def org_json(org) -> dict:
 @app.command("add")
 def add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Full name: \"Centre national d'études spatiales\".")],
+    name: Annotated[str, typer.Argument(
+        help="Full name: \"Centre national d'études spatiales\".")],
     short: Annotated[str | None, typer.Option("--short", help="Short name: CNES.")] = None,
-    country: Annotated[str | None, typer.Option("--country", help="ISO 3166 code; the default phone region of its contacts.")] = None,
+    country: Annotated[str | None, typer.Option(
+        "--country", help="ISO 3166 code; the default phone region of its contacts.")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
     about: About = None,
     json_out: Json = False,
@@ -53,7 +58,7 @@ def add(
     """Add an organisation.
 
     Example: pressctl orgs add "Société Française de Radiologie" --short SFR --country FR --about en=@about-sfr.txt
-    """
+    """  # noqa: E501 (an example is one line to copy: typer's help keeps the docstring's breaks)
     from pressctl.book.orgs import add_org
 
     st = state(ctx)
@@ -87,7 +92,7 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
 @app.command("show")
 def show(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
+    ref: OrgRef,
     json_out: Json = False,
 ) -> None:
     """Show an organisation with its "About" texts.
@@ -110,7 +115,7 @@ def show(
 @app.command("edit")
 def edit(
     ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
+    ref: OrgRef,
     name: Annotated[str | None, typer.Option("--name")] = None,
     short: Annotated[str | None, typer.Option("--short")] = None,
     country: Annotated[str | None, typer.Option("--country")] = None,
@@ -125,8 +130,9 @@ def edit(
     from pressctl.book.orgs import edit_org
 
     st = state(ctx)
-    changes = {k: v for k, v in {"name": name, "short_name": short, "country": country,
-                                 "website": website}.items() if v is not None}
+    changes: dict[str, object] = {
+        k: v for k, v in {"name": name, "short_name": short, "country": country,
+                          "website": website}.items() if v is not None}
     if about:
         changes["about"] = _about(about)
     org = edit_org(st.book(), ref, changes)
@@ -137,10 +143,7 @@ def edit(
 
 
 @app.command("remove")
-def remove(
-    ctx: typer.Context,
-    ref: Annotated[str, typer.Argument(help="Id, short name or name.")],
-) -> None:
+def remove(ctx: typer.Context, ref: OrgRef) -> None:
     """Remove an organisation (its contacts are kept).
 
     Example: pressctl orgs remove SFR

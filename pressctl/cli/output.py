@@ -7,15 +7,18 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # rich is imported only when a terminal shows a table
+    from rich.console import Console
 
 
 class Output:
     def __init__(self, *, quiet: bool = False, color: bool = True) -> None:
         self.quiet = quiet
         self.color = color and not os.environ.get("NO_COLOR")
-        self._console = None
-        self._err_console = None
+        self._console: Console | None = None
+        self._err_console: Console | None = None
 
     # -- where things go -------------------------------------------------------------------
 
@@ -23,7 +26,7 @@ class Output:
     def rich_stdout(self) -> bool:
         return sys.stdout.isatty()
 
-    def console(self, stderr: bool = False):
+    def console(self, stderr: bool = False) -> Console:
         from rich.console import Console
 
         if stderr:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 # name, module (under pressctl.cli), summary
 GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("contacts", "contacts_cmd", "Keep press officers and journalists: add, list, import, export, check."),
+    ("contacts", "contacts_cmd",
+     "Keep press officers and journalists: add, list, import, export, check."),
     ("orgs", "orgs_cmd", "Organisations: their country, website and \"About\" boilerplates."),
     ("check", "check_cmd", "Check phone numbers or e-mail addresses without storing them."),
     ("release", "release_cmd", "Releases: write, check and preview them (nothing is sent)."),
@@ -23,7 +24,8 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
 
 # name, summary (these live in pressctl.cli.setup_cmd)
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("init", "Create the home, config.toml, the contact book and the unsubscribe key (safe to run again)."),
+    ("init", "Create the home, config.toml, the contact book and the unsubscribe key "
+             "(safe to run again)."),
     ("paths", "Show where the config, the database and the templates are."),
     ("demo", "The whole path on sample data in a temporary home: contacts, release, preview."),
 )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, now_utc, state
 
 
 def register(app: typer.Typer) -> None:
@@ -48,10 +48,7 @@ def init(
     st.out.info(f"Templates folder: {paths.templates_dir}")
 
 
-def paths(
-    ctx: typer.Context,
-    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-) -> None:
+def paths(ctx: typer.Context, json_out: Json = False) -> None:
     """Show where the config, the database and the templates are.
 
     Example: pressctl paths --json
@@ -66,7 +63,8 @@ def paths(
 
 def demo(
     ctx: typer.Context,
-    keep: Annotated[bool, typer.Option("--keep", help="Keep the temporary home afterwards.")] = False,
+    keep: Annotated[bool, typer.Option(
+        "--keep", help="Keep the temporary home afterwards.")] = False,
 ) -> None:
     """The whole path on sample data, in a temporary home: a contact book from the sample
     contacts, the joint CNES/SFR release with its online press conference, and a preview
@@ -78,70 +76,31 @@ def demo(
     import tempfile
     from datetime import datetime
 
-    from pressctl.book.contacts import Book
-    from pressctl.book.importer import import_file
-    from pressctl.book.orgs import import_orgs
-    from pressctl.cli.contacts_cmd import print_contacts
-    from pressctl.cli.context import now_utc
-    from pressctl.cli.release_cmd import _summary, _write_all
-    from pressctl.config import load_settings, resolve_paths
-    from pressctl.contacts.formats.files import open_contact_file
-    from pressctl.home import init_home
-    from pressctl.releases.compose import build_messages, load_release_set, select_recipients
-    from pressctl.releases.templating import Templates
-    from pressctl.resources import shipped_dir
-    from pressctl.store import Store
+    from pressctl.cli.views import print_contacts, print_preview_summary
+    from pressctl.demo import example_release, run_demo
 
     st = state(ctx)
     home = Path(tempfile.mkdtemp(prefix="pressctl-demo-"))
     try:
-        paths = resolve_paths({}, home)
-        init_home(paths)  # what `pressctl init` makes: config, book, unsubscribe key
-        store = Store.open(paths.database, create=False)
-        book = Book(store, load_settings(paths.config_file), now_utc())
-        samples = shipped_dir("contacts")
-        added_orgs, _ = import_orgs(book, samples / "organizations.json")
-        report = import_file(book, open_contact_file(samples / "contacts.csv"))
-        st.out.info(f"Demo home: {home}")
-        st.out.info(f"1. Contact book: {added_orgs} organisations and {report.added} contacts "
-                    f"from {samples}")
-        print_contacts(st, list(store.contacts.stream()), book.settings)
-
-        release_file = shipped_dir("examples") / "PR106-2020.en.md"
-        now = datetime.now().astimezone()
-        # The example keeps the seed's 2020 dates, so "embargo in the past" warnings are
-        # expected here and not shown.
-        releases = load_release_set(release_file, now.date())
-        recipients = select_recipients(book, releases)
-        previews = home / "previews"
-        built = list(_write_all(build_messages(book, releases, recipients,
-                                               Templates(paths.templates_dir), now=now),
-                                previews))
-        st.out.info(f"\n2. Release {releases.main.reference} ({', '.join(releases.versions)}) "
-                    f"for its audience \"{releases.main.audience}\":")
-        _summary(st, built, False)
-        st.out.info(f"3. The previews are in {previews} (.eml, .html, .ics).")
-
-        from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
-        from pressctl.delivery.run import run_outbox
-        from pressctl.delivery.unsubscribe import load_key
-
-        templates = Templates(paths.templates_dir)
-        # The example's embargo (2020) has lifted: one public mailout for the whole audience.
-        plans = plan_mailouts(book, release_file, at=None, audience=None, now=now)
-        ids = store_mailouts(book, plans, templates, path=release_file,
-                             token_key=load_key(paths.unsubscribe_key))
-        maildir = home / book.settings.delivery.maildir
-        report = run_outbox(book, home=home, env={})  # the embedded default: the Maildir
-        st.out.info(f"4. Mailout #{ids[0]} approved and delivered by `outbox run` into the "
-                    f"Maildir {maildir}: {report.sent} sent, {report.failed} failed, "
-                    f"{report.skipped} skipped. With an [smtp] section in config.toml the "
-                    "same run goes through your relay.")
-        store.close()
+        report = run_demo(home, datetime.now().astimezone(), now_utc())
+        out = st.out
+        out.info(f"Demo home: {home}")
+        out.info(f"1. Contact book: {report.organisations} organisations and "
+                 f"{len(report.contacts)} contacts from {report.samples}")
+        print_contacts(out, report.contacts, report.settings)
+        release = report.release
+        out.info(f"\n2. Release {release.main.reference} ({', '.join(release.versions)}) "
+                 f"for its audience \"{release.main.audience}\":")
+        print_preview_summary(out, report.previewed)
+        out.info(f"3. The previews are in {report.previews} (.eml, .html, .ics).")
+        run = report.run
+        out.info(f"4. Mailout #{report.mailout_id} approved and delivered by `outbox run` "
+                 f"into the Maildir {report.maildir}: {run.sent} sent, {run.failed} failed, "
+                 f"{run.skipped} skipped. With an [smtp] section in config.toml the "
+                 "same run goes through your relay.")
     finally:
         if keep:
             st.out.info(f"Kept {home}: try `pressctl --home {home} release preview "
-                        f"{shipped_dir('examples') / 'PR106-2020.en.md'} --to 5`")
+                        f"{example_release()} --to 5`")
         else:
             shutil.rmtree(home, ignore_errors=True)
-

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
+
+if TYPE_CHECKING:
+    from pressctl.releases.templating import Templates
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _templates(ctx):
+def _templates(ctx: typer.Context) -> Templates:
     from pressctl.releases.templating import Templates
 
     return Templates(state(ctx).paths.templates_dir)
 
 
 @app.command("list")
-def list_(ctx: typer.Context,
-          json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def list_(ctx: typer.Context, json_out: Json = False) -> None:
     """List the templates in use: yours (in the home) override the defaults.
 
     Example: pressctl templates list
@@ -33,8 +35,10 @@ def list_(ctx: typer.Context,
 
 
 @app.command("show")
-def show(ctx: typer.Context,
-         name: Annotated[str, typer.Argument(help="Template name, e.g. release.en.html.j2.")]) -> None:
+def show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Template name, e.g. release.en.html.j2.")],
+) -> None:
     """Print a template's source.
 
     Example: pressctl templates show _contacts.fr.txt.j2
@@ -53,8 +57,11 @@ def path(ctx: typer.Context) -> None:
 
 
 @app.command("init")
-def init(ctx: typer.Context,
-         names: Annotated[list[str] | None, typer.Argument(help="Templates to copy (default: all).")] = None) -> None:
+def init(
+    ctx: typer.Context,
+    names: Annotated[list[str] | None, typer.Argument(
+        help="Templates to copy (default: all).")] = None,
+) -> None:
     """Copy default templates into your folder to edit them (never overwrites).
 
     Example: pressctl templates init release.en.html.j2

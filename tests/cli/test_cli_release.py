@@ -362,6 +362,7 @@ def test_preview_writes_one_message_per_recipient(sample_book, release, tmp_path
             assert stat.S_IMODE(written.stat().st_mode) == 0o600  # names and addresses
     assert not list(out.glob(".*.tmp"))
     assert addresses == {row["recipient"].split("<")[1].rstrip(">") for row in rows}
+    assert stat.S_IMODE(out.stat().st_mode) == 0o700  # the folder is private too
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
