@@ -285,3 +285,40 @@ def test_launcher_answers_version_and_help_without_typer():
     names = IMPORTS["pressctl.cli.launcher"]
     assert "typer" not in names and "pressctl.cli.app" in names
     assert "typer" not in IMPORTS["pressctl.cli.registry"]
+
+
+def _raw_state_comparisons(tree: ast.AST) -> list[int]:
+    """Lines where a .state, .status or .phase is compared with a bare string (or a
+    tuple/set of them): states are StrEnums (pressctl.outbox.states, releases.embargo)."""
+    def is_state(node: ast.AST) -> bool:
+        return isinstance(node, ast.Attribute) and node.attr in {"state", "status", "phase"}
+
+    def is_text(node: ast.AST) -> bool:
+        if isinstance(node, ast.Constant):
+            return isinstance(node.value, str)
+        return isinstance(node, ast.Tuple | ast.List | ast.Set) and any(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in node.elts)
+
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Compare)
+            and any(is_state(a) and is_text(b) or is_text(a) and is_state(b)
+                    for a, b in zip([node.left, *node.comparators[:-1]], node.comparators,
+                                    strict=True))]
+
+
+def test_states_are_compared_as_enums_never_as_strings():
+    found = {m: lines for m, tree in TREES.items() if (lines := _raw_state_comparisons(tree))}
+    assert found == {}
+
+
+def test_the_state_finder_sees_a_string_comparison():
+    tree = ast.parse('if row.state == "sent" or mailout.phase in ("public", "single"): pass')
+    assert _raw_state_comparisons(tree) == [1, 1]  # both comparisons of line 1
+
+
+def test_tests_mirror_the_packages():
+    tests = PACKAGE.parent / "tests"
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and p.name not in {"data"}
+               and not p.name.startswith((".", "__"))}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    assert folders <= packages, "a tests/ folder is named after the package it tests"
+    assert {"contacts", "book", "releases", "outbox", "delivery", "store", "cli"} <= folders

@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 import zipfile
 
 import pytest
@@ -105,3 +106,20 @@ def test_wheel_ships_templates_and_sample_contacts(tmp_path):
     assert "pressctl/_data/templates/README.md" in names
     assert {"pressctl/_data/contacts/contacts.csv", "pressctl/_data/contacts/contacts.vcf",
             "pressctl/_data/contacts/organizations.json"} <= names
+
+
+def test_static_checks_run_before_the_tests_with_pinned_versions():
+    # Issue 8: ruff and mypy are part of the test command, before pytest, at versions
+    # that a new release of a checker cannot change behind our back.
+    command = _quick_start_commands()[1]
+    ruff, mypy, tests = (command.index(p) for p in ("ruff check .", "mypy pressctl",
+                                                    "python -m pytest"))
+    assert ruff < mypy < tests
+    with (REPO / "pyproject.toml").open("rb") as f:
+        project = tomllib.load(f)
+    test_extra = project["project"]["optional-dependencies"]["test"]
+    assert any(re.fullmatch(r"ruff==[\d.]+", d) for d in test_extra)
+    assert any(re.fullmatch(r"mypy==[\d.]+", d) for d in test_extra)
+    lint = project["tool"]["ruff"]["lint"]
+    assert {"E", "F", "W", "B", "UP", "SIM", "I"} <= set(lint["select"])
+    assert not lint.get("ignore")  # a rule left out is named per file, with its reason

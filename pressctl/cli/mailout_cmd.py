@@ -55,6 +55,7 @@ def create(
 
     from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
     from pressctl.delivery.unsubscribe import ensure_key, load_key
+    from pressctl.releases.embargo import Phase
 
     st = state(ctx)
     book = st.book()
@@ -67,7 +68,7 @@ def create(
         "phase": p.phase, "due": p.due_at.astimezone().isoformat(timespec="minutes"),
         "recipients": len(p.recipients),
         "languages": sorted({r.version.language for r in p.recipients}),
-        "embargoed": p.phase == "embargoed", "left_out": p.left_out} for p in plans]
+        "embargoed": p.phase == Phase.EMBARGOED, "left_out": p.left_out} for p in plans]
     total, left_out = sum(len(p.recipients) for p in plans), sum(p.left_out for p in plans)
     if json_out and dry_run:
         st.out.json(rows)
