@@ -25,9 +25,8 @@ def add(
 
     st = state(ctx)
     book = st.book()
-    audience = audiences.save(book, name, expression)
-    st.out.info(f"Saved @{name.lstrip('@').lower()}: {len(audiences.members(book, audience))} "
-                "contact(s) today")
+    saved = audiences.save(book, name, expression)
+    st.out.info(f"Saved @{saved.name}: {saved.members} contact(s) today")
 
 
 @app.command("list")
@@ -40,12 +39,13 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
 
     st = state(ctx)
     book = st.book()
-    rows = [(name, text, len(audiences.members(book, audiences.resolve(book, f"@{name}"))))
-            for name, text in book.store.audiences.all().items()]
+    rows = audiences.listing(book)
     if json_out:
-        st.out.json([{"name": n, "expression": t, "contacts": c} for n, t, c in rows])
+        st.out.json([{"name": a.name, "expression": a.expression, "contacts": a.members}
+                     for a in rows])
     else:
-        st.out.table(("name", "expression", "contacts"), rows)
+        st.out.table(("name", "expression", "contacts"),
+                     [(a.name, a.expression, a.members) for a in rows])
 
 
 @app.command("show")
@@ -63,9 +63,8 @@ def show(
 
     st = state(ctx)
     book = st.book()
-    text = expression if " " in expression or ":" in expression or expression.startswith("@") \
-        else f"@{expression}"
-    print_contacts(st.out, audiences.members(book, audiences.resolve(book, text)),
+    audience = audiences.resolve(book, audiences.as_expression(expression))
+    print_contacts(st.out, audiences.members(book, audience),
                    book.settings, as_json=json_out)
 
 
@@ -79,5 +78,5 @@ def remove(ctx: typer.Context,
     from pressctl.releases import saved_audiences as audiences
 
     st = state(ctx)
-    audiences.remove(st.book(), name)
-    st.out.info(f"Removed @{name.lstrip('@').lower()}")
+    removed = audiences.remove(st.book(), name)
+    st.out.info(f"Removed @{removed}")

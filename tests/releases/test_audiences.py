@@ -56,6 +56,26 @@ def test_remove_refuses_while_used_and_names_unknown_ones(book):
         audiences.remove(book, "space")
 
 
+def test_a_listing_names_each_saved_audience_with_its_members_now(book):
+    saved = audiences.save(book, "@Space", "tag:space")
+    assert (saved.name, saved.expression) == ("space", "tag:space")
+    assert audiences.remove(book, "@SPACE") == "space"
+    assert audiences.listing(book) == []
+    audiences.save(book, "everyone", "all")
+    [listed] = audiences.listing(book)
+    assert listed == audiences.SavedAudience("everyone", "all",
+                                             len(audiences.members(book, audiences.resolve(
+                                                 book, "all"))))
+
+
+@pytest.mark.parametrize(("given", "expression"), [
+    ("space-fr", "@space-fr"), ("@space-fr", "@space-fr"), ("tag:space", "tag:space"),
+    ("kind:journalist and lang:fr", "kind:journalist and lang:fr"),
+])
+def test_a_bare_word_shown_is_a_saved_name(given, expression):
+    assert audiences.as_expression(given) == expression
+
+
 def test_cli_and_a_release_using_a_saved_audience(sample_book, tmp_path):
     cli = sample_book
     added = cli("audiences", "add", "space-fr", "kind:journalist and tag:space and lang:fr")
