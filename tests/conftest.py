@@ -101,3 +101,26 @@ def db_snapshot(path: Path) -> list[str]:
         return list(connection.iterdump())
     finally:
         connection.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real, throw-away PostgreSQL server for the session (tests/pg_server.py), started
+    when a test first asks for it: ``.dsn``, ``.new_database(prefix) -> url``,
+    ``.drop_database(url)``. Without server binaries: skipped, or failed when
+    PRESSCTL_REQUIRE_POSTGRES=1 (CI)."""
+    from pg_server import start_for_tests
+
+    server = start_for_tests()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server, request: pytest.FixtureRequest):
+    """The URL of a fresh, empty PostgreSQL database of this test's own, dropped afterwards."""
+    url = postgres_server.new_database(request.node.name)
+    yield url
+    postgres_server.drop_database(url)

@@ -7,6 +7,7 @@ import pytest
 
 from pressctl.config import (
     DEFAULT_CONFIG,
+    DatabaseLocation,
     DeliverySettings,
     DisplaySettings,
     Security,
@@ -35,6 +36,9 @@ def test_option_beats_environment(tmp_path):
     chosen = resolve_paths(env, tmp_path / "opt-home", tmp_path / "opt.db")
     assert chosen.home == tmp_path / "opt-home"
     assert chosen.database == tmp_path / "opt.db"
+    assert chosen.database_option == DatabaseLocation(path=tmp_path / "opt.db")
+    assert resolve_paths({}, tmp_path).database_option is None  # the home's own file
+    # the rest of the database rules: tests/test_database_location.py
 
 
 def test_platform_directories_without_a_home(tmp_path, monkeypatch):
@@ -178,12 +182,25 @@ def test_each_table_is_one_typed_value(tmp_path):
     path.write_text('[display]\nown_country = "be"\nphone_style = "e164"\n'
                     '[sender]\naddress = "presse@cnes.fr"\n'
                     '[smtp]\nhost = "smtp.example.org"\nport = 465\nsecurity = "tls"\n'
-                    '[delivery]\nrate = "50/s, 600/min"\n')
+                    '[delivery]\nrate = "50/s, 600/min"\n'
+                    '[database]\nurl = "postgresql://presse@db.example.org/press"\n'
+                    'password_env = "PRESSCTL_DB_PASSWORD"\n')
     settings = load_settings(path)
     assert settings.display == DisplaySettings(own_country="BE", phone_style="e164")
     assert settings.sender == SenderSettings(address="presse@cnes.fr")
     assert settings.smtp is not None and settings.smtp.security is Security.TLS
     assert settings.delivery.limits == {1.0: 50, 60.0: 600}  # parsed once, here
+    assert settings.database == DatabaseLocation(url="postgresql://presse@db.example.org/press",
+                                                 password_env="PRESSCTL_DB_PASSWORD")
+
+
+def test_the_default_config_documents_the_database_table_and_keeps_sqlite(tmp_path):
+    assert "\n[database]\n# " in DEFAULT_CONFIG
+    assert "# url = \"postgresql://" in DEFAULT_CONFIG
+    assert "pip install 'pressctl[postgres]'" in DEFAULT_CONFIG
+    path = tmp_path / "config.toml"
+    ensure_config(path)
+    assert load_settings(path).database is None  # the home's pressctl.db
 
 
 @pytest.mark.parametrize(("host", "allowed"), [

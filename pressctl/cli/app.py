@@ -76,7 +76,7 @@ def _storage_error(current: State | None, err: Exception) -> PressctlError | Non
         path = book.store.path if book is not None else current.paths.database
     except PressctlError:
         return None
-    return storage_error(err, path)
+    return storage_error(err, path) if path is not None else None
 
 
 def _unstorable_text(err: Exception) -> PressctlError | None:
@@ -124,9 +124,9 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         home: Annotated[Path | None, typer.Option(
             "--home", envvar="PRESSCTL_HOME", show_envvar=True,
             help="Home folder for config, database and templates.")] = None,
-        db: Annotated[Path | None, typer.Option(
+        db: Annotated[str | None, typer.Option(
             "--db", envvar="PRESSCTL_DB", show_envvar=True,
-            help="Database file, overriding the home's.")] = None,
+            help="Database file or postgresql:// URL, overriding the home's.")] = None,
         quiet: Annotated[bool, typer.Option(
             "--quiet", "-q", help="Print only data and errors.")] = False,
         no_color: Annotated[bool, typer.Option(

@@ -19,7 +19,7 @@ from pressctl.cli.output import Output
 
 if TYPE_CHECKING:  # imported by the commands that use them: `--help` stays cheap
     from pressctl.book.session import Book
-    from pressctl.config import Paths, Settings
+    from pressctl.config import DatabaseLocation, Paths, Settings
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TemplatesDir = Annotated[Path | None, typer.Option(
@@ -29,13 +29,13 @@ TemplatesDir = Annotated[Path | None, typer.Option(
 class State:
     """What the global options decided, shared with every command through ctx.obj."""
 
-    def __init__(self, home: Path | None, db: Path | None, quiet: bool, color: bool,
+    def __init__(self, home: Path | None, db: Path | str | None, quiet: bool, color: bool,
                  debug: bool) -> None:
         self.home = home
-        self.db = db
         self.debug = debug
         self.out = Output(quiet=quiet, color=color)
         self.env = dict(os.environ)
+        self.db = db  # a file path or a URL, as written (pressctl.config.parse_database)
         self._book: Book | None = None
 
     @property
@@ -51,12 +51,21 @@ class State:
 
     def settings(self) -> Settings:
         """The home's settings; refuses (exit 4) a home or database that does not exist."""
-        from pressctl.config import load_settings
-        from pressctl.home import require_book
+        from pressctl.config import database_location, load_settings
+        from pressctl.home import require_book, require_home
 
         paths = self.paths
-        require_book(paths, db_given=self.db_given)
-        return load_settings(paths.config_file)
+        require_home(paths, db_given=self.db_given)
+        settings = load_settings(paths.config_file)
+        require_book(paths, db_given=self.db_given,
+                     location=database_location(paths, settings))
+        return settings
+
+    def location(self, settings: Settings) -> DatabaseLocation:
+        """Where the book is: --db > PRESSCTL_DB > [database] url > the home's file."""
+        from pressctl.config import database_location
+
+        return database_location(self.paths, settings)
 
     def config(self) -> Settings:
         """The config file's settings, or the defaults when there is none: for commands
@@ -73,7 +82,11 @@ class State:
             from pressctl.store import Store
 
             settings = self.settings()
-            store = Store.open(self.paths.database, create=False)
+            location = self.location(settings)
+            if location.path is not None:  # SQLite: the file, as it has always been opened
+                store = Store.open(location.path, create=False)
+            else:  # PostgreSQL: the store imports psycopg; env holds its password's source
+                store = Store.open(location, create=False, env=self.env)
             self._book = Book(store, settings, now_utc())
         return self._book
 

@@ -33,7 +33,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 # option, metavar, summary
 GLOBAL_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--home", "PATH", "Home folder for config, database and templates [env: PRESSCTL_HOME]"),
-    ("--db", "PATH", "Database file, overriding the home's [env: PRESSCTL_DB]"),
+    ("--db", "PATH|URL", "Database file or postgresql:// URL, overriding the home's "
+                         "[env: PRESSCTL_DB]"),
     ("--quiet, -q", "", "Print only data and errors"),
     ("--no-color", "", "No colours (also when NO_COLOR is set)"),
     ("--debug", "", "Show the full traceback of an unexpected error"),

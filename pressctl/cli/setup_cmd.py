@@ -20,11 +20,16 @@ def init(
     ctx: typer.Context,
     home: Annotated[Path | None, typer.Option(
         "--home", help="The home to create (same as the global --home).")] = None,
-    db: Annotated[Path | None, typer.Option(
-        "--db", help="The database to create (same as the global --db).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", metavar="PATH|URL",
+        help="The database to create: a file, or a PostgreSQL URL whose schema to create "
+             "(same as the global --db).")] = None,
 ) -> None:
     """Create the home, config.toml, the contact book and the unsubscribe key (safe to run
     again: what exists is kept). Every other command needs an initialised home.
+
+    With a PostgreSQL database (--db, PRESSCTL_DB or [database] url in config.toml) the
+    server holds the book: init creates or migrates its schema.
 
     Example: pressctl init --home ~/press
     """
@@ -35,26 +40,33 @@ def init(
         st.home = home
     if db is not None:
         st.db = db
-    done = init_home(st.paths)
+    done = init_home(st.paths, env=st.env)
     paths = done.paths
 
     def said(created: bool) -> str:
         return "Created" if created else "Kept"
 
     st.out.info(f"{said(done.config_created)} {paths.config_file}")
-    st.out.info(f"{said(done.database_created)} {paths.database} ({done.contacts} contacts)")
+    if done.location.is_postgres:
+        st.out.info(f"Schema up to date in {done.location.masked} ({done.contacts} contacts)")
+    else:
+        st.out.info(f"{said(done.database_created)} {done.location.masked} "
+                    f"({done.contacts} contacts)")
     st.out.info(f"{said(done.key_created)} {paths.unsubscribe_key} "
                 "(the secret of one-click unsubscribe links)")
     st.out.info(f"Templates folder: {paths.templates_dir}")
 
 
 def paths(ctx: typer.Context, json_out: Json = False) -> None:
-    """Show where the config, the database and the templates are.
+    """Show where the config, the database and the templates are (a database URL without
+    its password).
 
     Example: pressctl paths --json
     """
     st = state(ctx)
-    found = st.paths.as_dict()
+    paths = st.paths
+    # --db / PRESSCTL_DB win: config.toml is read only when its [database] url may count
+    found = paths.as_dict(paths.database_option or st.location(st.config()))
     if json_out:
         st.out.json(found)
         return

@@ -128,7 +128,9 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
                        f"{holder.acquired_at})") if holder else "another run"
         return report
     try:
-        journal_dir = inflight.folder_for(book.store.path)
+        # Beside a SQLite file; for a database server, in the home of this worker.
+        journal_dir = (inflight.folder_for(book.store.path) if book.store.path is not None
+                       else home / "inflight")
         _recover(book, journal_dir, run_id, now, report)
         if report.recovered_unknown and log:  # logged at once: this run may die too
             line = (f"{iso(now())} run {run_id}: {report.recovered_unknown} unknown: rows an "

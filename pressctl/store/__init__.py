@@ -10,15 +10,14 @@ use case holds one object: ``store.contacts.get(5)``, ``store.transaction()``.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 from pressctl.store.audiences import AudienceQueries
 from pressctl.store.consent import ConsentQueries
 from pressctl.store.contacts import ContactQueries
-from pressctl.store.database import Database
+from pressctl.store.database import Connection, Database, Location, open_database
 from pressctl.store.leases import LeaseQueries
 from pressctl.store.mailouts import MailoutQueries
 from pressctl.store.orgs import OrgQueries
@@ -43,16 +42,23 @@ class Store:
         self.consent = ConsentQueries(database)
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = True) -> Store:
-        """Open (and, with ``create``, create and migrate) the book at ``path``."""
-        return cls(Database.open(path, create=create))
+    def open(cls, location: Path | Location, *, create: bool = True,
+             env: Mapping[str, str] | None = None) -> Store:
+        """Open (and, with ``create``, create and migrate) the book: a SQLite file, or a
+        PostgreSQL database when ``location`` has a URL (``env`` gives its password)."""
+        return cls(open_database(location, create=create, env=env))
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Path | None:
+        """The SQLite file; None on a database server."""
         return self.database.path
 
     @property
-    def db(self) -> sqlite3.Connection:
+    def dialect(self) -> str:
+        return self.database.dialect
+
+    @property
+    def db(self) -> Connection:
         """The raw connection: for tests and the storage-error probes only."""
         return self.database.db
 

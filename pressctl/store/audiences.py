@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from pressctl.store.database import Database
+from pressctl.store.database import Connection, Database
 
 
 class AudienceQueries:
     """Saved audiences by name."""
 
     def __init__(self, database: Database) -> None:
-        self.db: sqlite3.Connection = database.db
+        self.db: Connection = database.db
 
     def all(self) -> dict[str, str]:
         """Every saved audience: name -> expression, by name."""

@@ -3,14 +3,13 @@ together, and the filters of `contacts list` and of audiences."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from pressctl.contacts.emails import email_key
 from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
 from pressctl.errors import InvalidInput
-from pressctl.store.database import Database
+from pressctl.store.database import Connection, Database
 
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
 _CONTACT_COLUMNS = (
@@ -29,7 +28,7 @@ class ContactQueries:
     transaction) and reading, by id, e-mail key, sort key or filter."""
 
     def __init__(self, database: Database) -> None:
-        self.db: sqlite3.Connection = database.db
+        self.db: Connection = database.db
 
     # -- contacts: writing ---------------------------------------------------------------
 
@@ -78,8 +77,8 @@ class ContactQueries:
             ],
         )
         self.db.executemany(
-            "INSERT INTO contact_tags (contact_id, tag) VALUES (?,?)",
-            [(c.id, t) for c in contacts for t in c.tags],
+            "INSERT INTO contact_tags (contact_id, position, tag) VALUES (?,?,?)",
+            [(c.id, i, t) for c in contacts for i, t in enumerate(c.tags)],
         )
 
     def delete(self, ids: Iterable[int]) -> int:
@@ -95,9 +94,13 @@ class ContactQueries:
 
     def add_tags(self, ids: Iterable[int], tags: list[str], now: str) -> None:
         ids = list(ids)
+        # Added after the contact's own tags, in the order given; a tag it has is kept
+        # where it is.
         self.db.executemany(
-            "INSERT OR IGNORE INTO contact_tags (contact_id, tag) VALUES (?, ?)",
-            [(i, t) for i in ids for t in tags],
+            "INSERT OR IGNORE INTO contact_tags (contact_id, position, tag) "
+            "SELECT ?, coalesce(max(position) + 1, 0), ? FROM contact_tags "
+            "WHERE contact_id = ?",
+            [(i, t, i) for i in ids for t in tags],
         )
         self._touch(ids, now)
 
@@ -176,7 +179,7 @@ class ContactQueries:
         tags: dict[int, list[str]] = defaultdict(list)
         for cid, tag in self.db.execute(
             f"SELECT contact_id, tag FROM contact_tags WHERE contact_id IN ({marks}) "
-            "ORDER BY contact_id, rowid", ids,
+            "ORDER BY contact_id, position", ids,
         ):
             tags[cid].append(tag)
         for row in chunk:
@@ -251,4 +254,4 @@ def _filter_sql(f: ContactFilter) -> tuple[str, list[object]]:
             parts.append("id IN (SELECT contact_id FROM contact_phones WHERE e164 LIKE ?)")
             params.append(f"%{digits}%")
         clauses.append("(" + " OR ".join(parts) + ")")
-    return (" AND ".join(clauses) or "1"), params
+    return (" AND ".join(clauses) or "1 = 1"), params

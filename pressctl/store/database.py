@@ -1,11 +1,12 @@
-"""The database itself: opening (and creating) the SQLite file, migrating it, and
-transactions. It knows connections, not contacts or mailouts: the SQL of each aggregate is
-in its own module beside this one, over the :class:`Database` they share.
+"""The database itself: opening (and creating) it, migrating it, and transactions. It
+knows connections, not contacts or mailouts: the SQL of each aggregate is in its own
+module beside this one, over the :class:`Database` they share.
 
-One SQLite file, created 0600 (it holds personal data), WAL mode and a busy timeout so
-that a cron run and an interactive command can work at the same time. Every change of
-several rows runs inside :meth:`Database.transaction`, so a failure leaves the file as it
-was.
+SQLite (the default): one file, created 0600 (it holds personal data), WAL mode and a
+busy timeout so that a cron run and an interactive command can work at the same time.
+PostgreSQL (a team's book): :class:`PostgresDatabase`, see pressctl.store.postgres. On
+both, every change of several rows runs inside :meth:`Database.transaction`, so a failure
+leaves the book as it was, and the same named migrations make the same schema.
 """
 
 from __future__ import annotations
@@ -14,23 +15,73 @@ import errno
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any, Protocol
 
 from pressctl.errors import ConfigError, StorageError, StorageKind
 from pressctl.store import failures
 from pressctl.store.failures import storage_error
 from pressctl.store.migrations import MIGRATIONS
+from pressctl.store.postgres import PostgresConnection, connect
+from pressctl.store.postgres import storage_error as postgres_storage_error
+
+
+class Cursor(Protocol):
+    """What the query modules use of a cursor (sqlite3's and psycopg's have it)."""
+
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def fetchmany(self, size: int = ...) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What the query modules use of a connection: sqlite3's, or PostgresConnection."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]], /) -> Any: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+class Location(Protocol):
+    """Where the book is (pressctl.config.DatabaseLocation): a SQLite file, or a
+    PostgreSQL URL, its masked form for messages, and how to connect to it."""
+
+    @property
+    def path(self) -> Path | None: ...
+
+    @property
+    def url(self) -> str | None: ...
+
+    @property
+    def masked(self) -> str: ...
+
+    def conninfo(self, env: Mapping[str, str]) -> str: ...
 
 
 class Database:
-    """One connection to the book's file, shared by the query modules and, during a
-    delivery run, by its threads (under :attr:`lock`)."""
+    """One connection to the book, shared by the query modules and, during a delivery run,
+    by its threads (under :attr:`lock`). This class is SQLite's; PostgresDatabase below
+    changes how it opens, begins a transaction and names its faults."""
 
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self.db: sqlite3.Connection = connection
-        self.path: Path = path
+    dialect = "sqlite"
+
+    def __init__(self, connection: Connection, path: Path | None, where: str = "") -> None:
+        self.db: Connection = connection
+        self.path: Path | None = path  # the SQLite file; None on a database server
+        self.where: str = where or str(path)  # how messages name it (a URL is masked)
         # One connection shared by a delivery run's threads: a transaction is theirs alone.
         self.lock: threading.Lock = threading.Lock()
 
@@ -81,10 +132,8 @@ class Database:
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded; returns their names."""
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations "
-            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
+        self._ddl("CREATE TABLE IF NOT EXISTS schema_migrations "
+                  "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)")
         done = {row[0] for row in self.db.execute("SELECT name FROM schema_migrations")}
         applied: list[str] = []
         for migration in MIGRATIONS:
@@ -92,13 +141,24 @@ class Database:
                 continue
             with self.transaction():
                 for statement in filter(str.strip, migration.sql.split(";")):
-                    self.db.execute(statement)
+                    self._ddl(statement)
                 if migration.python_step is not None:
-                    migration.python_step(self.db)
+                    migration.python_step(self.db, self.dialect)
                 self.db.execute("INSERT INTO schema_migrations (name) VALUES (?)",
                                 (migration.name,))
             applied.append(migration.name)
         return applied
+
+    def schema_version(self) -> str | None:
+        """The name of the last migration applied."""
+        row = self.db.execute("SELECT max(name) FROM schema_migrations").fetchone()
+        return row[0] if row else None
+
+    def _ddl(self, statement: str) -> None:
+        self.db.execute(statement)
+
+    def _begin(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -109,8 +169,8 @@ class Database:
         (at BEGIN, in a statement or at COMMIT) leaves as a StorageError naming it."""
         with self.lock:
             try:
-                self.db.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as err:
+                self._begin()
+            except Exception as err:
                 self._raise_storage_error(err)
                 raise
             try:
@@ -119,7 +179,7 @@ class Database:
             except BaseException as err:
                 if self.db.in_transaction:  # SQLite may have rolled back by itself (disk full)
                     # A failed ROLLBACK is not reported: the error that brought us here is.
-                    with suppress(sqlite3.Error):
+                    with suppress(Exception):
                         self.db.execute("ROLLBACK")
                 self._raise_storage_error(err)
                 raise
@@ -127,9 +187,68 @@ class Database:
     def _raise_storage_error(self, err: BaseException) -> None:
         """Raise the StorageError of a storage fault; return for anything else (a bug, an
         error of the caller's), which the caller re-raises as it is."""
-        translated = storage_error(err, self.path)
+        translated = storage_error(err, self.path) if self.path is not None else None
         if translated is not None:
             raise translated from err
+
+
+class PostgresDatabase(Database):
+    """The book on a PostgreSQL server (pressctl.store.postgres)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, connection: PostgresConnection, where: str) -> None:
+        super().__init__(connection, None, where)
+        self.pg = connection
+
+    @classmethod
+    def connect(cls, conninfo: str, where: str, *, create: bool) -> PostgresDatabase:
+        """Connect, then create or migrate the schema (``create``: `pressctl init`; else a
+        database without pressctl's schema is refused, as a missing file is)."""
+        database = cls(connect(conninfo, where), where)
+        try:
+            database.pg.lock_migrations()  # two first runs cannot both create the schema
+            try:
+                if not create and not database.pg.has_schema():
+                    raise ConfigError(f"no contact book in {where}",
+                                      hint="run `pressctl init` to create it")
+                database.pg.create_collations()
+                database.migrate()
+            finally:
+                database.pg.unlock_migrations()
+        except BaseException as err:
+            database.close()
+            if not isinstance(err, Exception) or isinstance(err, ConfigError):
+                raise
+            translated = postgres_storage_error(err, where)
+            raise (translated or StorageError(
+                f"{where}: not a usable pressctl database ({err}): check --db / PRESSCTL_DB",
+                kind=StorageKind.UNUSABLE, cause=str(err))) from err
+        return database
+
+    def _ddl(self, statement: str) -> None:
+        self.pg.execute_ddl(statement)
+
+    def _begin(self) -> None:
+        self.pg.begin()
+
+    def _raise_storage_error(self, err: BaseException) -> None:
+        translated = postgres_storage_error(err, self.where)
+        if translated is not None:
+            raise translated from err
+
+
+def open_database(location: Path | Location, *, create: bool,
+                  env: Mapping[str, str] | None = None) -> Database:
+    """A SQLite file (a Path, or a location naming one) or a PostgreSQL database (a
+    location with a URL)."""
+    if isinstance(location, Path):
+        return Database.open(location, create=create)
+    if location.url is None:
+        assert location.path is not None  # a location is a file or a URL
+        return Database.open(location.path, create=create)
+    return PostgresDatabase.connect(location.conninfo(env or {}), location.masked,
+                                    create=create)
 
 
 _CREATE_FAULTS = {errno.ENOSPC: StorageKind.FULL, errno.EDQUOT: StorageKind.FULL,

@@ -38,8 +38,12 @@ class LeaseQueries:
         if current is not None and current.run_id != replacing:
             return False
         self.db.execute(
-            "INSERT OR REPLACE INTO outbox_lease (name, run_id, host, pid, pid_started, "
-            "acquired_at, heartbeat_at, expires_at) VALUES (?,?,?,?,?,?,?,?)",
+            "INSERT INTO outbox_lease (name, run_id, host, pid, pid_started, "
+            "acquired_at, heartbeat_at, expires_at) VALUES (?,?,?,?,?,?,?,?) "
+            "ON CONFLICT (name) DO UPDATE SET run_id = excluded.run_id, host = excluded.host, "
+            "pid = excluded.pid, pid_started = excluded.pid_started, "
+            "acquired_at = excluded.acquired_at, heartbeat_at = excluded.heartbeat_at, "
+            "expires_at = excluded.expires_at",
             (LEASE_NAME, lease.run_id, lease.host, lease.pid, lease.pid_started,
              lease.acquired_at, lease.heartbeat_at, lease.expires_at))
         return True

@@ -65,11 +65,11 @@ class MailoutQueries:
         transaction."""
         cursor = self.db.execute(
             "INSERT INTO mailouts (reference, release_path, phase, linked_to, due_at, state, "
-            "domain, created, updated) VALUES (?,?,?,?,?,?,?,?,?)",
+            "domain, created, updated) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
             (reference, release_path, phase, linked_to, due_at, MailoutState.SCHEDULED, domain,
              now, now),
         )
-        mailout_id = cursor.lastrowid
+        mailout_id = cursor.fetchone()[0]
         assert mailout_id is not None
         self.db.executemany(
             "INSERT INTO mailout_variants (mailout_id, number, frozen) VALUES (?,?,?)",

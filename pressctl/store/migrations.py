@@ -2,14 +2,16 @@
 
 Each migration has a name recorded in ``schema_migrations`` once applied, its SQL, and
 optionally a Python step run after the SQL in the same transaction (to fill new columns
-from values SQL cannot compute).
+from values SQL cannot compute). The SQL is written once for SQLite and PostgreSQL
+(pressctl.store.dialect rewrites it for PostgreSQL); a Python step is told which engine
+it runs on.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from pressctl.contacts.model import sort_key
 
@@ -20,13 +22,27 @@ class Migration:
 
     name: str  # recorded in schema_migrations once applied
     sql: str  # statements separated by ";"
-    python_step: Callable[[sqlite3.Connection], None] | None = None
+    python_step: Callable[[Any, str], None] | None = None  # (connection, dialect)
 
 
-def _fill_sort_names(db: sqlite3.Connection) -> None:
+def _fill_sort_names(db: Any, dialect: str) -> None:
     rows = db.execute("SELECT id, name FROM contacts").fetchall()
     db.executemany("UPDATE contacts SET sort_name = ? WHERE id = ?",
                    [(sort_key(name), cid) for cid, name in rows])
+
+
+def _number_tags(db: Any, dialect: str) -> None:
+    if dialect != "sqlite":
+        return  # a PostgreSQL book starts at this version: no tag was stored before it
+    positions: dict[int, int] = {}
+    updates = []
+    for contact_id, tag in db.execute(
+            "SELECT contact_id, tag FROM contact_tags ORDER BY contact_id, rowid").fetchall():
+        position = positions.get(contact_id, 0)
+        positions[contact_id] = position + 1
+        updates.append((position, contact_id, tag))
+    db.executemany("UPDATE contact_tags SET position = ? WHERE contact_id = ? AND tag = ?",
+                   updates)
 
 
 MIGRATIONS: list[Migration] = [
@@ -208,4 +224,15 @@ MIGRATIONS: list[Migration] = [
         """,
         None,
     ),
+    Migration(
+        # Issue 9, PostgreSQL: a contact's tags keep the order they were given in by a
+        # position of their own, as e-mails and phones do (SQLite's hidden rowid gave it;
+        # PostgreSQL has none).
+        "0006_contact_tag_positions",
+        """
+        ALTER TABLE contact_tags ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+        """,
+        _number_tags,
+    ),
 ]
+

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from pressctl.contacts.model import Organization
-from pressctl.store.database import Database
+from pressctl.store.database import Connection, Database
 
 
 class OrgQueries:
     """Organisations and their About texts, written inside the caller's transaction."""
 
     def __init__(self, database: Database) -> None:
-        self.db: sqlite3.Connection = database.db
+        self.db: Connection = database.db
 
     def insert(self, org: Organization) -> None:
         """Insert a new organisation; sets its ``id``."""
         cursor = self.db.execute(
             "INSERT INTO organizations (name, short_name, country, website, created, updated) "
-            "VALUES (?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?) RETURNING id",
             (org.name, org.short_name, org.country, org.website, org.created, org.updated),
         )
-        org.id = cursor.lastrowid
+        org.id = cursor.fetchone()[0]
         self._write_about(org)
 
     def replace(self, org: Organization) -> None:

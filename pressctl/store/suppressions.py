@@ -4,11 +4,10 @@ and imports. Lifting one is recorded in ``optins`` (when, why, and what it lifte
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from pressctl.store.database import Database
+from pressctl.store.database import Connection, Database
 
 _IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a query
 # A row of optins as read: id, key, address, lifted_at, note, suppressed_reason, _at.
@@ -49,7 +48,7 @@ class SuppressionQueries:
     """The suppression list (by e-mail key) and the record of lifted opt-outs."""
 
     def __init__(self, database: Database) -> None:
-        self.db: sqlite3.Connection = database.db
+        self.db: Connection = database.db
 
     def suppress(self, key: str, address: str, reason: str, now: str,
                  note: str | None = None) -> bool:

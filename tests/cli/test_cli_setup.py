@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import stat
+from types import SimpleNamespace
 
+import pytest
 from conftest import SAMPLES
 
 
@@ -134,3 +136,118 @@ def test_orgs_commands(cli, tmp_path):
     assert [o["short_name"] for o in listed] == ["CNES", "SFR"]
     assert cli("orgs", "remove", "SFR").exit_code == 0
     assert cli("orgs", "show", "SFR").exit_code == 3
+
+
+# -- a PostgreSQL location: shown masked, never with its password --------------------------
+
+SECRET = "s3cret-Pw"
+PG_URL = f"postgresql://anne:{SECRET}@db.example.org:5432/press?sslmode=require&password={SECRET}"
+PG_MASKED = "postgresql://anne:***@db.example.org:5432/press?sslmode=require&password=***"
+
+
+def test_paths_shows_a_database_url_without_its_password(cli, home, monkeypatch):
+    by_option = cli("--db", PG_URL, "paths", "--json")
+    assert by_option.exit_code == 0, by_option.stderr
+    assert json.loads(by_option.stdout)["database"] == PG_MASKED
+    monkeypatch.setenv("PRESSCTL_DB", PG_URL)
+    for args in (["paths"], ["paths", "--json"]):
+        result = cli(*args)
+        assert result.exit_code == 0, result.stderr
+        assert PG_MASKED in result.stdout
+        assert SECRET not in result.stdout + result.stderr
+
+
+def test_paths_shows_the_config_files_database_url_masked(cli, home):
+    (home / "config.toml").write_text(f'[database]\nurl = "{PG_URL}"\n')
+    result = cli("paths", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["database"] == PG_MASKED
+    assert SECRET not in result.stdout + result.stderr
+    # --db beats the config file's url
+    other = cli("--db", home / "other.db", "paths", "--json")
+    assert json.loads(other.stdout)["database"] == str(home / "other.db")
+
+
+def test_bad_database_locations_are_exit_4_and_never_show_the_password(cli, home):
+    for location, fragment in [
+        (f"mysql://root:{SECRET}@db.example.org/press", "unknown database scheme 'mysql:'"),
+        (f"postgresql://anne:{SECRET}@db.example.org", "names no database"),
+    ]:
+        for args in (["--db", location, "paths"], ["--db", location, "contacts", "list"],
+                     ["init", "--db", location]):
+            result = cli(*args)
+            assert result.exit_code == 4, (args, result.stderr)
+            assert fragment in result.stderr
+            assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_postgresql_url_without_the_driver_names_the_extra(cli, home, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "psycopg" else real(name, *a))
+    result = cli("--db", PG_URL, "contacts", "list")
+    assert result.exit_code == 4
+    assert "pip install 'pressctl[postgres]'" in result.stderr
+    assert SECRET not in result.stderr and "Traceback" not in result.stderr
+
+
+class FakeStore:
+    """Store.open's stand-in for a PostgreSQL database (its real opening: tests/store)."""
+
+    opened: list = []
+
+    def __init__(self) -> None:
+        self.contacts = SimpleNamespace(count=lambda: 7)
+
+    @classmethod
+    def open(cls, location, *, create=True, env=None):
+        cls.opened.append((location, create, env))
+        return cls()
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_store(monkeypatch):
+    import pressctl.home
+    import pressctl.store
+
+    FakeStore.opened = []
+    monkeypatch.setattr(pressctl.store, "Store", FakeStore)
+    monkeypatch.setattr(pressctl.home, "Store", FakeStore)
+    return FakeStore
+
+
+def test_init_with_a_postgresql_url_makes_the_home_and_asks_the_store_for_the_schema(
+        cli, missing_home, fake_store, monkeypatch):
+    monkeypatch.setenv("PRESSCTL_DB_PASSWORD", SECRET)
+    result = cli("init", "--db", PG_URL)
+    assert result.exit_code == 0, result.stderr
+    [(location, create, env)] = fake_store.opened
+    assert location.url == PG_URL and create is True
+    assert env["PRESSCTL_DB_PASSWORD"] == SECRET  # the store resolves the password
+    assert f"Schema up to date in {PG_MASKED} (7 contacts)" in result.stderr
+    for name in ("config.toml", "unsubscribe.key"):
+        assert f"Created {missing_home / name}" in result.stderr
+    assert (missing_home / "templates").is_dir()
+    assert not (missing_home / "pressctl.db").exists()
+    assert SECRET not in result.stdout + result.stderr
+
+
+def test_a_book_on_postgresql_is_opened_with_its_location_and_the_environment(
+        cli, home, fake_store, monkeypatch):
+    (home / "pressctl.db").unlink()  # no file to check: the server holds the book
+    monkeypatch.setenv("PRESSCTL_DB", PG_URL)
+    from pressctl.errors import ConfigError
+
+    def book(store, settings, now):
+        raise ConfigError("stopped before any query")
+
+    monkeypatch.setattr("pressctl.book.session.Book", book)
+    result = cli("contacts", "list")
+    assert result.stderr == "Error: stopped before any query\n"
+    [(location, create, env)] = fake_store.opened
+    assert location.url == PG_URL and create is False and env["PRESSCTL_DB"] == PG_URL

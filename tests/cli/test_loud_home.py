@@ -166,3 +166,30 @@ def test_release_new_works_without_a_home(cli, missing_home, tmp_path):
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / "draft.md").exists()
     assert not missing_home.exists()
+
+
+def test_a_postgresql_book_still_needs_its_home(cli, missing_home, monkeypatch):
+    """A server's database has no file to check, but the home given (config.toml, the
+    unsubscribe key) must exist: the typo'd crontab line still complains."""
+    monkeypatch.setenv("PRESSCTL_DB", "postgresql://anne:s3cret-Pw@db.example.org/press")
+    result = cli("outbox", "run")
+    assert result.exit_code == 4
+    assert result.stderr == (
+        f"Error: no pressctl home at {missing_home}: run `pressctl init --home {missing_home} "
+        "--db 'postgresql://anne:***@db.example.org/press'` first\n")
+    assert not missing_home.exists()
+
+
+def test_a_missing_sqlite_file_named_in_the_config_is_refused_then_made_by_init(cli, home):
+    (home / "config.toml").write_text('[database]\nurl = "sqlite:books/press.db"\n')
+    database = home / "books" / "press.db"
+    result = cli("contacts", "list")
+    assert result.exit_code == 4
+    assert result.stderr == (f"Error: no pressctl database at {database}: run "
+                             f"`pressctl init --home {home}` first\n")
+    assert not database.exists()
+    made = cli("init", "--home", home)
+    assert made.exit_code == 0, made.stderr
+    assert f"Created {database} (0 contacts)" in made.stderr
+    assert cli("contacts", "add", "Jane Doe", "--email", "jane@example.com").exit_code == 0
+    assert "Jane Doe" in cli("--db", f"sqlite://{database}", "contacts", "list").stdout

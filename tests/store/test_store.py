@@ -5,6 +5,7 @@ import stat
 import threading
 
 import pytest
+from store_backends import book_location
 
 from pressctl.contacts.model import Contact, ContactFilter, Organization, Phone
 from pressctl.errors import ConfigError
@@ -20,11 +21,19 @@ def _contact(name, email, **extra):
     return Contact(**values)
 
 
-@pytest.fixture
-def store(tmp_path):
-    s = Store.open(tmp_path / "book.db")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path):
+    """The same store tests on both backends: a SQLite file, and a fresh database on the
+    tests' PostgreSQL server (tests/pg_server.py)."""
+    s = Store.open(book_location(request, tmp_path))
     yield s
     s.close()
+
+
+def _integrity_errors() -> tuple[type[Exception], ...]:
+    import psycopg
+
+    return sqlite3.IntegrityError, psycopg.IntegrityError
 
 
 def test_new_database_is_private_and_in_wal_mode(tmp_path):
@@ -100,7 +109,7 @@ def test_transaction_rolls_back_on_error(store):
 def test_an_email_key_belongs_to_one_contact(store):
     with store.transaction():
         store.contacts.insert([_contact("A", "Jane@Example.com")])
-    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+    with pytest.raises(_integrity_errors()), store.transaction():
         store.contacts.insert([_contact("B", "jane@example.com")])
     assert store.contacts.owners_of_email_keys(["jane@example.com"]) == {"jane@example.com": 1}
 

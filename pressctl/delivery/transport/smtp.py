@@ -37,53 +37,12 @@ _REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection re
 
 def resolve_password(settings: SmtpSettings, env: Mapping[str, str]) -> str | None:
     """The SMTP password from ``env[password_env]`` or, when that variable is unset or
-    empty, from ``password_command``; None when neither is configured. Never prompts."""
-    name = settings.password_env
-    if name and env.get(name):
-        return env[name]
-    if name and not settings.password_command:
-        raise ConfigError(f"the SMTP password variable {name} is not set",
-                          hint=f"set {name} in pressctl's environment (it never prompts)")
-    if settings.password_command:
-        return _password_from_command(settings.password_command, env, settings.timeout)
-    return None
+    empty, from ``password_command``; None when neither is configured. Never prompts
+    (pressctl.secrets, shared with the database's password)."""
+    from pressctl.secrets import secret_from  # here: a Maildir run never loads it
 
-
-def _password_from_command(command: str, env: Mapping[str, str], timeout: float) -> str:
-    import shlex
-    import subprocess
-
-    try:
-        argv = shlex.split(command)
-        problem = "" if argv else "it is empty"
-    except ValueError as err:
-        argv, problem = [], str(err)
-    done = None
-    if argv:
-        try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, check=False,
-                                  env=dict(env), timeout=timeout, start_new_session=True)
-        except FileNotFoundError:
-            problem = f"program {argv[0]!r} not found"
-        except subprocess.TimeoutExpired:
-            problem = f"no answer within {timeout:g} s"
-        except OSError as err:
-            problem = f"cannot run {argv[0]!r} ({err.strerror or err})"
-    if done is not None and done.returncode:
-        # Only the status: stdout and stderr are never shown, since a helper that fails may
-        # still have printed the secret (or a part of it) on either.
-        code = done.returncode
-        problem = f"killed by signal {-code}" if code < 0 else f"exit status {code}"
-    elif done is not None:
-        try:
-            password = done.stdout.split(b"\n", 1)[0].rstrip(b"\r").decode("utf-8")
-        except UnicodeDecodeError:
-            password, problem = "", "its output is not UTF-8"
-        if password:
-            return password
-        problem = problem or "its first output line is empty"
-    raise ConfigError(f'password_command "{command}" failed: {problem}',
-                      hint="it must print the password on its first stdout line")
+    return secret_from(settings.password_env, settings.password_command, env,
+                       settings.timeout, "the SMTP password")
 
 
 def _tls_context(s: SmtpSettings) -> ssl.SSLContext:
