@@ -3,6 +3,7 @@ bench/bench_crash.py): one way to write a test release, one way to deliver."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -50,7 +51,9 @@ def deliver(book: Book, clock: Clock, transport, *, make=None, connections: int 
     if policy is not None:
         delivery = replace(book.settings.delivery, max_attempts=policy.max_attempts)
         book = Book(book.store, replace(book.settings, delivery=delivery), book.now)
-    return run_outbox(book, home=book.store.path.parent, env={}, now=clock, log=False,
+    # The home beside a SQLite book; a database server's book has the test's home.
+    home = book.store.path.parent if book.store.path else Path(os.environ["PRESSCTL_HOME"])
+    return run_outbox(book, home=home, env={}, now=clock, log=False,
                       transports=Transports(make or (lambda: transport), connections, "test"))
 
 
@@ -76,20 +79,19 @@ def release_now(tmp_path: Path, audience: str = "tag:space") -> Path:
 def unanswered_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
     """(the run holding the lease, rows left 'sending', the rows its in-flight file says
     were transmitted without a reply), read straight from the files after a kill."""
-    import sqlite3
+
+    from conftest import home_store
 
     from pressctl.delivery import inflight
+    from pressctl.delivery.run import journal_folder
 
-    database = home / "pressctl.db"
-    connection = sqlite3.connect(database)
-    try:
-        holder = connection.execute("SELECT run_id FROM outbox_lease").fetchone()
-        sending = [r[0] for r in connection.execute(
+    with home_store(home) as store:
+        holder = store.db.execute("SELECT run_id FROM outbox_lease").fetchone()
+        sending = [r[0] for r in store.db.execute(
             "SELECT id FROM mailout_rows WHERE state = 'sending'")]
-    finally:
-        connection.close()
+        folder = journal_folder(store, home)
     run_id = holder[0] if holder else None
-    entries = inflight.read_entries(inflight.folder_for(database), run_id) if run_id else None
+    entries = inflight.read_entries(folder, run_id) if run_id else None
     if entries is None:
         return run_id, sending, None
     no_reply = (inflight.Status.IN_FLIGHT, inflight.Status.UNKNOWN)

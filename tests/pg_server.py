@@ -290,13 +290,18 @@ class PostgresServer:
 
     # databases
 
-    def new_database(self, prefix: str = "test") -> str:
-        """Create an empty database with a unique name starting with ``prefix``; its URL."""
+    def new_database(self, prefix: str = "test", *, template: str | None = None) -> str:
+        """Create a database with a unique name starting with ``prefix``; its URL. Empty,
+        or a copy of the database ``template`` (which must have no connection open)."""
         from psycopg import sql
 
         stem = re.sub(r"[^a-z0-9_]+", "_", prefix.lower()).strip("_")[:40] or "test"
         name = f"{stem}_{next(self._names)}_{secrets.token_hex(3)}"
-        self._admin_execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(template))
+        self._admin_execute(statement)
         return self.url(name)
 
     def drop_database(self, url: str) -> None:

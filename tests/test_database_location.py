@@ -324,6 +324,7 @@ def test_the_db_option_reaches_the_config_as_written(url, monkeypatch):
     assert seen and seen[0] == url  # typer gives text: no "//" folded into "/"
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_sqlite_users_pay_nothing_for_postgresql_at_start_up(home):
     """`outbox run` (cron's command) in a SQLite home loads neither the driver nor the
     password helpers (a Maildir home has no password to fetch)."""

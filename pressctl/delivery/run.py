@@ -27,6 +27,7 @@ from pressctl.delivery import inflight
 from pressctl.delivery.lease import OutboxLease
 from pressctl.delivery.report import RunReport, StopReason, StopRequest, exit_code_for
 from pressctl.errors import PressctlError
+from pressctl.store import Store
 from pressctl.store.mailouts import MailoutRecord
 from pressctl.times import Now, from_iso, iso
 
@@ -102,6 +103,15 @@ def append_log(path: Path, lines: list[str]) -> None:
 # -- the run ----------------------------------------------------------------------------------
 
 
+def journal_folder(store: Store, home: Path) -> Path:
+    """Where a run's in-flight files are: beside a SQLite book (so that any home sharing
+    the file finds them), or in the worker's home for a book on a database server."""
+    if store.path is not None:
+        return inflight.folder_for(store.path)
+    return home / "inflight"
+
+
+
 def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
                now: Now = lambda: datetime.now(UTC),
                stop: StopRequest | None = None,
@@ -128,9 +138,7 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
                        f"{holder.acquired_at})") if holder else "another run"
         return report
     try:
-        # Beside a SQLite file; for a database server, in the home of this worker.
-        journal_dir = (inflight.folder_for(book.store.path) if book.store.path is not None
-                       else home / "inflight")
+        journal_dir = journal_folder(book.store, home)
         _recover(book, journal_dir, run_id, now, report)
         if report.recovered_unknown and log:  # logged at once: this run may die too
             line = (f"{iso(now())} run {run_id}: {report.recovered_unknown} unknown: rows an "

@@ -48,7 +48,7 @@ def seeded(book):
 
 
 def snapshot(book):
-    return db_snapshot(book.store.path)
+    return db_snapshot(book.store)
 
 
 # -- region_for ------------------------------------------------------------------------------

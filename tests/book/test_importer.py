@@ -130,7 +130,7 @@ def test_unknown_on_duplicate_policy_is_refused(book, tmp_path):
 
 def test_any_invalid_row_imports_nothing_and_lists_every_problem(book):
     seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = IMPORT / "bad_rows.csv"
     with pytest.raises(ProblemsFound) as caught:
         run(book, path)
@@ -142,19 +142,19 @@ def test_any_invalid_row_imports_nothing_and_lists_every_problem(book):
     assert lines[0].startswith(f'{path}:3: phone "01 44 76" is too short for FR')
     assert lines[1].startswith(f'{path}:5: e-mail "marc.example.org"')
     assert lines[2] == f"{path}:6: name is missing"
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_all_or_nothing_across_chunks_rolls_back_earlier_chunks(book, tmp_path, monkeypatch):
     monkeypatch.setattr(importer, "CHUNK", 2)
     seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     rows = [f"P{i},p{i}@example.org" for i in range(7)] + ["Bad,bad@"]
     path = write(tmp_path, "c.csv", "Nom,Courriel\n" + "\n".join(rows) + "\n")
     with pytest.raises(ProblemsFound) as caught:
         run(book, path)
     assert [p.where for p in caught.value.problems] == [f"{path}:9"]
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_a_row_with_too_many_cells_is_rejected_with_its_line(book, tmp_path):
@@ -176,7 +176,7 @@ def test_json_problems_name_the_line_of_each_object(book, tmp_path):
                                      '  {"name": "Bad Mail", "emails": ["x@"]},\n'
                                      '  {"email": "no.name@example.org"}\n'
                                      ']}\n')
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     with pytest.raises(ProblemsFound) as caught:
         run(book, path)
     problems = [str(p) for p in caught.value.problems]
@@ -184,7 +184,7 @@ def test_json_problems_name_the_line_of_each_object(book, tmp_path):
     assert problems[1].startswith(f'{path}:5: e-mail "x@"')
     assert problems[2] == f"{path}:6: name is missing"
     assert len(problems) == 3
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_vcard_problems_name_the_line_where_the_card_begins(book, tmp_path):
@@ -293,26 +293,26 @@ def test_json_rejects_hold_line_error_record_and_import_again_once_fixed(book, t
 
 def test_dry_run_reports_counts_as_if_imported_and_changes_nothing(book, tmp_path):
     ids = seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "c.csv", "Nom,Courriel,Rubriques\n"
                                     "New One,new.one@example.org,\n"
                                     "Pascale B.,PASCALE.BRESSON@cnes.fr,press\n"
                                     "New Two,new.two@example.org,\n")
     _, report = run(book, path, on_duplicate="update", dry_run=True)
     assert (report.added, report.updated, report.dry_run) == (2, 1, True)
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
     assert book.store.contacts.get(ids["pascale.bresson@cnes.fr"]).tags == ["cnes"]
 
     _, real = run(book, path, on_duplicate="update")
     assert (real.added, real.updated) == (report.added, report.updated)
-    assert db_snapshot(book.store.path) != before
+    assert db_snapshot(book.store) != before
 
 
 def test_dry_run_with_skip_invalid_reports_rejects_and_changes_nothing(book):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     _, report = run(book, IMPORT / "bad_rows.csv", dry_run=True, skip_invalid=True)
     assert (report.added, len(report.rejected)) == (3, 3)
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_dry_run_still_refuses_invalid_rows_without_skip_invalid(book):
@@ -330,7 +330,7 @@ DUPES = ("Nom,Courriel,Tél.,Rubriques,Fonction,Désinscrit\n"
 
 def test_on_duplicate_fail_lists_each_clash_and_imports_nothing(book, tmp_path):
     ids = seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "c.csv", DUPES)
     with pytest.raises(DuplicateContact) as caught:
         run(book, path)
@@ -342,7 +342,7 @@ def test_on_duplicate_fail_lists_each_clash_and_imports_nothing(book, tmp_path):
         f"#{elodie} Élodie Marchand",
     ]
     assert "--on-duplicate" in caught.value.hint
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_on_duplicate_skip_reports_each_row_and_imports_the_others(book, tmp_path):
@@ -447,12 +447,12 @@ def test_opt_outs_hold_across_chunks_of_one_file(book, tmp_path, monkeypatch):
 
 def test_a_dry_run_reports_opt_outs_and_changes_nothing(book, tmp_path):
     seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "c.csv", DUPES)
     _, report = run(book, path, on_duplicate="update", dry_run=True)
     assert [n.suppression.address for n in report.opted_out] == [
         "elodie.marchand@example.net", "elodie@example.org"]
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_on_duplicate_update_records_a_new_opt_out_and_a_stated_kind(book, tmp_path):
@@ -466,14 +466,14 @@ def test_on_duplicate_update_records_a_new_opt_out_and_a_stated_kind(book, tmp_p
 
 def test_on_duplicate_update_refuses_a_row_naming_two_contacts(book, tmp_path):
     seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "c.csv", "Nom,Courriel\n"
                                     "Both,pascale.bresson@cnes.fr; elodie.marchand@example.net\n")
     with pytest.raises(ProblemsFound) as caught:
         run(book, path, on_duplicate="update")
     assert [str(p) for p in caught.value.problems] == [
         f"{path}:2: its e-mails belong to different contacts"]
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 # -- duplicates inside the file ----------------------------------------------------------------
@@ -487,7 +487,7 @@ IN_FILE = ("Nom,Courriel,Rubriques,Type\n"
 
 
 def test_in_file_duplicates_fail_with_the_earlier_line(book, tmp_path):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "c.csv", IN_FILE)
     with pytest.raises(DuplicateContact) as caught:
         run(book, path)
@@ -495,7 +495,7 @@ def test_in_file_duplicates_fail_with_the_earlier_line(book, tmp_path):
         f"{path}:4: e-mail anna@example.org is also on line 2",
         f"{path}:6: e-mail anna@example.org is also on line 2",
     ]
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_in_file_duplicates_skipped_per_row(book, tmp_path):
@@ -705,7 +705,7 @@ def test_export_then_import_keeps_extensions_and_labels_in_csv_and_json(book, ot
 
 def test_duplicates_and_invalid_rows_are_reported_together(book, tmp_path):
     seed(book)
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write(tmp_path, "mixed.csv",
                  "Name,Email,Phone\n"
                  "Pascale B.,pascale.bresson@cnes.fr,\n"
@@ -716,7 +716,7 @@ def test_duplicates_and_invalid_rows_are_reported_together(book, tmp_path):
     assert where[0].startswith(f"{path}:2: e-mail pascale.bresson@cnes.fr already belongs")
     assert where[1].startswith(f"{path}:3: phone")
     assert "1 duplicate(s)" in str(caught.value)
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_a_skipped_row_naming_an_opted_out_address_still_says_so(book, tmp_path):

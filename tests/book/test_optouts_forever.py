@@ -200,19 +200,19 @@ def test_an_address_added_to_an_opted_out_contact_is_never_mailed(sample_book):
 
 def test_optout_undo_is_refused_and_points_at_optin(sample_book, home):
     cli = sample_book
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "optout", "--undo", "elodie.marchand@example.net")
     assert result.exit_code == 2
     assert "use `pressctl contacts optin ADDRESS --yes --note TEXT`" in _said(result.stderr)
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_optin_without_yes_off_a_terminal_is_refused(sample_book, home):
     cli = sample_book
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "optin", "elodie.marchand@example.net", "--note", "asked")
     assert result.exit_code == 2 and "pass --yes" in _said(result.stderr)
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 @pytest.mark.parametrize(("args", "code", "says"), [
@@ -220,10 +220,10 @@ def test_optin_without_yes_off_a_terminal_is_refused(sample_book, home):
     (("--note", "   "), 3, "needs a note"),
 ])
 def test_optin_needs_a_note(sample_book, home, args, code, says):
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = sample_book("contacts", "optin", "elodie.marchand@example.net", "--yes", *args)
     assert result.exit_code == code and says in _said(result.stderr)
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 @pytest.mark.parametrize(("address", "says"), [
@@ -234,12 +234,12 @@ def test_optin_needs_a_note(sample_book, home, args, code, says):
 ])
 def test_optin_of_an_address_that_is_not_opted_out_is_exit_3(sample_book, home, address,
                                                               says):
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = sample_book("contacts", "optin", address, "--yes", "--note", "asked")
     assert result.exit_code == 3
     assert says in result.stderr and result.stderr.startswith("Error: ")
     assert "Traceback" not in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_optin_lifts_the_opt_out_and_records_it(sample_book, home):
@@ -299,10 +299,10 @@ def test_optin_asks_on_a_terminal(sample_book, home, monkeypatch):
 
     monkeypatch.setattr(contacts_cmd, "_interactive", lambda: True)
     elodie = "elodie.marchand@example.net"
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     declined = sample_book("contacts", "optin", elodie, "--note", "asked", input="n\n")
     assert declined.exit_code == 1 and f"Lift the opt-out of {elodie}" in declined.stdout
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
     accepted = sample_book("contacts", "optin", elodie, "--note", "asked", input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
     assert _show(sample_book, elodie)["opted_out"] is False
@@ -324,12 +324,12 @@ def test_contacts_show_says_since_when_and_why(sample_book):
 
 def test_edit_not_opted_out_is_refused_and_points_at_optin(sample_book, home):
     cli = sample_book
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "edit", "elodie.marchand@example.net", "--not-opted-out",
                  "--role", "Editor")
     assert result.exit_code == 3
     assert "has opted out" in result.stderr and "contacts optin" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
     # on a contact who never opted out it changes nothing, and --opted-out opts out for good
     assert cli("contacts", "edit", CLAIRE, "--not-opted-out").exit_code == 0
     assert cli("contacts", "edit", CLAIRE, "--opted-out").exit_code == 0

@@ -7,13 +7,12 @@ from __future__ import annotations
 import email
 import json
 import mailbox
-import sqlite3
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
-from conftest import db_snapshot
+from conftest import db_snapshot, home_store
 
 from pressctl.book.optouts import Skipped, skipped_because
 
@@ -176,8 +175,8 @@ def test_a_bounce_from_mailer_daemon_opts_nobody_out_and_a_request_still_works(
         ("auto-reply", f"Claire Fontaine <{CLAIRE}>"),
         ("auto-reply", f"Claire Fontaine <{CLAIRE}>"),
         ("bounce", "MAILER-DAEMON@mx.example.org")]
-    with sqlite3.connect(home / "pressctl.db") as db:
-        suppressed = {r[0] for r in db.execute("SELECT address FROM suppressions")}
+    with home_store(home) as store:
+        suppressed = {r[0] for r in store.db.execute("SELECT address FROM suppressions")}
     assert not any("mailer-daemon" in a.lower() for a in suppressed)
     assert CLAIRE not in suppressed  # an out-of-office is not a request
     assert ETHAN in suppressed
@@ -201,11 +200,11 @@ def test_the_text_report_counts_bounces_and_automatic_replies_apart(sample_book,
 def test_a_folder_of_only_bounces_changes_nothing(sample_book, home, tmp_path):
     box = mailbox.Maildir(tmp_path / "bounces", create=True)
     box.add(POSTFIX_BOUNCE)
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = sample_book("optouts", "import", tmp_path / "bounces", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["bounces"] == 1
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_a_reply_opts_out_every_address_of_its_contact(sample_book, tmp_path):

@@ -81,12 +81,12 @@ def test_add_org(book):
 
 
 def test_add_org_with_problems_lists_them_all_and_adds_nothing(book):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     with pytest.raises(ProblemsFound) as caught:
         add_org(book, {"name": "X", "country": "Narnia", "website": "ftp://x.org"})
     assert len(caught.value.problems) == 2
     assert caught.value.message.startswith("organisation not added: country")
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 @pytest.mark.parametrize("fields", [
@@ -96,11 +96,11 @@ def test_add_org_with_problems_lists_them_all_and_adds_nothing(book):
     {"name": "Other", "short_name": "Centre national d'études spatiales"},
 ])
 def test_add_org_refuses_a_name_or_short_name_already_used(book, cnes, fields):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     with pytest.raises(InvalidInput) as caught:
         add_org(book, fields)
     assert f"(#{cnes.id}) already uses the name" in caught.value.message
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_find_org_by_short_name_name_or_id(book, cnes):
@@ -124,7 +124,7 @@ def test_edit_org_can_drop_an_about_language_with_an_empty_text(book, cnes):
 
 
 def test_edit_org_validates_and_changes_nothing_on_problems(book, cnes):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     with pytest.raises(ProblemsFound, match="organisation not changed"):
         edit_org(book, "CNES", {"country": "Narnia"})
     with pytest.raises(ProblemsFound, match=r"not a language tag"):
@@ -133,15 +133,15 @@ def test_edit_org_validates_and_changes_nothing_on_problems(book, cnes):
         edit_org(book, "CNES", {"colour": "blue"})
     with pytest.raises(NotFound):
         edit_org(book, "ESA", {"country": "FR"})
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_edit_org_refuses_a_short_name_of_another_org(book, cnes):
     add_org(book, {"name": "Société Française de Radiologie", "short_name": "SFR"})
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     with pytest.raises(InvalidInput, match=r'already uses the name "CNES"'):
         edit_org(book, "SFR", {"short_name": "CNES"})
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
     # renaming itself (same name, other case) is fine
     assert edit_org(book, "SFR", {"short_name": "sfr"}).short_name == "sfr"
 
@@ -189,7 +189,7 @@ def test_import_updates_by_short_name_or_by_name(book, cnes, tmp_path):
 
 
 def test_import_is_all_or_nothing_and_lists_every_problem(book, cnes, tmp_path):
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write_json(tmp_path, [
         {"name": "Good One", "country": "BE"},
         {"name": "Bad Country", "country": "Atlantis"},
@@ -208,7 +208,7 @@ def test_import_is_all_or_nothing_and_lists_every_problem(book, cnes, tmp_path):
         f'{path}: organisation 4: about: "!!" is not a language tag such as fr or en',
         f"{path}: organisation 5: name is missing",
     ]
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_import_refuses_the_same_name_twice_in_the_file(book, tmp_path):
@@ -225,7 +225,7 @@ def test_import_refuses_the_same_name_twice_in_the_file(book, tmp_path):
 
 def test_import_refuses_a_name_of_one_org_with_the_short_name_of_another(book, cnes, tmp_path):
     add_org(book, {"name": "Société Française de Radiologie", "short_name": "SFR"})
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     path = write_json(tmp_path, [
         {"name": "Brand New", "short_name": "BN"},
         {"name": "Société Française de Radiologie", "short_name": "CNES"},
@@ -235,7 +235,7 @@ def test_import_refuses_a_name_of_one_org_with_the_short_name_of_another(book, c
     [problem] = caught.value.problems
     assert problem.where == f"{path}: organisation 2"
     assert "already uses the name" in problem.message
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 @pytest.mark.parametrize(("content", "message"), [

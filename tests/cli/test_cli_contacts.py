@@ -33,12 +33,12 @@ def test_add_normalises_and_show_prints_house_style(cli):
 
 def test_add_rejects_a_bad_phone_with_the_reason_and_stores_nothing(cli, home):
     cli("init")
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "add", "Jane Doe", "--phone", "01 44 76", "--email", "jane@example.com")
     assert result.exit_code == 3
     assert "01 44 76" in result.stderr and "too short" in result.stderr
     assert "Traceback" not in result.stderr and result.stdout == ""
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_add_duplicate_policies(cli):
@@ -105,7 +105,7 @@ def test_edit_tag_untag_optout_remove(sample_book):
 
 def test_import_all_or_nothing_lists_every_problem(cli, home, tmp_path):
     cli("contacts", "add", "Jane Doe", "--email", "jane@example.com")
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     bad = tmp_path / "journalistes.csv"
     bad.write_text(
         "Prénom;Nom;Courriel;Téléphone\n"
@@ -120,7 +120,7 @@ def test_import_all_or_nothing_lists_every_problem(cli, home, tmp_path):
     assert f"{bad}:4:" in result.stderr and "too short" in result.stderr
     assert "nothing imported" in result.stderr
     assert result.stdout == ""
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_import_skip_invalid_writes_rejects_untouched(cli, tmp_path):
@@ -147,11 +147,11 @@ def test_import_skip_invalid_writes_rejects_untouched(cli, tmp_path):
 
 def test_import_dry_run_changes_nothing(cli, home):
     cli("init")
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "import", SAMPLES / "contacts.vcf", "--dry-run")
     assert result.exit_code == 0, result.stderr
     assert "Dry run: would import 26 new contact(s)" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_import_missing_file_is_exit_3(cli, tmp_path):
@@ -177,19 +177,20 @@ def test_export_to_stdout_and_reimport(sample_book, tmp_path):
     (tmp_path / "space.csv").write_text(csv_text, encoding="utf-8")
     exported = {c["name"] for c in _list(sample_book, "--tag", "space")}
     other_home = tmp_path / "other"
-    assert sample_book("init", "--home", other_home).exit_code == 0
-    result = sample_book("--home", other_home, "contacts", "import", tmp_path / "space.csv")
+    other = ("--home", other_home, "--db", other_home / "pressctl.db")  # another book
+    assert sample_book(*other, "init").exit_code == 0
+    result = sample_book(*other, "contacts", "import", tmp_path / "space.csv")
     assert result.exit_code == 0, result.stderr
-    reimported = json.loads(sample_book("--home", other_home, "contacts", "list", "--json").stdout)
+    reimported = json.loads(sample_book(*other, "contacts", "list", "--json").stdout)
     assert {c["name"] for c in reimported} == exported
 
 
 def test_check_reports_stored_problems(sample_book, home):
     assert sample_book("contacts", "check").exit_code == 0
-    import sqlite3
+    from conftest import home_store
 
-    with sqlite3.connect(home / "pressctl.db") as db:
-        db.execute("UPDATE contact_phones SET e164 = '+3314' WHERE contact_id = 1")
+    with home_store(home) as store, store.transaction():
+        store.db.execute("UPDATE contact_phones SET e164 = '+3314' WHERE contact_id = 1")
     result = sample_book("contacts", "check", "--json")
     assert result.exit_code == 3
     findings = json.loads(result.stdout)
@@ -215,10 +216,10 @@ def test_extract_import_adds_officers_once(cli, home):
     assert "Imported 2 new contact(s)" in first.stderr
     officers = _list(cli, "--kind", "officer")
     assert {c["role"] for c in officers} == {"Attachée de Presse", "Responsable Presse"}
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     again = cli("contacts", "extract", EXTRACT / "seed002_contacts.txt", "--import")
     assert again.exit_code == 3 and "already belongs" in again.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_extract_finds_nothing_in_a_release_without_contacts(cli):
@@ -232,11 +233,11 @@ def test_extract_import_refuses_a_proposal_with_a_bad_number(cli, home, tmp_path
     release.write_text("Press contact\nJeanne Martin, Press Officer, Tél. 01 44 76, "
                        "jeanne.martin@example.fr\n", encoding="utf-8")
     cli("init")
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "extract", release, "--import")
     assert result.exit_code == 3
     assert f"{release}:2:" in result.stderr and "too short" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_skip_invalid_shows_the_first_rejects_and_writes_them_all(cli, tmp_path):

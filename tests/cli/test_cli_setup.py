@@ -10,6 +10,7 @@ import pytest
 from conftest import SAMPLES
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_init_creates_home_config_database_and_unsubscribe_key_privately(cli, missing_home):
     result = cli("init")
     assert result.exit_code == 0, result.stderr
@@ -31,6 +32,7 @@ def test_init_takes_home_and_db_after_the_command_as_the_advice_says(cli, tmp_pa
     assert cli("--home", home, "--db", db, "contacts", "list").exit_code == 0
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_init_is_idempotent_and_keeps_the_users_config_and_key(cli, home):
     key = (home / "unsubscribe.key").read_text()
     (home / "config.toml").write_text('[contacts]\ndefault_region = "BE"\n')
@@ -44,6 +46,7 @@ def test_init_is_idempotent_and_keeps_the_users_config_and_key(cli, home):
     assert (home / "unsubscribe.key").read_text() == key
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_init_adds_the_unsubscribe_key_to_an_older_home(cli, home):
     (home / "unsubscribe.key").unlink()
     result = cli("init")
@@ -52,6 +55,7 @@ def test_init_adds_the_unsubscribe_key_to_an_older_home(cli, home):
     assert f"Kept {home / 'pressctl.db'}" in result.stderr
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_paths_json(cli, home, tmp_path):
     result = cli("paths", "--json")
     assert json.loads(result.stdout) == {
@@ -157,6 +161,7 @@ def test_paths_shows_a_database_url_without_its_password(cli, home, monkeypatch)
         assert SECRET not in result.stdout + result.stderr
 
 
+@pytest.mark.sqlite_only  # the home's own pressctl.db (or a config of its own)
 def test_paths_shows_the_config_files_database_url_masked(cli, home):
     (home / "config.toml").write_text(f'[database]\nurl = "{PG_URL}"\n')
     result = cli("paths", "--json")
@@ -239,7 +244,7 @@ def test_init_with_a_postgresql_url_makes_the_home_and_asks_the_store_for_the_sc
 
 def test_a_book_on_postgresql_is_opened_with_its_location_and_the_environment(
         cli, home, fake_store, monkeypatch):
-    (home / "pressctl.db").unlink()  # no file to check: the server holds the book
+    (home / "pressctl.db").unlink(missing_ok=True)  # no file to check: the server holds it
     monkeypatch.setenv("PRESSCTL_DB", PG_URL)
     from pressctl.errors import ConfigError
 

@@ -15,6 +15,10 @@ from conftest import SAMPLES
 
 from pressctl.resources import shipped_dir
 
+# A missing home or book FILE (the messages name the file and the `init` to run); a
+# PostgreSQL book that still needs its home is tested here too, on its own.
+pytestmark = pytest.mark.sqlite_only
+
 RELEASE = shipped_dir("examples") / "PR106-2020.en.md"
 
 

@@ -51,13 +51,13 @@ def test_unstorable_text_in_any_import_format_is_invalid_input_with_file_and_lin
         cli, home, tmp_path, name, content, line, field, said):
     path = tmp_path / name
     path.write_bytes(content)
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "import", path)
     assert result.exit_code == 3, result.stderr
     assert f"{path}:{line}: {field}" in result.stderr
     assert said in result.stderr
     assert "Traceback" not in result.stderr and "UnicodeEncodeError" not in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_a_lone_surrogate_in_json_no_longer_exits_1(cli, tmp_path):
@@ -102,12 +102,12 @@ def test_skipped_unstorable_records_go_to_the_rejects_file_as_written(cli, tmp_p
      'phone "01 44 76 75 3\\udcff"'),
 ], ids=["name", "email", "notes-nul", "role", "phone"])
 def test_contacts_add_rejects_unstorable_arguments_naming_the_field(cli, home, args, field):
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "add", *args)
     assert result.exit_code == 3, result.stderr
     assert result.stderr.startswith(f"Error: contact not added: {field} ")
     assert "is not valid text" in result.stderr or "NUL character" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 @pytest.mark.parametrize(("args", "field"), [
@@ -118,12 +118,12 @@ def test_contacts_add_rejects_unstorable_arguments_naming_the_field(cli, home, a
 ], ids=["role", "notes-nul", "name", "add-email"])
 def test_contacts_edit_rejects_unstorable_arguments_naming_the_field(cli, home, args, field):
     assert cli("contacts", "add", "Ann", "--email", "ann@example.com").exit_code == 0
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("contacts", "edit", "1", *args)
     assert result.exit_code == 3, result.stderr
     assert result.stderr.startswith(f"Error: contact #1 not changed: {field} ")
     assert "is not valid text" in result.stderr or "NUL character" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_an_argument_with_bytes_that_are_not_utf8_is_rejected_by_the_installed_script(
@@ -164,9 +164,9 @@ def test_valid_unicode_is_untouched():
     ["contacts", "list", "--search", f"x{SURROGATE}"],
 ], ids=["orgs add", "contacts list --search"])
 def test_unstorable_arguments_anywhere_else_are_invalid_input_not_a_bug(cli, home, args):
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli(*args)
     assert result.exit_code == 3, result.stderr
     assert "\\udcff" in result.stderr and "is not valid text" in result.stderr
     assert "bug" not in result.stderr and result.stderr.count("\n") == 1
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before

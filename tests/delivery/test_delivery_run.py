@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, home_location
 from smtp_fixtures import SlowHandler
 
 from pressctl.book.importer import import_file
@@ -26,7 +26,7 @@ from pressctl.contacts.formats.files import open_contact_file
 from pressctl.delivery import inflight
 from pressctl.delivery.lease import process_started, this_host
 from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
-from pressctl.delivery.run import StopRequest, Transports, run_outbox
+from pressctl.delivery.run import StopRequest, Transports, journal_folder, run_outbox
 from pressctl.delivery.transport import SmtpTransport
 from pressctl.releases.templating import Templates
 from pressctl.store import Store
@@ -42,6 +42,11 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.moment
+
+
+def home_of(book) -> Path:
+    """The home of the test's book: beside a SQLite file, else PRESSCTL_HOME."""
+    return book.store.path.parent if book.store.path else Path(os.environ["PRESSCTL_HOME"])
 
 
 def release(tmp_path: Path, audience: str = "tag:bulk") -> Path:
@@ -82,8 +87,10 @@ def smtp(server, connections: int = 1) -> Transports:
 
 
 def run(book: Book, tmp_path: Path, server, connections: int = 1, **options):
+    """`outbox run` in the book's home (where a database server's book keeps its in-flight
+    files); ``tmp_path`` is kept for the callers' sake."""
     options.setdefault("now", Clock(APPROVED))
-    return run_outbox(book, home=tmp_path, env={}, transports=smtp(server, connections),
+    return run_outbox(book, home=home_of(book), env={}, transports=smtp(server, connections),
                       **options)
 
 
@@ -197,7 +204,7 @@ def test_every_failure_line_names_its_cause(book, tmp_path, faulty_server):
 def _run_in_thread(book: Book, home: Path, server, connections: int, stop: StopRequest):
     """run_outbox on its own store connection, in a thread (as the CLI runs it)."""
     result: dict = {}
-    settings, book_path = book.settings, book.store.path
+    settings, book_path = book.settings, home_location(home_of(book))
 
     def target() -> None:
         store = Store.open(book_path, create=False)
@@ -297,7 +304,7 @@ def test_pause_from_another_terminal_stops_the_run_between_messages(book, tmp_pa
     _wait_for(lambda: len(server.messages) >= 2)
     from pressctl.delivery import mailouts as mailout
 
-    other = Store.open(book.store.path, create=False)  # another terminal's connection
+    other = Store.open(home_location(home_of(book)), create=False)  # another terminal's connection
     try:
         mailout.pause(Book(other, book.settings, book.now), mailout_id)
     finally:
@@ -360,7 +367,7 @@ def test_a_dead_runs_rows_are_settled_from_what_its_in_flight_file_says(book, tm
     claimed = _claim(book, mailout_id, "dead-run", 4)
     with book.store.transaction():
         book.store.leases.take(_lease("dead-run", _dead_pid()), None)
-    journal = inflight.InflightJournal(inflight.folder_for(book.store.path), "dead-run", 4)
+    journal = inflight.InflightJournal(journal_folder(book.store, home_of(book)), "dead-run", 4)
     journal.mark(journal.begin(0, claimed[1]))  # its final dot was going out at the kill
     answered = journal.begin(1, claimed[2])  # answered, not yet written to the database
     journal.mark(answered)
@@ -380,7 +387,7 @@ def test_a_dead_runs_rows_are_settled_from_what_its_in_flight_file_says(book, tm
         assert (rows[row_id].state, rows[row_id].attempts) == ("sent", 1)
         assert received(smtp_server)[rows[row_id].address] == 1
     assert "unknown" in report.problem()
-    assert inflight.leftovers(inflight.folder_for(book.store.path)) == []  # cleaned up
+    assert inflight.leftovers(journal_folder(book.store, home_of(book))) == []  # cleaned up
 
 
 def test_without_its_in_flight_file_a_dead_runs_rows_are_all_unknown(book, tmp_path,
@@ -409,11 +416,11 @@ def test_the_lease_is_released_and_nothing_is_left_behind(book, tmp_path, smtp_s
     run(book, tmp_path, smtp_server, connections=2)
     with book.store.transaction():
         assert book.store.leases.current() is None
-    assert inflight.leftovers(inflight.folder_for(book.store.path)) == []
+    assert inflight.leftovers(journal_folder(book.store, home_of(book))) == []
 
 
 def test_the_in_flight_file_is_private(book, tmp_path):
-    journal = inflight.InflightJournal(inflight.folder_for(book.store.path), "r1", 2)
+    journal = inflight.InflightJournal(journal_folder(book.store, home_of(book)), "r1", 2)
     try:
         assert journal.path.stat().st_mode & 0o777 == 0o600
         assert journal.path.parent.stat().st_mode & 0o777 == 0o700
@@ -434,7 +441,7 @@ def test_a_run_whose_lease_was_taken_over_stops_and_says_so(book, tmp_path,
     mailout_id = approve(book_with(book, tmp_path, 40), tmp_path)
     thread, result = _run_in_thread(book, tmp_path, server, 1, StopRequest())
     _wait_for(lambda: len(server.messages) >= 2)
-    other = Store.open(book.store.path, create=False)  # a run elsewhere that thought us dead
+    other = Store.open(home_location(home_of(book)), create=False)  # a run elsewhere that thought us dead
     try:
         with other.transaction():
             current = other.leases.current()

@@ -22,14 +22,13 @@ import json
 import os
 import pty
 import re
-import sqlite3
 import subprocess
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import REPO, SAMPLES, db_snapshot
+from conftest import REPO, SAMPLES, db_snapshot, home_store
 from mailing import APPROVED, KEY, LIFT, Clock, deliver, edit_front, release
 
 from pressctl.book.contacts import edit_contact, remove_contacts
@@ -107,12 +106,8 @@ def lift_now(home: Path, phase: str = "public") -> None:
     """Move the due time of the ``phase`` mailouts to a minute ago (see the module
     docstring): just past, so that no "give up after" age is reached."""
     moment = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    db = sqlite3.connect(home / "pressctl.db")
-    try:
-        with db:
-            db.execute("UPDATE mailouts SET due_at = ? WHERE phase = ?", (moment, phase))
-    finally:
-        db.close()
+    with home_store(home) as store, store.transaction():
+        store.db.execute("UPDATE mailouts SET due_at = ? WHERE phase = ?", (moment, phase))
 
 
 def received(server) -> list[tuple[str, email.message.EmailMessage]]:
@@ -219,7 +214,7 @@ def test_the_confirmation_says_how_many_get_nothing(sample_book, home, embargoed
     # On a terminal `mailout create` asks; the question names who is left out.
     master, slave = pty.openpty()
     env = dict(os.environ, PRESSCTL_HOME=str(home), NO_COLOR="1")
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     try:
         run = subprocess.Popen([str(console_script), "mailout", "create", str(embargoed),
                                 "--audience", "kind:journalist", "--no-public"],
@@ -233,7 +228,7 @@ def test_the_confirmation_says_how_many_get_nothing(sample_book, home, embargoed
     assert run.returncode == 1, err.decode()
     assert ("Approve 13 message(s); 8 contact(s) of the audience get nothing (they do not "
             "accept embargoes, --no-public)?") in out.decode()
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 # --------------------------------------------------------------------------- consent withdrawn
@@ -290,13 +285,13 @@ def test_a_release_file_with_embargo_only_is_refused_at_its_line_and_nothing_is_
     cli = sample_book
     edit_front(embargoed.with_name(where), 'place = "Paris"',
                'place = "Paris"\nembargo_only = true')
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     result = cli("mailout", "create", embargoed, "--yes")
     assert result.exit_code == 3 and result.stdout == ""
     shown = embargoed if where.endswith("en.md") else embargoed.with_name(where).resolve()
     assert f"{shown}:10: {RETIRED}" in result.stderr
     assert "Traceback" not in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
     run_outbox(cli)
     assert relay.messages == []
     check = cli("release", "check", embargoed)
@@ -321,10 +316,10 @@ def test_release_check_names_a_translation_that_disagrees_on_the_embargo(
     assert error.startswith(f'error: {translation.resolve()}:10: embargo "{written}" differs '
                             'from "2099-09-22 11:30 Europe/Paris" in PR106-2020.en.md: ')
     assert why in error
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     created = cli("mailout", "create", embargoed, "--yes")
     assert created.exit_code == 3 and f"{translation.resolve()}:10: " in created.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_release_check_names_a_translation_without_the_embargo(sample_book, embargoed):

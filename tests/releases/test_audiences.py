@@ -38,11 +38,11 @@ def test_bad_saved_audiences(text, saved, fragment):
 def test_save_checks_against_the_book_and_changes_nothing_when_wrong(book):
     audiences.save(book, "Space-FR", "tag:space and lang:fr")
     assert book.store.audiences.all() == {"space-fr": "tag:space and lang:fr"}
-    before = db_snapshot(book.store.path)
+    before = db_snapshot(book.store)
     for name, expression in (("loop", "@loop"), ("bad name!", "all"), ("x", "kind:astronaut")):
         with pytest.raises(InvalidInput):
             audiences.save(book, name, expression)
-    assert db_snapshot(book.store.path) == before
+    assert db_snapshot(book.store) == before
 
 
 def test_remove_refuses_while_used_and_names_unknown_ones(book):

@@ -748,12 +748,12 @@ STRANGE_NAMES = [
 
 
 def test_contact_names_cannot_add_lines_or_markup(sample, home, tmp_path):
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     for name in ("Mallory\r\nBcc: victim@evil.example", "Mallory\nX-Evil: 1", "Mal\rlory",
                  "Mal\u2028lory"):
         with pytest.raises(ProblemsFound, match="line break or control character"):
             add_contact(sample, {"name": name, "emails": "mallory@example.org"})
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
     addresses = []
     for number, name in enumerate(STRANGE_NAMES):
         address = f"strange{number}@example.org"

@@ -26,6 +26,10 @@ from pressctl.resources import shipped_dir
 from pressctl.store import Store
 from pressctl.store.failures import storage_error
 
+# The faults of a SQLite file (full disk, read-only, locked, damaged) and what pressctl
+# says of them; a database server's faults are tested in tests/store/test_postgres_store.py.
+pytestmark = pytest.mark.sqlite_only
+
 RELEASE = shipped_dir("examples") / "PR106-2020.en.md"
 NOW = "2026-11-22T10:00:00Z"
 
@@ -196,13 +200,13 @@ def test_sqlite_size_limit_during_import_is_a_full_database_and_changes_nothing(
         store.db.execute(f"PRAGMA max_page_count = {pages + 20}")
         return store
 
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     monkeypatch.setattr(Store, "open", limited)
     result = cli("contacts", "import", _big_contact_file(tmp_path / "big.json"))
     assert result.exit_code == 4
     _one_line(result.stderr)
     assert "no space left for the database (database or disk is full" in result.stderr
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
 
 
 def test_a_full_database_inside_a_transaction_raises_storage_error_and_keeps_the_store_usable(
@@ -238,7 +242,7 @@ def test_a_read_only_file_system_is_named_as_such(cli, tmp_path, mounts, monkeyp
     database ... move the file away"."""
     source = tmp_path / "home"
     _initialised(cli, source, monkeypatch)
-    before = db_snapshot(source / "pressctl.db")
+    before = db_snapshot(source)
     point = mounts.read_only(source, tmp_path / "read-only")
     monkeypatch.setenv("PRESSCTL_HOME", str(point))
     result = cli(*command)
@@ -248,7 +252,7 @@ def test_a_read_only_file_system_is_named_as_such(cli, tmp_path, mounts, monkeyp
         f"{point} is mounted read-only" in result.stderr
     assert "remount the file system read-write" in result.stderr
     assert "move" not in result.stderr and "not a usable" not in result.stderr
-    assert db_snapshot(source / "pressctl.db") == before
+    assert db_snapshot(source) == before
 
 
 # -- locked ------------------------------------------------------------------------------
@@ -263,7 +267,7 @@ def test_a_database_locked_past_the_busy_timeout_is_reported_as_locked(
     """Another connection holds the write lock: after the busy timeout (lowered here),
     exit 4 saying so, instead of an unexpected OperationalError (exit 1)."""
     monkeypatch.setattr(pressctl.store.failures, "BUSY_TIMEOUT_MS", 200)
-    before = db_snapshot(home / "pressctl.db")
+    before = db_snapshot(home)
     other = sqlite3.connect(home / "pressctl.db", isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
@@ -279,7 +283,7 @@ def test_a_database_locked_past_the_busy_timeout_is_reported_as_locked(
         "0.2 s)" in result.stderr
     assert "run the command again" in result.stderr and "move" not in result.stderr
     assert waited < 5  # the patched timeout, not the default 10 s
-    assert db_snapshot(home / "pressctl.db") == before
+    assert db_snapshot(home) == before
     assert cli(*command).exit_code == 0  # once the lock is gone
 
 
