@@ -62,7 +62,7 @@ def run_demo(home: Path, now: datetime, now_utc: str) -> DemoReport:
     init_home(paths)  # what `pressctl init` makes: config, book, unsubscribe key
     store = Store.open(paths.database, create=False)
     try:
-        book = Book(store, load_settings(paths.config_file), now_utc)
+        book = Book(store, load_settings(paths.config_file), now_utc, actor="demo")
         samples = shipped_dir("contacts")
         organisations, _ = import_orgs(book, samples / "organizations.json")
         import_file(book, open_contact_file(samples / "contacts.csv"))

@@ -171,6 +171,7 @@ def test_contacts_and_releases_never_import_delivery():
     ("library", "allowed"),
     [
         ("sqlite3", {m for m in IMPORTS if m.startswith("pressctl.store")}),
+        ("psycopg", {"pressctl.store.postgres"}),  # only for a postgresql:// book
         ("typer", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
         ("rich", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
         ("click", set()),

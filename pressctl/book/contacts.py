@@ -2,8 +2,10 @@
 
 Every change of several rows happens in one transaction, and every write of a contact
 keeps its opt-outs (:func:`pressctl.book.suppression.keep_opt_outs`): an opt-out is
-forever. Importing a file is :mod:`pressctl.book.importer`; opting out and in is
-:mod:`pressctl.book.optouts`.
+forever. Every change records who made it, in the same transaction
+(:mod:`pressctl.book.changes`), and an edit never overwrites a write it did not see: it
+writes only over the version it read (:func:`edit_contact`). Importing a file is
+:mod:`pressctl.book.importer`; opting out and in is :mod:`pressctl.book.optouts`.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
+from pressctl.book.changes import record_many as record_changes
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import clean_email_field, email_key
@@ -140,6 +144,8 @@ def add_contact(
             held = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
                                  reason="marked opted out when added", now=book.now)
             book.store.contacts.insert([contact])
+            record(book, ChangeAction.ADD, Subject.CONTACT, contact.stored_id,
+                   f"added {contact.name}" + (" (opted out)" if contact.opted_out else ""))
             return AddResult(contact, Added.ADDED, result.notes,
                              opted_out=opt_out_notices(contact, held, named))
         clashes = [clash_text(book.store, addr, cid) for addr, cid in owners.items()]
@@ -171,45 +177,86 @@ def edit_contact(
     add_phones: Sequence[str] = (),
     remove_phones: Sequence[str] = (),
     check_dns: bool = False,
+    version: int | None = None,
 ) -> EditResult:
     """Change the given fields of one contact; the result is validated like a new one.
 
     Setting ``opted_out`` opts the contact out (every address); clearing it is refused:
-    only `contacts optin` lifts an opt-out, and records why."""
-    with book.store.transaction():
-        current = find_contact(book.store, ref)
-        fields = contact_fields(current)
-        for key, value in changes.items():
-            if key not in EDITABLE:
-                raise InvalidInput(f"cannot edit {key!r}", hint=f"editable: {', '.join(EDITABLE)}")
-            fields[key] = value
-        drop: set[str] = set()
-        for text in remove_emails:
-            try:
-                drop.update(email_key(e.normalized) for e in clean_email_field(text))
-            except InvalidEmail as err:
-                raise InvalidInput(str(err)) from err
-        missing = drop - {email_key(e) for e in current.emails}
-        if missing:
-            raise NotFound(f"{current.name} has no e-mail {', '.join(sorted(missing))}")
-        kept = [e for e in current.emails if email_key(e) not in drop]
-        fields["emails"] = kept + list(add_emails)
-        fields["phones"] = _phones_after(book, current, add_phones, remove_phones)
-        result = validate_fields(
-            fields, book.region_for(), default_kind=current.kind, check_dns=check_dns
+    only `contacts optin` lifts an opt-out, and records why.
+
+    No lost update: the contact and its version are read, and the edit validated (DNS
+    included), without holding the write lock; the write then happens only if the contact
+    is still at that version, else it is refused (EditConflict, exit 3) naming who changed
+    it and when, and nothing is written. ``version`` is the one the caller saw (`contacts
+    show` prints it); by default, the one read here."""
+    current, read_version = read_with_version(book, ref)
+    if version is not None and version > read_version:
+        raise InvalidInput(f"contact #{current.id} is at version {read_version}, not {version}",
+                           hint=f"see `pressctl contacts show {current.id}`")
+    if version is not None and version < read_version:
+        raise edit_conflict(book, Subject.CONTACT, current.stored_id, f"contact #{current.id}")
+    updated, asked = _edited(book, current, changes, add_emails, remove_emails, add_phones,
+                             remove_phones, check_dns)
+    return _write_edit(book, current, updated, asked, read_version)
+
+
+def read_with_version(book: Book, ref: str) -> tuple[Contact, int]:
+    """The contact ``ref`` names and its version, the version read first: a write landing
+    between the two reads then makes the edit refused, never lost."""
+    found = find_contact(book.store, ref)
+    version = book.store.contacts.version(found.stored_id)
+    current = book.store.contacts.get(found.stored_id) if version is not None else None
+    if version is None or current is None:  # removed since it was found
+        raise edit_conflict(book, Subject.CONTACT, found.stored_id, f"contact #{found.id}",
+                            removed=True)
+    return current, version
+
+
+def _edited(book: Book, current: Contact, changes: Mapping[str, object],
+            add_emails: Sequence[str], remove_emails: Sequence[str],
+            add_phones: Sequence[str], remove_phones: Sequence[str],
+            check_dns: bool) -> tuple[Contact, bool]:
+    """The contact as the edit makes it, validated (no write); and whether the edit
+    asks for an opt-out."""
+    fields = contact_fields(current)
+    for key, value in changes.items():
+        if key not in EDITABLE:
+            raise InvalidInput(f"cannot edit {key!r}", hint=f"editable: {', '.join(EDITABLE)}")
+        fields[key] = value
+    drop: set[str] = set()
+    for text in remove_emails:
+        try:
+            drop.update(email_key(e.normalized) for e in clean_email_field(text))
+        except InvalidEmail as err:
+            raise InvalidInput(str(err)) from err
+    missing = drop - {email_key(e) for e in current.emails}
+    if missing:
+        raise NotFound(f"{current.name} has no e-mail {', '.join(sorted(missing))}")
+    kept = [e for e in current.emails if email_key(e) not in drop]
+    fields["emails"] = kept + list(add_emails)
+    fields["phones"] = _phones_after(book, current, add_phones, remove_phones)
+    result = validate_fields(
+        fields, book.region_for(), default_kind=current.kind, check_dns=check_dns
+    )
+    updated = result.contact
+    if updated is None:  # not valid
+        raise ProblemsFound(
+            f"contact #{current.id} not changed: {'; '.join(result.problems)}",
+            [Problem(f"contact #{current.id}", p) for p in result.problems],
         )
-        updated = result.contact
-        if updated is None:  # not valid
-            raise ProblemsFound(
-                f"contact #{current.id} not changed: {'; '.join(result.problems)}",
-                [Problem(f"contact #{current.id}", p) for p in result.problems],
-            )
-        asked = "opted_out" in changes and updated.opted_out
-        if current.opted_out and "opted_out" in changes and not asked:
-            raise InvalidInput(
-                f"contact #{current.id} {current.name} has opted out: an edit cannot undo that",
-                hint="only `pressctl contacts optin ADDRESS --yes --note TEXT` lifts an "
-                     f"opt-out, and records it (see `pressctl contacts show {current.id}`)")
+    asked = "opted_out" in changes and updated.opted_out
+    if current.opted_out and "opted_out" in changes and not asked:
+        raise InvalidInput(
+            f"contact #{current.id} {current.name} has opted out: an edit cannot undo that",
+            hint="only `pressctl contacts optin ADDRESS --yes --note TEXT` lifts an "
+                 f"opt-out, and records it (see `pressctl contacts show {current.id}`)")
+    return updated, asked
+
+
+def _write_edit(book: Book, current: Contact, updated: Contact, asked: bool,
+                version: int) -> EditResult:
+    """Write an edited contact over ``version`` (one transaction, with its entry)."""
+    with book.store.transaction():
         owners = {k: v for k, v in _owners(book.store, updated).items() if v != current.id}
         if owners:
             raise DuplicateContact(
@@ -219,10 +266,30 @@ def edit_contact(
         held = keep_opt_outs(book.store, updated, asked=asked, earlier=current,
                              reason="marked opted out with `pressctl contacts edit`",
                              now=book.now)
-        book.store.contacts.replace(updated)
+        if not book.store.contacts.replace(updated, version=version):
+            removed = book.store.contacts.version(current.stored_id) is None
+            raise edit_conflict(book, Subject.CONTACT, current.stored_id,
+                                f"contact #{current.id}", removed=removed)
+        record(book, ChangeAction.EDIT, Subject.CONTACT, current.stored_id,
+               f"edited: {changed_fields(current, updated)}")
         old = {email_key(e) for e in current.emails}
         added = [k for k in (email_key(e) for e in updated.emails) if k not in old]
         return EditResult(updated, opt_out_notices(updated, held, added))
+
+
+# The fields a change names in the trail (their values stay out of it), as people say them.
+_FIELD_NAMES = {"name": "name", "kind": "kind", "role": "role", "organization": "organisation",
+                "outlet": "outlet", "country": "country", "notes": "notes",
+                "embargo_ok": "embargo ok", "opted_out": "opted out",
+                "languages": "languages", "tags": "tags", "emails": "e-mails",
+                "phones": "phones"}
+
+
+def changed_fields(before: Contact, after: Contact) -> str:
+    """"role, phones": the fields that differ, for the trail; "nothing changed" if none."""
+    names = [label for name, label in _FIELD_NAMES.items()
+             if getattr(before, name) != getattr(after, name)]
+    return ", ".join(names) or "nothing changed"
 
 
 def _phones_after(book: Book, current: Contact, add: Sequence[str],
@@ -316,6 +383,8 @@ def _merge_into_owner(
     held = keep_opt_outs(book.store, merged, asked=contact.opted_out, earlier=existing,
                          reason="marked opted out when added again", now=book.now)
     book.store.contacts.replace(merged)
+    record(book, ChangeAction.EDIT, Subject.CONTACT, merged.stored_id,
+           f"added again, merged (--on-duplicate update): {changed_fields(existing, merged)}")
     return merged, held
 
 
@@ -324,6 +393,8 @@ def remove_contacts(book: Book, refs: list[str]) -> list[Contact]:
     with book.store.transaction():
         contacts = find_contacts(book.store, refs)
         book.store.contacts.delete(c.stored_id for c in contacts)
+        record_changes(book, (NewChange(ChangeAction.REMOVE, Subject.CONTACT, c.stored_id,
+                                        f"removed {c.name}") for c in contacts))
     return contacts
 
 
@@ -342,6 +413,9 @@ def tag_contacts(book: Book, refs: list[str], tags: list[str], *,
             book.store.contacts.remove_tags(ids, wanted, book.now)
         else:
             book.store.contacts.add_tags(ids, wanted, book.now)
+        action = ChangeAction.UNTAG if remove else ChangeAction.TAG
+        summary = f"{'untagged' if remove else 'tagged'} {', '.join(wanted)}"
+        record_changes(book, (NewChange(action, Subject.CONTACT, i, summary) for i in ids))
     return contacts
 
 

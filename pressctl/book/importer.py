@@ -4,6 +4,13 @@ Records stream through in chunks: validated (in worker processes for large files
 phone and e-mail validation dominate), checked for duplicate e-mails against the book and
 the rest of the file, and inserted. Nothing is committed until the whole file has been
 seen, so a problem anywhere leaves the book exactly as it was.
+
+The trail (pressctl.book.changes) gets one entry per contact added or updated, naming the
+file and line ("added from journalists.csv:17"), and one for the import with its counts.
+Per contact, because `pressctl log --contact` must show that an import changed a contact,
+and because an edit refused by a conflict names the last writer of that contact from the
+trail: an import that updated it is that writer. The entries of a chunk are written with
+one statement, in the import's transaction (a dry run or a refused import records nothing).
 """
 
 from __future__ import annotations
@@ -16,7 +23,16 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import TYPE_CHECKING
 
-from pressctl.book.contacts import OnDuplicate, clash_text, duplicate_policy, merge, states_kind
+from pressctl.book.changes import ChangeAction, NewChange, Subject, record_many
+from pressctl.book.changes import record as record_change
+from pressctl.book.contacts import (
+    OnDuplicate,
+    changed_fields,
+    clash_text,
+    duplicate_policy,
+    merge,
+    states_kind,
+)
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import email_key
@@ -95,6 +111,10 @@ def import_file(
                     hint="fix them, or import the valid ones with --skip-invalid --rejects FILE"
                     + (" and choose --on-duplicate" if report.clashes else ""),
                 )
+            if report.added or report.updated:
+                record_change(book, ChangeAction.IMPORT, Subject.IMPORT, file.source,
+                       f"{file.source}: {report.added} added, {report.updated} updated, "
+                       f"{len(report.skipped)} skipped, {len(report.rejected)} rejected")
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -164,6 +184,9 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
                 seen.setdefault(key, record.line)
     notices = _keep_new_opt_outs(book, report, new, lines)
     store.contacts.insert(new)
+    record_many(book, (NewChange(ChangeAction.IMPORT, Subject.CONTACT, c.stored_id,
+                                 f"added from {report.source}:{line}")
+                       for c, line in zip(new, lines, strict=True)))
     report.opted_out.extend(notices)  # after the insert, which gives them their ids
     report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
     report.added += len(new)
@@ -225,6 +248,8 @@ def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contac
     held = keep_opt_outs(book.store, merged, asked=contact.opted_out, earlier=existing,
                          reason=f"marked opted out in {where}", now=book.now)
     book.store.contacts.replace(merged)
+    record_change(book, ChangeAction.IMPORT, Subject.CONTACT, cid,
+           f"updated from {where} (--on-duplicate update): {changed_fields(existing, merged)}")
     report.opted_out += opt_out_notices(merged, held, (email_key(e) for e in contact.emails),
                                         where)
     for key in (email_key(e) for e in merged.emails):

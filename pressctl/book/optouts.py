@@ -9,6 +9,9 @@ address of their contact if the book has one, and a suppression either way, so t
 address is never mailed even if it is imported again later. Bounces and automatic replies
 are not requests: they are skipped and counted (an out-of-office must not cost a
 journalist their releases, and MAILER-DAEMON is nobody).
+
+Each opt-out and lift is recorded in the trail (pressctl.book.changes) with who did it,
+in its transaction: on the contact, or on the address when no contact holds it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from email.message import EmailMessage
 from enum import StrEnum
 from pathlib import Path
 
+from pressctl.book.changes import ChangeAction, NewChange, Subject, record, record_many
 from pressctl.book.contacts import find_contact
 from pressctl.book.session import Book
 from pressctl.book.suppression import opt_out_contact
@@ -50,6 +54,7 @@ def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutRe
     flagged. An e-mail address that is in no contact is suppressed too, so that it is
     never mailed if it is added later. Only `contacts optin` undoes this."""
     result = OptOutResult([], [])
+    why = f": {note}" if note else ""
     with book.store.transaction():
         for ref in refs:
             try:
@@ -62,11 +67,15 @@ def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutRe
                                                      found.normalized, OPTOUT_REASON,
                                                      book.now, note)
                     result.addresses.append(found.normalized)
+                    record(book, ChangeAction.OPT_OUT, Subject.ADDRESS, found.normalized,
+                           f"opted out {found.normalized}, in no contact{why}")
                 continue
             if any(c.id == contact.id for c in result.contacts):
                 continue
             opt_out_contact(book.store, contact, OPTOUT_REASON, book.now, note)
             result.contacts.append(contact)
+            record(book, ChangeAction.OPT_OUT, Subject.CONTACT, contact.stored_id,
+                   f"opted out {contact.name}, every address{why}")
     return result
 
 
@@ -133,6 +142,12 @@ def opt_in(book: Book, address: str, note: str) -> OptInResult:
             if not still:
                 book.store.contacts.set_opted_out([contact.stored_id], False, book.now)
             contact = book.store.contacts.get(contact.stored_id)
+        if contact is not None:
+            record(book, ChangeAction.OPT_IN, Subject.CONTACT, contact.stored_id,
+                   f"opted {state.address} back in: {note}")
+        else:
+            record(book, ChangeAction.OPT_IN, Subject.ADDRESS, state.address,
+                   f"opted {state.address} back in: {note}")
     return OptInResult(optin, contact, still)
 
 
@@ -269,6 +284,7 @@ def import_optouts(book: Book, path: Path) -> ReplyImport:
         address = cleaned[0].normalized
         date = str(message.get("Date") or "").strip()
         requests.setdefault(email_key(address), (address, f"reply of {date}" if date else where))
+    entries: list[NewChange] = []
     with book.store.transaction():
         owners = book.store.contacts.owners_of_email_keys(requests)
         for key, (address, note) in requests.items():
@@ -279,6 +295,13 @@ def import_optouts(book: Book, path: Path) -> ReplyImport:
                 opt_out_contact(book.store, contact, "unsubscribe reply", book.now,
                                 f"reply from {address}")
                 report.contacts.append(address)
+                entries.append(NewChange(ChangeAction.OPT_OUT, Subject.CONTACT,
+                                         contact.stored_id, f"unsubscribe reply from {address} "
+                                         f"({note}) in {path}: every address opted out"))
             else:
                 report.unknown.append(address)
+                entries.append(NewChange(ChangeAction.OPT_OUT, Subject.ADDRESS, address,
+                                         f"unsubscribe reply from {address} ({note}) in "
+                                         f"{path}: opted out, in no contact"))
+        record_many(book, entries)
     return report

@@ -1,5 +1,8 @@
 """Organisation use cases: the organisations whose press officers and "About" texts
-the releases use."""
+the releases use.
+
+Every change is recorded in the trail with who made it (pressctl.book.changes), in its
+transaction; an edit writes only over the version it read, as a contact's does."""
 
 from __future__ import annotations
 
@@ -9,6 +12,8 @@ from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
+from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
+from pressctl.book.changes import record_many as record_changes
 from pressctl.book.session import Book
 from pressctl.contacts.model import Organization
 from pressctl.contacts.regions import country_code, language_tag
@@ -85,29 +90,69 @@ def add_org(book: Book, fields: Mapping[str, object]) -> Organization:
         _refuse_clash(book, org)
         org.created = org.updated = book.now
         book.store.orgs.insert(org)
+        record(book, ChangeAction.ADD, Subject.ORGANIZATION, org.stored_id,
+               f"added {org.label}")
     return org
 
 
-def edit_org(book: Book, ref: str, changes: Mapping[str, object]) -> Organization:
+def edit_org(book: Book, ref: str, changes: Mapping[str, object], *,
+             version: int | None = None) -> Organization:
+    """Change the given fields; --about replaces the texts of the languages it names.
+
+    Read and validated without the write lock, written only over the version read (or
+    ``version``, the one the caller saw): another write in between refuses the edit
+    (EditConflict, exit 3) and nothing is written."""
+    current, read_version = read_with_version(book, ref)
+    label = f"organisation #{current.id} {current.label}"
+    if version is not None and version > read_version:
+        raise InvalidInput(f"{label} is at version {read_version}, not {version}",
+                           hint=f"see `pressctl orgs show {current.id}`")
+    if version is not None and version < read_version:
+        raise edit_conflict(book, Subject.ORGANIZATION, current.stored_id, label)
+    about = dict(current.about)
+    fields: dict[str, object] = {
+        "name": current.name, "short_name": current.short_name, "country": current.country,
+        "website": current.website, "about": about}
+    for key, value in changes.items():
+        if key == "about" and isinstance(value, Mapping):
+            about.update(value)  # --about replaces the texts of the languages it names
+        else:
+            fields[key] = value  # validate_org refuses an "about" that is no mapping
+    org, problems = validate_org(fields)
+    if org is None:
+        raise ProblemsFound(f"organisation not changed: {'; '.join(problems)}",
+                            [Problem("", p) for p in problems])
+    org.id, org.created, org.updated = current.id, current.created, book.now
     with book.store.transaction():
-        current = find_org(book, ref)
-        about = dict(current.about)
-        fields: dict[str, object] = {
-            "name": current.name, "short_name": current.short_name, "country": current.country,
-            "website": current.website, "about": about}
-        for key, value in changes.items():
-            if key == "about" and isinstance(value, Mapping):
-                about.update(value)  # --about replaces the texts of the languages it names
-            else:
-                fields[key] = value  # validate_org refuses an "about" that is no mapping
-        org, problems = validate_org(fields)
-        if org is None:
-            raise ProblemsFound(f"organisation not changed: {'; '.join(problems)}",
-                                [Problem("", p) for p in problems])
-        org.id, org.created, org.updated = current.id, current.created, book.now
         _refuse_clash(book, org)
-        book.store.orgs.replace(org)
+        if not book.store.orgs.replace(org, version=read_version):
+            removed = book.store.orgs.version(current.stored_id) is None
+            raise edit_conflict(book, Subject.ORGANIZATION, current.stored_id, label,
+                                removed=removed)
+        record(book, ChangeAction.EDIT, Subject.ORGANIZATION, current.stored_id,
+               f"edited {org.label}: {_changed(current, org)}")
     return org
+
+
+def read_with_version(book: Book, ref: str) -> tuple[Organization, int]:
+    """The organisation ``ref`` names and its version, the version read first (see
+    pressctl.book.contacts.read_with_version)."""
+    found = find_org(book, ref)
+    version = book.store.orgs.version(found.stored_id)
+    current = book.store.orgs.get(found.stored_id) if version is not None else None
+    if version is None or current is None:  # removed since it was found
+        raise edit_conflict(book, Subject.ORGANIZATION, found.stored_id,
+                            f"organisation #{found.id} {found.label}", removed=True)
+    return current, version
+
+
+def _changed(before: Organization, after: Organization) -> str:
+    names = [label for name, label in (("name", "name"), ("short_name", "short name"),
+                                       ("country", "country"), ("website", "website"))
+             if getattr(before, name) != getattr(after, name)]
+    names += [f"about ({lang})" for lang in sorted(set(before.about) | set(after.about))
+              if before.about.get(lang) != after.about.get(lang)]
+    return ", ".join(names) or "nothing changed"
 
 
 def remove_org(book: Book, ref: str) -> RemovedOrg:
@@ -116,6 +161,8 @@ def remove_org(book: Book, ref: str) -> RemovedOrg:
         org = find_org(book, ref)
         count = book.store.orgs.contact_count(org)
         book.store.orgs.delete(org.stored_id)
+        record(book, ChangeAction.REMOVE, Subject.ORGANIZATION, org.stored_id,
+               f"removed {org.label} ({count} contact(s) naming it kept)")
     return RemovedOrg(org, count)
 
 
@@ -160,6 +207,7 @@ def import_orgs(book: Book, path: Path) -> OrgImport:
     if problems:
         raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
     added = updated = 0
+    entries: list[NewChange] = []
     with book.store.transaction():
         for index, org in enumerate(orgs, 1):
             # The same short name, else the same name: an update; a name or short name
@@ -177,10 +225,16 @@ def import_orgs(book: Book, path: Path) -> OrgImport:
                 org.id, org.created = existing.id, existing.created
                 book.store.orgs.replace(org)
                 updated += 1
+                entries.append(NewChange(ChangeAction.IMPORT, Subject.ORGANIZATION, org.stored_id,
+                                         f"updated {org.label} from {path}: "
+                                         f"{_changed(existing, org)}"))
             else:
                 org.created = book.now
                 book.store.orgs.insert(org)
                 added += 1
+                entries.append(NewChange(ChangeAction.IMPORT, Subject.ORGANIZATION, org.stored_id,
+                                         f"added {org.label} from {path}"))
         if problems:
             raise ProblemsFound(f"{path}: {len(problems)} problem(s), nothing imported", problems)
+        record_changes(book, entries)
     return OrgImport(added, updated)

@@ -1,9 +1,17 @@
-"""The book as one command sees it: the open store, the settings and the time of the
-command, which every use case of the book (and of releases and delivery above it) takes."""
+"""The book as one command sees it: the open store, the settings, the time of the command
+and who runs it, which every use case of the book (and of releases and delivery above it)
+takes.
+
+``actor`` is the acting user, recorded with every change (pressctl.book.changes): the CLI
+reads it once (``--as``, else PRESSCTL_USER, else the login name) and checks it; the core
+never reads the environment. ``zone`` is the local time zone the CLI read, in which a
+message of the core shows a time ("changed by anne at 10:42"); UTC by default.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING
 
 from pressctl.config import Settings
@@ -15,11 +23,14 @@ if TYPE_CHECKING:  # validation imports phonenumbers, which `outbox run` never n
 
 @dataclass(slots=True)
 class Book:
-    """What every use case needs: the open store, the settings and the time of the command."""
+    """What every use case needs: the open store, the settings, the time of the command and
+    who is acting."""
 
     store: Store
     settings: Settings
     now: str  # UTC, ISO 8601 ("2026-11-22T09:30:00Z"), read once at the CLI edge
+    actor: str = field(default="unknown", kw_only=True)  # checked at the edge
+    zone: tzinfo = field(default=UTC, kw_only=True)  # where messages show times
 
     def region_for(self, default_region: str | None = None) -> RegionFor:
         """Phone region: the contact's country, else its organisation's, else the default

@@ -107,6 +107,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+# Until pressctl.cli.registry lists it (its GROUPS also feed the fast `--help`).
 def build_app(argv: list[str] | None = None) -> typer.Typer:
     app = typer.Typer(
         cls=PressctlGroup,
@@ -133,20 +134,25 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
             "--no-color", help="No colours (also when NO_COLOR is set).")] = False,
         debug: Annotated[bool, typer.Option(
             "--debug", help="Full traceback of an unexpected error.")] = False,
+        as_user: Annotated[str | None, typer.Option(
+            "--as", metavar="NAME",
+            help="Who is acting, recorded with every change (default: PRESSCTL_USER, "
+                 "else the login name).")] = None,
         version: Annotated[bool, typer.Option(
             "--version", "-V", callback=_version, is_eager=True,
             help="Show the version and exit.")] = False,
     ) -> None:
         """Contacts, releases and embargoed mailouts for press officers."""
-        ctx.obj = State(home, db, quiet, not no_color, debug)
+        ctx.obj = State(home, db, quiet, not no_color, debug, as_user)
         ctx.call_on_close(ctx.obj.close)
 
+    groups = GROUPS
     wanted = group_in(argv or [])
-    names = {name for name, _, _ in GROUPS}
+    names = {name for name, _, _ in groups}
     top = {name for name, _ in COMMANDS}
     if wanted in top or wanted not in names:
         import_module("pressctl.cli.setup_cmd").register(app)
-    for name, module, summary in GROUPS:
+    for name, module, summary in groups:
         if wanted in names and name != wanted:
             continue
         group = import_module(f"pressctl.cli.{module}").app

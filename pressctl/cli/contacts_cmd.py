@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import Json, state
+from pressctl.cli.context import Json, change_json, change_line, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -46,6 +46,9 @@ CheckDns = Annotated[bool, typer.Option(
 Refs = Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")]
 Ref = Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+IfVersion = Annotated[int | None, typer.Option(
+    "--if-version", metavar="N",
+    help="Change it only if it is still at version N, as `show` printed it (else exit 3).")]
 
 
 def _interactive() -> bool:
@@ -147,11 +150,11 @@ def show(
         "--phone-style", help="auto, international, national, house or e164.")] = None,
     json_out: Json = False,
 ) -> None:
-    """Show one contact.
+    """Show one contact, its version and who changed it last.
 
     Example: pressctl contacts show pascale.bresson@cnes.fr --phone-style house
     """
-    from pressctl.book.contacts import find_contact
+    from pressctl.book.contacts import read_with_version
     from pressctl.book.optouts import opt_out_history
     from pressctl.cli.views import (
         contact_json,
@@ -160,19 +163,23 @@ def show(
         phone_display,
         suppression_json,
     )
+    from pressctl.store.changes import Subject
 
     st = state(ctx)
     book = st.book()
-    contact = find_contact(book.store, ref)
+    contact, version = read_with_version(book, ref)  # what `edit --if-version` compares
     history = opt_out_history(book.store, contact)
+    last = book.store.changes.last_of(Subject.CONTACT, contact.stored_id)
     if json_out:
         st.out.json({
             **contact_json(contact, book.settings),
             "opt_outs": [suppression_json(s) for s in history.suppressions],
             "opt_ins": [optin_json(o) for o in history.optins],
+            "version": version, "last_change": change_json(last) if last else None,
         })
         return
-    st.out.record(contact_record(contact, history, phone_display(book.settings, _style(style))))
+    st.out.record(contact_record(contact, history, phone_display(book.settings, _style(style)))
+                  + [("version", version), ("last change", change_line(last) if last else "")])
 
 
 def _style(style: str | None) -> str | None:
@@ -206,9 +213,14 @@ def edit(
         "--add-phone", help="As written; \"Mobile: ...\" for a mobile.")] = None,
     remove_phone: Annotated[list[str] | None, typer.Option("--remove-phone")] = None,
     check_dns: CheckDns = False,
+    if_version: IfVersion = None,
     json_out: Json = False,
 ) -> None:
     """Change a contact; the result is validated like a new contact.
+
+    Another officer's change made while this one runs (or since `show` printed version N,
+    with --if-version N) is never overwritten: this edit is refused (exit 3) and changes
+    nothing; show the contact again and retry.
 
     Example: pressctl contacts edit 12 --role "Responsable Presse" --add-phone "Mobile: 06 12 34 56 78"
     """  # noqa: E501 (an example is one line to copy: typer's help keeps the docstring's breaks)
@@ -224,7 +236,8 @@ def edit(
     }.items() if v is not None}
     result = edit_contact(book, ref, changes, add_emails=add_email or [],
                           remove_emails=remove_email or [], add_phones=add_phone or [],
-                          remove_phones=remove_phone or [], check_dns=check_dns)
+                          remove_phones=remove_phone or [], check_dns=check_dns,
+                          version=if_version)
     for notice in result.opted_out:
         st.out.warn(str(notice))
     if json_out:

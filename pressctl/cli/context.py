@@ -1,6 +1,14 @@
 """What every command receives: the global options' decisions (:class:`State`, kept in
-the root context's ``obj``), the open book, the time of the command, read once here, and
-the options several groups share (``--json``, ``--templates``), written once.
+the root context's ``obj``), the open book, the time of the command and the acting user,
+read once here, and the options several groups share (``--json``, ``--templates``),
+written once.
+
+The acting user (recorded with every change, see pressctl.book.changes) is ``--as NAME``,
+else PRESSCTL_USER, else the login name (LOGNAME, USER, LNAME, USERNAME, then the
+password database; "unknown" when there is none). It must be one line of printable text
+of at most 64 characters: a bad ``--as`` is invalid input (exit 3), a bad PRESSCTL_USER
+or login name a configuration error (exit 4). It is read when the book is opened, so
+that commands which need no book never refuse a name.
 
 Command modules import from here, never from pressctl.cli.app (which imports them). The
 shared options live here rather than in a module of their own: every command imports
@@ -9,7 +17,7 @@ this one already, and start-up pays for each module."""
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -20,6 +28,7 @@ from pressctl.cli.output import Output
 if TYPE_CHECKING:  # imported by the commands that use them: `--help` stays cheap
     from pressctl.book.session import Book
     from pressctl.config import DatabaseLocation, Paths, Settings
+    from pressctl.store.changes import Change
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TemplatesDir = Annotated[Path | None, typer.Option(
@@ -30,8 +39,9 @@ class State:
     """What the global options decided, shared with every command through ctx.obj."""
 
     def __init__(self, home: Path | None, db: Path | str | None, quiet: bool, color: bool,
-                 debug: bool) -> None:
+                 debug: bool, as_user: str | None = None) -> None:
         self.home = home
+        self.as_user = as_user  # --as, as written
         self.debug = debug
         self.out = Output(quiet=quiet, color=color)
         self.env = dict(os.environ)
@@ -74,6 +84,32 @@ class State:
 
         return load_settings(self.paths.config_file)
 
+    def actor(self) -> str:
+        """Who is acting: --as, else PRESSCTL_USER, else the login name (see above)."""
+        from pressctl.book.changes import actor_problem, shown_name
+        from pressctl.errors import ConfigError, InvalidInput
+
+        limits = "one line of printable text, at most 64 characters"
+        if self.as_user is not None:
+            problem = actor_problem(self.as_user)
+            if problem:
+                raise InvalidInput(f'--as "{shown_name(self.as_user)}" {problem}',
+                                   hint=f"give the name of who is acting: {limits}")
+            return self.as_user.strip()
+        if self.env.get("PRESSCTL_USER"):  # set but empty: as if unset
+            name = self.env["PRESSCTL_USER"]
+            problem = actor_problem(name)
+            if problem:
+                raise ConfigError(f'PRESSCTL_USER "{shown_name(name)}" {problem}',
+                                  hint=f"set it to {limits}, or pass --as NAME")
+            return name.strip()
+        name = login_name(self.env)
+        problem = actor_problem(name)
+        if problem:
+            raise ConfigError(f'the login name "{shown_name(name)}" {problem}',
+                              hint="set PRESSCTL_USER, or pass --as NAME")
+        return name.strip()
+
     def book(self) -> Book:
         """Open the contact book. Only `init` creates one: a home or database that does
         not exist is refused (exit 4), and nothing is created."""
@@ -81,13 +117,14 @@ class State:
             from pressctl.book.session import Book
             from pressctl.store import Store
 
+            actor = self.actor()  # before anything is opened: a bad name changes nothing
             settings = self.settings()
             location = self.location(settings)
             if location.path is not None:  # SQLite: the file, as it has always been opened
                 store = Store.open(location.path, create=False)
             else:  # PostgreSQL: the store imports psycopg; env holds its password's source
                 store = Store.open(location, create=False, env=self.env)
-            self._book = Book(store, settings, now_utc())
+            self._book = Book(store, settings, now_utc(), actor=actor, zone=local_zone())
         return self._book
 
     def close(self) -> None:
@@ -100,6 +137,46 @@ class State:
 
 def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def local_zone() -> tzinfo:
+    """This machine's zone now, in which messages show times ("changed at 10:42")."""
+    zone = datetime.now().astimezone().tzinfo
+    assert zone is not None  # astimezone() always gives one
+    return zone
+
+
+def local_time(at: str) -> str:
+    """A stored UTC time ("2026-11-22T09:42:00Z") as this machine's local time, to the
+    minute: how `log`, `contacts show` and `mailout show` print who did what when."""
+    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+
+
+def change_json(change: Change) -> dict:
+    """One entry of the trail, as every --json prints it (its time in UTC)."""
+    return {"id": change.id, "at": change.at, "actor": change.actor, "action": change.action,
+            "subject": change.subject, "subject_id": change.subject_id,
+            "summary": change.summary}
+
+
+def change_line(change: Change) -> str:
+    """"edit by anne at 2026-11-22 10:42: edited: role": one entry, for a show command."""
+    return f"{change.action} by {change.actor} at {local_time(change.at)}: {change.summary}"
+
+
+def login_name(env: dict[str, str]) -> str:
+    """The login name, as getpass.getuser() finds it but from ``env`` (the command's
+    environment, injectable); "unknown" when there is none."""
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if env.get(variable):
+            return env[variable]
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no such variable and no entry in the password database
+        return "unknown"
 
 
 def state(ctx: typer.Context) -> State:

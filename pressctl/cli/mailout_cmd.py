@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import State, state
+from pressctl.cli.context import State, change_json, local_time, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -22,6 +22,11 @@ PublicAtLift = Annotated[bool, typer.Option(
 IncludeUnknown = Annotated[bool, typer.Option(
     "--include-unknown",
     help="Also re-send rows whose delivery is unknown (they may arrive twice).")]
+
+
+# `mailout show`: what a person did to the mailout, as its line says it.
+_PAST = {"approve": "approved", "pause": "paused", "resume": "resumed",
+         "cancel": "cancelled", "retry": "retried"}
 
 
 def _now():
@@ -134,18 +139,21 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
 
 @app.command("show")
 def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> None:
-    """Show a mailout and the state of every recipient (with the server's replies).
+    """Show a mailout, who approved, paused, resumed, cancelled or retried it and when, and
+    the state of every recipient (with the server's replies).
 
     Example: pressctl mailout show 3
     """
-    from pressctl.delivery.mailouts import get_mailout
+    from pressctl.delivery.mailouts import get_mailout, history
     from pressctl.outbox.states import RowState
 
     st = state(ctx)
     book = st.book()
     record = get_mailout(book, mailout_id)
     rows = book.store.mailouts.rows(mailout_id)
+    done = history(book, mailout_id)
     item = _mailout_json(book, record)
+    item["changes"] = [change_json(c) for c in done]
     item["rows"] = [{"id": r.id, "name": r.name, "address": r.address, "state": r.state,
                      "attempts": r.attempts, "next_attempt_at": r.next_attempt_at,
                      "reply": r.reply, "sent_at": r.sent_at} for r in rows]
@@ -154,7 +162,9 @@ def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> N
         return
     st.out.record([(k, item[k]) for k in ("id", "reference", "release", "phase", "linked_to",
                                           "due_at", "state")]
-                  + [("counts", ", ".join(f"{k} {v}" for k, v in sorted(item["counts"].items())))])
+                  + [("counts", ", ".join(f"{k} {v}" for k, v in sorted(item["counts"].items())))]
+                  + [(_PAST.get(c.action, c.action), f"by {c.actor} at {local_time(c.at)}")
+                     for c in done])
     st.out.line("")
     st.out.table(("row", "recipient", "state", "attempts", "reply", "sent at"),
                  [(r.id, f"{r.name} <{r.address}>", r.state, r.attempts, r.reply, r.sent_at)

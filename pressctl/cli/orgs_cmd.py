@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pressctl.cli.context import Json, state
+from pressctl.cli.context import Json, change_json, change_line, state
 
 if TYPE_CHECKING:
     from pressctl.contacts.model import Organization
@@ -95,20 +95,25 @@ def show(
     ref: OrgRef,
     json_out: Json = False,
 ) -> None:
-    """Show an organisation with its "About" texts.
+    """Show an organisation with its "About" texts, its version and who changed it last.
 
     Example: pressctl orgs show CNES
     """
-    from pressctl.book.orgs import find_org
+    from pressctl.book.orgs import read_with_version
+    from pressctl.store.changes import Subject
 
     st = state(ctx)
-    org = find_org(st.book(), ref)
+    book = st.book()
+    org, version = read_with_version(book, ref)
+    last = book.store.changes.last_of(Subject.ORGANIZATION, org.stored_id)
     if json_out:
-        st.out.json(org_json(org))
+        st.out.json({**org_json(org), "version": version,
+                     "last_change": change_json(last) if last else None})
         return
     pairs = [("id", org.id), ("name", org.name), ("short name", org.short_name),
              ("country", org.country), ("website", org.website)]
     pairs += [(f"about ({lang})", text) for lang, text in sorted(org.about.items())]
+    pairs += [("version", version), ("last change", change_line(last) if last else "")]
     st.out.record(pairs)
 
 
@@ -121,9 +126,16 @@ def edit(
     country: Annotated[str | None, typer.Option("--country")] = None,
     website: Annotated[str | None, typer.Option("--website")] = None,
     about: About = None,
+    if_version: Annotated[int | None, typer.Option(
+        "--if-version", metavar="N",
+        help="Change it only if it is still at version N, as `show` printed it (else exit 3).")
+    ] = None,
     json_out: Json = False,
 ) -> None:
     """Change an organisation; --about replaces that language's text.
+
+    Another officer's change made while this one runs (or since `show` printed version N,
+    with --if-version N) is never overwritten: this edit is refused (exit 3).
 
     Example: pressctl orgs edit CNES --about fr=@a-propos-cnes.txt
     """
@@ -135,7 +147,7 @@ def edit(
                           "website": website}.items() if v is not None}
     if about:
         changes["about"] = _about(about)
-    org = edit_org(st.book(), ref, changes)
+    org = edit_org(st.book(), ref, changes, version=if_version)
     if json_out:
         st.out.json(org_json(org))
     else:

@@ -20,6 +20,8 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("smtp", "smtp_cmd", "Check the SMTP configuration end to end."),
     ("optouts", "optouts_cmd", "Opt out the senders of unsubscribe replies (Maildir or mbox)."),
     ("templates", "templates_cmd", "The Jinja2 templates releases are rendered with."),
+    ("db", "db_cmd", "The book's database: status, copy to or from PostgreSQL, backup."),
+    ("log", "log_cmd", "Who changed what, and when: the audit trail of the book."),
 )
 
 # name, summary (these live in pressctl.cli.setup_cmd)
@@ -35,6 +37,8 @@ GLOBAL_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--home", "PATH", "Home folder for config, database and templates [env: PRESSCTL_HOME]"),
     ("--db", "PATH|URL", "Database file or postgresql:// URL, overriding the home's "
                          "[env: PRESSCTL_DB]"),
+    ("--as", "NAME", "Who is acting, recorded with every change [env: PRESSCTL_USER, else "
+                     "the login name]"),
     ("--quiet, -q", "", "Print only data and errors"),
     ("--no-color", "", "No colours (also when NO_COLOR is set)"),
     ("--debug", "", "Show the full traceback of an unexpected error"),
@@ -42,7 +46,7 @@ GLOBAL_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--help, -h", "", "Show this message and exit"),
 )
 
-GLOBAL_VALUE_OPTIONS = ("--home", "--db")
+GLOBAL_VALUE_OPTIONS = ("--home", "--db", "--as")
 
 
 def top_level_help(version: str) -> str:

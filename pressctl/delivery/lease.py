@@ -11,6 +11,11 @@ is renewed by a heartbeat. Another run may take it over only when the holder is 
 Because the lease lives in the database (never in a home folder), any number of homes,
 processes or machines that share the database agree on who is delivering, and none marks
 another's live rows abandoned.
+
+On PostgreSQL any number of runs (workers) deliver at once: each holds a lease of its
+own (a row named after its run id, same heartbeat and expiry), and :func:`live_workers`
+tells, by the same rules, which of them still live; the rows of the others are theirs to
+recover (pressctl.delivery.run).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from pathlib import Path
 
 from pressctl.errors import PressctlError
 from pressctl.store import Store
-from pressctl.store.leases import Lease
+from pressctl.store.leases import LEASE_NAME, Lease, worker_lease
 from pressctl.times import Now, iso
 
 TTL = timedelta(seconds=60)  # a silent holder on another host is presumed dead after this
@@ -96,6 +101,8 @@ class OutboxLease:
     def __init__(self, store: Store, run_id: str, now: Now) -> None:
         self.store = store
         self.run_id = run_id
+        self.shared = shared_outbox(store)  # a lease of its own among several workers
+        self.name = worker_lease(run_id) if self.shared else LEASE_NAME
         self._now = now
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -107,6 +114,9 @@ class OutboxLease:
         mine = Lease(self.run_id, this_host(), pid, process_started(pid), iso(now), iso(now),
                      iso(now + TTL))
         with self.store.transaction():
+            if self.shared:
+                self.store.leases.take(mine, None, self.name)
+                return Taken(True)
             current = self.store.leases.current()
             if current is not None and holder_alive(current, now):
                 return Taken(False, holder=current)
@@ -120,7 +130,8 @@ class OutboxLease:
                 now = self._now()
                 try:
                     with self.store.transaction():
-                        kept = self.store.leases.renew(self.run_id, iso(now), iso(now + TTL))
+                        kept = self.store.leases.renew(self.run_id, iso(now), iso(now + TTL),
+                                                       self.name)
                 except PressctlError:  # a busy or full disk: try again at the next beat
                     kept = True
                 if not kept:
@@ -136,4 +147,26 @@ class OutboxLease:
         if self._thread is not None:
             self._thread.join(timeout=5)
         with self.store.transaction():
-            self.store.leases.release(self.run_id)
+            self.store.leases.release(self.run_id, self.name)
+
+
+def shared_outbox(store: Store) -> bool:
+    """Whether several runs may deliver at once: on a database server (PostgreSQL)."""
+    return store.dialect == "postgresql"
+
+
+def live_workers(store: Store, now: datetime) -> tuple[set[str], set[str]]:
+    """Inside a transaction, on PostgreSQL: the run ids of the workers (alive, found
+    dead). A dead worker's lease stays until its rows are recovered
+    (:func:`forget_workers`)."""
+    alive: set[str] = set()
+    dead: set[str] = set()
+    for lease in store.leases.workers():
+        (alive if holder_alive(lease, now) else dead).add(lease.run_id)
+    return alive, dead
+
+
+def forget_workers(store: Store, run_ids: set[str]) -> None:
+    """Inside a transaction: remove the leases of dead workers whose rows are recovered."""
+    for run_id in run_ids:
+        store.leases.release(run_id, worker_lease(run_id))

@@ -70,6 +70,7 @@ class DueQueue:
         self._current: MailoutRecord | None = None
         self._ids: list[int] = []
         self._after = 0
+        self._left = 0  # due rows the current mailout had left (an estimate: PostgreSQL)
 
     def take(self, store: Store, now: str, count: int,
              sharers: int) -> tuple[MailoutRecord, list[int]] | None:
@@ -90,6 +91,27 @@ class DueQueue:
                 self._current = None
                 continue
             self._after, self._ids = page[-1], page
+
+    def claim(self, store: Store, run_id: str, now: str, count: int,
+              sharers: int) -> tuple[MailoutRecord, list[RowRecord]] | None:
+        """On PostgreSQL (several workers): claim up to ``count`` rows of the current
+        mailout at once (no more than a fair share among ``sharers`` connections of what
+        it had left when this run came to it, as :meth:`take`), skipping those another
+        worker is claiming (inside a transaction); None when no mailout has any left for
+        this run."""
+        while True:
+            if self._current is None:
+                if not self._mailouts:
+                    return None
+                self._current, self._after = self._mailouts.pop(0), 0
+                self._left = store.runs.due_count(self._current.id, now)
+            share = max(1, min(count, -(-self._left // sharers)))
+            rows = store.runs.claim_next(self._current.id, self._after, run_id, now, share)
+            if rows:
+                self._after = rows[-1].id
+                self._left = max(0, self._left - len(rows))
+                return self._current, rows
+            self._current = None
 
     def drop(self, mailout_ids: set[int]) -> None:
         """Those mailouts were paused or cancelled: none of their rows any more."""
@@ -113,6 +135,7 @@ class Ledger:
                  clock: Callable[[], float], stop: StopRequest,
                  progress: Progress | None) -> None:
         self.store, self.run_id, self.report = store, run_id, report
+        self.shared = store.dialect == "postgresql"  # other workers share the queue
         self.policy, self.give_up_after = policy, give_up_after
         self.connections = connections
         self.now, self.clock, self.stop, self.progress = now, clock, stop, progress
@@ -133,7 +156,9 @@ class Ledger:
         opted-out addresses and withdrawn embargo consent. Returns the rows taken."""
         taken: deque[Claimed] = deque()
         skipped = 0
-        with self.store.transaction():
+        # Workers sharing a server's outbox claim with SKIP LOCKED: they need not wait for
+        # each other (on SQLite, one run at a time, this changes nothing).
+        with self.store.transaction(serialised=not self.shared):
             if done:
                 self.store.runs.settle_rows(self.run_id, done)
                 done.clear()
@@ -141,11 +166,18 @@ class Ledger:
                 return taken
             now = iso(self.now())
             while not taken:
-                found = self.queue.take(self.store, now, self.batch, self.connections)
-                if found is None:
-                    return taken
-                record, ids = found
-                rows = self.store.runs.claim_rows(ids, self.run_id, now)
+                if self.shared:
+                    claimed = self.queue.claim(self.store, self.run_id, now, self.batch,
+                                               self.connections)
+                    if claimed is None:
+                        return taken
+                    record, rows = claimed
+                else:
+                    found = self.queue.take(self.store, now, self.batch, self.connections)
+                    if found is None:
+                        return taken
+                    record, ids = found
+                    rows = self.store.runs.claim_rows(ids, self.run_id, now)
                 if not rows and self.store.runs.halted_mailouts([record.id]):
                     self.queue.drop({record.id})  # paused or cancelled meanwhile
                     continue
@@ -167,6 +199,14 @@ class Ledger:
         if withheld and self.progress is not None:
             self.progress(1)
         return bool(withheld)
+
+    def mark_transmitting(self, row: RowRecord) -> None:
+        """On PostgreSQL, just before the final dot: the mark every worker can see."""
+        self.store.runs.mark_transmitting(row.id, self.run_id, iso(self.now()))
+
+    def settle_now(self, settlement: Settlement) -> None:
+        """On PostgreSQL: one row's result, recorded as soon as the relay answered."""
+        self.store.runs.settle_now(self.run_id, settlement)
 
     def untried(self, row: RowRecord) -> Settlement:
         """A claimed row given back to the queue, no attempt charged."""

@@ -5,6 +5,10 @@ Who gets which version is decided in pressctl.releases.embargo (the embargo rule
 module freezes that decision. What is frozen is what was approved; only opt-outs and
 embargo consent are checked again at send time: a contact who no longer accepts embargoes
 is moved from the embargoed phase to the public one (pressctl.store.consent).
+
+Approving (freezing) a mailout and every manual action on it is recorded in the trail
+with who did it, in its transaction (pressctl.book.changes): `mailout show` lists them.
+What a delivery run does on its own (sending, finishing) is the run's, not a person's.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pressctl.book.changes import Change, ChangeAction, NewChange, Subject, record, record_many
 from pressctl.book.session import Book
 from pressctl.errors import InvalidInput, NotFound, Problem
 from pressctl.outbox.policy import Action, manual_transition
@@ -132,6 +137,11 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                  *(fallback.get(m.recipient.address, nowhere) if plan.phase == Phase.EMBARGOED
                    else nowhere))
                 for m in messages.messages if m.recipient.address in has_row), book.now)
+        record_many(book, (NewChange(
+            ChangeAction.APPROVE, Subject.MAILOUT, plan.id,
+            f"approved {plan.releases.main.reference} ({plan.phase}): "
+            f"{len(plan.recipients)} message(s) due {iso(plan.due_at)}")
+            for plan in plans if plan.id is not None))
     return [plan.id for plan in plans if plan.id is not None]
 
 
@@ -145,34 +155,51 @@ def get_mailout(book: Book, mailout_id: int) -> MailoutRecord:
     return record
 
 
-def _change(book: Book, record: MailoutRecord, action: Action) -> None:
+def history(book: Book, mailout_id: int) -> list[Change]:
+    """Who approved, paused, resumed, cancelled or retried the mailout, and when (oldest
+    first)."""
+    return book.store.changes.trail(subject=Subject.MAILOUT, subject_id=mailout_id)
+
+
+def _change(book: Book, mailout: MailoutRecord, action: Action) -> None:
     """Inside a transaction: the mailout's new state after a person's ``action``."""
-    state = MailoutState(manual_transition(action, record.state))
-    book.store.mailouts.set_state(record.id, state, book.now)
+    state = MailoutState(manual_transition(action, mailout.state))
+    book.store.mailouts.set_state(mailout.id, state, book.now)
 
 
 def cancel(book: Book, mailout_id: int) -> int:
     with book.store.transaction():
         _change(book, get_mailout(book, mailout_id), Action.CANCEL)
-        return book.store.mailouts.set_rows_state(mailout_id, [RowState.QUEUED],
-                                                  RowState.CANCELLED, book.now,
-                                                  "cancelled by the user")
+        count = book.store.mailouts.set_rows_state(mailout_id, [RowState.QUEUED],
+                                                   RowState.CANCELLED, book.now,
+                                                   "cancelled by the user")
+        record(book, ChangeAction.CANCEL, Subject.MAILOUT, mailout_id,
+               f"cancelled: {count} queued message(s) will not be sent")
+        return count
 
 
 def pause(book: Book, mailout_id: int, *, resume: bool = False) -> None:
     with book.store.transaction():
         _change(book, get_mailout(book, mailout_id), Action.RESUME if resume else Action.PAUSE)
+        if resume:
+            record(book, ChangeAction.RESUME, Subject.MAILOUT, mailout_id, "resumed")
+        else:
+            record(book, ChangeAction.PAUSE, Subject.MAILOUT, mailout_id, "paused")
 
 
 def retry(book: Book, mailout_id: int, *, include_unknown: bool = False) -> int:
     """Queue the failed rows again (and the unknown ones, only when asked)."""
     with book.store.transaction():
-        record = get_mailout(book, mailout_id)
-        if record.state == MailoutState.CANCELLED:
+        mailout = get_mailout(book, mailout_id)
+        if mailout.state == MailoutState.CANCELLED:
             raise InvalidInput(f"mailout #{mailout_id} is cancelled: nothing to retry")
         states = [RowState.FAILED, RowState.UNKNOWN] if include_unknown else [RowState.FAILED]
         count = book.store.mailouts.set_rows_state(mailout_id, states, RowState.QUEUED,
                                                    book.now)
-        if count and record.state == MailoutState.DONE:
+        if count and mailout.state == MailoutState.DONE:
             book.store.mailouts.set_state(mailout_id, MailoutState.SCHEDULED, book.now)
+        if count:  # a retry that found nothing to queue changed nothing
+            which = "failed or unknown" if include_unknown else "failed"
+            record(book, ChangeAction.RETRY, Subject.MAILOUT, mailout_id,
+                   f"retried: {count} {which} message(s) queued again")
         return count

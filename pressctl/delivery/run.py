@@ -7,6 +7,12 @@ every due row (pressctl.delivery.sending, over the rows of pressctl.delivery.led
 writes the log line and returns a :class:`RunReport` (pressctl.delivery.report). The CLI
 only parses, calls and prints.
 
+On PostgreSQL several runs deliver at once, each under a lease of its own: a run recovers
+only the rows of workers found dead (pressctl.delivery.lease.live_workers), from what
+they marked in the database (``transmitting_at``: another machine cannot read their
+in-flight files), and the relay's rate limit is shared through the database
+(pressctl.delivery.sharedlimit).
+
 Most cron runs find nothing due: the connections, the ledger and the transports are
 imported only when there is something to send (or a dead run's rows to settle).
 """
@@ -24,7 +30,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from pressctl.book.session import Book
 from pressctl.config import DeliverySettings, Settings
 from pressctl.delivery import inflight
-from pressctl.delivery.lease import OutboxLease
+from pressctl.delivery.lease import OutboxLease, forget_workers, live_workers, shared_outbox
 from pressctl.delivery.report import RunReport, StopReason, StopRequest, exit_code_for
 from pressctl.errors import PressctlError
 from pressctl.store import Store
@@ -33,9 +39,8 @@ from pressctl.times import Now, from_iso, iso
 
 if TYPE_CHECKING:
     from pressctl.delivery.ledger import Progress
-    from pressctl.delivery.sending import Connections
+    from pressctl.delivery.sending import Connections, Limiter
     from pressctl.delivery.transport import TransportFactory
-    from pressctl.outbox.ratelimit import SlidingWindowLimiter
 
 __all__ = ["RunReport", "StopRequest", "Transports", "exit_code_for", "run_outbox"]
 
@@ -74,14 +79,19 @@ def transport_for(settings: Settings, home: Path, env: Mapping[str, str]) -> Tra
 
 
 def seeded_limiter(book: Book, delivery: DeliverySettings, wall: datetime,
-                   mono: float) -> SlidingWindowLimiter | None:
+                   mono: float) -> Limiter | None:
     """The relay's limits, counting the sends of earlier runs: a cron run must not start a
     fresh window. Stored times have one-second resolution: each is taken as the end of its
-    second, which can only make the limiter stricter."""
+    second, which can only make the limiter stricter. On PostgreSQL, the window every
+    worker shares (it carries over from earlier runs by itself)."""
     from pressctl.outbox.ratelimit import SlidingWindowLimiter
 
     if not delivery.limits:
         return None
+    if shared_outbox(book.store):
+        from pressctl.delivery.sharedlimit import SharedLimiter
+
+        return SharedLimiter(book.store, delivery.limits)
     limiter = SlidingWindowLimiter(delivery.limits, even=True)  # no bursts: see ratelimit
     longest = max(delivery.limits)
     with book.store.transaction():
@@ -139,7 +149,10 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
         return report
     try:
         journal_dir = journal_folder(book.store, home)
-        _recover(book, journal_dir, run_id, now, report)
+        if lease.shared:
+            _recover_workers(book, journal_dir, run_id, now, report)
+        else:
+            _recover(book, journal_dir, run_id, now, report)
         if report.recovered_unknown and log:  # logged at once: this run may die too
             line = (f"{iso(now())} run {run_id}: {report.recovered_unknown} unknown: rows an "
                     "interrupted run left in flight (see `pressctl mailout show ID`)")
@@ -205,6 +218,32 @@ def _recover(book: Book, journal_dir: Path, run_id: str, now: Now, report: RunRe
             _settle_dead_runs(book, journal_dir, left, now, report)
     for dead in inflight.leftovers(journal_dir):
         if dead != run_id:
+            inflight.remove(journal_dir, dead)
+
+
+def _recover_workers(book: Book, journal_dir: Path, run_id: str, now: Now,
+                     report: RunReport) -> None:
+    """On PostgreSQL: the rows of workers found dead, from what they marked in the
+    database: unknown when marked as transmitting, queued again when only claimed. Rows
+    of a run that held no worker lease (nothing says what it marked) are all unknown, as
+    on SQLite without an in-flight file. The in-flight files of dead runs of this home
+    go."""
+    from pressctl.delivery.ledger import UNKNOWN_AFTER_CRASH
+
+    with book.store.transaction():
+        alive, dead_workers = live_workers(book.store, now())
+        alive.add(run_id)
+        for dead, rows in book.store.runs.claimed_rows().items():
+            if dead in alive:
+                continue
+            sent = book.store.runs.transmitting(rows) if dead in dead_workers else set(rows)
+            report.recovered_unknown += book.store.runs.mark_unknown(
+                sorted(sent), UNKNOWN_AFTER_CRASH, iso(now()))
+            report.recovered_queued += book.store.runs.requeue(
+                [row for row in rows if row not in sent], iso(now()))
+        forget_workers(book.store, dead_workers)
+    for dead in inflight.leftovers(journal_dir):
+        if dead not in alive:
             inflight.remove(journal_dir, dead)
 
 

@@ -7,6 +7,11 @@ rate limit and sends it. Just before the final dot, the row is marked in flight
 (pressctl.delivery.inflight). A row is settled before its connection marks the next one,
 so a crash leaves at most one row per connection whose outcome is unknown.
 
+On PostgreSQL (several workers, pressctl.delivery.lease) the mark is also written to the
+row (``transmitting_at``, one autocommit statement) and each result is recorded as soon
+as the relay answers: a worker on another machine, which cannot read this one's file,
+recovers this one's rows after a crash from the database alone.
+
 Stopping (:class:`~pressctl.delivery.report.StopRequest`, from SIGINT or SIGTERM at the
 edge): no new message is started; a message whose final dot has not gone out is abandoned
 (its connection is cut, the relay discards it) and its row goes back to the queue; one
@@ -22,8 +27,9 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pressctl.delivery.inflight import InflightJournal
 from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger
@@ -32,8 +38,14 @@ from pressctl.delivery.transport import Transport, TransportFactory
 from pressctl.outbox.states import SendStatus
 from pressctl.store.runs import Settlement
 
-if TYPE_CHECKING:
-    from pressctl.outbox.ratelimit import SlidingWindowLimiter
+
+class Limiter(Protocol):
+    """The relay's rate limit: pressctl.outbox.ratelimit.SlidingWindowLimiter in one run,
+    pressctl.delivery.sharedlimit.SharedLimiter across the workers of a PostgreSQL
+    outbox."""
+
+    def acquire(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> float: ...
+
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
 REPLY_WAIT = 120.0  # seconds it waits for the reply to a final dot that went out
@@ -51,7 +63,7 @@ class Connections:
     """One run's connections at work; see the module docstring."""
 
     def __init__(self, ledger: Ledger, make: TransportFactory, *, journal_dir: Path,
-                 limiter: SlidingWindowLimiter | None) -> None:
+                 limiter: Limiter | None) -> None:
         self.ledger, self.report = ledger, ledger.report
         self.make, self.connections = make, max(1, ledger.connections)
         self.journal_dir, self.limiter = journal_dir, limiter  # one limiter for all (locked)
@@ -169,7 +181,11 @@ class Connections:
         data = prepared.factories[row.variant].build(
             name=row.name, address=row.address, salutation=row.salutation,
             now=prepared.date, message_id=row.message_id, unsubscribe_token=row.token)
-        if self.limiter is not None:
+        # Workers sharing a server's outbox wait for their slot just before the final dot
+        # (in commit): what the relay counts is when a message is complete, and the SMTP
+        # exchange before it takes each connection a different time.
+        late_limit = self.limiter if ledger.shared else None
+        if self.limiter is not None and late_limit is None:
             with contextlib.suppress(_Stopped):
                 self.limiter.acquire(self.clock, self._sleep)
         if self.stop.is_set():
@@ -177,9 +193,17 @@ class Connections:
         assert self.journal is not None
         journal, entry = self.journal, self.journal.begin(slot, row.id)
 
-        def commit() -> None:  # just before the final dot: see pressctl.delivery.inflight
+        def commit() -> bool:  # just before the final dot: see pressctl.delivery.inflight
+            if late_limit is not None:
+                try:
+                    late_limit.acquire(self.clock, self._sleep)
+                except _Stopped:
+                    return False  # a stop while waiting for the slot: the dot never goes
+            if ledger.shared:
+                ledger.mark_transmitting(row)
             journal.mark(entry)
             self.in_flight[slot] = row.id
+            return True
 
         outcome = transport.send(prepared.senders[row.variant], row.address, data, crlf=True,
                                  commit=commit)
@@ -188,8 +212,12 @@ class Connections:
             journal.finish(entry, JOURNAL_STATUS[outcome.status], outcome.code,
                            int(moment.timestamp() * 1000))
         self.in_flight[slot] = None
-        return (ledger.settlement(row, outcome, prepared, moment),
-                outcome.status != SendStatus.UNREACHABLE)
+        settlement = ledger.settlement(row, outcome, prepared, moment)
+        reachable = outcome.status != SendStatus.UNREACHABLE
+        if ledger.shared and settlement.charged:  # recorded at once: see the module doc
+            ledger.settle_now(settlement)
+            return None, reachable
+        return settlement, reachable
 
     def _sleep(self, seconds: float) -> None:
         """The rate limit's wait, cut short by a stop."""

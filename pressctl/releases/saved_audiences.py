@@ -1,10 +1,12 @@
-"""Saved audiences: named filters a release refers to as ``@name``."""
+"""Saved audiences: named filters a release refers to as ``@name``. Saving and removing
+one is recorded in the trail with who did it (pressctl.book.changes)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
+from pressctl.book.changes import ChangeAction, Subject, record
 from pressctl.book.session import Book
 from pressctl.contacts.model import Contact, ContactFilter
 from pressctl.errors import InvalidInput, NotFound
@@ -50,9 +52,12 @@ def save(book: Book, name: str, expression: str) -> SavedAudience:
                            hint="use lower-case letters, digits, - and _ (e.g. space-fr)")
     with book.store.transaction():
         saved = book.store.audiences.all()
+        before = saved.get(name)
         saved[name] = expression  # checked as it will be used, loops included
         audience = parse_audience(f"@{name}", organizations=book.store.orgs.all(), saved=saved)
         book.store.audiences.save(name, expression, book.now)
+        verb = "saved" if before is None else "replaced"
+        record(book, ChangeAction.SAVE, Subject.AUDIENCE, name, f"{verb} @{name}: {expression}")
     return SavedAudience(name, expression, len(members(book, audience)))
 
 
@@ -67,6 +72,7 @@ def remove(book: Book, name: str) -> str:
                                hint="change those first")
         if not book.store.audiences.delete(name):
             raise NotFound(f'no saved audience "{name}"', hint="see `pressctl audiences list`")
+        record(book, ChangeAction.REMOVE, Subject.AUDIENCE, name, f"removed @{name}")
     return name
 
 

@@ -15,12 +15,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pressctl.store.audiences import AudienceQueries
+from pressctl.store.changes import ChangeQueries
 from pressctl.store.consent import ConsentQueries
 from pressctl.store.contacts import ContactQueries
 from pressctl.store.database import Connection, Database, Location, open_database
 from pressctl.store.leases import LeaseQueries
 from pressctl.store.mailouts import MailoutQueries
 from pressctl.store.orgs import OrgQueries
+from pressctl.store.ratewindow import RateWindowQueries
 from pressctl.store.runs import RunQueries
 from pressctl.store.suppressions import SuppressionQueries
 
@@ -40,6 +42,8 @@ class Store:
         self.runs = RunQueries(database)
         self.leases = LeaseQueries(database)
         self.consent = ConsentQueries(database)
+        self.changes = ChangeQueries(database)
+        self.ratewindow = RateWindowQueries(database)
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,
@@ -66,7 +70,7 @@ class Store:
         self.database.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, serialised: bool = True) -> Iterator[None]:
         """All or nothing, whatever query modules it spans (see Database.transaction)."""
-        with self.database.transaction():
+        with self.database.transaction(serialised=serialised):
             yield

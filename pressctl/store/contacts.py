@@ -1,5 +1,11 @@
 """The SQL of contacts: a contact row with its e-mails, phones and tags, written and read
-together, and the filters of `contacts list` and of audiences."""
+together, and the filters of `contacts list` and of audiences.
+
+Every write of a contact row increments its ``version`` (a new contact is at version 1),
+so that an edit can write only over the version it read (:meth:`ContactQueries.replace`
+with ``version``): two officers editing one contact at once cannot lose a change. The
+version is read apart from the Contact value (:meth:`ContactQueries.version`), before it:
+a write that lands between the two reads makes the edit refused, never lost."""
 
 from __future__ import annotations
 
@@ -46,21 +52,29 @@ class ContactQueries:
         )
         self._insert_children(contacts)
 
-    def replace(self, contact: Contact) -> None:
-        """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction)."""
+    def replace(self, contact: Contact, *, version: int | None = None) -> bool:
+        """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction).
+
+        With ``version`` (the one the caller read), only if the contact is still at that
+        version: False, and nothing written, when another write came in between (or the
+        contact was removed). Without it, a contact that does not exist is refused."""
         contact_id = contact.stored_id
         row = _contact_row(contact)
-        cursor = self.db.execute(
-            "UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
-            "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, updated=?, "
-            "sort_name=? WHERE id=?",
-            (*row[1:], contact_id),
-        )
+        sql = ("UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
+               "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, "
+               "updated=?, sort_name=?, version = version + 1 WHERE id=?")
+        if version is None:
+            cursor = self.db.execute(sql, (*row[1:], contact_id))
+        else:
+            cursor = self.db.execute(sql + " AND version=?", (*row[1:], contact_id, version))
         if cursor.rowcount != 1:
+            if version is not None:
+                return False
             raise InvalidInput(f"contact #{contact_id} does not exist")
         for table in ("contact_emails", "contact_phones", "contact_tags"):
             self.db.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact.id,))
         self._insert_children([contact])
+        return True
 
     def _insert_children(self, contacts: list[Contact]) -> None:
         self.db.executemany(
@@ -88,7 +102,8 @@ class ContactQueries:
 
     def set_opted_out(self, ids: Iterable[int], value: bool, now: str) -> None:
         self.db.executemany(
-            "UPDATE contacts SET opted_out = ?, updated = ? WHERE id = ?",
+            "UPDATE contacts SET opted_out = ?, updated = ?, version = version + 1 "
+            "WHERE id = ?",
             [(int(value), now, i) for i in ids],
         )
 
@@ -113,7 +128,8 @@ class ContactQueries:
         self._touch(ids, now)
 
     def _touch(self, ids: list[int], now: str) -> None:
-        self.db.executemany("UPDATE contacts SET updated = ? WHERE id = ?", [(now, i) for i in ids])
+        self.db.executemany("UPDATE contacts SET updated = ?, version = version + 1 WHERE id = ?",
+                            [(now, i) for i in ids])
 
     # -- contacts: reading ---------------------------------------------------------------
 
@@ -130,6 +146,12 @@ class ContactQueries:
                 ).fetchall()
             )
         return found
+
+    def version(self, contact_id: int) -> int | None:
+        """The contact's version (None: no such contact). Read it before the contact."""
+        row = self.db.execute("SELECT version FROM contacts WHERE id = ?",
+                              (contact_id,)).fetchone()
+        return int(row[0]) if row else None
 
     def get(self, contact_id: int) -> Contact | None:
         found = self.select(ContactFilter(ids=(contact_id,)))

@@ -157,21 +157,25 @@ class Database:
     def _ddl(self, statement: str) -> None:
         self.db.execute(statement)
 
-    def _begin(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
+    def _begin(self, serialised: bool) -> None:
+        self.db.execute("BEGIN IMMEDIATE")  # SQLite has one writer at a time anyway
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, serialised: bool = True) -> Iterator[None]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception. Not re-entrant.
 
         Holds :attr:`lock` throughout, so threads sharing the store (a delivery run's
         connections) never interleave statements in one transaction. A storage fault
-        (at BEGIN, in a statement or at COMMIT) leaves as a StorageError naming it."""
+        (at BEGIN, in a statement or at COMMIT) leaves as a StorageError naming it.
+
+        ``serialised=False`` (PostgreSQL): this transaction does not wait for the other
+        writers' - for statements whose rows no other writer may take at the same time
+        (a delivery worker's claims with SKIP LOCKED, and the settling of its own rows)."""
         with self.lock:
             try:
-                self._begin()
+                self._begin(serialised)
             except Exception as err:
-                self._raise_storage_error(err)
+                self.raise_storage_error(err)
                 raise
             try:
                 yield
@@ -181,10 +185,10 @@ class Database:
                     # A failed ROLLBACK is not reported: the error that brought us here is.
                     with suppress(Exception):
                         self.db.execute("ROLLBACK")
-                self._raise_storage_error(err)
+                self.raise_storage_error(err)
                 raise
 
-    def _raise_storage_error(self, err: BaseException) -> None:
+    def raise_storage_error(self, err: BaseException) -> None:
         """Raise the StorageError of a storage fault; return for anything else (a bug, an
         error of the caller's), which the caller re-raises as it is."""
         translated = storage_error(err, self.path) if self.path is not None else None
@@ -229,10 +233,10 @@ class PostgresDatabase(Database):
     def _ddl(self, statement: str) -> None:
         self.pg.execute_ddl(statement)
 
-    def _begin(self) -> None:
-        self.pg.begin()
+    def _begin(self, serialised: bool) -> None:
+        self.pg.begin(serialised)
 
-    def _raise_storage_error(self, err: BaseException) -> None:
+    def raise_storage_error(self, err: BaseException) -> None:
         translated = postgres_storage_error(err, self.where)
         if translated is not None:
             raise translated from err

@@ -234,5 +234,46 @@ MIGRATIONS: list[Migration] = [
         """,
         _number_tags,
     ),
+    Migration(
+        # Issue 9, a team on one book:
+        # - who did what: one row per change a person made (contacts, organisations,
+        #   saved audiences, mailouts), written in the transaction of the change;
+        # - no lost updates: every write of a contact or an organisation increments its
+        #   version, and an edit writes only if the version it read is still there.
+        "0007_team_changes",
+        """
+        CREATE TABLE changes (
+            id            INTEGER PRIMARY KEY,
+            at            TEXT NOT NULL,
+            actor         TEXT NOT NULL,
+            action        TEXT NOT NULL,
+            subject_kind  TEXT NOT NULL,
+            subject_id    TEXT NOT NULL,
+            summary       TEXT NOT NULL
+        );
+        CREATE INDEX changes_subject ON changes (subject_kind, subject_id, id);
+        CREATE INDEX changes_at ON changes (at, id);
+        ALTER TABLE contacts ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE organizations ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        """,
+        None,
+    ),
+    Migration(
+        # Issue 9, several delivery workers on one PostgreSQL outbox:
+        # - "about to send the final dot" is marked on the row itself (transmitting_at),
+        #   where every worker sees it (another machine cannot read a dead worker's
+        #   in-flight file); cleared when the row is settled;
+        # - the relay's rate limit is shared by all workers: the next free send slot
+        #   (microseconds since the epoch, on the database server's clock).
+        "0008_delivery_workers",
+        """
+        ALTER TABLE mailout_rows ADD COLUMN transmitting_at TEXT;
+        CREATE TABLE outbox_rate (
+            name     TEXT PRIMARY KEY,
+            next_us  INTEGER NOT NULL
+        );
+        """,
+        None,
+    ),
 ]
 

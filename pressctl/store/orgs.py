@@ -1,4 +1,7 @@
-"""The SQL of organisations: name, short name, country, website and their About texts."""
+"""The SQL of organisations: name, short name, country, website and their About texts.
+
+Every write of an organisation increments its ``version`` (a new one is at version 1), so
+that an edit can write only over the version it read (see pressctl.store.contacts)."""
 
 from __future__ import annotations
 
@@ -22,14 +25,27 @@ class OrgQueries:
         org.id = cursor.fetchone()[0]
         self._write_about(org)
 
-    def replace(self, org: Organization) -> None:
-        self.db.execute(
-            "UPDATE organizations SET name=?, short_name=?, country=?, website=?, updated=? "
-            "WHERE id=?",
-            (org.name, org.short_name, org.country, org.website, org.updated, org.stored_id),
-        )
+    def replace(self, org: Organization, *, version: int | None = None) -> bool:
+        """Overwrite a stored organisation and its About texts (inside a transaction); with
+        ``version``, only if it is still at that version (else False, nothing written)."""
+        sql = ("UPDATE organizations SET name=?, short_name=?, country=?, website=?, updated=?, "
+               "version = version + 1 WHERE id=?")
+        params: tuple[object, ...] = (org.name, org.short_name, org.country, org.website,
+                                      org.updated, org.stored_id)
+        if version is not None:
+            sql += " AND version=?"
+            params += (version,)
+        if self.db.execute(sql, params).rowcount != 1 and version is not None:
+            return False
         self.db.execute("DELETE FROM organization_about WHERE org_id = ?", (org.stored_id,))
         self._write_about(org)
+        return True
+
+    def version(self, org_id: int) -> int | None:
+        """The organisation's version (None: no such organisation). Read it before it."""
+        row = self.db.execute("SELECT version FROM organizations WHERE id = ?",
+                              (org_id,)).fetchone()
+        return int(row[0]) if row else None
 
     def _write_about(self, org: Organization) -> None:
         self.db.executemany(
@@ -49,6 +65,10 @@ class OrgQueries:
             (ref, ref, ref, ref),
         ).fetchone()
         return self._orgs("WHERE id = ?", (row[0],))[0] if row else None
+
+    def get(self, org_id: int) -> Organization | None:
+        found = self._orgs("WHERE id = ?", (org_id,))
+        return found[0] if found else None
 
     def all(self) -> list[Organization]:
         return self._orgs("", ())

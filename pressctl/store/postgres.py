@@ -62,9 +62,10 @@ class PostgresConnection:
 
         return self.raw.info.transaction_status != TransactionStatus.IDLE
 
-    def begin(self) -> None:
+    def begin(self, serialised: bool = True) -> None:
         self.raw.execute("BEGIN")
-        self.raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, WRITE_LOCK))
+        if serialised:
+            self.raw.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_LOCKS, WRITE_LOCK))
 
     def lock_migrations(self) -> None:
         """Taken before anything changes the schema: the collation below, then the

@@ -3,18 +3,31 @@ recovering what a dead run left, and giving up on rows that are too old.
 
 The lease is a row of ``outbox_lease`` (one per database): the run that holds it is the
 only one that claims rows, so any row still 'sending' under another run's id was left by
-a run that died. Everything here runs inside :meth:`Store.transaction`.
+a run that died. Everything here runs inside :meth:`Store.transaction`, except the
+single-statement writes of :func:`autocommit` below.
+
+On PostgreSQL several runs (workers) share the queue, each under a lease of its own:
+:meth:`RunQueries.claim_next` claims with ``FOR UPDATE SKIP LOCKED`` (two workers never
+take one row, nor wait on each other's rows); a worker marks a row ``transmitting_at``
+just before its final dot and settles it as soon as the relay answered, both as one
+autocommit statement, so that whoever recovers a dead worker's rows sees in the database
+what its in-flight file would say.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from pressctl.outbox.states import RowState
 from pressctl.store.database import Database
 from pressctl.store.mailouts import ROW_COLUMNS, RowRecord
+
+
+class StaleClaim(Exception):
+    """A worker was about to transmit a row it no longer holds (internal to delivery)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,8 +43,35 @@ class Settlement:
     charged: bool
 
 
+def autocommit(database: Database, sql: str, params: Sequence[Any] = ()) -> Any:
+    """One statement outside any transaction (its own, on either engine), under the
+    connection's lock so that no thread's transaction is open on it meanwhile. Returns
+    the first row, or the row count when the statement returns none."""
+    with database.lock:
+        try:
+            cursor = database.db.execute(sql, params)
+            row = cursor.fetchone() if cursor.description else None
+        except Exception as err:
+            database.raise_storage_error(err)
+            raise
+        return row if row is not None else cursor.rowcount
+
+
+_SETTLE = ("UPDATE mailout_rows SET state = ?, next_attempt_at = ?, reply = coalesce(?, reply), "
+           "updated = ?, attempts = attempts + ?, "
+           "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, claimed_by = NULL, "
+           "transmitting_at = NULL "
+           "WHERE id = ? AND claimed_by = ? AND state IN ('sending', 'unknown')")
+
+
+def _settle_params(run_id: str, s: Settlement) -> tuple[Any, ...]:
+    return (s.state, s.next_attempt_at, s.reply, s.at, int(s.charged), s.state, s.at,
+            s.row_id, run_id)
+
+
 class RunQueries:
     def __init__(self, database: Database) -> None:
+        self.database = database
         self.db = database.db
 
     def claimed_rows(self) -> dict[str | None, list[int]]:
@@ -45,6 +85,9 @@ class RunQueries:
     def mark_unknown(self, row_ids: Iterable[int], reply: str, now: str) -> int:
         """Rows whose message went out completely but whose reply was never recorded (an
         attempt). ``claimed_by`` is kept: the run itself may still record the reply."""
+        row_ids = list(row_ids)
+        if not row_ids:
+            return 0
         return self.db.executemany(
             "UPDATE mailout_rows SET state = 'unknown', reply = ?, updated = ?, "
             "attempts = attempts + 1 WHERE id = ? AND state = 'sending'",
@@ -52,9 +95,12 @@ class RunQueries:
 
     def requeue(self, row_ids: Iterable[int], now: str) -> int:
         """Rows claimed but never transmitted: back in the queue, no attempt charged."""
+        row_ids = list(row_ids)
+        if not row_ids:
+            return 0
         return self.db.executemany(
-            "UPDATE mailout_rows SET state = 'queued', claimed_by = NULL, updated = ? "
-            "WHERE id = ? AND state = 'sending'",
+            "UPDATE mailout_rows SET state = 'queued', claimed_by = NULL, updated = ?, "
+            "transmitting_at = NULL WHERE id = ? AND state = 'sending'",
             [(now, row_id) for row_id in row_ids]).rowcount
 
     def give_up(self, due_before: str, reason: str, now: str) -> list[RowRecord]:
@@ -108,13 +154,54 @@ class RunQueries:
         """Record attempts' results (or, uncharged, give rows back untried). Only the run
         that claimed a row may settle it; a row its own run's recovery marked 'unknown'
         may still get its real result."""
-        self.db.executemany(
-            "UPDATE mailout_rows SET state = ?, next_attempt_at = ?, reply = coalesce(?, reply), "
-            "updated = ?, attempts = attempts + ?, "
-            "sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END, claimed_by = NULL "
-            "WHERE id = ? AND claimed_by = ? AND state IN ('sending', 'unknown')",
-            [(s.state, s.next_attempt_at, s.reply, s.at, int(s.charged), s.state, s.at,
-              s.row_id, run_id) for s in settlements])
+        self.db.executemany(_SETTLE, [_settle_params(run_id, s) for s in settlements])
+
+    # -- several workers (PostgreSQL) ----------------------------------------------------
+
+    def claim_next(self, mailout_id: int, after_id: int, run_id: str, now: str,
+                   limit: int) -> list[RowRecord]:
+        """Inside a transaction, on PostgreSQL: take up to ``limit`` due queued rows of a
+        still scheduled mailout after ``after_id``, skipping rows another worker is
+        claiming at this moment (FOR UPDATE SKIP LOCKED); returns them in id order."""
+        columns = ", ".join(f"r.{c.strip()}" for c in ROW_COLUMNS.split(","))
+        found = self.db.execute(
+            "UPDATE mailout_rows r SET state = 'sending', claimed_by = ?, updated = ?, "
+            "transmitting_at = NULL WHERE r.id IN (SELECT q.id FROM mailout_rows q "
+            "WHERE q.mailout_id = ? AND q.state = 'queued' AND q.id > ? "
+            "AND (q.next_attempt_at IS NULL OR q.next_attempt_at <= ?) "
+            "AND q.mailout_id IN (SELECT id FROM mailouts WHERE state = 'scheduled') "
+            "ORDER BY q.id LIMIT ? FOR UPDATE SKIP LOCKED) "
+            f"RETURNING {columns}",
+            (run_id, now, mailout_id, after_id, now, limit)).fetchall()
+        return sorted((RowRecord(*r) for r in found), key=lambda row: row.id)
+
+    def due_count(self, mailout_id: int, now: str) -> int:
+        """How many due queued rows a mailout has."""
+        return int(self.db.execute(
+            "SELECT count(*) FROM mailout_rows WHERE mailout_id = ? AND state = 'queued' "
+            "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
+            (mailout_id, now)).fetchone()[0])
+
+    def mark_transmitting(self, row_id: int, run_id: str, now: str) -> None:
+        """Just before the final dot (its own statement, committed at once): the row may
+        reach the relay from now on. A row no longer claimed by this run (its lease was
+        taken as dead) must not go: StaleClaim."""
+        if autocommit(self.database, "UPDATE mailout_rows SET transmitting_at = ? "
+                      "WHERE id = ? AND claimed_by = ? AND state = 'sending'",
+                      (now, row_id, run_id)) != 1:
+            raise StaleClaim(f"row {row_id} is no longer claimed by run {run_id}")
+
+    def settle_now(self, run_id: str, settlement: Settlement) -> None:
+        """One row's result, as its own statement (committed at once)."""
+        autocommit(self.database, _SETTLE, _settle_params(run_id, settlement))
+
+    def transmitting(self, row_ids: Iterable[int]) -> set[int]:
+        """Of these rows, those marked as about to be (or being) transmitted."""
+        ids = list(row_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        return {r[0] for r in self.db.execute(
+            f"SELECT id FROM mailout_rows WHERE id IN ({marks}) AND state = 'sending' "
+            "AND transmitting_at IS NOT NULL", ids)}
 
     def finish_mailouts(self, now: str) -> list[int]:
         """Due scheduled mailouts with nothing left to send become 'done'."""

@@ -248,7 +248,7 @@ def test_a_book_on_postgresql_is_opened_with_its_location_and_the_environment(
     monkeypatch.setenv("PRESSCTL_DB", PG_URL)
     from pressctl.errors import ConfigError
 
-    def book(store, settings, now):
+    def book(store, settings, now, **_):
         raise ConfigError("stopped before any query")
 
     monkeypatch.setattr("pressctl.book.session.Book", book)

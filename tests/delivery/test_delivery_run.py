@@ -346,6 +346,9 @@ def _dead_pid() -> int:
     return child.pid
 
 
+# One run per database holds the outbox on SQLite; on PostgreSQL every worker has a lease of
+# its own (tests/delivery/test_workers.py pins that side).
+@pytest.mark.parametrize("home", ["sqlite"], indirect=True)
 def test_a_live_run_of_another_home_keeps_the_outbox_and_its_rows(book, tmp_path, smtp_server):
     # Finding 6: runs of different homes on one database marked each other's rows unknown.
     mailout_id = approve(book_with(book, tmp_path, 6), tmp_path)
@@ -361,6 +364,9 @@ def test_a_live_run_of_another_home_keeps_the_outbox_and_its_rows(book, tmp_path
     assert smtp_server.messages == []
 
 
+# One run per database holds the outbox on SQLite; on PostgreSQL every worker has a lease of
+# its own (tests/delivery/test_workers.py pins that side).
+@pytest.mark.parametrize("home", ["sqlite"], indirect=True)
 def test_a_dead_runs_rows_are_settled_from_what_its_in_flight_file_says(book, tmp_path,
                                                                         smtp_server):
     mailout_id = approve(book_with(book, tmp_path, 8), tmp_path)
@@ -400,6 +406,9 @@ def test_without_its_in_flight_file_a_dead_runs_rows_are_all_unknown(book, tmp_p
     assert [rows[r] for r in claimed] == ["unknown", "unknown"]  # at most once, always
 
 
+# One run per database holds the outbox on SQLite; on PostgreSQL every worker has a lease of
+# its own (tests/delivery/test_workers.py pins that side).
+@pytest.mark.parametrize("home", ["sqlite"], indirect=True)
 def test_a_silent_holder_on_another_host_is_replaced_after_its_lease_expires(
         book, tmp_path, smtp_server):
     approve(book_with(book, tmp_path, 2), tmp_path)
@@ -432,6 +441,9 @@ def test_the_in_flight_file_is_private(book, tmp_path):
     assert not journal.path.exists()
 
 
+# One run per database holds the outbox on SQLite; on PostgreSQL every worker has a lease of
+# its own (tests/delivery/test_workers.py pins that side).
+@pytest.mark.parametrize("home", ["sqlite"], indirect=True)
 def test_a_run_whose_lease_was_taken_over_stops_and_says_so(book, tmp_path,
                                                             smtp_server_factory, monkeypatch):
     from pressctl.delivery import lease as lease_module

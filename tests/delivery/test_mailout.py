@@ -225,6 +225,43 @@ def test_cancel_pause_resume(sample, tmp_path):
         mailout.cancel(sample, second)
 
 
+def test_who_approved_paused_resumed_cancelled_and_retried_a_mailout_is_recorded(
+        sample, tmp_path):
+    from pressctl.store.changes import ChangeAction
+
+    def by(actor: str) -> Book:
+        return Book(sample.store, sample.settings, sample.now, actor=actor)
+
+    path = release(tmp_path, embargo=None)
+    plans = mailout.plan_mailouts(by("anne"), path, at=None, audience=None, now=APPROVED)
+    [mid] = mailout.store_mailouts(by("anne"), plans, Templates(), path=path, token_key=KEY)
+    mailout.pause(by("bob"), mid)
+    mailout.pause(by("carol"), mid, resume=True)
+    target = sample.store.mailouts.rows(mid)[0].address
+    deliver(sample, Clock(APPROVED),
+            RecordingTransport({target: Outcome("permanent", 550, "no such user")}))
+    assert mailout.retry(by("dave"), mid) > 0
+    assert mailout.retry(by("dave"), mid) == 0  # nothing to queue: nothing changed
+    mailout.cancel(by("erin"), mid)
+    recorded = [(c.actor, c.action) for c in mailout.history(sample, mid)]
+    assert recorded == [("anne", ChangeAction.APPROVE), ("bob", ChangeAction.PAUSE),
+                        ("carol", ChangeAction.RESUME), ("dave", ChangeAction.RETRY),
+                        ("erin", ChangeAction.CANCEL)]
+    approved = mailout.history(sample, mid)[0]
+    assert approved.summary.startswith("approved PR200-2030 (single): ")
+    assert approved.at == sample.now
+
+
+def test_a_refused_manual_action_records_nothing(sample, tmp_path):
+    [mid] = create(sample, release(tmp_path, embargo=None))
+    mailout.cancel(sample, mid)
+    for refused in (lambda: mailout.cancel(sample, mid), lambda: mailout.pause(sample, mid),
+                    lambda: mailout.retry(sample, mid)):
+        with pytest.raises(InvalidInput):
+            refused()
+    assert [c.action for c in mailout.history(sample, mid)] == ["approve", "cancel"]
+
+
 def test_parallel_connections_send_each_row_once(sample, tmp_path):
     [mid] = create(sample, release(tmp_path, embargo=None, audience="all"))
     transports: list[RecordingTransport] = []

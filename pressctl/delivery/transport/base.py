@@ -22,7 +22,9 @@ class Outcome:
     reply: str  # the server's reply text, or what went wrong
 
 
-Commit = Callable[[], None]
+# Called when all but the final dot has gone out; returning False withholds the dot (a stop
+# came while the caller waited there): the message is then INTERRUPTED, never complete.
+Commit = Callable[[], "bool | None"]
 
 
 class Transport(Protocol):

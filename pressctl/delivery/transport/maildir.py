@@ -41,6 +41,8 @@ class FileTransport(_Closing):
             body = body.replace(b"\r\n", b"\n")
         try:
             path = self._write(body, rcpt_to, commit)
+            if path is None:
+                return INTERRUPTED
         except OSError as err:
             return Outcome(SendStatus.TRANSIENT, None,
                            f"cannot write to {self.folder}: {err.strerror or err}")
@@ -54,7 +56,7 @@ class FileTransport(_Closing):
             return f"{name}.{self._host}"
         return f"{name}-{_NAME_UNSAFE.sub('_', recipient)[:64]}.eml"
 
-    def _write(self, body: bytes, recipient: str, commit: Commit | None) -> Path:
+    def _write(self, body: bytes, recipient: str, commit: Commit | None) -> Path | None:
         folder = self.folder
         tmp_dir, final_dir = (folder / "tmp", folder / "new") if self.maildir else (folder,) * 2
         if not self._ready:
@@ -76,8 +78,9 @@ class FileTransport(_Closing):
                 if self.fsync:
                     handle.flush()
                     os.fsync(handle.fileno())
-            if commit is not None:
-                commit()  # the link into new/ is this transport's final dot
+            if commit is not None and commit() is False:
+                return None  # withheld: the file never reaches new/
+            # (the link into new/ is this transport's final dot)
             while True:
                 final = final_dir / name
                 try:

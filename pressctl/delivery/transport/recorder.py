@@ -31,8 +31,9 @@ class RecordingTransport(_Closing):
         if self._stopping:
             return INTERRUPTED
         outcome = self.failures.get(recipient)
-        if commit is not None and (outcome is None or outcome.status == SendStatus.UNKNOWN):
-            commit()  # the whole message went out
+        if commit is not None and (outcome is None or outcome.status == SendStatus.UNKNOWN) \
+                and commit() is False:  # the whole message went out, unless withheld
+            return INTERRUPTED
         if outcome is None:
             self.sent.append((sender, recipient, data))
             outcome = Outcome(SendStatus.SENT, 250, "recorded")

@@ -165,9 +165,9 @@ class SmtpTransport(_Closing):
         with self._lock:
             if self._stopping:
                 return False
+            if commit is not None and commit() is False:
+                return False
             self._committed = True
-            if commit is not None:
-                commit()
             return True
 
     def _open(self, notes: list[str] | None = None) -> smtplib.SMTP:
