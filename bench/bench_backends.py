@@ -102,23 +102,16 @@ def main() -> None:
     finally:
         server.stop()
     print(f"\nmachine: {machine()}; {args.runs} alternating runs, medians")
-    for backend in ("sqlite", "postgresql"):
-        rate = statistics.median(r for r, _ in imports[backend])
-        rss = statistics.median(m for _, m in imports[backend])
-        print(f"import of {args.rows:,} contacts, {backend}: {rate:,.0f} contacts/s, "
-              f"tree RSS {rss:.0f} MiB")
-    base = statistics.median(r for r, _ in imports["sqlite"])
-    print(f"  postgresql / sqlite: "
-          f"{statistics.median(r for r, _ in imports['postgresql']) / base:.2f}")
-    for backend in ("sqlite", "postgresql"):
-        rate = statistics.median(r for r, _ in lists[backend])
-        rss = statistics.median(m for _, m in lists[backend])
-        print(f"contacts list of {args.list:,} contacts, {backend}: {rate:,.0f} rows/s, "
-              f"tree RSS {rss:.0f} MiB")
-    base = statistics.median(r for r, _ in lists["sqlite"])
-    print(f"  postgresql / sqlite: "
-          f"{statistics.median(r for r, _ in lists['postgresql']) / base:.2f}")
+    _summary(f"import of {args.rows:,} contacts", imports, "contacts/s")
+    _summary(f"contacts list of {args.list:,} contacts", lists, "rows/s")
 
+
+def _summary(what: str, results: dict[str, list[tuple[float, float]]], unit: str) -> None:
+    rates = {b: statistics.median(r for r, _ in runs) for b, runs in results.items()}
+    for backend, runs in results.items():
+        rss = statistics.median(m for _, m in runs)
+        print(f"{what}, {backend}: {rates[backend]:,.0f} {unit}, tree RSS {rss:.0f} MiB")
+    print(f"  postgresql / sqlite: {rates['postgresql'] / rates['sqlite']:.2f}")
 
 if __name__ == "__main__":
     main()
