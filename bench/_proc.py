@@ -78,3 +78,15 @@ def run_measured(argv: list[str], **kwargs) -> tuple[subprocess.CompletedProcess
     sampler.join()
     peak["max_process_rss"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     return subprocess.CompletedProcess(argv, process.returncode, stdout, stderr), wall, peak
+
+
+def postgres_server():
+    """A throw-away PostgreSQL server on this machine (tests/pg_server.py, the tests' own),
+    or exit naming what to install. The caller stops it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from pg_server import PostgresServer, find_bindir
+
+    bindir = find_bindir()
+    if bindir is None:
+        sys.exit("no PostgreSQL server binaries: apt-get install postgresql")
+    return PostgresServer.start(bindir)

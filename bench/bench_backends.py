@@ -27,14 +27,21 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
-from _proc import console_script, machine, run_measured  # noqa: E402
-from pg_server import PostgresServer, find_bindir  # noqa: E402
+from _proc import console_script, machine, postgres_server, run_measured  # noqa: E402
 
 
 def _generate(rows: int, path: Path, seed: int) -> None:
     subprocess.run([sys.executable, str(HERE / "gen_contacts.py"), str(rows), str(path),
                     "--seed", str(seed)], check=True, capture_output=True)
+
+
+def _environment(server, backend: str, name: str) -> dict[str, str]:
+    """pressctl's environment for one case: the home's SQLite file, or a new database."""
+    env = dict(os.environ)
+    env.pop("PRESSCTL_DB", None)
+    if backend == "postgresql":
+        env["PRESSCTL_DB"] = server.new_database(name)
+    return env
 
 
 def _home(script: Path, folder: Path, env: dict[str, str]) -> None:
@@ -58,10 +65,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     script = console_script()
-    bindir = find_bindir()
-    if bindir is None:
-        sys.exit("no PostgreSQL server binaries: apt-get install postgresql")
-    server = PostgresServer.start(bindir)
+    server = postgres_server()
     try:
         with tempfile.TemporaryDirectory(prefix="pressctl-bench-") as tmp:
             folder = Path(tmp)
@@ -71,10 +75,7 @@ def main() -> None:
             imports: dict[str, list[tuple[float, float]]] = {"sqlite": [], "postgresql": []}
             for run in range(args.runs):
                 for backend in imports:
-                    env = dict(os.environ)
-                    env.pop("PRESSCTL_DB", None)
-                    if backend == "postgresql":
-                        env["PRESSCTL_DB"] = server.new_database(f"import{run}")
+                    env = _environment(server, backend, f"import{run}")
                     home = folder / f"{backend}-import-{run}"
                     _home(script, home, env)
                     wall, rss = _import(script, home, source, env)
@@ -84,10 +85,7 @@ def main() -> None:
             lists: dict[str, list[tuple[float, float]]] = {"sqlite": [], "postgresql": []}
             homes = {}
             for backend in lists:
-                env = dict(os.environ)
-                env.pop("PRESSCTL_DB", None)
-                if backend == "postgresql":
-                    env["PRESSCTL_DB"] = server.new_database("listing")
+                env = _environment(server, backend, "listing")
                 home = folder / f"{backend}-list"
                 _home(script, home, env)
                 _import(script, home, big, env)

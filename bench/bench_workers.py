@@ -25,10 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent / "tests"))
 import bench_smtp  # noqa: E402
-from _proc import console_script, machine  # noqa: E402
-from pg_server import PostgresServer, find_bindir  # noqa: E402
+from _proc import console_script, machine, postgres_server  # noqa: E402
 
 
 def _deliver(script: Path, folder: Path, port: int, messages: int, connections: int,
@@ -70,10 +68,7 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2,4")
     args = parser.parse_args()
     script = console_script()
-    bindir = find_bindir()
-    if bindir is None:
-        sys.exit("no PostgreSQL server binaries: apt-get install postgresql")
-    server = PostgresServer.start(bindir)
+    server = postgres_server()
     results: dict[str, float] = {}
     try:
         with tempfile.TemporaryDirectory(prefix="pressctl-bench-") as tmp:

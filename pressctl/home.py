@@ -53,12 +53,8 @@ def init_home(paths: Paths, *, location: DatabaseLocation | None = None,
     config_created = ensure_config(paths.config_file)
     if location is None:
         location = database_location(paths, load_settings(paths.config_file))
-    if location.path is not None:
-        database_created = not location.path.exists()
-        store = Store.open(location.path, create=True)
-    else:
-        database_created = False
-        store = Store.open(location, create=True, env=env)
+    database_created = location.path is not None and not location.path.exists()
+    store = Store.open(location, create=True, env=env)
     try:
         contacts = store.contacts.count()
     finally:

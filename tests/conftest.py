@@ -91,6 +91,12 @@ def pg_book_url(postgres_server, pg_book_template, request: pytest.FixtureReques
     postgres_server.drop_database(url)
 
 
+def home_of(book) -> Path:
+    """The home of a test's book: beside a SQLite file, else PRESSCTL_HOME (a book on the
+    tests' PostgreSQL server has no file)."""
+    return book.store.path.parent if book.store.path else Path(os.environ["PRESSCTL_HOME"])
+
+
 def home_location(home: Path):
     """Where ``home``'s book is (a SQLite file, or its config's PostgreSQL URL)."""
     from pressctl.config import database_location, load_settings, resolve_paths

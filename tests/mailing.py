@@ -3,12 +3,11 @@ bench/bench_crash.py): one way to write a test release, one way to deliver."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from conftest import REPO
+from conftest import REPO, home_of
 
 from pressctl.book.session import Book
 from pressctl.delivery.run import Transports, run_outbox
@@ -51,9 +50,7 @@ def deliver(book: Book, clock: Clock, transport, *, make=None, connections: int 
     if policy is not None:
         delivery = replace(book.settings.delivery, max_attempts=policy.max_attempts)
         book = Book(book.store, replace(book.settings, delivery=delivery), book.now)
-    # The home beside a SQLite book; a database server's book has the test's home.
-    home = book.store.path.parent if book.store.path else Path(os.environ["PRESSCTL_HOME"])
-    return run_outbox(book, home=home, env={}, now=clock, log=False,
+    return run_outbox(book, home=home_of(book), env={}, now=clock, log=False,
                       transports=Transports(make or (lambda: transport), connections, "test"))
 
 

@@ -120,10 +120,8 @@ class State:
             actor = self.actor()  # before anything is opened: a bad name changes nothing
             settings = self.settings()
             location = self.location(settings)
-            if location.path is not None:  # SQLite: the file, as it has always been opened
-                store = Store.open(location.path, create=False)
-            else:  # PostgreSQL: the store imports psycopg; env holds its password's source
-                store = Store.open(location, create=False, env=self.env)
+            # A file or a server (then ``env`` holds its password's source): the store knows.
+            store = Store.open(location, create=False, env=self.env)
             self._book = Book(store, settings, now_utc(), actor=actor, zone=local_zone())
         return self._book
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import SAMPLES, home_location
+from conftest import SAMPLES, home_location, home_of
 from smtp_fixtures import SlowHandler
 
 from pressctl.book.importer import import_file
@@ -42,11 +42,6 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.moment
-
-
-def home_of(book) -> Path:
-    """The home of the test's book: beside a SQLite file, else PRESSCTL_HOME."""
-    return book.store.path.parent if book.store.path else Path(os.environ["PRESSCTL_HOME"])
 
 
 def release(tmp_path: Path, audience: str = "tag:bulk") -> Path:
