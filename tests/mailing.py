@@ -75,7 +75,8 @@ def release_now(tmp_path: Path, audience: str = "tag:space") -> Path:
 
 def unanswered_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]:
     """(the run holding the lease, rows left 'sending', the rows its in-flight file says
-    were transmitted without a reply), read straight from the files after a kill."""
+    were transmitted without a reply), read straight from the files after a kill. On
+    PostgreSQL every worker holds a lease: the files of all of them are read."""
 
     from conftest import home_store
 
@@ -83,13 +84,14 @@ def unanswered_rows(home: Path) -> tuple[str | None, list[int], set[int] | None]
     from pressctl.delivery.run import journal_folder
 
     with home_store(home) as store:
-        holder = store.db.execute("SELECT run_id FROM outbox_lease").fetchone()
+        holders = [r[0] for r in store.db.execute(
+            "SELECT run_id FROM outbox_lease ORDER BY acquired_at DESC")]
         sending = [r[0] for r in store.db.execute(
             "SELECT id FROM mailout_rows WHERE state = 'sending'")]
         folder = journal_folder(store, home)
-    run_id = holder[0] if holder else None
-    entries = inflight.read_entries(folder, run_id) if run_id else None
-    if entries is None:
-        return run_id, sending, None
+    found = [e for e in (inflight.read_entries(folder, run) for run in holders) if e is not None]
+    if not found:
+        return (holders[0] if holders else None), sending, None
     no_reply = (inflight.Status.IN_FLIGHT, inflight.Status.UNKNOWN)
-    return run_id, sending, {e.row_id for e in entries.values() if e.status in no_reply}
+    return holders[0], sending, {e.row_id for entries in found for e in entries.values()
+                                 if e.status in no_reply}

@@ -124,7 +124,10 @@ class OutboxLease:
             self.store.leases.take(mine, replaced)
         return Taken(True, replaced=replaced)
 
-    def start_heartbeat(self, on_lost: Callable[[], None]) -> None:
+    def start_heartbeat(self, on_lost: Callable[[], None],
+                        on_beat: Callable[[], object] | None = None) -> None:
+        """Renew the lease every HEARTBEAT_SECONDS; ``on_lost`` when another run took it;
+        ``on_beat`` after each renewal (a worker looks for dead workers then)."""
         def beat() -> None:
             while not self._stop.wait(HEARTBEAT_SECONDS):
                 now = self._now()
@@ -132,6 +135,8 @@ class OutboxLease:
                     with self.store.transaction():
                         kept = self.store.leases.renew(self.run_id, iso(now), iso(now + TTL),
                                                        self.name)
+                    if kept and on_beat is not None:
+                        on_beat()
                 except PressctlError:  # a busy or full disk: try again at the next beat
                     kept = True
                 if not kept:

@@ -8,8 +8,9 @@ still scheduled (a `mailout pause` from another terminal takes effect between tw
 messages), that the address has not opted out and, for an embargoed phase, that the
 contact still accepts embargoes (else the public copy replaces it: pressctl.store.consent).
 
-:func:`settle_from_journal` settles rows a run left 'sending' from its in-flight file
-(pressctl.delivery.inflight): after a crash, and for a connection abandoned at a stop.
+:meth:`Ledger.settle_leftovers` settles the rows a connection abandoned at a stop from
+the in-flight file (pressctl.delivery.recovery). On PostgreSQL a worker also takes over
+the rows of workers that die during its run (:meth:`Ledger.take_over_dead`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pressctl.contacts.emails import email_key
-from pressctl.delivery.inflight import Entry, Status, read_entries
+from pressctl.delivery.inflight import Status, read_entries
+from pressctl.delivery.recovery import forget_journals, recover_workers, settle_from_journal
 from pressctl.delivery.report import RunReport, StopRequest
 from pressctl.delivery.transport import Outcome
 from pressctl.outbox.policy import RetryPolicy, after_attempt
@@ -34,12 +36,12 @@ from pressctl.store.runs import Settlement
 from pressctl.times import Now, from_iso, iso
 
 if TYPE_CHECKING:
+    from pressctl.delivery.marks import MarkWriter
     from pressctl.releases.messages import MessageFactory
 
 PAGE = 256  # queued row ids fetched at a time
+LOOK_EVERY = 1.0  # seconds between two looks for dead workers when the queue runs dry
 BATCH = 32  # rows a connection claims at a time
-UNKNOWN_AFTER_CRASH = ("the run sending it stopped after transmitting it, before recording the "
-                       "reply: it may have been delivered")
 
 Progress = Callable[[int], None]  # hears of every n rows settled (a progress bar)
 
@@ -113,6 +115,16 @@ class DueQueue:
                 return self._current, rows
             self._current = None
 
+    def revisit(self, mailouts: list[MailoutRecord]) -> None:
+        """Rows of these mailouts went back to the queue (a dead worker's, taken over):
+        claim from their first row again (inside a transaction)."""
+        for record in mailouts:
+            if self._current is not None and self._current.id == record.id:
+                self._after = 0
+                self._left = max(self._left, 1)
+            elif all(m.id != record.id for m in self._mailouts):
+                self._mailouts.append(record)
+
     def drop(self, mailout_ids: set[int]) -> None:
         """Those mailouts were paused or cancelled: none of their rows any more."""
         if self._current is not None and self._current.id in mailout_ids:
@@ -133,7 +145,7 @@ class Ledger:
                  report: RunReport, policy: RetryPolicy, give_up_after: timedelta,
                  limits: Mapping[float, int], connections: int, now: Now,
                  clock: Callable[[], float], stop: StopRequest,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, journal_dir: Path) -> None:
         self.store, self.run_id, self.report = store, run_id, report
         self.shared = store.dialect == "postgresql"  # other workers share the queue
         self.policy, self.give_up_after = policy, give_up_after
@@ -141,6 +153,10 @@ class Ledger:
         self.now, self.clock, self.stop, self.progress = now, clock, stop, progress
         self.queue = DueQueue(due)
         self.mailout_ids = {m.id for m in due}
+        self._records = {m.id: m for m in due}
+        self.journal_dir = journal_dir
+        self._taking_over = threading.Lock()
+        self._looked_at = float("-inf")  # when dead workers were last looked for
         self.batch = batch_size(limits, connections)
         self._prepared: dict[int, Prepared] = {}
         self._counting = threading.Lock()
@@ -170,12 +186,12 @@ class Ledger:
                     claimed = self.queue.claim(self.store, self.run_id, now, self.batch,
                                                self.connections)
                     if claimed is None:
-                        return taken
+                        break
                     record, rows = claimed
                 else:
                     found = self.queue.take(self.store, now, self.batch, self.connections)
                     if found is None:
-                        return taken
+                        break
                     record, ids = found
                     rows = self.store.runs.claim_rows(ids, self.run_id, now)
                 if not rows and self.store.runs.halted_mailouts([record.id]):
@@ -189,7 +205,30 @@ class Ledger:
                              if row.id not in withheld)
         if skipped and self.progress is not None:
             self.progress(skipped)
+        if not taken and claim and self.shared and not self.stop.is_set() \
+                and self.take_over_dead(at_most_every=LOOK_EVERY):
+            return self.record_and_claim(done)
         return taken
+
+    def take_over_dead(self, *, at_most_every: float = 0.0) -> bool:
+        """On PostgreSQL: settle the rows of workers that died meanwhile
+        (pressctl.delivery.recovery) and claim their queued rows in this run. True when
+        rows went back to this run's queue. Called when the queue runs dry (looking at
+        most every ``at_most_every`` seconds, whichever connection asks) and at each
+        heartbeat."""
+        with self._taking_over:
+            if self.clock() - self._looked_at < at_most_every:
+                return False
+            self._looked_at = self.clock()
+            with self.store.transaction():
+                with self._counting:
+                    found = recover_workers(self.store, self.journal_dir, self.run_id,
+                                            self.now(), self.report)
+                mine = [self._records[m] for m in sorted(found.requeued_mailouts)
+                        if m in self._records]
+                self.queue.revisit(mine)
+            forget_journals(self.journal_dir, lambda run: run in found.alive)
+        return bool(mine)
 
     def recheck(self, row: RowRecord) -> bool:
         """A row claimed a while ago (slow relay, rate limit): True when it must not go
@@ -200,13 +239,11 @@ class Ledger:
             self.progress(1)
         return bool(withheld)
 
-    def mark_transmitting(self, row: RowRecord) -> None:
-        """On PostgreSQL, just before the final dot: the mark every worker can see."""
-        self.store.runs.mark_transmitting(row.id, self.run_id, iso(self.now()))
+    def mark_writer(self) -> MarkWriter:
+        """On PostgreSQL: the writer of this run's marks and results."""
+        from pressctl.delivery.marks import MarkWriter
 
-    def settle_now(self, settlement: Settlement) -> None:
-        """On PostgreSQL: one row's result, recorded as soon as the relay answered."""
-        self.store.runs.settle_now(self.run_id, settlement)
+        return MarkWriter(self.store, self.run_id, lambda: iso(self.now()))
 
     def untried(self, row: RowRecord) -> Settlement:
         """A claimed row given back to the queue, no attempt charged."""
@@ -303,31 +340,3 @@ def batch_size(limits: Mapping[float, int], connections: int) -> int:
         return BATCH
     per_second = min(count / window for window, count in limits.items())
     return max(1, min(BATCH, int(per_second / connections / 2)))
-
-
-def settle_from_journal(store: Store, run_id: str, row_ids: list[int],
-                        entries: dict[int, Entry], now: str) -> tuple[int, int]:
-    """Inside a transaction: settle rows a run left 'sending' from what its in-flight file
-    says (see pressctl.delivery.inflight). Returns (rows now unknown, rows back in the
-    queue)."""
-    unknown, queued, settled = [], [], []
-    for row_id in row_ids:
-        entry = entries.get(row_id)
-        if entry is None:
-            queued.append(row_id)
-        elif entry.status in (Status.IN_FLIGHT, Status.UNKNOWN):
-            unknown.append(row_id)
-        else:
-            at = iso(datetime.fromtimestamp(entry.at_ms / 1000, UTC))
-            state, said = _FROM_JOURNAL[entry.status]
-            settled.append(Settlement(row_id, state, None, f"{entry.code or ''} {said} (the "
-                                      "run stopped before recording the reply's text)".strip(),
-                                      at, True))
-    store.runs.settle_rows(run_id, settled)
-    return (store.runs.mark_unknown(unknown, UNKNOWN_AFTER_CRASH, now),
-            store.runs.requeue(queued, now))
-
-
-_FROM_JOURNAL = {Status.SENT: (RowState.SENT, "accepted"),
-                 Status.TRANSIENT: (RowState.QUEUED, "refused for now"),
-                 Status.PERMANENT: (RowState.FAILED, "refused")}

@@ -8,10 +8,9 @@ writes the log line and returns a :class:`RunReport` (pressctl.delivery.report).
 only parses, calls and prints.
 
 On PostgreSQL several runs deliver at once, each under a lease of its own: a run recovers
-only the rows of workers found dead (pressctl.delivery.lease.live_workers), from what
-they marked in the database (``transmitting_at``: another machine cannot read their
-in-flight files), and the relay's rate limit is shared through the database
-(pressctl.delivery.sharedlimit).
+only the rows of workers found dead (pressctl.delivery.lease.live_workers), when it
+starts and again during its run (pressctl.delivery.recovery), and the relay's rate limit
+is shared through the database (pressctl.delivery.sharedlimit).
 
 Most cron runs find nothing due: the connections, the ledger and the transports are
 imported only when there is something to send (or a dead run's rows to settle).
@@ -30,7 +29,8 @@ from typing import TYPE_CHECKING, NamedTuple
 from pressctl.book.session import Book
 from pressctl.config import DeliverySettings, Settings
 from pressctl.delivery import inflight
-from pressctl.delivery.lease import OutboxLease, forget_workers, live_workers, shared_outbox
+from pressctl.delivery.lease import OutboxLease, shared_outbox
+from pressctl.delivery.recovery import forget_journals, recover_dead_run, recover_workers
 from pressctl.delivery.report import RunReport, StopReason, StopRequest, exit_code_for
 from pressctl.errors import PressctlError
 from pressctl.store import Store
@@ -150,9 +150,11 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
     try:
         journal_dir = journal_folder(book.store, home)
         if lease.shared:
-            _recover_workers(book, journal_dir, run_id, now, report)
+            with book.store.transaction():
+                found = recover_workers(book.store, journal_dir, run_id, now(), report)
+            forget_journals(journal_dir, lambda run: run in found.alive)
         else:
-            _recover(book, journal_dir, run_id, now, report)
+            recover_dead_run(book.store, journal_dir, run_id, now(), report)
         if report.recovered_unknown and log:  # logged at once: this run may die too
             line = (f"{iso(now())} run {run_id}: {report.recovered_unknown} unknown: rows an "
                     "interrupted run left in flight (see `pressctl mailout show ID`)")
@@ -165,7 +167,9 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
             working = _connections(book, due, report, transports or transport_for(
                 book.settings, home, env), journal_dir=journal_dir, now=now, clock=clock,
                 stop=stop, progress=progress)
-            lease.start_heartbeat(on_lost=lambda: stop.request(StopReason.LEASE_LOST))
+            lease.start_heartbeat(on_lost=lambda: stop.request(StopReason.LEASE_LOST),
+                                  on_beat=working.ledger.take_over_dead if lease.shared
+                                  else None)
             try:
                 working.run()
             except PressctlError as err:  # logged below, then raised to the edge
@@ -202,65 +206,9 @@ def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
                     policy=RetryPolicy(max_attempts=delivery.max_attempts),
                     give_up_after=delivery.give_up_after, limits=delivery.limits,
                     connections=max(1, transports.connections), now=now, clock=clock,
-                    stop=stop, progress=progress)
+                    stop=stop, progress=progress, journal_dir=journal_dir)
     return Connections(ledger, transports.make, journal_dir=journal_dir,
                        limiter=seeded_limiter(book, delivery, now(), clock()))
-
-
-def _recover(book: Book, journal_dir: Path, run_id: str, now: Now, report: RunReport) -> None:
-    """Rows left 'sending' by runs that died, settled from their in-flight files: unknown
-    when they were being finished, queued when they were only claimed, and the outcome
-    when the relay had answered. Then the dead runs' files go."""
-    with book.store.transaction():
-        left = {dead: rows for dead, rows in book.store.runs.claimed_rows().items()
-                if dead != run_id}
-        if left:
-            _settle_dead_runs(book, journal_dir, left, now, report)
-    for dead in inflight.leftovers(journal_dir):
-        if dead != run_id:
-            inflight.remove(journal_dir, dead)
-
-
-def _recover_workers(book: Book, journal_dir: Path, run_id: str, now: Now,
-                     report: RunReport) -> None:
-    """On PostgreSQL: the rows of workers found dead, from what they marked in the
-    database: unknown when marked as transmitting, queued again when only claimed. Rows
-    of a run that held no worker lease (nothing says what it marked) are all unknown, as
-    on SQLite without an in-flight file. The in-flight files of dead runs of this home
-    go."""
-    from pressctl.delivery.ledger import UNKNOWN_AFTER_CRASH
-
-    with book.store.transaction():
-        alive, dead_workers = live_workers(book.store, now())
-        alive.add(run_id)
-        for dead, rows in book.store.runs.claimed_rows().items():
-            if dead in alive:
-                continue
-            sent = book.store.runs.transmitting(rows) if dead in dead_workers else set(rows)
-            report.recovered_unknown += book.store.runs.mark_unknown(
-                sorted(sent), UNKNOWN_AFTER_CRASH, iso(now()))
-            report.recovered_queued += book.store.runs.requeue(
-                [row for row in rows if row not in sent], iso(now()))
-        forget_workers(book.store, dead_workers)
-    for dead in inflight.leftovers(journal_dir):
-        if dead not in alive:
-            inflight.remove(journal_dir, dead)
-
-
-def _settle_dead_runs(book: Book, journal_dir: Path, left: dict[str | None, list[int]],
-                      now: Now, report: RunReport) -> None:
-    """Inside a transaction: the rows each dead run left 'sending' (``left``, by run id)."""
-    from pressctl.delivery.ledger import UNKNOWN_AFTER_CRASH, settle_from_journal
-
-    for dead, row_ids in left.items():
-        entries = inflight.read_entries(journal_dir, dead) if dead else None
-        if dead is None or entries is None:  # no file: nothing tells them apart
-            report.recovered_unknown += book.store.runs.mark_unknown(
-                row_ids, UNKNOWN_AFTER_CRASH, iso(now()))
-            continue
-        unknown, queued = settle_from_journal(book.store, dead, row_ids, entries, iso(now()))
-        report.recovered_unknown += unknown
-        report.recovered_queued += queued
 
 
 def _give_up(book: Book, now: Now, report: RunReport) -> None:

@@ -7,10 +7,11 @@ rate limit and sends it. Just before the final dot, the row is marked in flight
 (pressctl.delivery.inflight). A row is settled before its connection marks the next one,
 so a crash leaves at most one row per connection whose outcome is unknown.
 
-On PostgreSQL (several workers, pressctl.delivery.lease) the mark is also written to the
-row (``transmitting_at``, one autocommit statement) and each result is recorded as soon
-as the relay answers: a worker on another machine, which cannot read this one's file,
-recovers this one's rows after a crash from the database alone.
+On PostgreSQL (several workers, pressctl.delivery.lease) the mark is also committed to
+the row (``transmitting_at``) before the final dot, and each result follows it into the
+database within one transaction (pressctl.delivery.marks, a group commit): a worker on
+another machine, which cannot read this one's file, recovers this one's rows after a
+crash from the database alone.
 
 Stopping (:class:`~pressctl.delivery.report.StopRequest`, from SIGINT or SIGTERM at the
 edge): no new message is started; a message whose final dot has not gone out is abandoned
@@ -33,10 +34,11 @@ from typing import Protocol
 
 from pressctl.delivery.inflight import InflightJournal
 from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger
+from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
 from pressctl.delivery.transport import Transport, TransportFactory
 from pressctl.outbox.states import SendStatus
-from pressctl.store.runs import Settlement
+from pressctl.store.runs import Settlement, StaleClaim
 
 
 class Limiter(Protocol):
@@ -74,6 +76,7 @@ class Connections:
         self.in_flight: list[int | None] = [None] * self.connections
         self.error: BaseException | None = None  # stops every connection; raised at the end
         self.journal: InflightJournal | None = None
+        self.marks: MarkWriter | None = None  # on PostgreSQL: see pressctl.delivery.marks
 
     def run(self) -> None:
         # Transports are made before any row is claimed: a missing password or a bad CA
@@ -83,6 +86,8 @@ class Connections:
         try:
             self.journal = InflightJournal(self.journal_dir, self.ledger.run_id,
                                            self.connections)
+            if self.ledger.shared:
+                self.marks = self.ledger.mark_writer()
             for slot, transport in enumerate(transports):
                 self.stop.listen(transport.interrupt)
                 thread = threading.Thread(target=self._work, args=(slot, transport),
@@ -95,6 +100,11 @@ class Connections:
                 # Rows are given back below: first make sure no connection can still
                 # commit a message (after a stop, none does).
                 self.stop.request(StopReason.INTERRUPTED)
+            try:
+                if self.marks is not None:  # results first, then what is left 'sending'
+                    self.marks.close()
+            except Exception as err:
+                self.error = self.error or err
             try:
                 if self.journal is not None:
                     self.ledger.settle_leftovers(self.journal_dir)
@@ -199,8 +209,12 @@ class Connections:
                     late_limit.acquire(self.clock, self._sleep)
                 except _Stopped:
                     return False  # a stop while waiting for the slot: the dot never goes
-            if ledger.shared:
-                ledger.mark_transmitting(row)
+            if self.marks is not None:
+                try:
+                    self.marks.mark(row.id)
+                except StaleClaim:  # another worker took this run's rows as a dead run's
+                    self.stop.request(StopReason.LEASE_LOST)
+                    return False
             journal.mark(entry)
             self.in_flight[slot] = row.id
             return True
@@ -214,8 +228,8 @@ class Connections:
         self.in_flight[slot] = None
         settlement = ledger.settlement(row, outcome, prepared, moment)
         reachable = outcome.status != SendStatus.UNREACHABLE
-        if ledger.shared and settlement.charged:  # recorded at once: see the module doc
-            ledger.settle_now(settlement)
+        if self.marks is not None and settlement.charged:  # see the module doc
+            self.marks.settle(settlement)
             return None, reachable
         return settlement, reachable
 

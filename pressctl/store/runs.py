@@ -9,9 +9,9 @@ single-statement writes of :func:`autocommit` below.
 On PostgreSQL several runs (workers) share the queue, each under a lease of its own:
 :meth:`RunQueries.claim_next` claims with ``FOR UPDATE SKIP LOCKED`` (two workers never
 take one row, nor wait on each other's rows); a worker marks a row ``transmitting_at``
-just before its final dot and settles it as soon as the relay answered, both as one
-autocommit statement, so that whoever recovers a dead worker's rows sees in the database
-what its in-flight file would say.
+just before its final dot and settles it soon after the relay answered
+(:meth:`RunQueries.mark_and_settle`, pressctl.delivery.marks), so that whoever recovers a
+dead worker's rows sees in the database what its in-flight file would say.
 """
 
 from __future__ import annotations
@@ -182,18 +182,30 @@ class RunQueries:
             "AND (next_attempt_at IS NULL OR next_attempt_at <= ?)",
             (mailout_id, now)).fetchone()[0])
 
-    def mark_transmitting(self, row_id: int, run_id: str, now: str) -> None:
-        """Just before the final dot (its own statement, committed at once): the row may
-        reach the relay from now on. A row no longer claimed by this run (its lease was
-        taken as dead) must not go: StaleClaim."""
-        if autocommit(self.database, "UPDATE mailout_rows SET transmitting_at = ? "
-                      "WHERE id = ? AND claimed_by = ? AND state = 'sending'",
-                      (now, row_id, run_id)) != 1:
-            raise StaleClaim(f"row {row_id} is no longer claimed by run {run_id}")
+    def mark_and_settle(self, run_id: str, row_ids: list[int],
+                        settlements: list[Settlement], now: str) -> set[int]:
+        """One transaction (its own, not serialised with the other workers' writes):
+        record these results, then mark these rows as about to be transmitted (their
+        final dot goes out once this returns). Returns the rows marked: a row no longer
+        claimed by this run (its lease was taken as dead) is not, and must not go."""
+        marked: set[int] = set()
+        with self.database.transaction(serialised=False):
+            if settlements:
+                self.db.executemany(_SETTLE, [_settle_params(run_id, s) for s in settlements])
+            if row_ids:
+                marks = ",".join("?" * len(row_ids))
+                marked = {r[0] for r in self.db.execute(
+                    f"UPDATE mailout_rows SET transmitting_at = ? WHERE id IN ({marks}) "
+                    "AND claimed_by = ? AND state = 'sending' RETURNING id",
+                    (now, *row_ids, run_id))}
+        return marked
 
-    def settle_now(self, run_id: str, settlement: Settlement) -> None:
-        """One row's result, as its own statement (committed at once)."""
-        autocommit(self.database, _SETTLE, _settle_params(run_id, settlement))
+    def mailouts_of(self, row_ids: Iterable[int]) -> set[int]:
+        """The mailouts these rows belong to."""
+        ids = list(row_ids)
+        marks = ",".join("?" * len(ids)) or "NULL"
+        return {r[0] for r in self.db.execute(
+            f"SELECT DISTINCT mailout_id FROM mailout_rows WHERE id IN ({marks})", ids)}
 
     def transmitting(self, row_ids: Iterable[int]) -> set[int]:
         """Of these rows, those marked as about to be (or being) transmitted."""

@@ -462,3 +462,125 @@ def test_a_run_whose_lease_was_taken_over_stops_and_says_so(book, tmp_path,
     counts = states(book, mailout_id)
     assert "sending" not in counts and counts["queued"] > 0
     assert counts["sent"] == len(server.messages)
+
+
+# -- several workers on PostgreSQL: what a dead worker leaves, taken over ------------------------
+
+ON_POSTGRES = pytest.mark.parametrize("home", ["postgresql"], indirect=True)
+
+
+def _worker_lease(book: Book, run_id: str, lease: Lease) -> None:
+    from pressctl.store.leases import worker_lease
+
+    with book.store.transaction():
+        book.store.leases.take(lease, None, worker_lease(run_id))
+
+
+def _mark(book: Book, run_id: str, row_ids: list[int]) -> None:
+    book.store.runs.mark_and_settle(run_id, row_ids, [], "2030-03-02T08:00:00Z")
+
+
+@ON_POSTGRES
+def test_a_dead_worker_of_this_home_is_settled_exactly_from_its_in_flight_file(
+        book, tmp_path, smtp_server):
+    """The database's marks are the evidence of last resort: a worker of this home left
+    its in-flight file, which is exact (its mark follows the database's, just before the
+    final dot). A row marked in the database whose file entry was never marked (killed
+    during the mark's round trip) never reached the relay: queued again, not unknown."""
+    mailout_id = approve(book_with(book, tmp_path, 8), tmp_path)
+    claimed = _claim(book, mailout_id, "dead-worker", 5)
+    _worker_lease(book, "dead-worker", _lease("dead-worker", _dead_pid()))
+    _mark(book, "dead-worker", claimed[1:])  # all four were marked in the database
+    journal = inflight.InflightJournal(journal_folder(book.store, home_of(book)),
+                                       "dead-worker", 4)
+    journal.mark(journal.begin(0, claimed[1]))  # its final dot was going out at the kill
+    answered = journal.begin(1, claimed[2])  # answered, not yet in the database
+    journal.mark(answered)
+    journal.finish(answered, inflight.Status.SENT, 250, int(APPROVED.timestamp() * 1000))
+    journal.begin(2, claimed[3])  # killed during the database mark: the dot never went
+    journal._map.close()  # the process died: its file stays
+    report = run(book, tmp_path, smtp_server)
+    assert (report.recovered_unknown, report.recovered_queued) == (1, 3)
+    rows = {row.id: row for row in book.store.mailouts.rows(mailout_id)}
+    assert rows[claimed[1]].state == "unknown"
+    assert rows[claimed[2]].state == "sent" and rows[claimed[2]].reply.startswith("250")
+    for row_id in (claimed[1], claimed[2]):
+        assert not received(smtp_server)[rows[row_id].address]
+    for row_id in (claimed[0], claimed[3], claimed[4]):  # sent once, by this run
+        assert (rows[row_id].state, received(smtp_server)[rows[row_id].address]) == ("sent", 1)
+    with book.store.transaction():
+        assert book.store.leases.workers() == []  # the dead worker's lease is gone
+    assert inflight.leftovers(journal_folder(book.store, home_of(book))) == []
+
+
+@ON_POSTGRES
+def test_a_worker_on_another_host_is_taken_over_only_after_its_lease_expires(
+        book, tmp_path, smtp_server):
+    """Its file is out of reach: its rows go by the database's marks, and only once its
+    heartbeat has been silent past its lease (a live worker there keeps its rows)."""
+    mailout_id = approve(book_with(book, tmp_path, 10), tmp_path)
+    claimed = _claim(book, mailout_id, "far-worker", 4)
+    _worker_lease(book, "far-worker", _lease("far-worker", 1, host="elsewhere.example.org",
+                                             expires="2030-03-02T08:00:30Z"))
+    _mark(book, "far-worker", claimed[:2])
+    first = run(book, tmp_path, smtp_server)  # 08:00:00: far-worker may still be alive
+    assert (first.sent, first.recovered_unknown, first.recovered_queued) == (6, 0, 0)
+    rows = {row.id: row for row in book.store.mailouts.rows(mailout_id)}
+    assert {rows[row_id].state for row_id in claimed} == {"sending"}
+    assert not any(received(smtp_server)[rows[row_id].address] for row_id in claimed)
+    later = run(book, tmp_path, smtp_server, now=Clock(APPROVED + timedelta(seconds=31)))
+    assert (later.sent, later.recovered_unknown, later.recovered_queued) == (2, 2, 2)
+    rows = {row.id: row for row in book.store.mailouts.rows(mailout_id)}
+    for row_id in claimed[:2]:  # marked: they may have gone, never sent again
+        assert rows[row_id].state == "unknown"
+        assert not received(smtp_server)[rows[row_id].address]
+    for row_id in claimed[2:]:  # only claimed: sent once, now
+        assert (rows[row_id].state, received(smtp_server)[rows[row_id].address]) == ("sent", 1)
+
+
+@ON_POSTGRES
+def test_a_worker_never_transmits_a_row_it_no_longer_holds(book, tmp_path):
+    """A worker taken for dead (its rows settled by another) must not send them: its mark
+    is refused, so the final dot is withheld."""
+    from pressctl.delivery.marks import MarkWriter
+    from pressctl.store.runs import StaleClaim
+
+    mailout_id = approve(book_with(book, tmp_path, 3), tmp_path)
+    mine = _claim(book, mailout_id, "slow-worker", 2)
+    with book.store.transaction():  # another worker took slow-worker for dead
+        book.store.runs.requeue([mine[1]], "2030-03-02T08:01:00Z")
+    writer = MarkWriter(book.store, "slow-worker", lambda: "2030-03-02T08:01:00Z")
+    try:
+        writer.mark(mine[0])
+        with pytest.raises(StaleClaim):
+            writer.mark(mine[1])
+    finally:
+        writer.close()
+    with book.store.transaction():
+        assert book.store.runs.transmitting(mine) == {mine[0]}
+
+
+@ON_POSTGRES
+def test_a_result_is_in_the_database_once_the_next_mark_of_its_connection_returns(
+        book, tmp_path):
+    """Results are not written one statement each: they ride with the next marks. The
+    in-flight file's ring, and "unknown only when transmitted" for a worker on another
+    host, both rest on this order."""
+    from pressctl.delivery.marks import MarkWriter
+    from pressctl.outbox.states import RowState
+    from pressctl.store.runs import Settlement
+
+    mailout_id = approve(book_with(book, tmp_path, 2), tmp_path)
+    first, second = _claim(book, mailout_id, "worker", 2)
+    writer = MarkWriter(book.store, "worker", lambda: "2030-03-02T08:00:01Z")
+    try:
+        writer.mark(first)
+        writer.settle(Settlement(first, RowState.SENT, None, "250 ok", "2030-03-02T08:00:01Z", True))
+        writer.mark(second)
+        rows = {row.id: row for row in book.store.mailouts.rows(mailout_id)}
+        assert rows[first].state == "sent" and rows[first].reply == "250 ok"
+        assert rows[second].state == "sending"
+        with book.store.transaction():
+            assert book.store.runs.transmitting([first, second]) == {second}
+    finally:
+        writer.close()
