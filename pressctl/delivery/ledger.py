@@ -240,7 +240,7 @@ class Ledger:
         return bool(withheld)
 
     def mark_writer(self) -> MarkWriter:
-        """On PostgreSQL: the writer of this run's marks and results."""
+        """On PostgreSQL: a writer of one connection's marks and results."""
         from pressctl.delivery.marks import MarkWriter
 
         return MarkWriter(self.store, self.run_id, lambda: iso(self.now()))

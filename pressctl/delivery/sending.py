@@ -8,10 +8,10 @@ rate limit and sends it. Just before the final dot, the row is marked in flight
 so a crash leaves at most one row per connection whose outcome is unknown.
 
 On PostgreSQL (several workers, pressctl.delivery.lease) the mark is also committed to
-the row (``transmitting_at``) before the final dot, and each result follows it into the
-database within one transaction (pressctl.delivery.marks, a group commit): a worker on
-another machine, which cannot read this one's file, recovers this one's rows after a
-crash from the database alone.
+the row (``transmitting_at``) before the final dot, and each result rides with the next
+mark of its connection (pressctl.delivery.marks): a worker on another machine, which
+cannot read this one's file, recovers this one's rows after a crash from the database
+alone.
 
 Stopping (:class:`~pressctl.delivery.report.StopRequest`, from SIGINT or SIGTERM at the
 edge): no new message is started; a message whose final dot has not gone out is abandoned
@@ -76,7 +76,6 @@ class Connections:
         self.in_flight: list[int | None] = [None] * self.connections
         self.error: BaseException | None = None  # stops every connection; raised at the end
         self.journal: InflightJournal | None = None
-        self.marks: MarkWriter | None = None  # on PostgreSQL: see pressctl.delivery.marks
 
     def run(self) -> None:
         # Transports are made before any row is claimed: a missing password or a bad CA
@@ -86,8 +85,6 @@ class Connections:
         try:
             self.journal = InflightJournal(self.journal_dir, self.ledger.run_id,
                                            self.connections)
-            if self.ledger.shared:
-                self.marks = self.ledger.mark_writer()
             for slot, transport in enumerate(transports):
                 self.stop.listen(transport.interrupt)
                 thread = threading.Thread(target=self._work, args=(slot, transport),
@@ -100,11 +97,6 @@ class Connections:
                 # Rows are given back below: first make sure no connection can still
                 # commit a message (after a stop, none does).
                 self.stop.request(StopReason.INTERRUPTED)
-            try:
-                if self.marks is not None:  # results first, then what is left 'sending'
-                    self.marks.close()
-            except Exception as err:
-                self.error = self.error or err
             try:
                 if self.journal is not None:
                     self.ledger.settle_leftovers(self.journal_dir)
@@ -151,36 +143,42 @@ class Connections:
         claimed: deque[Claimed] = deque()
         done: list[Settlement] = []  # results not yet in the database (they are in the file)
         oldest = 0.0
+        marks: MarkWriter | None = None
         try:
+            marks = ledger.mark_writer() if ledger.shared else None
             while True:
                 if not claimed:
+                    if marks is not None:
+                        marks.flush()
                     claimed = ledger.record_and_claim(done)
                     if not claimed:
                         return
                 item = claimed.popleft()
-                settlement, reachable = self._send(slot, transport, item)
+                settlement, reachable = self._send(slot, transport, item, marks)
                 if settlement is not None:
                     if not done:
                         oldest = self.clock()
                     done.append(settlement)
                 if not reachable:
                     return  # this connection stops at its first failure to connect
-                if len(done) >= FLUSH_COUNT or self.clock() - oldest >= FLUSH_SECONDS:
+                if done and (len(done) >= FLUSH_COUNT or self.clock() - oldest >= FLUSH_SECONDS):
                     ledger.record_and_claim(done, claim=False)
         except BaseException as err:
             if self.error is None:
                 self.error = err
             self.stop.request(StopReason.ERROR)
         finally:
-            try:  # what was claimed and not sent goes back, untried
+            try:  # results first, then what was claimed and not sent goes back, untried
+                if marks is not None:
+                    marks.close()
                 done += [ledger.untried(item.row) for item in claimed]
                 ledger.record_and_claim(done, claim=False)
             except BaseException as err:
                 if self.error is None:
                     self.error = err
 
-    def _send(self, slot: int, transport: Transport,
-              item: Claimed) -> tuple[Settlement | None, bool]:
+    def _send(self, slot: int, transport: Transport, item: Claimed,
+              marks: MarkWriter | None) -> tuple[Settlement | None, bool]:
         """Send one claimed row: (its result to record, None when already recorded;
         whether the relay could be reached)."""
         ledger, row, prepared = self.ledger, item.row, item.prepared
@@ -205,13 +203,15 @@ class Connections:
 
         def commit() -> bool:  # just before the final dot: see pressctl.delivery.inflight
             if late_limit is not None:
+                if marks is not None:
+                    marks.flush()  # results are not held back while this waits
                 try:
                     late_limit.acquire(self.clock, self._sleep)
                 except _Stopped:
                     return False  # a stop while waiting for the slot: the dot never goes
-            if self.marks is not None:
+            if marks is not None:
                 try:
-                    self.marks.mark(row.id)
+                    marks.mark(row.id)
                 except StaleClaim:  # another worker took this run's rows as a dead run's
                     self.stop.request(StopReason.LEASE_LOST)
                     return False
@@ -228,8 +228,8 @@ class Connections:
         self.in_flight[slot] = None
         settlement = ledger.settlement(row, outcome, prepared, moment)
         reachable = outcome.status != SendStatus.UNREACHABLE
-        if self.marks is not None and settlement.charged:  # see the module doc
-            self.marks.settle(settlement)
+        if marks is not None and settlement.charged:  # see the module doc
+            marks.settle(settlement)
             return None, reachable
         return settlement, reachable
 

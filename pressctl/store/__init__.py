@@ -25,6 +25,7 @@ from pressctl.store.orgs import OrgQueries
 from pressctl.store.ratewindow import RateWindowQueries
 from pressctl.store.runs import RunQueries
 from pressctl.store.suppressions import SuppressionQueries
+from pressctl.store.tokens import TokenQueries
 
 __all__ = ["Database", "Store"]
 
@@ -44,6 +45,7 @@ class Store:
         self.consent = ConsentQueries(database)
         self.changes = ChangeQueries(database)
         self.ratewindow = RateWindowQueries(database)
+        self.tokens = TokenQueries(database)
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,
@@ -51,6 +53,15 @@ class Store:
         """Open (and, with ``create``, create and migrate) the book: a SQLite file, or a
         PostgreSQL database when ``location`` has a URL (``env`` gives its password)."""
         return cls(open_database(location, create=create, env=env))
+
+    def sibling(self) -> Store:
+        """On PostgreSQL: the same book over a second connection (see
+        PostgresDatabase.sibling); the caller closes it."""
+        from pressctl.store.database import PostgresDatabase
+
+        if not isinstance(self.database, PostgresDatabase):
+            raise TypeError("a second connection is for a database server's book")
+        return Store(self.database.sibling())
 
     @property
     def path(self) -> Path | None:

@@ -201,15 +201,23 @@ class PostgresDatabase(Database):
 
     dialect = "postgresql"
 
-    def __init__(self, connection: PostgresConnection, where: str) -> None:
+    def __init__(self, connection: PostgresConnection, where: str, conninfo: str) -> None:
         super().__init__(connection, None, where)
         self.pg = connection
+        self._conninfo = conninfo  # for sibling(); never shown (it may hold a password)
+
+    def sibling(self) -> PostgresDatabase:
+        """A second connection to the same (migrated) database, for a thread whose
+        statements must not wait for this connection's transactions (a delivery worker's
+        marks: pressctl.delivery.marks)."""
+        return PostgresDatabase(connect(self._conninfo, self.where), self.where,
+                                self._conninfo)
 
     @classmethod
     def connect(cls, conninfo: str, where: str, *, create: bool) -> PostgresDatabase:
         """Connect, then create or migrate the schema (``create``: `pressctl init`; else a
         database without pressctl's schema is refused, as a missing file is)."""
-        database = cls(connect(conninfo, where), where)
+        database = cls(connect(conninfo, where), where, conninfo)
         try:
             database.pg.lock_migrations()  # two first runs cannot both create the schema
             try:

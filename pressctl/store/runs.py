@@ -64,6 +64,21 @@ _SETTLE = ("UPDATE mailout_rows SET state = ?, next_attempt_at = ?, reply = coal
            "WHERE id = ? AND claimed_by = ? AND state IN ('sending', 'unknown')")
 
 
+# The PostgreSQL statement of RunQueries.mark_and_settle: arrays, so that its text (and
+# the server's plan) is the same whatever the number of rows.
+_MARK_AND_SETTLE = (
+    "WITH s AS (SELECT * FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], "
+    "?::text[], ?::int[]) AS s(id, state, next_at, reply, at, charged)), "
+    "settled AS (UPDATE mailout_rows r SET state = s.state, next_attempt_at = s.next_at, "
+    "reply = coalesce(s.reply, r.reply), updated = s.at, attempts = r.attempts + s.charged, "
+    "sent_at = CASE WHEN s.state = 'sent' THEN s.at ELSE r.sent_at END, claimed_by = NULL, "
+    "transmitting_at = NULL FROM s WHERE r.id = s.id AND r.claimed_by = ? "
+    "AND r.state IN ('sending', 'unknown') RETURNING r.id), "
+    "marked AS (UPDATE mailout_rows SET transmitting_at = ? WHERE id = ANY(?::bigint[]) "
+    "AND claimed_by = ? AND state = 'sending' RETURNING id) "
+    "SELECT array_agg(id), (SELECT count(*) FROM settled) FROM marked")
+
+
 def _settle_params(run_id: str, s: Settlement) -> tuple[Any, ...]:
     return (s.state, s.next_attempt_at, s.reply, s.at, int(s.charged), s.state, s.at,
             s.row_id, run_id)
@@ -184,21 +199,18 @@ class RunQueries:
 
     def mark_and_settle(self, run_id: str, row_ids: list[int],
                         settlements: list[Settlement], now: str) -> set[int]:
-        """One transaction (its own, not serialised with the other workers' writes):
-        record these results, then mark these rows as about to be transmitted (their
-        final dot goes out once this returns). Returns the rows marked: a row no longer
-        claimed by this run (its lease was taken as dead) is not, and must not go."""
-        marked: set[int] = set()
-        with self.database.transaction(serialised=False):
-            if settlements:
-                self.db.executemany(_SETTLE, [_settle_params(run_id, s) for s in settlements])
-            if row_ids:
-                marks = ",".join("?" * len(row_ids))
-                marked = {r[0] for r in self.db.execute(
-                    f"UPDATE mailout_rows SET transmitting_at = ? WHERE id IN ({marks}) "
-                    "AND claimed_by = ? AND state = 'sending' RETURNING id",
-                    (now, *row_ids, run_id))}
-        return marked
+        """On PostgreSQL, one statement (one round trip, its own transaction, not
+        serialised with the other workers' writes): record these results and mark these
+        rows as about to be transmitted (their final dot goes out once this returns).
+        Returns the rows marked: a row no longer claimed by this run (its lease was taken
+        as dead) is not, and must not go. The two sets of rows never meet: a row is
+        settled after its mark."""
+        row = autocommit(self.database, _MARK_AND_SETTLE, (
+            [s.row_id for s in settlements], [str(s.state) for s in settlements],
+            [s.next_attempt_at for s in settlements], [s.reply for s in settlements],
+            [s.at for s in settlements], [int(s.charged) for s in settlements],
+            run_id, now, list(row_ids), run_id))
+        return set(row[0] or []) if isinstance(row, tuple) else set()
 
     def mailouts_of(self, row_ids: Iterable[int]) -> set[int]:
         """The mailouts these rows belong to."""
