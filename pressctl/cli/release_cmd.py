@@ -1,4 +1,4 @@
-"""`pressctl release ...` (and its alias `pressctl invite ...`): new, check, preview."""
+"""`pressctl release ...` (and its alias `pressctl invite ...`): new, check, preview, proof."""
 
 from __future__ import annotations
 
@@ -161,3 +161,48 @@ def _show(st: State, raw: bytes, fmt: str) -> None:
     st.out.record(message.headers)
     st.out.line("")
     st.out.line(message.text.rstrip("\n"))
+
+
+@app.command("proof")
+def proof(
+    ctx: typer.Context,
+    file: ReleasePath,
+    to: Annotated[str, typer.Option(
+        "--to", help="Your own address: the proof goes there, never to the journalist.")],
+    as_contact: Annotated[str | None, typer.Option(
+        "--as", help="Whose copy (id, e-mail or name); default: the first of the audience. "
+                     "(Who is acting is `pressctl --as NAME release proof ...`.)")] = None,
+    audience: Annotated[str | None, typer.Option(
+        "--audience", help="Filter overriding the release's, as `mailout create` takes it.")
+    ] = None,
+    templates: TemplatesDir = None,
+    json_out: Json = False,
+) -> None:
+    """Send yourself the real message one recipient would get (their language, salutation,
+    embargoed or public copy, invitation, attachments), marked [PROOF], through the
+    configured relay (else the home's Maildir). Nothing is recorded: no mailout, and the
+    journalist is never mailed. Exit 5 when the relay does not take it.
+
+    Example: pressctl release proof PR106-2020.en.md --to pascale.bresson@cnes.fr --as claire.fontaine@gazette-espace.example.org
+    """  # noqa: E501 (an example is one line to copy: typer's help keeps the docstring's breaks)
+    from pressctl.delivery.proof import send_proof
+    from pressctl.delivery.run import transport_for
+
+    st = state(ctx)
+    book = st.book()
+    _, now = _today_and_now()
+    report = send_proof(book, file, to=to, as_contact=as_contact, audience=audience,
+                        templates=_templates(st, templates), now=now,
+                        transports=transport_for(book.settings, st.paths.delivery_dir, st.env))
+    for warning in report.warnings:
+        st.out.warn(str(warning))
+    if json_out:
+        st.out.json({"reference": report.reference, "to": report.to,
+                     "contact": {"id": report.contact_id, "name": report.contact_name,
+                                 "email": report.address, "chosen": report.chosen},
+                     "language": report.language, "copy": report.copy,
+                     "calendar": report.calendar, "attachments": report.attachments,
+                     "subject": report.subject, "message_id": report.message_id,
+                     "via": report.via, "reply": report.reply})
+    else:
+        st.out.line(report.summary())

@@ -60,22 +60,31 @@ def describe_transport(settings: Settings, home: Path) -> str:
 
 
 class Transports(NamedTuple):
-    """How a run delivers: a new transport per connection, how many, and what to call it."""
+    """How a run delivers: a new transport per connection, how many, what to call it, and
+    the DKIM signature every message gets on its way out (None: not signed)."""
 
     make: TransportFactory
     connections: int
     via: str
+    sign: Callable[[bytes], bytes] | None = None
 
 
 def transport_for(settings: Settings, home: Path, env: Mapping[str, str]) -> Transports:
-    """SMTP from [smtp], else the Maildir of the home (the embedded default)."""
+    """SMTP from [smtp], else the Maildir of the home (the embedded default); signed when
+    [dkim] is set (its key is loaded here, once: a bad key stops the run before any row
+    is claimed)."""
     from pressctl.delivery.transport import FileTransport, SmtpTransport
 
+    sign = None
+    if settings.dkim is not None:
+        from pressctl.delivery.dkim import DkimSigner
+
+        sign = DkimSigner(settings.dkim, env=env).sign
     smtp, where = settings.smtp, describe_transport(settings, home)
     if smtp is not None:
-        return Transports(lambda: SmtpTransport(smtp, env), smtp.connections, where)
+        return Transports(lambda: SmtpTransport(smtp, env), smtp.connections, where, sign)
     folder = home / settings.delivery.maildir
-    return Transports(lambda: FileTransport(folder, maildir=True), 1, where)
+    return Transports(lambda: FileTransport(folder, maildir=True), 1, where, sign)
 
 
 def seeded_limiter(book: Book, delivery: DeliverySettings, wall: datetime,
@@ -208,7 +217,8 @@ def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
                     connections=max(1, transports.connections), now=now, clock=clock,
                     stop=stop, progress=progress, journal_dir=journal_dir)
     return Connections(ledger, transports.make, journal_dir=journal_dir,
-                       limiter=seeded_limiter(book, delivery, now(), clock()))
+                       limiter=seeded_limiter(book, delivery, now(), clock()),
+                       sign=transports.sign)
 
 
 def _give_up(book: Book, now: Now, report: RunReport) -> None:

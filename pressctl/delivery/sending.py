@@ -65,10 +65,12 @@ class Connections:
     """One run's connections at work; see the module docstring."""
 
     def __init__(self, ledger: Ledger, make: TransportFactory, *, journal_dir: Path,
-                 limiter: Limiter | None) -> None:
+                 limiter: Limiter | None,
+                 sign: Callable[[bytes], bytes] | None = None) -> None:
         self.ledger, self.report = ledger, ledger.report
         self.make, self.connections = make, max(1, ledger.connections)
         self.journal_dir, self.limiter = journal_dir, limiter  # one limiter for all (locked)
+        self.sign = sign  # DKIM (pressctl.delivery.dkim): one signer for all, stateless
         self.clock, self.stop = ledger.clock, ledger.stop
         self.halted: set[int] = set()  # mailouts paused or cancelled during the run
         # slot -> the row whose final dot went out and whose reply has not come yet;
@@ -189,6 +191,8 @@ class Connections:
         data = prepared.factories[row.variant].build(
             name=row.name, address=row.address, salutation=row.salutation,
             now=prepared.date, message_id=row.message_id, unsubscribe_token=row.token)
+        if self.sign is not None:
+            data = self.sign(data)
         # Workers sharing a server's outbox wait for their slot just before the final dot
         # (in commit): what the relay counts is when a message is complete, and the SMTP
         # exchange before it takes each connection a different time.

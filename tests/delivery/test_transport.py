@@ -28,7 +28,7 @@ from smtp_fixtures import (  # noqa: F401  (pytest fixtures are used by name)
     tls_server,
 )
 
-import pressctl.config as config_module
+import pressctl.config.smtp as config_module
 import pressctl.delivery.transport.maildir as maildir_module
 from pressctl.config import SmtpSettings
 from pressctl.delivery.transport import (

@@ -1,0 +1,66 @@
+"""The names of pressctl's files and the config.toml that `pressctl init` writes."""
+
+from __future__ import annotations
+
+CONFIG_NAME = "config.toml"
+DATABASE_NAME = "pressctl.db"
+TEMPLATES_DIR = "templates"
+UNSUBSCRIBE_KEY_NAME = "unsubscribe.key"  # see pressctl.delivery.unsubscribe
+PHONE_STYLES = ("auto", "international", "national", "house", "e164")
+
+DEFAULT_CONFIG = """\
+# pressctl configuration. Paths: `pressctl paths`.
+
+[contacts]
+# Region for phone numbers written without a country code, when neither the contact
+# nor its organisation has a country (ISO 3166 alpha-2: FR, BE, GB, US...).
+default_region = "FR"
+
+[display]
+# Your own country: its numbers are shown in national format ("01 44 76 75 39")
+# when phone_style is "auto"; others in international format.
+own_country = "FR"
+# auto | international | national | house ("+33 (0)1 44 76 75 39") | e164
+phone_style = "auto"
+
+[sender]
+# Messages come from the first press officer of the release unless you set an address
+# here (e.g. the press office's shared mailbox).
+# name = "CNES Press Office"
+# address = "presse@cnes.fr"
+# Where unsubscribe requests go (List-Unsubscribe mailto); default: the sender.
+# list_unsubscribe = "unsubscribe@cnes.fr"
+# A one-click unsubscribe page (RFC 8058), with {token} for the recipient:
+# unsubscribe_url = "https://presse.cnes.fr/unsubscribe?t={token}"
+
+[smtp]
+# Without a host, `outbox run` delivers into a Maildir in the home (see [delivery]).
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"       # starttls | tls (implicit, port 465) | plain (loopback only)
+# username = "presse"
+# password_env = "PRESSCTL_SMTP_PASSWORD"   # or: password_command = "pass show smtp"
+# ca_file = "/etc/ssl/certs/my-ca.pem"      # an extra trusted CA; verification stays on
+# connections = 2
+
+[database]
+# Without a url the book is pressctl.db in the home (SQLite). A team shares one PostgreSQL
+# database (needs the driver: pip install 'pressctl[postgres]'); --db and PRESSCTL_DB
+# override this url. libpq's PG* variables, ~/.pgpass and sslmode work as usual.
+# url = "postgresql://presse@db.example.org:5432/press?sslmode=verify-full"
+# password_env = "PRESSCTL_DB_PASSWORD"     # or: password_command = "pass show press-db"
+
+[delivery]
+# rate = "50/s, 600/min"      # the relay's limits, never exceeded
+# max_attempts = 5            # transient failures (4xx, dropped connections) retried
+# give_up_after = "24h"       # after its due time, a message not yet delivered fails
+# maildir = "outbox"          # relative to the home
+
+[dkim]
+# Sign every message (RSA-SHA256): `pressctl dkim keygen --selector S --domain D` makes the
+# key and prints these lines and the DNS record to publish.
+# domain = "cnes.fr"
+# selector = "press2026"
+# key_file = "dkim-press2026.pem"           # or: key_command = "pass show dkim/press2026"
+"""
+
