@@ -55,6 +55,8 @@ phone_style = "auto"
 # max_attempts = 5            # transient failures (4xx, dropped connections) retried
 # give_up_after = "24h"       # after its due time, a message not yet delivered fails
 # maildir = "outbox"          # relative to the home
+# verp = false                # true: bounces go to press+b.<token>@..., naming the recipient
+#                             # (the relay must deliver press+anything@ to the press office)
 
 [dkim]
 # Sign every message (RSA-SHA256): `pressctl dkim keygen --selector S --domain D` makes the

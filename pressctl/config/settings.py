@@ -30,6 +30,7 @@ class DeliverySettings:
     max_attempts: int = 5
     give_up_after: timedelta = timedelta(hours=24)
     maildir: str = "outbox"  # relative to the home, when there is no [smtp] host
+    verp: bool = False  # a bounce address per recipient (pressctl.inbox.verp)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ _KNOWN = {
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
     "smtp": {"host", "port", "security", "username", "password_env", "password_command",
              "ca_file", "verify", "timeout", "connections"},
-    "delivery": {"rate", "max_attempts", "give_up_after", "maildir"},
+    "delivery": {"rate", "max_attempts", "give_up_after", "maildir", "verp"},
     "database": {"url", "password_env", "password_command"},
     "dkim": set(KNOWN_KEYS),  # checked again, with its hints, by parse_dkim
 }
@@ -187,6 +188,10 @@ def _delivery(table: dict, path: Path) -> DeliverySettings:
         values["give_up_after"] = age
     if "maildir" in table:
         values["maildir"] = str(table["maildir"])
+    if "verp" in table:
+        if not isinstance(table["verp"], bool):
+            raise ConfigError(f"{path}: delivery.verp must be true or false")
+        values["verp"] = table["verp"]
     return DeliverySettings(**values)
 
 

@@ -218,7 +218,7 @@ def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
                     stop=stop, progress=progress, journal_dir=journal_dir)
     return Connections(ledger, transports.make, journal_dir=journal_dir,
                        limiter=seeded_limiter(book, delivery, now(), clock()),
-                       sign=transports.sign)
+                       sign=transports.sign, verp=delivery.verp)
 
 
 def _give_up(book: Book, now: Now, report: RunReport) -> None:

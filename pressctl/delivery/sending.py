@@ -38,6 +38,7 @@ from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
 from pressctl.delivery.transport import Transport, TransportFactory
 from pressctl.outbox.states import SendStatus
+from pressctl.store.mailouts import RowRecord
 from pressctl.store.runs import Settlement, StaleClaim
 
 
@@ -66,11 +67,12 @@ class Connections:
 
     def __init__(self, ledger: Ledger, make: TransportFactory, *, journal_dir: Path,
                  limiter: Limiter | None,
-                 sign: Callable[[bytes], bytes] | None = None) -> None:
+                 sign: Callable[[bytes], bytes] | None = None, verp: bool = False) -> None:
         self.ledger, self.report = ledger, ledger.report
         self.make, self.connections = make, max(1, ledger.connections)
         self.journal_dir, self.limiter = journal_dir, limiter  # one limiter for all (locked)
         self.sign = sign  # DKIM (pressctl.delivery.dkim): one signer for all, stateless
+        self.verp = verp  # a bounce address per recipient (pressctl.inbox.verp)
         self.clock, self.stop = ledger.clock, ledger.stop
         self.halted: set[int] = set()  # mailouts paused or cancelled during the run
         # slot -> the row whose final dot went out and whose reply has not come yet;
@@ -223,8 +225,8 @@ class Connections:
             self.in_flight[slot] = row.id
             return True
 
-        outcome = transport.send(prepared.senders[row.variant], row.address, data, crlf=True,
-                                 commit=commit)
+        outcome = transport.send(self._envelope_sender(prepared.senders[row.variant], row),
+                                 row.address, data, crlf=True, commit=commit)
         moment = ledger.now()
         if outcome.status in JOURNAL_STATUS:
             journal.finish(entry, JOURNAL_STATUS[outcome.status], outcome.code,
@@ -236,6 +238,20 @@ class Connections:
             marks.settle(settlement)
             return None, reachable
         return settlement, reachable
+
+    def _envelope_sender(self, sender: str, row: RowRecord) -> str:
+        """The sender, or with ``verp`` its bounce address for this row. A row whose token
+        or a sender that cannot carry one (an old token, a non-ASCII local part) keeps
+        the plain sender: its bounces are still matched by the Message-ID."""
+        if not self.verp:
+            return sender
+        from pressctl.errors import InvalidInput
+        from pressctl.inbox.verp import verp_sender
+
+        try:
+            return verp_sender(sender, row.token)
+        except InvalidInput:
+            return sender
 
     def _sleep(self, seconds: float) -> None:
         """The rate limit's wait, cut short by a stop."""
