@@ -60,6 +60,18 @@ def edit_front(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new), encoding="utf-8")
 
 
+def embargoed_release(tmp_path: Path, name: str = "embargoed") -> Path:
+    """The seed release (en + fr, embargo and press conference) moved to 2099: an
+    embargoed mailout and its public one, linked."""
+    folder = tmp_path / name
+    folder.mkdir()
+    for language in ("en", "fr"):
+        text = (REPO / "examples" / f"PR106-2020.{language}.md").read_text(encoding="utf-8")
+        (folder / f"PR106-2020.{language}.md").write_text(
+            text.replace("2020-09-2", "2099-09-2"), encoding="utf-8")
+    return folder / "PR106-2020.en.md"
+
+
 def release_now(tmp_path: Path, audience: str = "tag:space") -> Path:
     """The example release, without embargo or event, for an audience."""
     text = (REPO / "examples" / "PR106-2020.en.md").read_text(encoding="utf-8")

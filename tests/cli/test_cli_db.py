@@ -11,8 +11,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import NOW, REPO, db_snapshot, home_location, home_store, init_home
-from mailing import release_now
+from conftest import NOW, db_snapshot, home_location, home_store, init_home
+from mailing import embargoed_release, release_now
 
 from pressctl.config import parse_database
 from pressctl.contacts.model import Contact
@@ -65,16 +65,6 @@ def book_text(home: Path) -> str:
     return location.url or str(location.path)
 
 
-def embargoed_release(tmp_path: Path) -> Path:
-    """The seed release (en + fr, embargo and press conference) moved to 2099: an
-    embargoed mailout and its public one, linked."""
-    folder = tmp_path / "embargoed"
-    folder.mkdir()
-    for language in ("en", "fr"):
-        text = (REPO / "examples" / f"PR106-2020.{language}.md").read_text(encoding="utf-8")
-        (folder / f"PR106-2020.{language}.md").write_text(
-            text.replace("2020-09-2", "2099-09-2"), encoding="utf-8")
-    return folder / "PR106-2020.en.md"
 
 
 @pytest.fixture

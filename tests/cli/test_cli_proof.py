@@ -11,7 +11,8 @@ import mailbox
 from pathlib import Path
 
 import pytest
-from conftest import REPO, db_snapshot
+from conftest import db_snapshot
+from mailing import embargoed_release
 
 OFFICER = "pascale.bresson@cnes.fr"
 CLAIRE = "claire.fontaine@gazette-espace.example.org"  # #5, fr, accepts embargoes
@@ -21,13 +22,7 @@ ANAIS = "anais.gauthier@sante-hebdo.example.org"  # #7, fr, does not accept emba
 @pytest.fixture
 def embargoed(tmp_path: Path) -> Path:
     """The example release (en + fr, embargo, press conference) moved to 2099."""
-    folder = tmp_path / "release"
-    folder.mkdir()
-    for language in ("en", "fr"):
-        text = (REPO / "examples" / f"PR106-2020.{language}.md").read_text(encoding="utf-8")
-        (folder / f"PR106-2020.{language}.md").write_text(
-            text.replace("2020-09-2", "2099-09-2"), encoding="utf-8")
-    return folder / "PR106-2020.en.md"
+    return embargoed_release(tmp_path, "release")
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import dkim
 import pytest
-from dkim.util import parse_tag_value
 from conftest import home_of
+from dkim.util import parse_tag_value
 from test_delivery_run import APPROVED, Clock, approve, book_with, states
 
 from pressctl.book.session import Book

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import NOW, REPO, SAMPLES, db_snapshot, home_location
 from icalendar import Calendar
-from mailing import APPROVED, Clock, deliver
+from mailing import APPROVED, Clock, deliver, embargoed_release
 from smtp_fixtures import AUTH_PASSWORD, AUTH_USER
 
 from pressctl.book.importer import import_file
@@ -97,13 +97,7 @@ def sample_home(home: Path) -> Path:
 @pytest.fixture
 def embargoed(tmp_path: Path) -> Path:
     """The example release (en + fr, embargo, press conference) moved to 2099."""
-    folder = tmp_path / "release"
-    folder.mkdir()
-    for language in ("en", "fr"):
-        text = (REPO / "examples" / f"PR106-2020.{language}.md").read_text(encoding="utf-8")
-        (folder / f"PR106-2020.{language}.md").write_text(
-            text.replace("2020-09-2", "2099-09-2"), encoding="utf-8")
-    return folder / "PR106-2020.en.md"
+    return embargoed_release(tmp_path, "release")
 
 
 def proof(home: Path, path: Path, as_contact: str | None, *, to: str = OFFICER,
