@@ -216,3 +216,26 @@ def test_only_a_loopback_host_may_be_spoken_to_unencrypted(host, allowed):
     else:
         with pytest.raises(ConfigError, match="refused for a remote host"):
             settings.check()
+
+
+def test_inbox_soft_bounce_thresholds_come_from_the_config_file(tmp_path):
+    from pressctl.config import InboxSettings, load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text("[inbox]\nsoft_bounces = 5\nsoft_days = 10\n", encoding="utf-8")
+    assert load_settings(config).inbox == InboxSettings(soft_bounces=5, soft_days=10)
+    config.write_text("", encoding="utf-8")
+    assert load_settings(config).inbox == InboxSettings(soft_bounces=3, soft_days=30)
+
+
+@pytest.mark.parametrize("line", ["soft_bounces = 0", "soft_days = 366", 'soft_days = "30"',
+                                  "soft_bounces = true", "hard = 1"])
+def test_inbox_settings_out_of_range_are_refused_naming_the_file(tmp_path, line):
+    from pressctl.config import load_settings
+    from pressctl.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[inbox]\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_settings(config)
+    assert str(config) in str(raised.value) and "inbox" in str(raised.value)

@@ -33,6 +33,7 @@ from pressctl.config.locations import (
 from pressctl.config.settings import (
     DeliverySettings,
     DisplaySettings,
+    InboxSettings,
     SenderSettings,
     Settings,
     load_settings,
@@ -42,7 +43,7 @@ from pressctl.config.smtp import SECURITY_MODES, TLS_HINT, Security, SmtpSetting
 __all__ = [
     "CONFIG_NAME", "DATABASE_NAME", "DEFAULT_CONFIG", "PHONE_STYLES", "SECURITY_MODES",
     "TEMPLATES_DIR", "TLS_HINT", "UNSUBSCRIBE_KEY_NAME", "DatabaseLocation",
-    "DeliverySettings", "DisplaySettings", "DkimSettings", "Paths", "Security",
+    "DeliverySettings", "DisplaySettings", "DkimSettings", "InboxSettings", "Paths", "Security",
     "SenderSettings", "Settings", "SmtpSettings", "database_location", "ensure_config",
     "is_loopback", "load_settings", "mask_url", "parse_database", "parse_dkim",
     "resolve_paths", "write_private_file",

@@ -58,6 +58,12 @@ phone_style = "auto"
 # verp = false                # true: bounces go to press+b.<token>@..., naming the recipient
 #                             # (the relay must deliver press+anything@ to the press office)
 
+[inbox]
+# `inbox import`: a hard bounce (5.x.x) marks an address bouncing at once; soft bounces
+# (4.x.x: mailbox full, greylisting) only when this many come within this many days.
+# soft_bounces = 3
+# soft_days = 30
+
 [dkim]
 # Sign every message (RSA-SHA256): `pressctl dkim keygen --selector S --domain D` makes the
 # key and prints these lines and the DNS record to publish.

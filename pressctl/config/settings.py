@@ -34,6 +34,14 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True, slots=True)
+class InboxSettings:
+    """The [inbox] table: when soft bounces (4.x.x) make an address bouncing."""
+
+    soft_bounces: int = 3  # this many soft bounces ...
+    soft_days: int = 30  # ... within this many days
+
+
+@dataclass(frozen=True, slots=True)
 class DisplaySettings:
     """The [display] table: how phone numbers are shown."""
 
@@ -62,6 +70,7 @@ class Settings:
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
     database: DatabaseLocation | None = None  # [database] url; None: pressctl.db
     dkim: DkimSettings | None = None  # [dkim]; None: messages are not signed
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
 def load_settings(path: Path) -> Settings:
     """Read config.toml; a missing file means the defaults."""
@@ -87,6 +96,7 @@ _KNOWN = {
     "delivery": {"rate", "max_attempts", "give_up_after", "maildir", "verp"},
     "database": {"url", "password_env", "password_command"},
     "dkim": set(KNOWN_KEYS),  # checked again, with its hints, by parse_dkim
+    "inbox": {"soft_bounces", "soft_days"},
 }
 _SMTP_TYPES: dict[str, type | tuple[type, ...]] = {
     "host": str, "port": int, "security": str, "username": str, "password_env": str,
@@ -130,7 +140,20 @@ def _settings_from(data: dict, path: Path) -> Settings:
         delivery=_delivery(data.get("delivery", {}), path),
         database=_database(data.get("database"), path),
         dkim=parse_dkim(data.get("dkim"), str(path), path.parent),
+        inbox=_inbox(data.get("inbox", {}), path),
     )
+
+
+def _inbox(table: dict, path: Path) -> InboxSettings:
+    values = {}
+    for key, low, high, example in (("soft_bounces", 1, 100, 3), ("soft_days", 1, 365, 30)):
+        if key in table:
+            value = table[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise ConfigError(f"{path}: inbox.{key} must be a whole number from {low} to "
+                                  f"{high}", hint=f"e.g. {key} = {example}")
+            values[key] = value
+    return InboxSettings(**values)
 
 
 def _database(table: dict | None, path: Path) -> DatabaseLocation | None:
