@@ -57,7 +57,7 @@ def test_fast_help_lists_what_the_app_really_has(console_script):
     command = get_command(build_app([]))
     assert set(command.commands) == {"contacts", "orgs", "check", "release", "invite",
                                      "audiences", "templates", "mailout", "outbox", "smtp",
-                                     "optouts", "db", "log", "dkim", "init", "paths", "demo"}
+                                     "optouts", "db", "log", "dkim", "inbox", "init", "paths", "demo"}
     declared = {opt for p in command.params for opt in p.opts}
     for option, _, _ in GLOBAL_OPTIONS:
         for name in option.split(", "):

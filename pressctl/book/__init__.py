@@ -1,11 +1,12 @@
-"""The contact book's use cases: what `contacts`, `orgs` and `optouts` do.
+"""The contact book's use cases: what `contacts`, `orgs`, `optouts` and `inbox` do.
 
 Adding, editing, removing, tagging, checking and exporting contacts; imports (all or
 nothing); organisations; opt-outs and opt-ins; `contacts extract`. Each takes a Book
 (session.py: the open store, the settings and the time of the command) and returns
 values; none prints or prompts. Every write of a contact keeps its opt-outs
-(suppression.py): an opt-out is forever.
+(suppression.py): an opt-out is forever. What comes back after a send (bounces, RSVPs,
+replies, unsubscribe requests) is recorded by inbox.py; bouncing addresses by bounces.py.
 
-May import: pressctl.contacts (the pure domain), pressctl.store (all SQL is there),
-pressctl.config, pressctl.errors.
+May import: pressctl.contacts (the pure domain), pressctl.inbox (the inbox reader),
+pressctl.store (all SQL is there), pressctl.config, pressctl.errors.
 """

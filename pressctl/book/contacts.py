@@ -4,7 +4,8 @@ Every change of several rows happens in one transaction, and every write of a co
 keeps its opt-outs (:func:`pressctl.book.suppression.keep_opt_outs`): an opt-out is
 forever. Every change records who made it, in the same transaction
 (:mod:`pressctl.book.changes`), and an edit never overwrites a write it did not see: it
-writes only over the version it read (:func:`edit_contact`). Importing a file is
+writes only over the version it read (:func:`edit_contact`). An edit that takes a bouncing
+address off a contact clears its bouncing state (:mod:`pressctl.book.bounces`). Importing a file is
 :mod:`pressctl.book.importer`; opting out and in is :mod:`pressctl.book.optouts`.
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pressctl.book.bounces import cleared_by_edit, skip_reason
 from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
 from pressctl.book.changes import record_many as record_changes
 from pressctl.book.session import Book
@@ -272,6 +274,7 @@ def _write_edit(book: Book, current: Contact, updated: Contact, asked: bool,
                                 f"contact #{current.id}", removed=removed)
         record(book, ChangeAction.EDIT, Subject.CONTACT, current.stored_id,
                f"edited: {changed_fields(current, updated)}")
+        record_changes(book, cleared_by_edit(book, current, updated))
         old = {email_key(e) for e in current.emails}
         added = [k for k in (email_key(e) for e in updated.emails) if k not in old]
         return EditResult(updated, opt_out_notices(updated, held, added))
@@ -441,12 +444,14 @@ class Finding:
 
 
 def check_book(book: Book, where: ContactFilter = EVERY_CONTACT) -> list[Finding]:
-    """Re-validate every stored contact with today's rules and metadata."""
+    """Re-validate every stored contact with today's rules and metadata; a bouncing
+    address is a warning (pressctl.book.bounces)."""
     region_for = book.region_for()
     known_orgs = {o.name.casefold() for o in book.store.orgs.all()} | {
         o.short_name.casefold() for o in book.store.orgs.all() if o.short_name
     }
     findings: list[Finding] = []
+    bouncing = book.store.inbox.bouncing_all()  # a few addresses: one query, not one each
     for contact in book.store.contacts.stream(where):
         result = validate_fields(contact_fields(contact), region_for, default_kind=contact.kind)
         findings += [Finding(contact, Level.ERROR, p) for p in result.problems]
@@ -460,6 +465,9 @@ def check_book(book: Book, where: ContactFilter = EVERY_CONTACT) -> list[Finding
             findings.append(Finding(
                 contact, Level.WARNING,
                 f'organisation "{contact.organization}" is not in `pressctl orgs list`'))
+        findings += [Finding(contact, Level.WARNING, f"e-mail {state.address} is "
+                             f"{skip_reason(state)}")
+                     for e in contact.emails if (state := bouncing.get(email_key(e)))]
     return findings
 
 

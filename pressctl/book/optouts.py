@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import email.policy
 import email.utils
-import mailbox
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from enum import StrEnum
@@ -34,6 +33,9 @@ from pressctl.book.suppression import opt_out_contact
 from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.model import Contact
 from pressctl.errors import InvalidEmail, InvalidInput, NotFound
+from pressctl.inbox.automatic import Automatic
+from pressctl.inbox.classify import Classified, Kind, classify
+from pressctl.inbox.mailboxes import read_mailbox
 from pressctl.store import Store
 from pressctl.store.suppressions import OptIn, Suppression
 
@@ -47,6 +49,7 @@ class OptOutResult:
 
 
 OPTOUT_REASON = "opted out with `pressctl contacts optout`"
+UNSUBSCRIBE_REASON = "unsubscribe reply"
 
 
 def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutResult:
@@ -173,6 +176,7 @@ class Skipped(StrEnum):
 
     BOUNCE = "bounce"  # a delivery status notification or other machine-made message
     AUTO_REPLY = "auto-reply"  # an out-of-office or other automatic reply
+    RSVP = "rsvp"  # an answer to an invitation (`inbox import` records it)
 
 
 # Subjects of automatic replies as mail programs write them (Outlook, Exchange, Notes,
@@ -245,63 +249,96 @@ class ReplyImport:
         return sum(1 for s in self.skipped if s.why is Skipped.AUTO_REPLY)
 
 
-def _messages(path: Path) -> Iterator[tuple[str, bytes]]:
-    if (path / "cur").is_dir() or (path / "new").is_dir():
-        box: mailbox.Mailbox = mailbox.Maildir(path, factory=None, create=False)
-    elif path.is_file():
-        box = mailbox.mbox(path, create=False)
-    else:
-        raise InvalidInput(f"{path}: neither a Maildir (with cur/ and new/) nor an mbox file")
-    for key in box.iterkeys():
-        yield key, box.get_bytes(key)
+@dataclass(frozen=True, slots=True)
+class UnsubscribeRequest:
+    """One person asking to be taken off the list: their address, and the note the
+    opt-out keeps ("reply of <its Date>", else where the message was)."""
+
+    address: str
+    note: str
+
+
+@dataclass(slots=True)
+class OptedOutSenders:
+    contacts: list[str] = field(default_factory=list)  # senders whose contact opted out
+    unknown: list[str] = field(default_factory=list)  # senders in no contact: suppressed
+
+
+def request_note(date: str, where: str) -> str:
+    """The note an unsubscribe request's opt-out keeps: its Date header as written."""
+    return f"reply of {date.strip()}" if date.strip() else where
+
+
+def opt_out_senders(book: Book, requests: Mapping[str, UnsubscribeRequest],
+                    source: Path | str) -> OptedOutSenders:
+    """Inside the caller's transaction: opt out the sender of each request (by e-mail
+    key): the address suppressed for good, and every address of the contact holding it
+    when the book has one; one trail entry each, naming ``source`` (the mailbox)."""
+    done = OptedOutSenders()
+    entries: list[NewChange] = []
+    owners = book.store.contacts.owners_of_email_keys(requests)
+    for key, request in requests.items():
+        address, note = request.address, request.note
+        book.store.suppressions.suppress(key, address, UNSUBSCRIBE_REASON, book.now, note)
+        if key in owners:
+            contact = book.store.contacts.get(owners[key])
+            assert contact is not None
+            opt_out_contact(book.store, contact, UNSUBSCRIBE_REASON, book.now,
+                            f"reply from {address}")
+            done.contacts.append(address)
+            entries.append(NewChange(ChangeAction.OPT_OUT, Subject.CONTACT, contact.stored_id,
+                                     f"unsubscribe reply from {address} ({note}) in "
+                                     f"{source}: every address opted out"))
+        else:
+            done.unknown.append(address)
+            entries.append(NewChange(ChangeAction.OPT_OUT, Subject.ADDRESS, address,
+                                     f"unsubscribe reply from {address} ({note}) in "
+                                     f"{source}: opted out, in no contact"))
+    record_many(book, entries)
+    return done
+
+
+def _skipped_kind(found: Classified) -> Skipped:
+    """Why a message the inbox reader sorted is no request, in this command's words."""
+    if found.kind is Kind.RSVP:
+        return Skipped.RSVP
+    if found.kind is Kind.AUTO_REPLY and found.automatic is Automatic.OUT_OF_OFFICE:
+        return Skipped.AUTO_REPLY
+    return Skipped.BOUNCE  # a bounce, a delivery report, other machine-made mail
 
 
 def import_optouts(book: Book, path: Path) -> ReplyImport:
     """Opt out the sender of every unsubscribe reply in a Maildir or mbox; skip and count
-    bounces and automatic replies. One transaction: all or nothing."""
+    bounces, automatic replies and answers to invitations. One transaction: all or
+    nothing.
+
+    The mailbox is the List-Unsubscribe address's: a person's message there is a
+    request, whatever its words. Messages are read and sorted as `inbox import` reads
+    them (pressctl.inbox.mailboxes and classify: the sender is the From address); one is
+    a request when the inbox reader finds a person's message (an unsubscribe request or
+    a reply) and :func:`skipped_because` finds no sign of automatic mail either (its
+    signals are stricter in places: "[Out of Office]", MAILER-DAEMON without a report).
+    `inbox import` acts on the other kinds too."""
     report = ReplyImport()
-    requests: dict[str, tuple[str, str]] = {}  # key -> (address, note)
-    for key, raw in _messages(path):
+    requests: dict[str, UnsubscribeRequest] = {}
+    for stored in read_mailbox(path):
         report.messages += 1
-        where = f"{path}: message {key}"
-        message = email.message_from_bytes(raw, policy=email.policy.default)
+        where = f"{path}: message {stored.key}"
+        found = classify(stored.raw)
+        message = email.message_from_bytes(stored.raw, policy=email.policy.default)
         assert isinstance(message, EmailMessage)
         why = skipped_because(message)
-        if why is not None:
+        if why is None and found.kind in (Kind.UNSUBSCRIBE, Kind.HUMAN_REPLY) \
+                and found.sender is not None:
+            note = request_note(str(message.get("Date") or ""), where)
+            requests.setdefault(email_key(found.sender), UnsubscribeRequest(found.sender, note))
+        elif why is None and found.kind is Kind.UNREADABLE:
+            report.unreadable.append(f"{where}: {found.reason}")
+        else:
             report.skipped.append(SkippedMessage(where, str(message.get("From") or ""),
-                                                 str(message.get("Subject") or ""), why))
-            continue
-        sender = message.get("Reply-To") or message.get("From") or ""
-        found = email.utils.getaddresses([str(sender)])
-        try:
-            cleaned = clean_email_field(found[0][1]) if found and found[0][1] else []
-        except InvalidEmail as err:
-            report.unreadable.append(f"{where}: {err}")
-            continue
-        if not cleaned:
-            report.unreadable.append(f"{where}: no sender address")
-            continue
-        address = cleaned[0].normalized
-        date = str(message.get("Date") or "").strip()
-        requests.setdefault(email_key(address), (address, f"reply of {date}" if date else where))
-    entries: list[NewChange] = []
+                                                 str(message.get("Subject") or ""),
+                                                 why or _skipped_kind(found)))
     with book.store.transaction():
-        owners = book.store.contacts.owners_of_email_keys(requests)
-        for key, (address, note) in requests.items():
-            book.store.suppressions.suppress(key, address, "unsubscribe reply", book.now, note)
-            if key in owners:
-                contact = book.store.contacts.get(owners[key])
-                assert contact is not None
-                opt_out_contact(book.store, contact, "unsubscribe reply", book.now,
-                                f"reply from {address}")
-                report.contacts.append(address)
-                entries.append(NewChange(ChangeAction.OPT_OUT, Subject.CONTACT,
-                                         contact.stored_id, f"unsubscribe reply from {address} "
-                                         f"({note}) in {path}: every address opted out"))
-            else:
-                report.unknown.append(address)
-                entries.append(NewChange(ChangeAction.OPT_OUT, Subject.ADDRESS, address,
-                                         f"unsubscribe reply from {address} ({note}) in "
-                                         f"{path}: opted out, in no contact"))
-        record_many(book, entries)
+        done = opt_out_senders(book, requests, path)
+    report.contacts, report.unknown = done.contacts, done.unknown
     return report

@@ -154,9 +154,11 @@ def show(
 
     Example: pressctl contacts show pascale.bresson@cnes.fr --phone-style house
     """
+    from pressctl.book.bounces import bouncing_addresses
     from pressctl.book.contacts import read_with_version
     from pressctl.book.optouts import opt_out_history
     from pressctl.cli.views import (
+        bouncing_json,
         contact_json,
         contact_record,
         optin_json,
@@ -169,16 +171,19 @@ def show(
     book = st.book()
     contact, version = read_with_version(book, ref)  # what `edit --if-version` compares
     history = opt_out_history(book.store, contact)
+    bouncing = bouncing_addresses(book.store, contact)
     last = book.store.changes.last_of(Subject.CONTACT, contact.stored_id)
     if json_out:
         st.out.json({
             **contact_json(contact, book.settings),
             "opt_outs": [suppression_json(s) for s in history.suppressions],
             "opt_ins": [optin_json(o) for o in history.optins],
+            "bouncing": [bouncing_json(b) for b in bouncing],
             "version": version, "last_change": change_json(last) if last else None,
         })
         return
-    st.out.record(contact_record(contact, history, phone_display(book.settings, _style(style)))
+    display = phone_display(book.settings, _style(style))
+    st.out.record(contact_record(contact, history, display, bouncing)
                   + [("version", version), ("last change", change_line(last) if last else "")])
 
 
@@ -378,6 +383,36 @@ def optin(
                     f"{', '.join(result.still_suppressed)} still opted out")
     elif result.contact is not None:
         st.out.info(f"Contact #{result.contact.id} {result.contact.name} is mailed again")
+
+
+@app.command("unbounce")
+def unbounce(
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(
+        help="The bouncing e-mail address, checked and known to work again.")],
+    json_out: Json = False,
+) -> None:
+    """Clear the bouncing state of an address: it is mailed again (recorded).
+
+    An address becomes bouncing when `inbox import` finds a hard bounce, or 3 soft
+    ones within 30 days; every send skips it until then. Editing a contact so that
+    the address is taken off clears it too. The state is kept in the history.
+
+    Example: pressctl contacts unbounce jean.martin@lemonde.example
+    """
+    from pressctl.book.bounces import unbounce as clear
+    from pressctl.cli.views import bouncing_json
+
+    st = state(ctx)
+    result = clear(st.book(), address)
+    if json_out:
+        st.out.json({**bouncing_json(result.state),
+                     "contact": result.contact.id if result.contact else None})
+        return
+    owner = (f" (contact #{result.contact.id} {result.contact.name})"
+             if result.contact is not None else "")
+    st.out.info(f"{result.state.address}{owner} is mailed again: no longer bouncing (it was "
+                f"since {result.state.since[:10]}: {result.state.reason})")
 
 
 @app.command("import")

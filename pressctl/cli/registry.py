@@ -19,6 +19,7 @@ GROUPS: tuple[tuple[str, str, str], ...] = (
     ("outbox", "outbox_cmd", "Deliver what is due (the cron entry point); the crontab line."),
     ("smtp", "smtp_cmd", "Check the SMTP configuration end to end."),
     ("dkim", "dkim_cmd", "DKIM signing: make the key and its DNS record, check it works."),
+    ("inbox", "inbox_cmd", "Record what came back: bounces, RSVPs, unsubscribe requests, replies."),
     ("optouts", "optouts_cmd", "Opt out the senders of unsubscribe replies (Maildir or mbox)."),
     ("templates", "templates_cmd", "The Jinja2 templates releases are rendered with."),
     ("db", "db_cmd", "The book's database: status, copy to or from PostgreSQL, backup."),

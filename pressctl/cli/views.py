@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pressctl.contacts.extraction.text import ProposedContact
     from pressctl.contacts.model import Contact, Phone
     from pressctl.releases.rendering import BuiltMessage
+    from pressctl.store.inbox import Bouncing
     from pressctl.store.suppressions import OptIn, Suppression
 
 # An import lists this many rejected rows (all of them are in the rejects file) and this
@@ -95,12 +96,15 @@ def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings,
 
 
 def contact_record(contact: Contact, history: OptOutHistory,
-                   display: Callable[[Phone], str]) -> list[tuple[str, Any]]:
-    """`contacts show`: every field of a contact, its opt-outs and the lifts of them."""
+                   display: Callable[[Phone], str],
+                   bouncing: Sequence[Bouncing] = ()) -> list[tuple[str, Any]]:
+    """`contacts show`: every field of a contact, its opt-outs and the lifts of them, and
+    its bouncing addresses (since when, why) when it has any."""
     return [
         ("id", contact.id), ("name", contact.name), ("kind", contact.kind),
         ("role", contact.role), ("organisation", contact.organization),
         ("outlet", contact.outlet), ("e-mail", contact.emails),
+        *([("bouncing", [bouncing_line(b) for b in bouncing])] if bouncing else []),
         ("phone", [f"{display(p)} [{p.type}]" for p in contact.phones]),
         ("tags", ", ".join(contact.tags)), ("languages", ", ".join(contact.languages)),
         ("country", contact.country), ("embargo ok", contact.embargo_ok),
@@ -108,6 +112,15 @@ def contact_record(contact: Contact, history: OptOutHistory,
         *([("opt-ins", [_optin_line(o) for o in history.optins])] if history.optins else []),
         ("notes", contact.notes), ("created", contact.created), ("updated", contact.updated),
     ]
+
+
+def bouncing_line(state: Bouncing) -> str:
+    """"a@b.example bouncing since 2026-12-01 (550 5.1.1 user unknown)"."""
+    return f"{state.address} bouncing since {state.since[:10]} ({state.reason})"
+
+
+def bouncing_json(state: Bouncing) -> dict:
+    return {"address": state.address, "since": state.since, "reason": state.reason}
 
 
 def _opted_out_lines(contact: Contact, history: OptOutHistory) -> list[str] | bool:

@@ -295,16 +295,25 @@ class Ledger:
 
     def _withheld(self, rows: list[RowRecord], now: str) -> set[int]:
         """Inside a transaction: the rows that must not go now, settled as skipped: an
-        opted-out address; an embargoed copy to a contact who no longer accepts embargoes
-        (who gets the public version instead: pressctl.store.consent)."""
+        opted-out address; a bouncing address (with since when and why, and how to clear
+        it: pressctl.book.bounces); an embargoed copy to a contact who no longer accepts
+        embargoes (who gets the public version instead: pressctl.store.consent)."""
+        from pressctl.book.bounces import skip_reason
+
         store = self.store
-        blocked = store.suppressions.opted_out_keys(email_key(row.address) for row in rows)
+        keys = [email_key(row.address) for row in rows]
+        blocked = store.suppressions.opted_out_keys(keys)
+        bouncing = store.inbox.bouncing_of(keys)
         withdrawn = store.consent.withdrawn_consent(row.id for row in rows)
         withheld: set[int] = set()
         for row in rows:
-            if email_key(row.address) in blocked:
+            key = email_key(row.address)
+            if key in blocked:
                 store.runs.settle_rows(self.run_id, [
                     Settlement(row.id, RowState.SKIPPED, None, "opted out", now, False)])
+            elif key in bouncing:
+                store.runs.settle_rows(self.run_id, [Settlement(
+                    row.id, RowState.SKIPPED, None, skip_reason(bouncing[key]), now, False)])
             elif row.id in withdrawn:
                 store.consent.fall_back_to_public(row.id, now)
             else:

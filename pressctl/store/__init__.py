@@ -19,6 +19,7 @@ from pressctl.store.changes import ChangeQueries
 from pressctl.store.consent import ConsentQueries
 from pressctl.store.contacts import ContactQueries
 from pressctl.store.database import Connection, Database, Location, open_database
+from pressctl.store.inbox import InboxQueries
 from pressctl.store.leases import LeaseQueries
 from pressctl.store.mailouts import MailoutQueries
 from pressctl.store.orgs import OrgQueries
@@ -46,6 +47,7 @@ class Store:
         self.changes = ChangeQueries(database)
         self.ratewindow = RateWindowQueries(database)
         self.tokens = TokenQueries(database)
+        self.inbox = InboxQueries(database)
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,

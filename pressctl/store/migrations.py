@@ -275,5 +275,85 @@ MIGRATIONS: list[Migration] = [
         """,
         None,
     ),
+    Migration(
+        # Issue 10, what comes back after a send (`pressctl inbox import`):
+        # - every message taken in, by its idempotence key (the Message-ID, or a digest of
+        #   a message without one): a message seen twice counts once;
+        # - bounces, each tied to the mailout row it is about; the bouncing state of an
+        #   address, kept as history (a cleared state keeps its row, with who cleared it,
+        #   when and how): at most one open state per address;
+        # - answers to invitations, one per event UID and attendee (the latest wins);
+        # - people's replies, listed for follow-up with the row they answer;
+        # - Message-IDs are looked up from bounces and replies: indexed.
+        "0009_inbox",
+        """
+        CREATE TABLE inbox_messages (
+            key          TEXT PRIMARY KEY,
+            kind         TEXT NOT NULL CHECK (kind IN ('bounce', 'rsvp', 'unsubscribe',
+                         'auto-reply', 'human-reply')),
+            sender       TEXT,
+            subject      TEXT NOT NULL,
+            dated        TEXT,
+            imported_at  TEXT NOT NULL,
+            row_id       INTEGER REFERENCES mailout_rows(id) ON DELETE SET NULL,
+            detail       TEXT
+        );
+        CREATE INDEX inbox_messages_kind ON inbox_messages (kind, imported_at);
+        CREATE TABLE bounces (
+            id           INTEGER PRIMARY KEY,
+            message_key  TEXT NOT NULL REFERENCES inbox_messages(key) ON DELETE CASCADE,
+            email_key    TEXT NOT NULL,
+            address      TEXT NOT NULL,
+            row_id       INTEGER REFERENCES mailout_rows(id) ON DELETE SET NULL,
+            status_code  TEXT,
+            severity     TEXT NOT NULL CHECK (severity IN ('hard', 'soft')),
+            diagnostic   TEXT NOT NULL,
+            at           TEXT NOT NULL,
+            UNIQUE (message_key, email_key)
+        );
+        CREATE INDEX bounces_address ON bounces (email_key, at);
+        CREATE TABLE bouncing (
+            id           INTEGER PRIMARY KEY,
+            email_key    TEXT NOT NULL,
+            address      TEXT NOT NULL,
+            since        TEXT NOT NULL,
+            reason       TEXT NOT NULL,
+            marked_at    TEXT NOT NULL,
+            cleared_at   TEXT,
+            cleared_by   TEXT,
+            cleared_how  TEXT
+        );
+        CREATE UNIQUE INDEX bouncing_open ON bouncing (email_key) WHERE cleared_at IS NULL;
+        CREATE INDEX bouncing_address ON bouncing (email_key, id);
+        CREATE TABLE rsvps (
+            uid          TEXT NOT NULL,
+            email_key    TEXT NOT NULL,
+            attendee     TEXT NOT NULL,
+            partstat     TEXT NOT NULL CHECK (partstat IN ('ACCEPTED', 'DECLINED', 'TENTATIVE')),
+            seq          INTEGER NOT NULL,
+            dtstamp      TEXT NOT NULL,
+            comment      TEXT,
+            contact_id   INTEGER,
+            row_id       INTEGER REFERENCES mailout_rows(id) ON DELETE SET NULL,
+            message_key  TEXT NOT NULL REFERENCES inbox_messages(key),
+            updated      TEXT NOT NULL,
+            PRIMARY KEY (uid, email_key)
+        );
+        CREATE INDEX rsvps_contact ON rsvps (contact_id);
+        CREATE TABLE replies (
+            message_key  TEXT PRIMARY KEY REFERENCES inbox_messages(key) ON DELETE CASCADE,
+            sender       TEXT NOT NULL,
+            email_key    TEXT NOT NULL,
+            subject      TEXT NOT NULL,
+            dated        TEXT,
+            row_id       INTEGER REFERENCES mailout_rows(id) ON DELETE SET NULL,
+            imported_at  TEXT NOT NULL
+        );
+        CREATE INDEX replies_address ON replies (email_key, imported_at);
+        CREATE INDEX replies_row ON replies (row_id);
+        CREATE INDEX mailout_rows_message_id ON mailout_rows (message_id);
+        CREATE INDEX mailout_rows_fallback_message_id ON mailout_rows (fallback_message_id);
+        """,
+        None,
+    ),
 ]
-
