@@ -2,8 +2,10 @@
 
 A contact book from the sample contacts, the joint CNES/SFR release previewed for its
 audience (written as .eml/.html/.ics files), then approved as a mailout and delivered
-into the home's Maildir the way `outbox run` does. It reads nothing outside ``home``
-and the shipped files, and returns what happened for the CLI to print.
+into the home's Maildir the way `outbox run` does; then what comes back (a bounce and two
+answers to the press conference, pressctl.demo_returns) read by `inbox import`. It reads
+nothing outside ``home`` and the shipped files, and returns what happened for the CLI to
+print.
 
 This sits above every use case it strings together (book, releases, delivery, home).
 """
@@ -15,16 +17,20 @@ from datetime import datetime
 from pathlib import Path
 
 from pressctl.book.importer import import_file
+from pressctl.book.inbox import InboxReport, import_inbox
 from pressctl.book.orgs import import_orgs
 from pressctl.book.session import Book
 from pressctl.config import Settings, load_settings, resolve_paths
 from pressctl.contacts.formats.files import open_contact_file
 from pressctl.contacts.model import Contact
+from pressctl.delivery.frozen import thaw
 from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
 from pressctl.delivery.report import RunReport
 from pressctl.delivery.run import run_outbox
 from pressctl.delivery.unsubscribe import load_key
+from pressctl.demo_returns import Returned, write_returns
 from pressctl.home import init_home
+from pressctl.outbox.states import RowState
 from pressctl.releases.checking import load_release_set
 from pressctl.releases.documents import ReleaseSet
 from pressctl.releases.preview import write_previews
@@ -49,6 +55,8 @@ class DemoReport:
     mailout_id: int
     maildir: Path
     run: RunReport
+    returned: Returned  # a bounce and two answers to the press conference
+    inbox: InboxReport  # what `inbox import` made of them
 
 
 def example_release() -> Path:
@@ -82,8 +90,21 @@ def run_demo(home: Path, now: datetime, now_utc: str) -> DemoReport:
         ids = store_mailouts(book, plans, templates, path=release_file,
                              token_key=load_key(paths.unsubscribe_key))
         run = run_outbox(book, home=home, env={})  # the embedded default: the Maildir
+
+        returned = _returns(store, ids[0], home / "replies", now)
+        inbox = import_inbox(book, returned.folder)
         return DemoReport(book.settings, samples, organisations, contacts, releases,
                           previewed, previews, ids[0], home / book.settings.delivery.maildir,
-                          run)
+                          run, returned, inbox)
     finally:
         store.close()
+
+
+def _returns(store: Store, mailout_id: int, folder: Path, now: datetime) -> Returned:
+    """What comes back from the mailout: a bounce for its first recipient and answers to
+    its press conference from the next two."""
+    sent = [row for row in store.mailouts.rows(mailout_id) if row.state == RowState.SENT]
+    [uid] = [uid for uid, mailouts in store.inbox.event_mailouts().items()
+             if mailout_id in mailouts]
+    _, sender = thaw(store.mailouts.variants(mailout_id)[0])
+    return write_returns(folder, sent, uid, sender.address, now)

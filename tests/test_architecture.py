@@ -35,10 +35,12 @@ LAYERS: dict[str, set[str]] = {
     "delivery": {"errors", "secrets", "times", "contacts", "outbox", "inbox", "config",
                  "store", "book", "releases"},
     "home": {"errors", "secrets", "config", "store", "delivery"},
-    "demo": {"errors", "resources", "contacts", "config", "store", "book", "releases",
-             "delivery", "home"},
+    "demo_returns": {"store"},  # the demo's returned mail (no package of its own)
+    "demo": {"errors", "resources", "contacts", "outbox", "config", "store", "book",
+             "releases", "delivery", "home", "demo_returns"},
     "cli": {"errors", "resources", "secrets", "times", "contacts", "outbox", "inbox", "config",
-            "store", "book", "releases", "delivery", "home", "demo", "__init__"},
+            "store", "book", "releases", "delivery", "home", "demo", "demo_returns",
+            "__init__"},
     "__main__": {"cli"},
     "__init__": set(),
 }

@@ -110,6 +110,11 @@ def demo(
                  f"into the Maildir {report.maildir}: {run.sent} sent, {run.failed} failed, "
                  f"{run.skipped} skipped. With an [smtp] section in config.toml the "
                  "same run goes through your relay.")
+        back, inbox = report.returned, report.inbox
+        out.info(f"5. What came back, read by `inbox import` from {back.folder}: "
+                 f"{inbox.hard_bounces} bounce ({back.bounced} is now bouncing: skipped at "
+                 f"the next send), {inbox.answers} answers to the press conference "
+                 f"({back.accepted} accepts, {back.declined} declines).")
     finally:
         if keep:
             st.out.info(f"Kept {home}: try `pressctl --home {home} release preview "

@@ -86,6 +86,10 @@ def test_demo_runs_the_whole_path_without_a_home_and_leaves_no_trace(cli, missin
     assert "delivered by `outbox run` into the Maildir" in result.stderr
     assert " 0 failed" in result.stderr
     assert "Élodie Marchand" not in result.stdout.split("PR106")[1]  # opted out
+    # what comes back: a bounce and two answers, read by `inbox import`
+    assert "5. What came back, read by `inbox import`" in result.stderr
+    assert "1 bounce (" in result.stderr and "is now bouncing" in result.stderr
+    assert "2 answers to the press conference" in result.stderr
     assert not missing_home.exists()  # the demo needs no home and never makes one
 
 
