@@ -24,6 +24,7 @@ a connection's round trips overlap the others' (psycopg releases the GIL while i
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from pressctl.store import Store
@@ -38,6 +39,7 @@ class MarkWriter:
         self.store, self.run_id, self._now = store.sibling(), run_id, now
         self._results: list[Settlement] = []
         self.statements = 0  # how many were written (for tests and benchmarks)
+        self._took = 0.002  # a statement's usual round trip (seconds), smoothed
 
     def mark(self, row_id: int) -> None:
         """Just before a row's final dot: returns once the mark (and every result held)
@@ -62,7 +64,16 @@ class MarkWriter:
         finally:
             self.store.close()
 
+    @property
+    def lead(self) -> float:
+        """How long before its rate slot a mark should start, to be committed by then:
+        twice the usual round trip, within 2 to 50 ms."""
+        return min(0.05, max(0.002, 2 * self._took))
+
     def _write(self, row_ids: list[int]) -> set[int]:
         results, self._results = self._results, []
         self.statements += 1
-        return self.store.runs.mark_and_settle(self.run_id, row_ids, results, self._now())
+        started = time.monotonic()
+        marked = self.store.runs.mark_and_settle(self.run_id, row_ids, results, self._now())
+        self._took = 0.8 * self._took + 0.2 * (time.monotonic() - started)
+        return marked

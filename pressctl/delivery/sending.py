@@ -36,6 +36,7 @@ from pressctl.delivery.inflight import InflightJournal
 from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger
 from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
+from pressctl.delivery.sharedlimit import SharedLimiter
 from pressctl.delivery.transport import Transport, TransportFactory
 from pressctl.outbox.states import SendStatus
 from pressctl.store.mailouts import RowRecord
@@ -47,7 +48,8 @@ class Limiter(Protocol):
     pressctl.delivery.sharedlimit.SharedLimiter across the workers of a PostgreSQL
     outbox."""
 
-    def acquire(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> float: ...
+    def acquire(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> float:
+        ...
 
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
@@ -198,7 +200,7 @@ class Connections:
         # Workers sharing a server's outbox wait for their slot just before the final dot
         # (in commit): what the relay counts is when a message is complete, and the SMTP
         # exchange before it takes each connection a different time.
-        late_limit = self.limiter if ledger.shared else None
+        late_limit = self.limiter if isinstance(self.limiter, SharedLimiter) else None
         if self.limiter is not None and late_limit is None:
             with contextlib.suppress(_Stopped):
                 self.limiter.acquire(self.clock, self._sleep)
@@ -208,19 +210,22 @@ class Connections:
         journal, entry = self.journal, self.journal.begin(slot, row.id)
 
         def commit() -> bool:  # just before the final dot: see pressctl.delivery.inflight
-            if late_limit is not None:
-                if marks is not None:
+            try:
+                if late_limit is not None and marks is not None:
                     marks.flush()  # results are not held back while this waits
-                try:
+                    # The mark goes just before the slot (see SharedLimiter.acquire); a
+                    # stop after it withholds the dot, and the row goes back untried.
+                    late_limit.acquire(self.clock, self._sleep, lead=marks.lead,
+                                       before=lambda: marks.mark(row.id))
+                elif late_limit is not None:
                     late_limit.acquire(self.clock, self._sleep)
-                except _Stopped:
-                    return False  # a stop while waiting for the slot: the dot never goes
-            if marks is not None:
-                try:
+                elif marks is not None:
                     marks.mark(row.id)
-                except StaleClaim:  # another worker took this run's rows as a dead run's
-                    self.stop.request(StopReason.LEASE_LOST)
-                    return False
+            except _Stopped:
+                return False  # a stop while waiting for the slot: the dot never goes
+            except StaleClaim:  # another worker took this run's rows as a dead run's
+                self.stop.request(StopReason.LEASE_LOST)
+                return False
             journal.mark(entry)
             self.in_flight[slot] = row.id
             return True

@@ -43,12 +43,23 @@ class SharedLimiter:
     def __repr__(self) -> str:
         return f"SharedLimiter({self.limits})"
 
-    def acquire(self, clock: Callable[[], float], sleep: Callable[[float], None]) -> float:
+    def acquire(self, clock: Callable[[], float], sleep: Callable[[float], None], *,
+                before: Callable[[], object] | None = None, lead: float = 0.0) -> float:
         """Take the next slot and wait (with ``sleep``) until it comes; returns that time
-        on ``clock``."""
+        on ``clock``. ``before`` (a worker's database mark, a round trip) runs once, about
+        ``lead`` seconds before the slot rather than after it: what lies between a slot
+        and the final dot is what makes the relay see two messages closer than their
+        slots, and the mark's round trip varies most (a loaded server)."""
+        pending = before
         while True:
             wait = self.store.ratewindow.take_slot(self._spacing_us)
             due = clock() + max(wait, 0.0)
+            if pending is not None:
+                if wait - lead > 0:
+                    sleep(wait - lead)
+                pending()
+                pending = None
+                wait = due - clock()
             if wait > 0:
                 sleep(wait)
             # Woken late (a busy process): sending now would crowd the next worker's slot;

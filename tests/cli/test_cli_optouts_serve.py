@@ -79,9 +79,12 @@ class Running:
     def stop(self) -> tuple[int, str]:
         """Ctrl-C; (exit code, stdout)."""
         self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=20)
+        # Not communicate(): it would read stderr too, racing the reader thread for the
+        # last lines (the "stopped" one went missing that way under load).
+        self.process.wait(timeout=20)
         self._reader.join(5)
-        return self.process.returncode, out
+        assert self.process.stdout is not None
+        return self.process.returncode, self.process.stdout.read()
 
 
 def fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
