@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pressctl.book.history import ContactHistory, contact_history
 from pressctl.book.importer import import_file
 from pressctl.book.inbox import InboxReport, import_inbox
 from pressctl.book.orgs import import_orgs
+from pressctl.book.rsvps import RsvpList, rsvp_list
 from pressctl.book.session import Book
 from pressctl.config import Settings, load_settings, resolve_paths
 from pressctl.contacts.formats.files import open_contact_file
@@ -57,6 +59,8 @@ class DemoReport:
     run: RunReport
     returned: Returned  # a bounce and two answers to the press conference
     inbox: InboxReport  # what `inbox import` made of them
+    rsvps: RsvpList  # `invite rsvps`: who is coming
+    history: ContactHistory  # `contacts history` of the journalist whose address bounced
 
 
 def example_release() -> Path:
@@ -95,7 +99,8 @@ def run_demo(home: Path, now: datetime, now_utc: str) -> DemoReport:
         inbox = import_inbox(book, returned.folder)
         return DemoReport(book.settings, samples, organisations, contacts, releases,
                           previewed, previews, ids[0], home / book.settings.delivery.maildir,
-                          run, returned, inbox)
+                          run, returned, inbox, rsvp_list(book, str(ids[0])),
+                          contact_history(book, returned.bounced))
     finally:
         store.close()
 

@@ -5,7 +5,9 @@ nothing); organisations; opt-outs and opt-ins; `contacts extract`. Each takes a 
 (session.py: the open store, the settings and the time of the command) and returns
 values; none prints or prompts. Every write of a contact keeps its opt-outs
 (suppression.py): an opt-out is forever. What comes back after a send (bounces, RSVPs,
-replies, unsubscribe requests) is recorded by inbox.py; bouncing addresses by bounces.py.
+replies, unsubscribe requests) is recorded by inbox.py; bouncing addresses by bounces.py;
+one person's history by history.py, an event's attendance list by rsvps.py, the one-click
+opt-out by unsubscribe.py.
 
 May import: pressctl.contacts (the pure domain), pressctl.inbox (the inbox reader),
 pressctl.store (all SQL is there), pressctl.config, pressctl.errors.

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pressctl.book.bounces import cleared_by_edit, skip_reason
 from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
 from pressctl.book.changes import record_many as record_changes
+from pressctl.book.forgotten import refuse_forgotten
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import clean_email_field, email_key
@@ -140,6 +141,7 @@ def add_contact(
         )
     named = [email_key(e) for e in contact.emails]
     with book.store.transaction():
+        refuse_forgotten(book.store, contact.emails, "contact not added")
         owners = _owners(book.store, contact)
         if not owners:
             _stamp_new(contact, book.now)
@@ -264,6 +266,9 @@ def _write_edit(book: Book, current: Contact, updated: Contact, asked: bool,
             raise DuplicateContact(
                 [Problem("", clash_text(book.store, a, c)) for a, c in owners.items()]
             )
+        kept = {email_key(e) for e in current.emails}
+        refuse_forgotten(book.store, [e for e in updated.emails if email_key(e) not in kept],
+                         f"contact #{current.id} not changed")
         updated.id, updated.created, updated.updated = current.id, current.created, book.now
         held = keep_opt_outs(book.store, updated, asked=asked, earlier=current,
                              reason="marked opted out with `pressctl contacts edit`",

@@ -33,6 +33,7 @@ from pressctl.book.contacts import (
     merge,
     states_kind,
 )
+from pressctl.book.forgotten import FORGOTTEN, forgotten_keys
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import email_key
@@ -56,6 +57,9 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     skipped: list[Problem] = field(default_factory=list)
+    # rows holding an address that asked to be forgotten (`contacts forget`): never
+    # imported whatever --on-duplicate says, always reported
+    forgotten: list[Problem] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
     clashes: list[Problem] = field(default_factory=list)
     notes: list[Problem] = field(default_factory=list)
@@ -146,6 +150,7 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
     store = book.store
     keys = [email_key(e) for _, v in chunk if v.contact for e in v.contact.emails]
     owners = store.contacts.owners_of_email_keys(keys)
+    forgotten = forgotten_keys(store, keys)
     pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
     new: list[Contact] = []
     lines: list[int] = []  # the line of the file each of ``new`` was first met on
@@ -159,6 +164,9 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
             report.rejected.append(Rejected(record, "; ".join(result.problems)))
             continue
         row_keys = [email_key(e) for e in contact.emails]
+        if forgotten.intersection(row_keys):  # the whole row: it is that person's
+            report.forgotten.append(Problem(where, FORGOTTEN))
+            continue
         clashing = [k for k in row_keys if k in seen or k in owners]
         if not clashing:
             contact.created = contact.updated = book.now

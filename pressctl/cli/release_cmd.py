@@ -1,4 +1,6 @@
-"""`pressctl release ...` (and its alias `pressctl invite ...`): new, check, preview, proof."""
+"""`pressctl release ...` (and its alias `pressctl invite ...`): new, check, preview, proof,
+and for an invitation already sent, update and cancel (its event; the two groups share the
+commands, so `release update` works for a release with an [event] too)."""
 
 from __future__ import annotations
 
@@ -206,3 +208,156 @@ def proof(
                      "via": report.via, "reply": report.reply})
     else:
         st.out.line(report.summary())
+
+
+# -- an invitation already sent: `invite update`, `invite cancel` ------------------------------
+
+When = Annotated[str | None, typer.Option(
+    "--at", help='When (default: at once): "in 2h", "2026-11-23 09:00 Europe/Paris", "now" '
+                 'or "lift" (the embargo lift: the public copy, to everyone it goes to).')]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Approve without asking (scripts).")]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Everything but storing it.")]
+
+
+@app.command("update")
+def update(
+    ctx: typer.Context,
+    file: ReleasePath,
+    at: When = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    templates: TemplatesDir = None,
+    json_out: Json = False,
+) -> None:
+    """Send the changed event (time, link, venue, passcode...) to exactly those who received
+    the invitation, as a new mailout: same UID, SEQUENCE raised, the changes named at the
+    top. Refused (exit 3) when nothing changed, or the invitation was never sent.
+
+    Example: pressctl invite update briefing.md --yes
+    """
+    from pressctl.delivery.events import plan_update
+
+    st = state(ctx)
+    _, now = _today_and_now()
+    plan = plan_update(st.book(), file, at=at, now=now)
+    _approve(st, plan, file, yes=yes, dry_run=dry_run, templates=templates, json_out=json_out)
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    file: ReleasePath,
+    note: Annotated[str | None, typer.Option(
+        "--note", help="Why, or what instead: shown at the top of the message.")] = None,
+    at: When = None,
+    yes: Yes = False,
+    dry_run: DryRun = False,
+    templates: TemplatesDir = None,
+    json_out: Json = False,
+) -> None:
+    """Cancel the event: METHOD:CANCEL with the same UID and a raised SEQUENCE, to exactly
+    those who received the invitation (their calendars remove it), the note first. The
+    event is then marked cancelled; a second cancel is refused (exit 3).
+
+    Example: pressctl invite cancel briefing.md --note "Postponed to October; a new invitation follows." --yes
+    """  # noqa: E501 (an example is one line to copy: typer's help keeps the docstring's breaks)
+    from pressctl.delivery.events import plan_cancel
+
+    st = state(ctx)
+    _, now = _today_and_now()
+    plan = plan_cancel(st.book(), file, note=note, at=at, now=now)
+    _approve(st, plan, file, yes=yes, dry_run=dry_run, templates=templates, json_out=json_out)
+
+
+def _approve(st: State, plan, file: Path, *, yes: bool, dry_run: bool,
+             templates: Path | None, json_out: bool) -> None:
+    """Show what will go out, ask (unless --yes), freeze it: as `mailout create` does."""
+    import sys
+
+    from pressctl.delivery.events import store_event_mailout
+    from pressctl.delivery.unsubscribe import ensure_key, load_key
+
+    for warning in plan.warnings:
+        st.out.warn(str(warning))
+    mailout = plan.mailout
+    item: dict = {
+        "kind": plan.kind, "reference": mailout.releases.main.reference, "uid": plan.uid,
+        "sequence": plan.sequence, "previous_sequence": plan.previous,
+        "phase": mailout.phase, "due": mailout.due_at.astimezone().isoformat(timespec="minutes"),
+        "recipients": len(mailout.recipients),
+        "languages": sorted({r.version.language for r in mailout.recipients}),
+        "changes": {language: [{"what": c.what, "value": c.value} for c in changes]
+                    for language, changes in plan.notice.changes.items()},
+        "note": plan.notice.note, "earlier_mailouts": plan.earlier,
+        "skipped": [{"name": s.name, "address": s.address, "reason": s.reason}
+                    for s in plan.skipped],
+    }
+    if not json_out:
+        st.out.record([("event", f"{item['reference']} ({plan.uid})"), ("sends", plan.kind),
+                       ("sequence", f"{plan.previous} -> {plan.sequence}"),
+                       *[(f"changes ({language})", "; ".join(
+                           f"{c['what']}: {c['value'] or 'removed'}" for c in changes))
+                         for language, changes in item["changes"].items() if changes],
+                       *([("note", plan.notice.note)] if plan.notice.note else []),
+                       ("phase", mailout.phase), ("due", item["due"]),
+                       ("recipients", item["recipients"]),
+                       ("languages", ",".join(item["languages"])),
+                       ("skipped", len(plan.skipped))])
+        for skipped in plan.skipped:
+            st.out.warn(f"skipped {skipped.name} <{skipped.address}>: {skipped.reason}")
+    if dry_run:
+        if json_out:
+            st.out.json(item)
+        st.out.info("Dry run: nothing stored")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter("not on a terminal: pass --yes to approve the "
+                                     f"{plan.kind.noun}")
+        if not typer.confirm(f"Send the {plan.kind.noun} to {len(mailout.recipients)} "
+                             "recipient(s)?"):
+            raise typer.Exit(1)
+    ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
+    mailout_id = store_event_mailout(st.book(), plan, _templates(st, templates), path=file,
+                                     token_key=load_key(st.paths.unsubscribe_key))
+    if json_out:
+        st.out.json({"id": mailout_id, **item})
+    st.out.info(f"Mailout #{mailout_id} ({plan.kind.noun}, SEQUENCE {plan.sequence}): "
+                f"{len(mailout.recipients)} message(s) due {item['due']}; "
+                "`pressctl outbox run` (or cron) delivers it")
+
+
+@app.command("rsvps")
+def rsvps(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(
+        help="The release reference (PR106-2020), a mailout id, or the event's UID.")],
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv: UTF-8, commas, a header row (no e-mail addresses).")] = None,
+    json_out: Json = False,
+) -> None:
+    """The attendance list of a press conference: name, outlet, answer and when, for
+    everyone invited (answers recorded by `pressctl inbox import`), then answers from
+    people it was not sent to; counts of accepted, declined, tentative and no answer.
+
+    Example: pressctl invite rsvps PR106-2020 --format csv > door.csv
+    """
+    import sys
+
+    from pressctl.book.rsvps import COLUMNS, counts_line, rsvp_csv, rsvp_json, rsvp_list, rsvp_rows
+    from pressctl.errors import InvalidInput
+
+    if fmt not in (None, "csv"):
+        raise InvalidInput(f"--format {fmt!r} is not a format of the attendance list",
+                           hint="use --format csv, or --json")
+    st = state(ctx)
+    book = st.book()
+    found = rsvp_list(book, ref)
+    if json_out:
+        st.out.json(rsvp_json(found))
+    elif fmt == "csv":
+        sys.stdout.write(rsvp_csv(found, book.zone))
+    else:
+        st.out.table(COLUMNS, rsvp_rows(found, book.zone), title=f"{found.reference} "
+                     f"({found.uid})", keep_whole=("answered",))
+    st.out.info(counts_line(found))

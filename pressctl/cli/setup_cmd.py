@@ -88,6 +88,8 @@ def demo(
     import tempfile
     from datetime import datetime
 
+    from pressctl.book.history import entry_cells
+    from pressctl.book.rsvps import counts_line
     from pressctl.cli.views import print_contacts, print_preview_summary
     from pressctl.demo import example_release, run_demo
 
@@ -115,6 +117,10 @@ def demo(
                  f"{inbox.hard_bounces} bounce ({back.bounced} is now bouncing: skipped at "
                  f"the next send), {inbox.answers} answers to the press conference "
                  f"({back.accepted} accepts, {back.declined} declines).")
+        out.info(f"6. `invite rsvps {report.mailout_id}`: {counts_line(report.rsvps)}. "
+                 f"`contacts history` of {report.history.contact.name}, newest first:")
+        for entry in report.history.entries[:3]:
+            out.info("   " + "  ".join(cell for cell in entry_cells(entry) if cell))
     finally:
         if keep:
             st.out.info(f"Kept {home}: try `pressctl --home {home} release preview "

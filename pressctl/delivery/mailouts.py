@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pressctl.book.changes import Change, ChangeAction, NewChange, Subject, record, record_many
 from pressctl.book.session import Book
@@ -29,6 +30,9 @@ from pressctl.releases.recipients import Recipient, public_copy, select_recipien
 from pressctl.releases.rendering import plan_messages
 from pressctl.store.mailouts import MailoutRecord
 from pressctl.times import iso, parse_start
+
+if TYPE_CHECKING:
+    from pressctl.releases.events import EventNotice
 
 # -- creating -----------------------------------------------------------------------------------
 
@@ -49,6 +53,8 @@ class PlannedMailout:
     covers: list[Recipient] | None = None  # rendered for; None: the recipients
     left_out: int = 0  # embargoed phase without public phase: audience members who get nothing
     id: int | None = None
+    notice: EventNotice | None = None  # an update or cancellation (pressctl.delivery.events)
+    withdraws: tuple[int, ...] = ()  # mailouts whose queued rows it cancels (a cancelled event)
 
 
 def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | None,
@@ -63,7 +69,10 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
     (``left_out``, and a warning). WHEN "lift" (or any time after it) sends the public
     version to everyone in one mailout.
     """
-    releases = load_release_set(path, now.date())
+    from pressctl.delivery.events import prepare_invitation
+
+    # An invitation carries the SEQUENCE pressctl keeps for its event (pressctl.delivery.events).
+    releases = prepare_invitation(book, load_release_set(path, now.date()), path)
     lift = releases.main.embargo.utc if releases.main.embargo else None
     if at == "lift":
         if lift is None:
@@ -103,6 +112,7 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
     ``token_key`` (pressctl.delivery.unsubscribe). An embargoed row also keeps its recipient's
     place in the public phase (variant, Message-ID, token), for a consent withdrawn later.
     """
+    from pressctl.delivery.events import record_version
     from pressctl.delivery.frozen import freeze
     from pressctl.delivery.unsubscribe import unsubscribe_token
 
@@ -111,7 +121,7 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
         seed = f"{plan.releases.main.reference}/{plan.phase}/{iso(plan.due_at)}/{book.now}"
         built.append(plan_messages(book, plan.releases, plan.recipients
                                    if plan.covers is None else plan.covers, templates,
-                                   now=plan.due_at, seed=seed))
+                                   now=plan.due_at, seed=seed, notice=plan.notice))
     with book.store.transaction():
         for plan, messages in zip(plans, built, strict=True):
             plan.id = book.store.mailouts.insert(
@@ -137,12 +147,23 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
                  *(fallback.get(m.recipient.address, nowhere) if plan.phase == Phase.EMBARGOED
                    else nowhere))
                 for m in messages.messages if m.recipient.address in has_row), book.now)
+        record_version(book, plans, built)  # an invitation's SEQUENCE and details
+        for plan in plans:
+            for withdrawn in plan.withdraws:
+                _cancel(book, withdrawn, f"the event was cancelled (mailout #{plan.id})")
         record_many(book, (NewChange(
             ChangeAction.APPROVE, Subject.MAILOUT, plan.id,
-            f"approved {plan.releases.main.reference} ({plan.phase}): "
+            f"approved {_what(plan)} ({plan.phase}): "
             f"{len(plan.recipients)} message(s) due {iso(plan.due_at)}")
             for plan in plans if plan.id is not None))
     return [plan.id for plan in plans if plan.id is not None]
+
+
+def _what(plan: PlannedMailout) -> str:
+    reference = plan.releases.main.reference
+    if plan.notice is None:
+        return reference
+    return f"the {plan.notice.kind.noun} of {reference}'s event, SEQUENCE {plan.notice.sequence}"
 
 
 # -- reading and manual actions ----------------------------------------------------------------
@@ -169,13 +190,17 @@ def _change(book: Book, mailout: MailoutRecord, action: Action) -> None:
 
 def cancel(book: Book, mailout_id: int) -> int:
     with book.store.transaction():
-        _change(book, get_mailout(book, mailout_id), Action.CANCEL)
-        count = book.store.mailouts.set_rows_state(mailout_id, [RowState.QUEUED],
-                                                   RowState.CANCELLED, book.now,
-                                                   "cancelled by the user")
-        record(book, ChangeAction.CANCEL, Subject.MAILOUT, mailout_id,
-               f"cancelled: {count} queued message(s) will not be sent")
-        return count
+        return _cancel(book, mailout_id, "cancelled by the user")
+
+
+def _cancel(book: Book, mailout_id: int, why: str) -> int:
+    """Inside a transaction: cancel the mailout and its queued rows (saying ``why``)."""
+    _change(book, get_mailout(book, mailout_id), Action.CANCEL)
+    count = book.store.mailouts.set_rows_state(mailout_id, [RowState.QUEUED],
+                                               RowState.CANCELLED, book.now, why)
+    record(book, ChangeAction.CANCEL, Subject.MAILOUT, mailout_id,
+           f"cancelled: {count} queued message(s) will not be sent")
+    return count
 
 
 def pause(book: Book, mailout_id: int, *, resume: bool = False) -> None:

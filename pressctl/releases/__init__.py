@@ -6,8 +6,9 @@ ReleaseSet, Embargo, Event), embargo (where the embargo rule is decided: who get
 version, when; and the notice), audience (the filter language) and saved_audiences (the
 book's named audiences), calendar (iTIP .ics), templating (the only jinja2 user),
 messages (MIME bytes), preview files, and the use cases: checking (read a release with
-its translations, `release check`), recipients (who gets which copy) and rendering (the
-messages, rendered once per variant).
+its translations, `release check`), recipients (who gets which copy), rendering (the
+messages, rendered once per variant) and events (what changed in an event since it was
+sent, and the notice that names it).
 
 May import: pressctl.book, pressctl.store, pressctl.contacts, pressctl.config,
 pressctl.times, pressctl.resources, pressctl.errors. Never pressctl.delivery.

@@ -180,6 +180,58 @@ def invitation_template(
     return InvitationTemplate(uid, method, head, tail)
 
 
+# --------------------------------------------------------------------------- reading back
+
+
+def read_invitation(data: bytes) -> tuple[str, str, Event]:
+    """``(UID, METHOD, the event)`` of a calendar this module wrote: how an invitation
+    frozen before pressctl stored each event's versions (pressctl.store.events) tells
+    what it sent. DESCRIPTION gives back the meeting ID, passcode and dial-in numbers (in
+    the words of :data:`_WORDS`); the RSVP fields are not read. Raises ValueError for a
+    calendar without one event."""
+    from icalendar import Calendar
+
+    from pressctl.contacts.model import Phone
+    from pressctl.releases.documents import Event
+
+    calendar = Calendar.from_ical(data)
+    found = calendar.walk("VEVENT")
+    if len(found) != 1:
+        raise ValueError(f"an invitation has one VEVENT, not {len(found)}")
+    vevent = found[0]
+    start, end = vevent.decoded("DTSTART"), vevent.decoded("DTEND")
+    url = str(vevent["URL"]) if "URL" in vevent else None
+    location = str(vevent["LOCATION"]) if "LOCATION" in vevent else None
+    venue = location
+    if location is not None and url is not None:  # _location() joined them with " / "
+        venue = None if location == url else location.removesuffix(" / " + url)
+    described = _described(str(vevent.get("DESCRIPTION", "")))
+    phones = []
+    for shown in described.get("dial", []):
+        number, _, label = shown.partition(" (")
+        number, _, extension = number.partition(" ext. ")
+        phones.append(Phone("+" + re.sub(r"\D", "", number), extension or None,
+                            label=label.removesuffix(")") or None))
+    event = Event(
+        title=str(vevent.get("SUMMARY", "")), start=start, end=end.astimezone(start.tzinfo),
+        venue=venue, url=url, meeting_id=next(iter(described.get("id", [])), None),
+        passcode=next(iter(described.get("passcode", [])), None), dial_in=tuple(phones),
+        sequence=int(vevent.get("SEQUENCE", 0)))
+    return str(vevent["UID"]), str(calendar.get("METHOD", "REQUEST")), event
+
+
+def _described(description: str) -> dict[str, list[str]]:
+    """The details _description() wrote, by their key in _WORDS, whatever the language."""
+    labels = {f"{words[key]}: ": key for words in _WORDS.values()
+              for key in ("id", "passcode", "dial")}
+    found: dict[str, list[str]] = {}
+    for line in description.split("\n"):
+        for label, key in labels.items():
+            if line.startswith(label):
+                found.setdefault(key, []).append(line[len(label):].strip())
+    return found
+
+
 # --------------------------------------------------------------------------- one line
 
 

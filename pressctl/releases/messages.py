@@ -14,9 +14,11 @@ What a caller must know:
   CRLF. The salutation goes in as is in text and HTML-escaped in html. Attachments and the
   attached invite.ics are base64; the inline text/calendar is 7bit when the .ics is ASCII
   with short lines (its line ends made CRLF), else quoted-printable. The calendar callable
-  gets the recipient's name and address as passed to build(); its .ics should say
-  METHOD:REQUEST. Boundaries are fixed per factory and start with "=_", which
-  quoted-printable and base64 never produce (a 7bit .ics containing "=_" goes QP).
+  gets the recipient's name and address as passed to build(); its .ics says
+  METHOD:REQUEST, or METHOD:CANCEL when it is the ``for_attendee`` of an
+  InvitationTemplate whose method is CANCEL (the inline part's Content-Type says the
+  same). Boundaries are fixed per factory and start with "=_", which quoted-printable
+  and base64 never produce (a 7bit .ics containing "=_" goes QP).
 * Header data is never trusted. Control characters (CR, LF, TAB, NUL, U+2028...) in names,
   subject and file names become spaces; names also lose doubled and outer spaces, the
   subject its outer spaces. An address with whitespace, controls, <>()[],;:"\\ or not
@@ -362,6 +364,13 @@ class MessageFactory:
         if not _LANGUAGE.match(variant.language):
             raise ValueError(f"not a language tag: {variant.language!r}")
         self._calendar = variant.calendar
+        # The inline part's method must be the calendar's own (RFC 6047 2.4): an
+        # InvitationTemplate's bound for_attendee says it; any other callable is a REQUEST.
+        method = getattr(getattr(variant.calendar, "__self__", None), "method", "REQUEST")
+        if method not in ("REQUEST", "CANCEL"):
+            raise ValueError(f"not an iTIP method pressctl sends: {method!r}")
+        self._ics_type = (f'Content-Type: text/calendar; charset="UTF-8"; method={method}\r\n'
+                          ).encode("ascii")
         key = hashlib.blake2b(f"{domain}\0{variant.subject}\0{variant.language}".encode(),
                               digest_size=6).hexdigest()
         self._alt = f"=_alt_{key}"
@@ -455,7 +464,7 @@ class MessageFactory:
         return b"".join(out)
 
     def _inline_ics(self, ics: bytes) -> tuple[bytes, bytes]:
-        head = b'Content-Type: text/calendar; charset="UTF-8"; method=REQUEST\r\n'
+        head = self._ics_type
         lines = ics.replace(b"\r\n", b"\n")
         if (ics.isascii() and b"\r" not in lines and b"\x00" not in lines
                 and b"=_" not in ics and max(map(len, lines.split(b"\n"))) <= 998):

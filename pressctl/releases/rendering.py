@@ -7,6 +7,11 @@ from the templates (:mod:`pressctl.releases.templating`, the only Jinja2 user) a
 render context; only the salutation, the addresses and the Message-ID are per recipient.
 :func:`plan_messages` is what a mailout freezes; :func:`build_messages` builds the bytes of
 a preview. Jinja2, icalendar and markdown-it are imported inside the functions that render.
+
+An update or a cancellation of an invitation (an :class:`~pressctl.releases.events.
+EventNotice`) is rendered the same way, with its notice stamped above what the templates
+render (below the embargo notice, which stays first), a prefix to the Subject and the
+notice's iTIP method in the calendar.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from pressctl.releases.messages import (
 from pressctl.releases.recipients import Recipient
 
 if TYPE_CHECKING:  # templating imports jinja2: only the functions that render import it
+    from pressctl.releases.events import EventNotice
     from pressctl.releases.templating import Templates
 
 PREVIEW_TOKEN = "preview-token"  # previews never carry a real one-click unsubscribe token
@@ -80,16 +86,16 @@ class Plan:
 
 
 def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
-                  templates: Templates, *, now: datetime, seed: str = "preview") -> Plan:
+                  templates: Templates, *, now: datetime, seed: str = "preview",
+                  notice: EventNotice | None = None) -> Plan:
     """Render each variant (language version, embargo, reader's country) once and assign
     every recipient to one: all a mailout needs to build the messages later, byte for byte.
     The one-click unsubscribe token is not here: it names a mailout
-    (pressctl.delivery.unsubscribe), so the mailout gives it when it stores its rows."""
-    officers = press_officers(book, releases.main)
-    if not any(officer.emails for officer in officers):
-        raise InvalidInput(f"{releases.main.path}: no press officer with an e-mail address to "
-                           "send from", hint="add officers of the organisations (kind officer) "
-                           "or list contacts")
+    (pressctl.delivery.unsubscribe), so the mailout gives it when it stores its rows.
+
+    ``notice`` makes the messages an update or a cancellation of the release's invitation
+    (pressctl.releases.events): its iTIP method, and its notice stamped at the top."""
+    officers = _officers_with_an_address(book, releases.main)
     sender = _sender(_sending_officer(officers), book)
     domain = sender.address.rpartition("@")[2]
     variants: list[tuple[Variant, Sender]] = []
@@ -100,7 +106,7 @@ def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
         if key not in numbers:
             numbers[key] = len(variants)
             variants.append((_variant(book, recipient.version, officers, templates, sender,
-                                      recipient.contact.country, now), sender))
+                                      recipient.contact.country, now, notice), sender))
         contact = recipient.contact
         planned.append(PlannedMessage(
             recipient, numbers[key], salutation(contact, recipient.version.language),
@@ -110,11 +116,12 @@ def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
 
 
 def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
-                   templates: Templates, *, now: datetime, seed: str = "preview"
-                   ) -> Iterator[BuiltMessage]:
+                   templates: Templates, *, now: datetime, seed: str = "preview",
+                   notice: EventNotice | None = None) -> Iterator[BuiltMessage]:
     """Every recipient's message, rendered once per variant, for a preview: the one-click
     unsubscribe token is an obvious fake (PREVIEW_TOKEN), never a working one."""
-    plan = plan_messages(book, releases, recipients, templates, now=now, seed=seed)
+    plan = plan_messages(book, releases, recipients, templates, now=now, seed=seed,
+                         notice=notice)
     factories = [MessageFactory(variant, sender, domain=plan.domain)
                  for variant, sender in plan.variants]
     for message in plan.messages:
@@ -140,6 +147,21 @@ def press_officers(book: Book, release: Release) -> list[Contact]:
     return officers
 
 
+def sending_domain(book: Book, release: Release) -> str:
+    """The domain messages of ``release`` are sent from: the host of its event's UID."""
+    officers = _officers_with_an_address(book, release)
+    return _sender(_sending_officer(officers), book).address.rpartition("@")[2]
+
+
+def _officers_with_an_address(book: Book, release: Release) -> list[Contact]:
+    officers = press_officers(book, release)
+    if not any(officer.emails for officer in officers):
+        raise InvalidInput(f"{release.path}: no press officer with an e-mail address to "
+                           "send from", hint="add officers of the organisations (kind officer) "
+                           "or list contacts")
+    return officers
+
+
 def _sending_officer(officers: list[Contact]) -> Contact:
     """The first listed officer with an e-mail address: the From and the ORGANIZER."""
     return next(officer for officer in officers if officer.emails)
@@ -162,11 +184,12 @@ def _sender(officer: Contact, book: Book) -> Sender:
 
 
 def _variant(book: Book, release: Release, officers: list[Contact], templates: Templates,
-             sender: Sender, reader_country: str | None, now: datetime) -> Variant:
+             sender: Sender, reader_country: str | None, now: datetime,
+             notice: EventNotice | None = None) -> Variant:
     from pressctl.releases.templating import markdown_to_html, markdown_to_text, template_name
 
     orgs = [book.store.orgs.find(name) for name in release.organizations]
-    notice = embargo_notice(release.embargo, release.language) if release.embargo else None
+    embargoed = embargo_notice(release.embargo, release.language) if release.embargo else None
     sending = _sending_officer(officers)
     context = {
         "release": {
@@ -178,7 +201,7 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates: T
         "salutation": SALUTATION,
         "body_html": markdown_to_html(release.body),  # Markup: safe HTML from the body
         "body_text": markdown_to_text(release.body),
-        "embargo_line": notice.text if notice else None,
+        "embargo_line": embargoed.text if embargoed else None,
         "event": _event_context(release, reader_country),
         "organizations": [_org_context(o, release.language) for o in orgs if o is not None],
         "contacts": [_contact_context(c, reader_country) for c in officers],
@@ -191,13 +214,19 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates: T
     text = templates.render(template_name(release.kind, language, "txt"), context)
     html = templates.render(template_name(release.kind, language, "html"), context)
     subject = release.title
-    if notice:  # stamped here, whatever the templates do
-        subject = notice.subject_prefix + subject
-        text = f"{notice.text}\n\n{text}"
-        html = _stamp_html(html, notice.html)
+    if notice is not None and release.event is not None:  # under the embargo notice
+        changed = notice.stamp(release.language, release.event.title)
+        subject = changed.subject_prefix + subject
+        text = f"{changed.text}\n\n{text}"
+        html = _stamp_html(html, changed.html)
+    if embargoed:  # stamped here, whatever the templates do
+        subject = embargoed.subject_prefix + subject
+        text = f"{embargoed.text}\n\n{text}"
+        html = _stamp_html(html, embargoed.html)
     attachments = tuple(_attachment(release, name) for name in release.attachments)
-    calendar = (_calendar(release, release.event, sending, sender, now) if release.event
-                else None)
+    method = notice.method if notice is not None else "REQUEST"
+    calendar = (_calendar(release, release.event, sending, sender, now, method)
+                if release.event else None)
     return Variant(subject=subject, text=text, html=html, language=release.language,
                    attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar)
 
@@ -219,13 +248,13 @@ def _attachment(release: Release, name: str) -> tuple[str, str, bytes]:
 
 
 def _calendar(release: Release, event: Event, officer: Contact, sender: Sender,
-              now: datetime) -> Callable[[str, str], bytes]:
+              now: datetime, method: str = "REQUEST") -> Callable[[str, str], bytes]:
     domain = sender.address.rpartition("@")[2]
     template = invitation_template(
         event, uid=event_uid(release.reference, domain), summary=event.title,
         description=f"{release.title} ({release.reference})",
         organizer_name=officer.name, organizer_email=sender.address, now=now,
-        language=release.language,
+        language=release.language, method=method,
     )
     return template.for_attendee
 

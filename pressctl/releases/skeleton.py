@@ -44,7 +44,6 @@ def skeleton(kind: str, organizations: list[str], today: date, language: str = "
         (True, 'dial_in = ["+44 20 7946 0958"]   # international numbers'),
         (True, 'rsvp = "press@example.org"   # accreditation address'),
         (True, f'rsvp_deadline = "{week.isoformat()} 09:00 {zone}"'),
-        (False, "sequence = 0   # add one each time the event changes (calendar updates)"),
     ]
     return "\n".join([
         FENCE,

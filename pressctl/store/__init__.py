@@ -19,6 +19,9 @@ from pressctl.store.changes import ChangeQueries
 from pressctl.store.consent import ConsentQueries
 from pressctl.store.contacts import ContactQueries
 from pressctl.store.database import Connection, Database, Location, open_database
+from pressctl.store.events import EventQueries
+from pressctl.store.gdpr import GdprQueries
+from pressctl.store.history import HistoryQueries
 from pressctl.store.inbox import InboxQueries
 from pressctl.store.leases import LeaseQueries
 from pressctl.store.mailouts import MailoutQueries
@@ -47,7 +50,10 @@ class Store:
         self.changes = ChangeQueries(database)
         self.ratewindow = RateWindowQueries(database)
         self.tokens = TokenQueries(database)
+        self.events = EventQueries(database)
+        self.gdpr = GdprQueries(database)
         self.inbox = InboxQueries(database)
+        self.history = HistoryQueries(database)
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,

@@ -356,4 +356,54 @@ MIGRATIONS: list[Migration] = [
         """,
         None,
     ),
+    Migration(
+        # Issue 10, events have a life (`invite update`, `invite cancel`): per event UID,
+        # the SEQUENCE last sent (raised by pressctl, never by hand), the details of the
+        # version last sent in each language, when it was approved and whether the event
+        # was cancelled (pressctl.store.events).
+        "0010_events",
+        """
+        CREATE TABLE events (
+            uid           TEXT PRIMARY KEY,
+            reference     TEXT NOT NULL,
+            sequence      INTEGER NOT NULL CHECK (sequence >= 0),
+            approved_at   TEXT NOT NULL,
+            cancelled_at  TEXT,
+            note          TEXT
+        );
+        CREATE INDEX events_reference ON events (reference);
+        CREATE TABLE event_details (
+            uid         TEXT NOT NULL REFERENCES events(uid) ON DELETE CASCADE,
+            language    TEXT NOT NULL,
+            title       TEXT NOT NULL,
+            start_at    TEXT NOT NULL,
+            end_at      TEXT NOT NULL,
+            zone        TEXT NOT NULL,
+            venue       TEXT,
+            url         TEXT,
+            meeting_id  TEXT,
+            passcode    TEXT,
+            dial_in     TEXT NOT NULL DEFAULT '[]',
+            PRIMARY KEY (uid, language)
+        );
+        CREATE INDEX mailouts_reference ON mailouts (reference);
+        """,
+        None,
+    ),
+    Migration(
+        # Issue 10, GDPR (`contacts forget`): the secret of the keyed hashes that stand in
+        # for a forgotten person's addresses (pressctl.book.forgotten). Kept in the book,
+        # beside the suppressions it protects, so that it lives exactly as long as they
+        # do (backups, `db copy`) and every home sharing the book hashes alike; created
+        # by the first `forget`, never replaced.
+        "0011_forget_key",
+        """
+        CREATE TABLE book_secrets (
+            name     TEXT PRIMARY KEY,
+            secret   TEXT NOT NULL,
+            created  TEXT NOT NULL
+        );
+        """,
+        None,
+    ),
 ]

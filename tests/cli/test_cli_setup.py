@@ -90,6 +90,9 @@ def test_demo_runs_the_whole_path_without_a_home_and_leaves_no_trace(cli, missin
     assert "5. What came back, read by `inbox import`" in result.stderr
     assert "1 bounce (" in result.stderr and "is now bouncing" in result.stderr
     assert "2 answers to the press conference" in result.stderr
+    # ... then who is coming, and the history of the journalist whose address bounced
+    assert "6. `invite rsvps 1`: 1 accepted, 0 tentative," in result.stderr
+    assert "hard bounce 5.1.1" in result.stderr and "bouncing since" in result.stderr
     assert not missing_home.exists()  # the demo needs no home and never makes one
 
 
