@@ -406,4 +406,15 @@ MIGRATIONS: list[Migration] = [
         """,
         None,
     ),
+    Migration(
+        # A contact's history (`contacts history`, `contacts show`, `export-person`) finds
+        # its mailout rows by contact id and by address, whatever its case: without these,
+        # every `contacts show` read the whole mailout_rows table.
+        "0012_rows_by_contact",
+        """
+        CREATE INDEX mailout_rows_contact ON mailout_rows (contact_id);
+        CREATE INDEX mailout_rows_address_lower ON mailout_rows (lower(address));
+        """,
+        None,
+    ),
 ]
