@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from pressctl.errors import ConfigError, StorageError, StorageKind
 from pressctl.store import failures
@@ -69,6 +69,18 @@ class Location(Protocol):
     def masked(self) -> str: ...
 
     def conninfo(self, env: Mapping[str, str]) -> str: ...
+
+
+
+T = TypeVar("T")
+IN_CHUNK = 400  # values per IN (...) list: SQLite allows 999 parameters in a statement
+
+
+def in_chunks(values: Iterable[T]) -> Iterator[list[T]]:
+    """``values`` without repeats, in lists short enough for one ``IN (...)`` each."""
+    unique = list(dict.fromkeys(values))
+    for start in range(0, len(unique), IN_CHUNK):
+        yield unique[start:start + IN_CHUNK]
 
 
 class Database:

@@ -33,11 +33,10 @@ from typing import TypeVar
 
 from pressctl.outbox.states import MailoutState, RowState
 from pressctl.store.changes import Change
-from pressctl.store.database import Connection, Database
+from pressctl.store.database import Connection, Database, in_chunks
 from pressctl.store.inbox import StoredRsvp
 
 FORGET_KEY = "forget"  # book_secrets.name of the keyed hashes' secret
-_IN_CHUNK = 400  # values per IN (...) list: SQLite allows 999 parameters in a query
 NOT_SEARCHED = frozenset({"schema_migrations", "book_secrets"})  # never personal data
 # An exact comparison of text whatever the column's own collation (organisation names
 # compare case-insensitively: NOCASE).
@@ -122,10 +121,6 @@ class Compaction:
     detail: str = ""
 
 
-def _chunks(values: Iterable[_T]) -> Iterator[list[_T]]:
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), _IN_CHUNK):
-        yield unique[start:start + _IN_CHUNK]
 
 
 def _like(text: str) -> str:
@@ -159,7 +154,7 @@ class GdprQueries:
     def forgotten(self, tokens: Iterable[str]) -> set[str]:
         """Which of these tokens (keyed hashes of addresses) are suppressed: forgotten."""
         found: set[str] = set()
-        for chunk in _chunks(tokens):
+        for chunk in in_chunks(tokens):
             marks = ",".join("?" * len(chunk))
             found.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM suppressions WHERE key IN ({marks})", chunk))
@@ -194,7 +189,7 @@ class GdprQueries:
 
     def bounces_of(self, keys: Iterable[str]) -> list[StoredBounce]:
         rows: list[tuple] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 "SELECT id, message_key, address, row_id, status_code, severity, diagnostic, "
@@ -203,7 +198,7 @@ class GdprQueries:
 
     def replies_of(self, keys: Iterable[str]) -> list[PersonReply]:
         rows: list[tuple] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 "SELECT message_key, sender, subject, dated, row_id, imported_at FROM replies "
@@ -246,7 +241,7 @@ class GdprQueries:
             "UPDATE mailout_rows SET name = ?, address = ?, salutation = ?, contact_id = NULL "
             "WHERE id = ?", [(token, token, token, row_id) for row_id, token in tokens.items()])
         cancelling = 0
-        for chunk in _chunks(tokens):
+        for chunk in in_chunks(tokens):
             marks = ",".join("?" * len(chunk))
             cancelling += self.db.execute(
                 "UPDATE mailout_rows SET state = ?, reply = ?, next_attempt_at = NULL, "
@@ -257,7 +252,7 @@ class GdprQueries:
     def rows_being_sent(self, row_ids: Iterable[int]) -> list[tuple[int, str]]:
         """Of these rows, those a delivery run is sending now: (mailout id, reference)."""
         found: list[tuple[int, str]] = []
-        for chunk in _chunks(row_ids):
+        for chunk in in_chunks(row_ids):
             marks = ",".join("?" * len(chunk))
             found += self.db.execute(
                 "SELECT DISTINCT m.id, m.reference FROM mailout_rows r JOIN mailouts m "
@@ -291,7 +286,7 @@ class GdprQueries:
         suppression per token kept instead (with ``reason``, no note). Returns (rows
         deleted, tokens suppressed)."""
         deleted = 0
-        for chunk in _chunks(tokens):
+        for chunk in in_chunks(tokens):
             marks = ",".join("?" * len(chunk))
             deleted += self.db.execute(
                 f"DELETE FROM suppressions WHERE key IN ({marks})", chunk).rowcount
@@ -341,7 +336,7 @@ class GdprQueries:
             return []
         exact = _EXACT[self.dialect]
         found: list[str] = []
-        for chunk in _chunks(patterns):
+        for chunk in in_chunks(patterns):
             tests = " OR ".join([f"\"{column}\" COLLATE {exact} LIKE ? ESCAPE '\\'"] * len(chunk))
             found += [r[0] for r in self.db.execute(
                 f'SELECT DISTINCT "{column}" FROM "{table}" WHERE {tests}',
@@ -360,7 +355,7 @@ class GdprQueries:
             return []
         text = _AS_TEXT[self.dialect]
         found: dict[tuple[int, int], FrozenVariant] = {}
-        for chunk in _chunks(patterns):
+        for chunk in in_chunks(patterns):
             tests = " OR ".join([f"{text} LIKE ? ESCAPE '\\'"] * len(chunk))
             for mailout_id, number, reference, state, blob in self.db.execute(
                     "SELECT v.mailout_id, v.number, m.reference, m.state, v.frozen "

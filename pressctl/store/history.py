@@ -15,15 +15,14 @@ the whole table, which is what a person's history costs until a migration adds t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pressctl.outbox.states import RowState
-from pressctl.store.database import Connection, Database
+from pressctl.store.database import Connection, Database, in_chunks
 from pressctl.store.inbox import _EVENT_UIDS, StoredReply
 from pressctl.store.mailouts import ROW_COLUMNS, RowRecord
 
-_IN_CHUNK = 400  # values per IN (...) list: SQLite allows 999 parameters in a query
 _TRANSMITTED = (RowState.SENT, RowState.UNKNOWN)  # the person has (or may have) the message
 
 _REPLY_COLUMNS = ("p.message_key, p.sender, p.subject, p.dated, p.row_id, r.mailout_id, "
@@ -98,10 +97,6 @@ class AnswerRecord:
     updated: str
 
 
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), _IN_CHUNK):
-        yield unique[start:start + _IN_CHUNK]
 
 
 class HistoryQueries:
@@ -123,7 +118,7 @@ class HistoryQueries:
             for row in self.db.execute(select + "WHERE r.contact_id = ?", (contact_id,)):
                 found[row[0]] = SentRow(*row)
         forms = list(dict.fromkeys(a.lower() for a in addresses))
-        for chunk in _chunks(forms):  # lower(address) has an index (migration 0012)
+        for chunk in in_chunks(forms):  # lower(address) has an index (migration 0012)
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
                     select + f"WHERE lower(r.address) IN ({marks})", chunk):
@@ -144,8 +139,7 @@ class HistoryQueries:
         pressctl.store.inbox reads them for `inbox import`, for these mailouts only."""
         ids = sorted({int(i) for i in mailout_ids})
         found: dict[int, str] = {}
-        for start in range(0, len(ids), _IN_CHUNK):
-            chunk = ids[start:start + _IN_CHUNK]
+        for chunk in in_chunks(ids):
             marks = ",".join("?" * len(chunk))
             # the query of every mailout's UID, narrowed to these mailouts
             sql = f"{_EVENT_UIDS[self._dialect]} WHERE mailout_id IN ({marks})"
@@ -157,7 +151,7 @@ class HistoryQueries:
     def bounces_of(self, keys: Iterable[str]) -> list[StoredBounce]:
         """Every failed recipient of these e-mail keys, oldest first."""
         rows: list[tuple] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 "SELECT b.id, b.email_key, b.address, b.row_id, r.mailout_id, m.reference, "
@@ -177,7 +171,7 @@ class HistoryQueries:
         if contact_id is not None:
             for row in self.db.execute(select + "WHERE v.contact_id = ?", (contact_id,)):
                 found[(row[0], row[1])] = AnswerRecord(*row)
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(select + f"WHERE v.email_key IN ({marks})", chunk):
                 found[(row[0], row[1])] = AnswerRecord(*row)
@@ -186,7 +180,7 @@ class HistoryQueries:
     def replies_of(self, keys: Iterable[str]) -> list[StoredReply]:
         """People's replies sent from these e-mail keys, oldest first (by import)."""
         rows: list[tuple] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 f"SELECT {_REPLY_COLUMNS} FROM replies p" + _TO_RELEASE.format(table="p")

@@ -25,13 +25,12 @@ place where the store looks inside a frozen variant, with each engine's JSON fun
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pressctl.outbox.states import RowState
-from pressctl.store.database import Connection, Database
+from pressctl.store.database import Connection, Database, in_chunks
 
-_IN_CHUNK = 500  # values per IN (...) list: SQLite allows 999 parameters in a query
 _SENT = (RowState.SENT, RowState.UNKNOWN)  # transmitted: a row that may bounce
 _EVENT_UIDS = {
     "sqlite": "SELECT DISTINCT mailout_id, "
@@ -113,10 +112,6 @@ class StoredReply:
     imported_at: str
 
 
-def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
-    unique = list(dict.fromkeys(values))
-    for start in range(0, len(unique), _IN_CHUNK):
-        yield unique[start:start + _IN_CHUNK]
 
 
 class InboxQueries:
@@ -131,7 +126,7 @@ class InboxQueries:
     def seen(self, keys: Iterable[str]) -> set[str]:
         """Which of these message keys were recorded already."""
         found: set[str] = set()
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             found.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM inbox_messages WHERE key IN ({marks})", chunk))
@@ -155,25 +150,19 @@ class InboxQueries:
     def rows_by_message_id(self, message_ids: Iterable[str]) -> dict[str, RowMatch]:
         """The row each Message-ID ("<...>") names: through ``message_id``, else through
         ``fallback_message_id``; Message-IDs of no row are left out."""
-        message_ids = list(message_ids)
-        found: dict[str, RowMatch] = {}
-        for column in ("message_id", "fallback_message_id"):
-            wanted = [m for m in message_ids if m not in found]
-            for chunk in _chunks(wanted):
-                marks = ",".join("?" * len(chunk))
-                for row in self.db.execute(
-                        f"SELECT r.{column}, {_ROW_COLUMNS}{_ROW_FROM}"
-                        f"WHERE r.{column} IN ({marks}) ORDER BY r.id", chunk):
-                    found.setdefault(row[0], RowMatch(*row[1:]))
-        return found
+        return self._rows_by(("message_id", "fallback_message_id"), message_ids)
 
     def rows_by_token(self, tokens: Iterable[str]) -> dict[str, RowMatch]:
         """The row each bounce token names: through ``token``, else ``fallback_token``."""
-        tokens = list(tokens)
+        return self._rows_by(("token", "fallback_token"), tokens)
+
+    def _rows_by(self, columns: tuple[str, str], values: Iterable[str]) -> dict[str, RowMatch]:
+        """The row each value names in the first column, else in the second."""
+        values = list(values)
         found: dict[str, RowMatch] = {}
-        for column in ("token", "fallback_token"):
-            wanted = [t for t in tokens if t not in found]
-            for chunk in _chunks(wanted):
+        for column in columns:
+            wanted = [v for v in values if v not in found]
+            for chunk in in_chunks(wanted):
                 marks = ",".join("?" * len(chunk))
                 for row in self.db.execute(
                         f"SELECT r.{column}, {_ROW_COLUMNS}{_ROW_FROM}"
@@ -252,7 +241,7 @@ class InboxQueries:
     def bouncing_of(self, keys: Iterable[str]) -> dict[str, Bouncing]:
         """The open bouncing states of these e-mail keys (keys not bouncing left out)."""
         found: dict[str, Bouncing] = {}
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             for row in self.db.execute(
                     "SELECT email_key, address, since, reason, marked_at FROM bouncing "
@@ -295,7 +284,7 @@ class InboxQueries:
     def bouncing_history(self, keys: Iterable[str]) -> list[Bouncing]:
         """Every bouncing state of these e-mail keys, open or cleared, oldest first."""
         rows: list[tuple] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 "SELECT id, email_key, address, since, reason, marked_at, cleared_at, "

@@ -4,12 +4,11 @@ and imports. Lifting one is recorded in ``optins`` (when, why, and what it lifte
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from pressctl.store.database import Connection, Database
+from pressctl.store.database import Connection, Database, in_chunks
 
-_IN_CHUNK = 500  # keys per IN (...) list: SQLite allows 999 parameters in a query
 # A row of optins as read: id, key, address, lifted_at, note, suppressed_reason, _at.
 _OptInRow = tuple[int, str, str, str, str, str | None, str | None]
 
@@ -38,10 +37,6 @@ class OptIn:
     suppressed_at: str | None
 
 
-def _chunks(keys: Iterable[str]) -> Iterator[list[str]]:
-    keys = list(dict.fromkeys(keys))
-    for start in range(0, len(keys), _IN_CHUNK):
-        yield keys[start:start + _IN_CHUNK]
 
 
 class SuppressionQueries:
@@ -62,7 +57,7 @@ class SuppressionQueries:
     def suppressions_of(self, keys: Iterable[str]) -> dict[str, Suppression]:
         """The suppressions of these e-mail keys (keys not suppressed are left out)."""
         found: dict[str, Suppression] = {}
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             for key, address, reason, created, note in self.db.execute(
                 "SELECT key, address, reason, created, note FROM suppressions "
@@ -87,7 +82,7 @@ class SuppressionQueries:
     def optins_of(self, keys: Iterable[str]) -> list[OptIn]:
         """The recorded lifts of these e-mail keys, oldest first."""
         rows: list[_OptInRow] = []
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             rows += self.db.execute(
                 "SELECT id, key, address, lifted_at, note, suppressed_reason, suppressed_at "
@@ -99,7 +94,7 @@ class SuppressionQueries:
         """Which of these e-mail keys must not be mailed: a suppression, or a contact who
         owns the address and has opted out."""
         found: set[str] = set()
-        for chunk in _chunks(keys):
+        for chunk in in_chunks(keys):
             marks = ",".join("?" * len(chunk))
             found.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM suppressions WHERE key IN ({marks}) UNION "
