@@ -42,6 +42,7 @@ from pathlib import Path
 
 from pressctl.book.bounces import SOFT_DAYS, SOFT_LIMIT, soft_limit_reached
 from pressctl.book.changes import ChangeAction, NewChange, Subject, record_many
+from pressctl.book.forgotten import forgotten_keys
 from pressctl.book.optouts import UnsubscribeRequest, opt_out_senders, request_note
 from pressctl.book.session import Book
 from pressctl.contacts.emails import email_key
@@ -163,13 +164,26 @@ class _Import:
         self.soft_limit, self.soft_days = soft_limit, soft_days
         self.bounced: dict[str, str] = {}  # e-mail key -> address, bounced in this import
         self.requests: dict[str, UnsubscribeRequest] = {}
+        self.forgotten: set[str] = set()  # e-mail keys of senders who asked to be forgotten
 
     def run(self, found: list[tuple[str, Classified]]) -> None:
         seen = self.store.inbox.seen(m.key for _, m in found)
         new = [(where, m) for where, m in found if m.key not in seen]
         self.report.seen += len(found) - len(new)
         lookups = self._lookups([m for _, m in new])
+        # A person who asked to be forgotten (`contacts forget`) is suppressed for good
+        # already, as a keyed hash: what they send is taken in (once) but none of it,
+        # not even their address, is written to the book.
+        self.forgotten = forgotten_keys(self.store, [m.sender for _, m in new if m.sender])
         for where, message in new:
+            if message.sender and email_key(message.sender) in self.forgotten and \
+                    message.kind is not Kind.BOUNCE:
+                self.store.inbox.record_message(message.key, message.kind, None, "", None,
+                                                self.book.now, None, "from a forgotten person")
+                self.report.recorded[message.kind] += 1
+                if message.kind is Kind.UNSUBSCRIBE:
+                    self.report.suppressed.append(message.sender)
+                continue
             if message.kind is Kind.BOUNCE:
                 self._bounce(where, message, lookups)
             elif message.kind is Kind.RSVP:

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from pressctl.book.changes import ChangeAction, NewChange, Subject, record, record_many
 from pressctl.book.contacts import find_contact
+from pressctl.book.forgotten import forgotten_keys
 from pressctl.book.session import Book
 from pressctl.book.suppression import opt_out_contact
 from pressctl.contacts.emails import clean_email_field, email_key
@@ -66,6 +67,11 @@ def opt_out(book: Book, refs: list[str], *, note: str | None = None) -> OptOutRe
                 if "@" not in ref:
                     raise
                 for found in clean_email_field(ref):
+                    if forgotten_keys(book.store, [found.normalized]):
+                        # Suppressed for good already, as a keyed hash: writing the
+                        # address (or a trail entry naming it) would bring it back.
+                        result.addresses.append(found.normalized)
+                        continue
                     book.store.suppressions.suppress(email_key(found.normalized),
                                                      found.normalized, OPTOUT_REASON,
                                                      book.now, note)
@@ -277,8 +283,14 @@ def opt_out_senders(book: Book, requests: Mapping[str, UnsubscribeRequest],
     done = OptedOutSenders()
     entries: list[NewChange] = []
     owners = book.store.contacts.owners_of_email_keys(requests)
+    # Senders who asked to be forgotten are suppressed for good already, as keyed
+    # hashes: their address is neither written again nor named in the trail.
+    forgotten = forgotten_keys(book.store, [r.address for r in requests.values()])
     for key, request in requests.items():
         address, note = request.address, request.note
+        if key in forgotten:
+            done.unknown.append(address)
+            continue
         book.store.suppressions.suppress(key, address, UNSUBSCRIBE_REASON, book.now, note)
         if key in owners:
             contact = book.store.contacts.get(owners[key])

@@ -408,3 +408,17 @@ def test_a_name_folded_in_an_icalendar_line_is_found_and_lines_stay_folded():
     assert all(len(line.encode()) <= FOLD for line in fold("é" * 200).split("\r\n"))
     assert fold("é" * 200).replace("\r\n ", "") == "é" * 200
     assert json.loads(scrub.frozen(blob))["attachments"] == [{"data": "UGFzY2FsZQ=="}]
+
+
+def test_opting_out_a_forgotten_address_again_never_writes_it_back(book, history, tmp_path):
+    """`contacts optout ADDRESS` and an unsubscribe request from a forgotten address: it
+    is suppressed for good already (as its token); neither the suppression list nor the
+    trail gets the address back."""
+    forget_contact(book, JEAN)
+    assert opt_out(book, [SECOND], note="asked again").addresses == [SECOND]
+    request = (f"From: {NAME} <{JEAN}>\r\nTo: presse@cnes.fr\r\nSubject: unsubscribe\r\n"
+               "Message-ID: <again-1@lemonde.example>\r\nDate: Mon, 25 Mar 2030 10:00:00 "
+               "+0100\r\n\r\nPlease take me off your list.\r\n").encode()
+    report = import_inbox(book, maildir(tmp_path / "again", request))
+    assert report.opted_out == [] and report.suppressed == [JEAN]
+    assert_absent(book.store, [JEAN, SECOND])
