@@ -185,6 +185,7 @@ def print_import_report(out: Output, report: ImportReport, *, rejects: Path | No
             "skipped_rows": [str(p) for p in report.skipped],
             "notes": report.file_notes,
             "opted_out": [notice_json(n) for n in report.opted_out],
+            "forgotten": [str(p) for p in report.forgotten],
         })
     for note in report.file_notes:
         out.info(f"{report.source}: {note}")
@@ -215,6 +216,8 @@ def print_import_report(out: Output, report: ImportReport, *, rejects: Path | No
             f"rejected {len(report.rejected)} invalid row(s)")
     if notices:
         line += f"; {len(notices)} address(es) opted out: never mailed"
+    if report.forgotten:
+        line += f"; skipped {len(report.forgotten)} row(s) of people who asked to be forgotten"
     if report.notes and not verbose:
         line += f"; cleaned {len(report.notes)} value(s) (--verbose lists them)"
     if rejects_file:

@@ -100,6 +100,10 @@ def test_a_later_import_skips_the_forgotten_address_says_so_and_imports_the_rest
     result = _ok(cli("contacts", "import", people))
     assert f"Warning: {people}:2: {FORGOTTEN}\n" in result.stderr
     assert "Imported 1 new contact(s)" in result.stderr
+    assert "skipped 1 row(s) of people who asked to be forgotten" in result.stderr
+    again = json.loads(_ok(cli("contacts", "import", people, "--json",
+                               "--on-duplicate", "skip")).stdout)
+    assert again["forgotten"] == [f"{people}:2: {FORGOTTEN}"]
     assert _ok(cli("contacts", "show", "z.lenoir@lib.example")).stdout
     refused = cli("contacts", "add", "J. Martin", "--email", SECOND)
     assert refused.exit_code == 3 and FORGOTTEN in refused.stderr
