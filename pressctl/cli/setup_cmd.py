@@ -106,7 +106,9 @@ def demo(
         out.info(f"\n2. Release {release.main.reference} ({', '.join(release.versions)}) "
                  f"for its audience \"{release.main.audience}\":")
         print_preview_summary(out, report.previewed)
-        out.info(f"3. The previews are in {report.previews} (.eml, .html, .ics).")
+        out.info(f"3. The previews were written to {report.previews} (.eml, .html, .ics)"
+                 + ("." if keep else ": add --keep to keep them, the demo home is removed "
+                    "at the end."))
         run = report.run
         out.info(f"4. Mailout #{report.mailout_id} approved and delivered by `outbox run` "
                  f"into the Maildir {report.maildir}: {run.sent} sent, {run.failed} failed, "

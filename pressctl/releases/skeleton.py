@@ -64,6 +64,8 @@ def skeleton(kind: str, organizations: list[str], today: date, language: str = "
         "# contacts = [\"press.officer@example.org\"]   # default: the organisations' officers",
         "# audience = \"kind:journalist and tag:space\"   # who receives it; default: all",
         "# attachments = [\"photo.jpg\"]   # files, relative to this file",
+        "# The body below is the release itself: the \"About\" text of each organisation",
+        "# and the press contacts are added from the contact book (`pressctl orgs`).",
         "",
         "# [translations]   # the same release in other languages: language = \"path\"",
         f"# {other} = \"PR001-{today.year}.{other}.md\"",
@@ -72,10 +74,6 @@ def skeleton(kind: str, organizations: list[str], today: date, language: str = "
         FENCE,
         "",
         "The first paragraph says who, what, when and where.",
-        "",
-        "## About us",
-        "",
-        "One paragraph about each organisation.",
         "",
     ])
 

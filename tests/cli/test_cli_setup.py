@@ -83,6 +83,8 @@ def test_demo_runs_the_whole_path_without_a_home_and_leaves_no_trace(cli, missin
     # the joint release previewed for its audience, both languages, with invitations
     assert "PR106-2020.fr.md" in result.stdout and "PR106-2020.en.md" in result.stdout
     assert "message(s) built; nothing was sent" in result.stderr
+    # the previews' folder goes with the demo home: it says so, and how to keep it
+    assert "add --keep to keep them, the demo home is removed at the end." in result.stderr
     assert "delivered by `outbox run` into the Maildir" in result.stderr
     assert " 0 failed" in result.stderr
     assert "Élodie Marchand" not in result.stdout.split("PR106")[1]  # opted out

@@ -554,6 +554,11 @@ def test_skeleton_parses(kind, language):
     assert (release.kind, release.language, release.date) == (kind, language, today)
     assert release.organizations == ("CNES", 'SFR "Société Française de Radiologie"')
     assert (release.event is not None) == (kind == "invitation")
+    # The About texts and contacts come from the book: the body never offers to repeat
+    # them, nor asks for a SEQUENCE pressctl now keeps itself.
+    body = text.rsplit("+++", 1)[1]
+    assert "About" not in body and "## " not in body
+    assert "sequence" not in text
 
 
 @pytest.mark.parametrize("kind", ["release", "invitation", "advisory"])
