@@ -204,11 +204,15 @@ def _parse_field(text: str, region: str | None) -> tuple[_Outcome, ...]:
     previous_core = previous_prefix = ""
     for piece in pieces:
         core = piece.core
-        if previous_core and _is_suffix(core, previous_core):
+        suffix = bool(previous_core) and _is_suffix(core, previous_core)
+        if suffix:
             core = _replace_last_digits(previous_core, _digits(core))
             if not piece.prefix:
                 piece = piece._replace(prefix=previous_prefix)
-        outcomes.append(_outcome(piece, core, region))
+        outcome = _outcome(piece, core, region)
+        if suffix and outcome.phone is None:  # say which number its digits stand for
+            outcome = outcome._replace(error=f"stands for {core.strip()}, which {outcome.error}")
+        outcomes.append(outcome)
         previous_core, previous_prefix = core, piece.prefix
     return tuple(outcomes)
 

@@ -510,3 +510,14 @@ def test_region_is_part_of_the_cache_key():
     assert reason("(202) 358-1600", "FR") == (
         "is too long for FR (expected 9 digits after the trunk 0)"
     )
+
+
+def test_the_other_ending_of_an_invalid_number_says_which_number_it_stands_for():
+    """"202-358-1726/3895" read in FR: "3895" is the other ending of the first number, not
+    a number "too long for FR" by itself (issue 11)."""
+    first, second = check_phone("202-358-1726/3895", "FR")
+    assert not first["valid"] and not second["valid"]
+    assert second["input"] == "3895"
+    assert second["error"].startswith("stands for 202-358-3895, which is too long for FR")
+    as_us = check_phone("202-358-1726/3895", "US")
+    assert [c["e164"] for c in as_us] == ["+12023581726", "+12023583895"]
