@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -16,11 +16,13 @@ def run(
     ctx: typer.Context,
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="Say what was done (cron stays silent otherwise).")] = False,
+    json_out: Json = False,
 ) -> None:
     """Deliver everything that is due, then exit: 5 if messages failed or the relay could
     not be reached, 130/143 when stopped by Ctrl-C/SIGTERM (nothing is left half-sent).
 
-    Silent on success, so that cron mails only problems. Example: pressctl outbox run
+    Silent on success, so that cron mails only problems; --json prints what the run did
+    (on stdout, whatever the exit code). Example: pressctl outbox run
     """
     import sys
 
@@ -39,6 +41,8 @@ def run(
     finally:
         if bar:
             bar.stop()
+    if json_out:
+        st.out.json(report_json(report))
     if report.busy:
         if verbose:
             st.out.info(f"Another `outbox run` is delivering ({report.busy}): nothing to do")
@@ -55,10 +59,23 @@ def run(
                              f"see `pressctl mailout show ID` and {log}")
 
 
+def report_json(report) -> dict:
+    """What a run did, for scripts: the counts, the problem in words, what is waiting."""
+    return {"run_id": report.run_id, "via": report.via, "busy": report.busy,
+            "mailouts": report.mailouts, "sent": report.sent, "failed": report.failed,
+            "retrying": report.retrying, "skipped": report.skipped, "unknown": report.unknown,
+            "gave_up": report.gave_up, "recovered_unknown": report.recovered_unknown,
+            "recovered_queued": report.recovered_queued, "waiting": report.waiting,
+            "unreachable": report.unreachable,
+            "stopped_by": str(report.stopped_by) if report.stopped_by else None,
+            "lease_lost": report.lease_lost, "ok": report.ok, "problem": report.problem(),
+            "failures": report.failures, "seconds": round(report.seconds, 3)}
+
+
 class _Bar:
     """sending ━━━━━━━━━━━━  4,120/9,842  42%  3,950 msgs/s  0:00:02 (on stderr)."""
 
-    def __init__(self, total: int) -> None:
+    def __init__(self, total: int, console) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -76,7 +93,7 @@ class _Bar:
 
         self._progress = Progress(TextColumn("sending"), BarColumn(), MofNCompleteColumn(),
                                   TaskProgressColumn(), Rate(), TimeRemainingColumn(),
-                                  transient=True)
+                                  transient=True, console=console)  # --no-color, NO_COLOR
         self._task = self._progress.add_task("sending", total=total)
         self._progress.start()
 
@@ -98,7 +115,7 @@ def _progress(st, book):
         return None
     with book.store.transaction():
         total = book.store.mailouts.due_row_count(iso(datetime.now(UTC)))
-    return _Bar(total) if total else None
+    return _Bar(total, st.out.console(stderr=True)) if total else None
 
 
 @app.command("cron")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from pressctl.cli.context import state
+from pressctl.cli.context import Json, state
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -16,6 +16,7 @@ def test(
     ctx: typer.Context,
     to: Annotated[str | None, typer.Option(
         "--to", help="Also send a short test message to this address.")] = None,
+    json_out: Json = False,
 ) -> None:
     """Connect, secure (STARTTLS/TLS with a verified certificate), log in, and optionally
     send a test message (exit 4 on a configuration or credential problem). With [dkim],
@@ -28,16 +29,24 @@ def test(
 
     st = state(ctx)
     settings = st.book().settings
+    say = (lambda line: None) if json_out else st.out.line  # --json: one object at the end
+    dkim = None
     if settings.dkim is not None:  # a key that does not sign is exit 4, before the relay
         from datetime import UTC, datetime
 
         from pressctl.delivery.dkim import check_signing
 
-        st.out.line(str(check_signing(settings.dkim, env=st.env, now=datetime.now(UTC))))
+        dkim = str(check_signing(settings.dkim, env=st.env, now=datetime.now(UTC)))
+        say(dkim)
+    via = describe_transport(settings, st.paths.delivery_dir)
+    steps = []
     if settings.smtp is None:
-        where = describe_transport(settings, st.paths.delivery_dir)
-        st.out.line(f"No [smtp] host configured: `outbox run` delivers into the {where}")
-        return
-    sender = settings.sender.address or to
-    for line in check_smtp(settings.smtp, st.env, send_to=to, sender=sender):
-        st.out.line(line)
+        steps.append(f"No [smtp] host configured: `outbox run` delivers into the {via}")
+        say(steps[-1])
+    else:  # each step is said as it succeeds; a failure raises (exit 4 or 5)
+        sender = settings.sender.address or to
+        for line in check_smtp(settings.smtp, st.env, send_to=to, sender=sender):
+            steps.append(line)
+            say(line)
+    if json_out:
+        st.out.json({"via": via, "dkim": dkim, "steps": steps, "sent_to": to, "ok": True})

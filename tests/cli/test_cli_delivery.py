@@ -107,3 +107,53 @@ def test_optout_of_an_unknown_address_is_remembered(cli, book):
     assert result.exit_code == 0 and "never mailed if added later" in result.stderr
     assert book.store.suppressions.opted_out_keys(["someone@example.org"]) == {"someone@example.org"}
     assert cli("contacts", "optout", "#99").exit_code == 3
+
+
+def test_outbox_run_json_says_what_the_run_did(sample_book, tmp_path):
+    """`outbox run --json`: the counts on stdout, whatever else the run says (issue 11)."""
+    from mailing import release_now
+
+    quiet = sample_book("outbox", "run", "--json")
+    assert quiet.exit_code == 0, quiet.stderr
+    nothing = json.loads(quiet.stdout)
+    assert (nothing["mailouts"], nothing["sent"], nothing["ok"]) == ([], 0, True)
+    created = sample_book("mailout", "create", release_now(tmp_path), "--yes", "--json")
+    assert created.exit_code == 0, created.stderr
+    ran = sample_book("outbox", "run", "--json")
+    assert ran.exit_code == 0, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["sent"] > 0 and report["failed"] == 0 and report["ok"] is True
+    assert report["problem"] is None and len(report["mailouts"]) >= 1
+
+
+def test_outbox_run_json_with_the_relay_down_still_reports_and_exits_5(sample_book, home,
+                                                                        tmp_path):
+    import socket
+
+    from mailing import release_now
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (home / "config.toml").write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\n', encoding="utf-8")
+    assert sample_book("mailout", "create", release_now(tmp_path), "--yes").exit_code == 0
+    ran = sample_book("outbox", "run", "--json")
+    assert ran.exit_code == 5, ran.stderr
+    report = json.loads(ran.stdout)
+    assert report["ok"] is False and report["sent"] == 0 and report["waiting"] > 0
+    assert "cannot reach" in report["unreachable"] and report["problem"]
+    assert "Traceback" not in ran.stderr
+
+
+def test_smtp_test_json_lists_each_step_and_the_relay(cli, home, auth_server):
+    _config(home, auth_server, username=AUTH_USER, password_env="SMTP_PASSWORD")
+    result = cli("smtp", "test", "--to", "check@example.org", "--json",
+                 env={"SMTP_PASSWORD": AUTH_PASSWORD})
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["sent_to"] == "check@example.org"
+    assert any("certificate verified" in step for step in report["steps"])
+    assert report["dkim"] is None and AUTH_PASSWORD not in result.stdout
+    wrong = cli("smtp", "test", "--json", env={"SMTP_PASSWORD": "not-it"})
+    assert wrong.exit_code == 4 and wrong.stdout == ""  # a failure: one line, no JSON
