@@ -239,3 +239,15 @@ def test_inbox_settings_out_of_range_are_refused_naming_the_file(tmp_path, line)
     with pytest.raises(ConfigError) as raised:
         load_settings(config)
     assert str(config) in str(raised.value) and "inbox" in str(raised.value)
+
+
+def test_the_csv_dialect_default_comes_from_the_config_file(tmp_path):
+    from pressctl.config import load_settings
+    from pressctl.errors import ConfigError
+
+    config = tmp_path / "config.toml"
+    config.write_text('[contacts]\ncsv_dialect = "excel"\n', encoding="utf-8")
+    assert load_settings(config).csv_dialect == "excel"
+    config.write_text('[contacts]\ncsv_dialect = "tsv"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="contacts.csv_dialect 'tsv' is not one of"):
+        load_settings(config)

@@ -1,11 +1,13 @@
 """Contact files in and out of the book, as `contacts import` and `contacts export` see
 them: a file is opened (its format from --format, else its suffix and content), imported
 (pressctl.book.importer) and its rejected rows written back, untouched, to a rejects file;
-an export goes to a file in the format its suffix names. Files are written privately
-(0600) and atomically: they hold personal data."""
+an export goes to a file in the format its suffix names (CSV in the standard or the
+``excel`` dialect: pressctl.contacts.formats.csvfile). Files are written privately (0600)
+and atomically: they hold personal data."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 from pressctl.book.contacts import export_contacts
@@ -41,7 +43,21 @@ def export_format(out: Path | None, fmt: str | None) -> str:
     return (fmt or (guess_format(out, "") if out and out.suffix else "vcard")).lower()
 
 
+def export_chunks(store: Store, where: ContactFilter, fmt: str, *, vcard_version: str = "3.0",
+                  csv_dialect: str = "standard") -> Iterator[str]:
+    """The selected contacts as text chunks; ``csv_dialect`` only matters for CSV."""
+    if fmt == "csv" and csv_dialect != "standard":
+        from pressctl.contacts.formats.csvfile import write_csv
+        from pressctl.contacts.phones import format_phone
+
+        # The same phone text as export_contacts, so both dialects hold the same cells.
+        return write_csv(store.contacts.stream(where),
+                         lambda phone: format_phone(phone, "international"),
+                         dialect=csv_dialect)
+    return export_contacts(store, where, fmt, vcard_version=vcard_version)
+
+
 def export_to_file(store: Store, where: ContactFilter, out: Path, fmt: str, *,
-                   vcard_version: str = "3.0") -> None:
-    write_private_file(out, "".join(export_contacts(store, where, fmt,
-                                                    vcard_version=vcard_version)))
+                   vcard_version: str = "3.0", csv_dialect: str = "standard") -> None:
+    write_private_file(out, "".join(export_chunks(store, where, fmt, vcard_version=vcard_version,
+                                                  csv_dialect=csv_dialect)))

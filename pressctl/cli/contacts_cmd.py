@@ -617,6 +617,9 @@ def export(
         "--format", help="vcard, csv or json (default: from --out, else vcard).")] = None,
     vcard_version: Annotated[str, typer.Option(
         "--vcard-version", help="3.0 (widely read) or 4.0.")] = "3.0",
+    excel: Annotated[bool | None, typer.Option(
+        "--excel/--no-excel", help="CSV that Excel opens as is: ';', UTF-8 with BOM, CRLF "
+        "(default: [contacts] csv_dialect).")] = None,
     kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
     lang: Lang = None, country: Country = None, search: Search = None,
     embargo_ok: EmbargoOk = None, opted_out: OptedOut = None,
@@ -624,23 +627,30 @@ def export(
     """Export contacts as vCard (3.0 by default), CSV or JSON.
 
     Example: pressctl contacts export --tag space --out space.vcf
+    Example: pressctl contacts export --format csv --excel --out contacts.csv
     """
     import sys
 
-    from pressctl.book.contact_files import export_format, export_to_file
-    from pressctl.book.contacts import export_contacts
+    from pressctl.book.contact_files import export_chunks, export_format, export_to_file
     from pressctl.book.filters import contact_filter
 
     st = state(ctx)
     book = st.book()
-    chosen = export_format(out, fmt)
+    chosen = export_format(out, fmt or ("csv" if excel else None))
+    if excel and chosen != "csv":
+        raise typer.BadParameter(f"--excel is for CSV, not {chosen}")
+    # --excel / --no-excel, else the config's default (it only applies to CSV)
+    dialect = {True: "excel", False: "standard", None: st.settings().csv_dialect}[excel]
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
     if out is None:
-        for chunk in export_contacts(book.store, where, chosen, vcard_version=vcard_version):
+        for chunk in export_chunks(book.store, where, chosen, vcard_version=vcard_version,
+                                   csv_dialect=dialect):
             sys.stdout.write(chunk)
         return
-    export_to_file(book.store, where, out, chosen, vcard_version=vcard_version)
-    st.out.info(f"Wrote {out} ({chosen})")
+    export_to_file(book.store, where, out, chosen, vcard_version=vcard_version,
+                   csv_dialect=dialect)
+    excel_note = ", Excel dialect" if chosen == "csv" and dialect == "excel" else ""
+    st.out.info(f"Wrote {out} ({chosen}{excel_note})")
 
 
 @app.command("check")

@@ -15,6 +15,8 @@ DEFAULT_CONFIG = """\
 # Region for phone numbers written without a country code, when neither the contact
 # nor its organisation has a country (ISO 3166 alpha-2: FR, BE, GB, US...).
 default_region = "FR"
+# CSV export for Excel ("excel": semicolons, UTF-8 with BOM, CRLF), or "standard".
+# csv_dialect = "excel"
 
 [display]
 # Your own country: its numbers are shown in national format ("01 44 76 75 39")

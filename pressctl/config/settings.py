@@ -64,6 +64,7 @@ class Settings:
     """config.toml, one value per table; the defaults when there is no file."""
 
     default_region: str = "FR"  # [contacts]: the region of numbers without a country code
+    csv_dialect: str = "standard"  # [contacts]: `contacts export --format csv`: or "excel"
     display: DisplaySettings = field(default_factory=DisplaySettings)
     sender: SenderSettings = field(default_factory=SenderSettings)
     smtp: SmtpSettings | None = None  # None: deliver into the Maildir of the home
@@ -88,7 +89,7 @@ def load_settings(path: Path) -> Settings:
 
 
 _KNOWN = {
-    "contacts": {"default_region"},
+    "contacts": {"default_region", "csv_dialect"},
     "display": {"own_country", "phone_style"},
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
     "smtp": {"host", "port", "security", "username", "password_env", "password_command",
@@ -120,6 +121,13 @@ def _settings_from(data: dict, path: Path) -> Settings:
     contacts = data.get("contacts", {})
     display = data.get("display", {})
     region = _region(contacts.get("default_region", "FR"), path, "contacts.default_region")
+    from pressctl.contacts.formats.csvfile import CSV_DIALECTS
+
+    dialect = contacts.get("csv_dialect", "standard")
+    if dialect not in CSV_DIALECTS:
+        raise ConfigError(f"{path}: contacts.csv_dialect {dialect!r} is not one of "
+                          f"{', '.join(CSV_DIALECTS)}",
+                          hint='"excel": semicolons, UTF-8 with BOM, CRLF (French Excel)')
     own = _region(display.get("own_country", region), path, "display.own_country")
     style = display.get("phone_style", "auto")
     if style not in PHONE_STYLES:
@@ -129,6 +137,7 @@ def _settings_from(data: dict, path: Path) -> Settings:
     sender = data.get("sender", {})
     return Settings(
         default_region=region,
+        csv_dialect=dialect,
         display=DisplaySettings(own_country=own, phone_style=style),
         sender=SenderSettings(
             name=_text(sender, "name", path),

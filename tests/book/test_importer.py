@@ -114,10 +114,21 @@ def test_cleaned_values_are_reported_with_file_and_line(book, tmp_path):
     assert by_email(book, "c.d@example.org").emails == ["C.D@example.org"]
 
 
-def test_non_utf8_file_is_refused_before_anything_is_imported(book):
-    with pytest.raises(InvalidInput, match=r"cp1252\.csv:3: not UTF-8"):
-        run(book, IMPORT / "cp1252.csv")
+def test_an_undecodable_file_is_refused_before_anything_is_imported(book, tmp_path):
+    """UTF-8 with one stray Windows-1252 byte: neither encoding reads it whole (a plain
+    cp1252 file is read as such: tests/contacts/test_text_encoding.py)."""
+    path = tmp_path / "c.csv"
+    path.write_bytes("Nom,Courriel\nÉlodie,e@example.org\n".encode()
+                     + "Rémi,r@example.org\n".encode("cp1252"))
+    with pytest.raises(InvalidInput, match=r"c\.csv:3: not UTF-8"):
+        run(book, path)
     assert book.store.contacts.count() == 0
+
+
+def test_a_windows_1252_file_is_read_as_such_and_says_so(book):
+    _, report = run(book, IMPORT / "cp1252.csv")
+    assert book.store.contacts.count() >= 1
+    assert any("Windows-1252" in note for note in report.file_notes)
 
 
 def test_unknown_on_duplicate_policy_is_refused(book, tmp_path):

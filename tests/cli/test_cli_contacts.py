@@ -266,3 +266,95 @@ def test_an_unknown_duplicate_policy_is_a_command_line_error(cli):
                  "--on-duplicate", "maybe")
     assert result.exit_code == 2
     assert "fail, skip, update" in result.stderr
+
+
+# -- files Excel opens (issue 11) ----------------------------------------------------------
+
+def _add_zoe(cli):
+    result = cli("contacts", "add", "Zoé Lenoir", "--email", "z.lenoir@lib.example",
+                 "--outlet", "Libération", "--role", "Cheffe du service Sciences",
+                 "--notes", "Appeler le matin; jamais le lundi", "--lang", "fr")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_excel_csv_export_is_semicolons_utf8_with_bom_and_crlf(cli, tmp_path):
+    import csv
+
+    _add_zoe(cli)
+    out = tmp_path / "contacts.csv"
+    result = cli("contacts", "export", "--format", "csv", "--excel", "--out", out)
+    assert result.exit_code == 0, result.stderr
+    assert "Excel" in result.stderr
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfname;kind;role;")
+    assert data.count(b"\r\n") == 2 and b"\n" not in data.replace(b"\r\n", b"")
+    assert "Zoé Lenoir;journalist;".encode() in data
+    assert b'"Appeler le matin; jamais le lundi"' in data  # a ';' in a value is quoted
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle, delimiter=";"))
+    assert [(r["name"], r["outlet"], r["notes"]) for r in rows] == [
+        ("Zoé Lenoir", "Libération", "Appeler le matin; jamais le lundi")]
+
+
+def test_excel_implies_csv_and_goes_to_stdout_too(cli):
+    _add_zoe(cli)
+    result = cli("contacts", "export", "--excel")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout_bytes.startswith("\ufeffname;kind;".encode())
+    assert result.stdout_bytes.count(b"\r\n") == 2  # click's .stdout hides the CR
+
+
+def test_excel_with_another_format_is_a_command_line_error(cli):
+    result = cli("contacts", "export", "--format", "vcard", "--excel")
+    assert result.exit_code == 2
+    assert "--excel is for CSV" in result.stderr
+
+
+def test_without_excel_the_csv_export_stays_comma_separated_without_bom(cli):
+    _add_zoe(cli)
+    result = cli("contacts", "export", "--format", "csv")
+    assert result.stdout.startswith("name,kind,role,")
+
+
+def test_an_excel_csv_export_imports_back_into_another_book(cli, tmp_path):
+    _add_zoe(cli)
+    out = tmp_path / "excel.csv"
+    assert cli("contacts", "export", "--excel", "--out", out).exit_code == 0
+    other_home = tmp_path / "other"
+    other = ("--home", other_home, "--db", other_home / "pressctl.db")
+    assert cli(*other, "init").exit_code == 0
+    result = cli(*other, "contacts", "import", out)
+    assert result.exit_code == 0, result.stderr
+    [zoe] = json.loads(cli(*other, "contacts", "list", "--json").stdout)
+    assert (zoe["name"], zoe["outlet"], zoe["role"], zoe["notes"]) == (
+        "Zoé Lenoir", "Libération", "Cheffe du service Sciences",
+        "Appeler le matin; jamais le lundi")
+
+
+@pytest.mark.parametrize(("data", "said"), [
+    ("Nom;Courriel;Média\r\nZoé Lenoir;z.lenoir@lib.example;Libération\r\n".encode("cp1252"),
+     "read as Windows-1252 (Latin-1) (not UTF-8), cells separated by semicolons"),
+    ("Nom\tCourriel\tMédia\r\nZoé Lenoir\tz.lenoir@lib.example\tLibération\r\n"
+     .encode("utf-16"), "read as UTF-16 (not UTF-8), cells separated by tabs"),
+], ids=["cp1252", "utf16"])
+def test_excel_own_csv_files_import_and_say_the_encoding_used(cli, tmp_path, data, said):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(data)
+    result = cli("contacts", "import", path)
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.count(f"{path}: {said}\n") == 1
+    [zoe] = _list(cli)
+    assert (zoe["name"], zoe["outlet"]) == ("Zoé Lenoir", "Libération")
+
+
+def test_contacts_export_follows_the_config_csv_dialect_unless_told(sample_book, home,
+                                                                    tmp_path):
+    config = home / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        '# csv_dialect = "excel"', 'csv_dialect = "excel"'), encoding="utf-8")
+    excel = tmp_path / "excel.csv"
+    assert sample_book("contacts", "export", "--out", excel).exit_code == 0
+    assert excel.read_bytes().startswith(b"\xef\xbb\xbf") and b";" in excel.read_bytes()
+    plain = tmp_path / "plain.csv"
+    assert sample_book("contacts", "export", "--out", plain, "--no-excel").exit_code == 0
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")

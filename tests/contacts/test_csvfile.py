@@ -178,17 +178,87 @@ def test_delimiters(text, delimiter):
     assert record.fields["notes"] in ("x; y", "x, y", "x, y; z")
 
 
-def test_non_utf8_bytes_are_refused_with_the_line_and_a_hint():
-    with pytest.raises(InvalidInput) as caught:
-        open_contact_file(IMPORT / "cp1252.csv")
-    assert caught.value.message == f"{IMPORT / 'cp1252.csv'}:3: not UTF-8 (byte 0xef)"
+def test_a_file_that_is_not_utf8_and_holds_no_utf8_is_read_as_cp1252():
+    file = open_contact_file(IMPORT / "cp1252.csv")
+    assert [r.fields["name"] for r in file.records] == ["Pascale Bresson", "Anaïs Gauthier"]
+    assert file.notes == ["read as Windows-1252 (Latin-1) (not UTF-8), cells separated by "
+                          "semicolons"]
+
+
+def test_a_utf8_file_with_one_stray_byte_is_refused_at_its_line_not_read_as_cp1252():
+    data = "Nom\nÉlodie\nBob\n".encode() + "Rémi\n".encode("cp1252")
+    with pytest.raises(InvalidInput, match=r"^x\.csv:4: not UTF-8 \(byte 0xe9\)") as caught:
+        open_contact_file(Path("x.csv"), data=data)
     assert "UTF-8" in caught.value.hint
 
 
-def test_non_utf8_e_acute_on_a_later_line():
-    data = "Nom\nAlice\nBob\nRémi\n".encode("cp1252")
-    with pytest.raises(InvalidInput, match=r"^x\.csv:4: not UTF-8 \(byte 0xe9\)"):
-        open_contact_file(Path("x.csv"), data=data)
+# Excel's "CSV (séparateur: point-virgule)" in a French Windows: cp1252, ';', CRLF.
+EXCEL_CP1252 = ("Nom;Courriel;Média;Notes\r\n"
+                "Zoé Lenoir;z.lenoir@lib.example;Libération;Chœur à 5 €, très tôt\r\n"
+                "Hélène Mère;h.mere@lib.example;Libération;\r\n").encode("cp1252")
+# Excel's "Texte Unicode": UTF-16 LE with a BOM, tab-separated.
+EXCEL_UNICODE = ("Nom\tCourriel\tMédia\r\n"
+                 "Zoé Lenoir\tz.lenoir@lib.example\tLibération\r\n").encode("utf-16")
+
+
+@pytest.fixture(params=["bytes", "file"])
+def open_bytes(request, tmp_path):
+    """Both ways into open_contact_file: bytes read elsewhere, and a file on disk."""
+    def run(data: bytes, name: str = "excel.csv"):
+        if request.param == "bytes":
+            file = open_contact_file(Path(name), data=data)
+        else:
+            (tmp_path / name).write_bytes(data)
+            file = open_contact_file(tmp_path / name)
+        return file, list(file.records)
+    return run
+
+
+def test_excel_cp1252_semicolon_file_is_read_with_its_accents(open_bytes):
+    assert b"\x9c" in EXCEL_CP1252 and b"\x80" in EXCEL_CP1252  # œ and € as cp1252 bytes
+    file, records = open_bytes(EXCEL_CP1252)
+    assert [r.line for r in records] == [2, 3]
+    assert records[0].fields == {"name": "Zoé Lenoir", "emails": ["z.lenoir@lib.example"],
+                                 "outlet": "Libération", "notes": "Chœur à 5 €, très tôt"}
+    assert records[1].fields["name"] == "Hélène Mère"
+    assert file.notes == ["read as Windows-1252 (Latin-1) (not UTF-8), cells separated by "
+                          "semicolons"]
+
+
+@pytest.mark.parametrize(("data", "label"), [
+    (EXCEL_UNICODE, "UTF-16"),
+    (EXCEL_UNICODE[2:], "UTF-16 LE"),  # no BOM: found by the NULs of its ASCII
+    ("Nom\tCourriel\r\nZoé Lenoir\tz.lenoir@lib.example\r\n".encode("utf-16-be"),
+     "UTF-16 BE"),
+], ids=["le-bom", "le-no-bom", "be-no-bom"])
+def test_utf16_files_are_found_by_content(open_bytes, data, label):
+    file, [record] = open_bytes(data)
+    assert record.fields["name"] == "Zoé Lenoir"
+    assert record.fields["emails"] == ["z.lenoir@lib.example"]
+    assert file.delimiter == "\t"
+    assert file.notes == [f"read as {label} (not UTF-8), cells separated by tabs"]
+
+
+def test_valid_utf8_stays_utf8_even_when_cp1252_would_read_it_too(open_bytes):
+    data = "Nom;Média\nZoé Lenoir;Libération\n".encode()
+    assert data.decode("cp1252")  # "ZoÃ©": cp1252 reads these bytes, wrongly
+    file, [record] = open_bytes(data)
+    assert record.fields["name"] == "Zoé Lenoir"
+    assert file.notes == []
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    # 0x81 is one of the five bytes cp1252 leaves undefined
+    (b"Nom\r\nZo\xe9\r\nBad\x81\r\n", r":3: not Windows-1252 \(Latin-1\) \(byte 0x81\)"),
+    (b"\xef\xbb\xbfNom\nAlice\nR\xe9mi\n", r":3: not UTF-8 \(byte 0xe9\)"),  # a BOM says UTF-8
+    (b"Nom\nR\xe9mi\nA\x00B\n", r":2: not UTF-8 \(byte 0xe9\)"),  # NUL: not a text file
+    ("Nom\nAlice\n".encode("utf-16") + b"\x00\xd8A\x00\n\x00",
+     r":3: not UTF-16 \(bytes 0x00d8\)"),  # a lone surrogate
+], ids=["cp1252-undefined", "bom-then-cp1252", "nul", "utf16-lone-surrogate"])
+def test_undecodable_bytes_are_refused_with_file_and_line(open_bytes, data, message):
+    with pytest.raises(InvalidInput, match=message) as caught:
+        open_bytes(data, "bad.csv")
+    assert caught.value.message.split(":")[-3].endswith("bad.csv")
 
 
 # -- records: lines, text, shape ---------------------------------------------------------
@@ -271,6 +341,22 @@ def test_write_csv_writes_the_export_columns_and_reads_back_the_same():
     for name in ("name", "kind", "role", "organization", "tags", "languages", "country",
                  "emails", "phones", "notes", "embargo_ok", "opted_out"):
         assert getattr(back, name) == getattr(contact, name), name
+
+
+def test_write_csv_excel_dialect_is_bom_semicolons_and_crlf():
+    contact = Contact(name="Zoé Lenoir", kind="journalist", outlet="Libération",
+                      emails=["z.lenoir@lib.example"], notes="matin; pas le lundi")
+    text = "".join(write_csv([contact], _phone_text, dialect="excel"))
+    assert text.startswith("\ufeffname;kind;role;")
+    assert text.count("\r\n") == 2 and text.count("\n") == 2
+    assert '"matin; pas le lundi"' in text
+    _, [record] = read(text.removeprefix("\ufeff"))
+    assert record.fields["name"] == "Zoé Lenoir" and record.fields["outlet"] == "Libération"
+
+
+def test_write_csv_refuses_an_unknown_dialect():
+    with pytest.raises(InvalidInput, match="unknown CSV dialect 'tsv'"):
+        list(write_csv([], _phone_text, dialect="tsv"))
 
 
 def test_write_csv_with_no_contacts_is_just_the_header():

@@ -170,3 +170,19 @@ def test_unstorable_arguments_anywhere_else_are_invalid_input_not_a_bug(cli, hom
     assert "\\udcff" in result.stderr and "is not valid text" in result.stderr
     assert "bug" not in result.stderr and result.stderr.count("\n") == 1
     assert db_snapshot(home) == before
+
+
+@pytest.mark.parametrize(("data", "line", "said"), [
+    (b"Nom;Courriel\r\nZo\xe9;z@lib.example\r\nBad\x81;b@lib.example\r\n", 3,
+     "not Windows-1252 (Latin-1) (byte 0x81)"),
+    ("Nom\nZoé\n".encode() + "Rémi\n".encode("cp1252"), 3, "not UTF-8 (byte 0xe9)"),
+], ids=["undefined-in-cp1252", "utf8-with-a-cp1252-byte"])
+def test_bytes_no_detected_encoding_reads_are_still_refused_with_file_and_line(
+        cli, home, tmp_path, data, line, said):
+    path = tmp_path / "excel.csv"
+    path.write_bytes(data)
+    before = db_snapshot(home)
+    result = cli("contacts", "import", path)
+    assert result.exit_code == 3
+    assert f"{path}:{line}: {said}" in result.stderr
+    assert db_snapshot(home) == before

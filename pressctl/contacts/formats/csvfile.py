@@ -3,7 +3,13 @@
 Reading accepts English and French (and some German, Italian, Spanish) column names,
 UTF-8 with or without BOM, and comma, semicolon or tab delimiters (Excel in a French
 locale writes semicolons, sometimes behind a ``sep=;`` line). Unknown columns are
-reported, not silently used.
+reported, not silently used. Which encoding a file is in is decided before it gets here
+(:mod:`pressctl.contacts.formats.charsets`).
+
+Writing has two dialects: the standard one (comma, UTF-8 without BOM) and ``excel``, what
+Excel in a French (or German, Italian, Spanish) locale opens by double-click without an
+import wizard: semicolons, a UTF-8 BOM (without it Excel reads cp1252 and garbles accents)
+and CRLF line ends.
 """
 
 from __future__ import annotations
@@ -240,10 +246,24 @@ def _split_phones(value: str, key: str) -> list[str]:
     return [part for part in value.split(";") if part.strip()] if ";" in value else [value]
 
 
-def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str]) -> Iterator[str]:
-    """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back."""
+CSV_DIALECTS = ("standard", "excel")
+
+
+def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *,
+              dialect: str = "standard") -> Iterator[str]:
+    """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back.
+
+    ``dialect="excel"`` starts with a BOM and separates cells with ';' (see the module
+    docstring); both dialects end lines with CRLF, as RFC 4180 says.
+    """
+    if dialect not in CSV_DIALECTS:
+        raise InvalidInput(f"unknown CSV dialect {dialect!r}",
+                           hint=f"use one of {', '.join(CSV_DIALECTS)}")
+    excel = dialect == "excel"
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    if excel:
+        buffer.write("\ufeff")
 
     def flush() -> str:
         value = buffer.getvalue()

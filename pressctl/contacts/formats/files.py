@@ -1,7 +1,13 @@
-"""Choosing the format of a contact file, and writing rejected records back untouched."""
+"""Choosing the format of a contact file, and writing rejected records back untouched.
+
+A CSV file's encoding is found from its bytes (pressctl.contacts.formats.charsets): UTF-8
+files are streamed; an Excel file in UTF-16 or cp1252 is read whole (such files are small)
+and a note says which encoding and delimiter were used. vCard and JSON stay UTF-8 only.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -11,10 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pressctl.contacts.formats import RawRecord, Rejected
+from pressctl.contacts.formats.charsets import UTF8, Charset, charset_by_head
 from pressctl.errors import InvalidInput, Problem, ProblemsFound
 
 FORMATS = ("csv", "vcard", "json")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
 _SUFFIXES = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".vcf": "vcard", ".vcard": "vcard",
              ".json": "json"}
 
@@ -52,20 +60,27 @@ def open_contact_file(path: Path, fmt: str | None = None, *,
 
     source = str(path)
     if data is not None:
-        return _from_text(source, fmt or guess_format(path, data[:4096].decode(
-            "utf-8-sig", errors="replace")), decode(data, source))
+        fmt = fmt or guess_format(path, _head_text(data[:4096]))
+        if fmt == "csv":
+            return _csv_from_bytes(source, data)
+        return _from_text(source, fmt, decode(data, source))
     try:
         with path.open("rb") as handle:
             head = handle.read(4096)
-            lines = head.count(b"\n") + sum(block.count(b"\n") for block in
-                                             iter(lambda: handle.read(1 << 20), b""))
+            lines = head.count(b"\n")
+            utf8 = _Utf8Check(head)
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                lines += block.count(b"\n")
+                utf8.feed(block)
     except FileNotFoundError as err:
         raise InvalidInput(f"{path}: no such file") from err
     except IsADirectoryError as err:
         raise InvalidInput(f"{path}: is a directory, expected a contact file") from err
     except OSError as err:
         raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
-    fmt = fmt or guess_format(path, head.decode("utf-8-sig", errors="replace"))
+    fmt = fmt or guess_format(path, _head_text(head))
+    if fmt == "csv" and (charset_by_head(head) not in (None, UTF8) or not utf8.valid()):
+        return _csv_from_bytes(source, _read_bytes(path))
     if fmt == "csv":
         from pressctl.contacts.formats.csvfile import read_csv
 
@@ -76,12 +91,59 @@ def open_contact_file(path: Path, fmt: str | None = None, *,
     return _from_text(source, fmt, decode(path.read_bytes(), source))
 
 
-def _from_text(source: str, fmt: str, text: str) -> ContactFile:
+class _Utf8Check:
+    """Whether the blocks fed so far are UTF-8, checked while the file is read anyway."""
+
+    def __init__(self, head: bytes) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._ok = True
+        self.feed(head)
+
+    def feed(self, block: bytes) -> None:
+        if self._ok and not block.isascii():
+            try:
+                self._decoder.decode(block)
+            except UnicodeDecodeError:
+                self._ok = False
+
+    def valid(self) -> bool:
+        if self._ok:
+            try:
+                self._decoder.decode(b"", final=True)  # a sequence cut at the end
+            except UnicodeDecodeError:
+                self._ok = False
+        return self._ok
+
+
+def _head_text(head: bytes) -> str:
+    charset = charset_by_head(head) or UTF8
+    return head.decode(charset.codec, errors="replace")
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise InvalidInput(f"{path}: cannot read ({err.strerror})") from err
+
+
+def _csv_from_bytes(source: str, data: bytes) -> ContactFile:
+    from pressctl.contacts.formats.charsets import decode_contact_bytes
+
+    text, charset = decode_contact_bytes(data, source)
+    return _from_text(source, "csv", text, charset)
+
+
+def _from_text(source: str, fmt: str, text: str, charset: Charset = UTF8) -> ContactFile:
     if fmt == "csv":
         from pressctl.contacts.formats.csvfile import read_csv
 
-        layout, records = read_csv(text, source)
+        layout, records = read_csv(text.removeprefix("\ufeff"), source)
         notes = [f"ignored column(s): {', '.join(layout.unknown)}"] if layout.unknown else []
+        if charset != UTF8:
+            delimiter = _DELIMITER_NAMES.get(layout.delimiter, repr(layout.delimiter))
+            notes.insert(0, f"read as {charset.label} (not UTF-8), cells separated by "
+                            f"{delimiter}")
         return ContactFile(source, fmt, records, text.count("\n"), notes,
                            layout.header_text, layout.delimiter)
     if fmt == "vcard":
