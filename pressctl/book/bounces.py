@@ -22,9 +22,10 @@ from datetime import UTC, datetime, timedelta
 
 from pressctl.book.changes import ChangeAction, NewChange, Subject, record_many
 from pressctl.book.session import Book
-from pressctl.contacts.emails import clean_email_field, email_key
+from pressctl.book.suppression import one_address
+from pressctl.contacts.emails import email_key
 from pressctl.contacts.model import Contact
-from pressctl.errors import InvalidEmail, InvalidInput, NotFound
+from pressctl.errors import InvalidInput, NotFound
 from pressctl.store import Store
 from pressctl.store.inbox import Bouncing
 
@@ -76,18 +77,12 @@ def unbounce(book: Book, address: str) -> Unbounced:
     """Clear the bouncing state of one address (the person checked it: a typo fixed
     elsewhere, a mailbox back in service), recorded with the acting user. NotFound (exit
     3) when the address is not bouncing."""
-    try:
-        found = clean_email_field(address)
-    except InvalidEmail as err:
-        raise InvalidInput(str(err), hint="give the one bouncing address") from err
-    if len(found) != 1:
-        raise InvalidInput(f'"{address}" is not one e-mail address',
-                           hint="give the one bouncing address")
-    key = email_key(found[0].normalized)
+    normalized = one_address(address, hint="give the one bouncing address")
+    key = email_key(normalized)
     with book.store.transaction():
         state = book.store.inbox.clear_bouncing(key, book.now, book.actor, CLEARED_BY_UNBOUNCE)
         if state is None:
-            raise NotFound(f"{found[0].normalized} is not bouncing: there is nothing to clear",
+            raise NotFound(f"{normalized} is not bouncing: there is nothing to clear",
                            hint="`pressctl contacts check` lists the bouncing addresses")
         owner = book.store.contacts.owners_of_email_keys([key]).get(key)
         contact = book.store.contacts.get(owner) if owner is not None else None

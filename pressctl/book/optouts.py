@@ -30,10 +30,10 @@ from pressctl.book.changes import ChangeAction, NewChange, Subject, record, reco
 from pressctl.book.contacts import find_contact
 from pressctl.book.forgotten import forgotten_keys
 from pressctl.book.session import Book
-from pressctl.book.suppression import opt_out_contact
+from pressctl.book.suppression import one_address, opt_out_contact
 from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.model import Contact
-from pressctl.errors import InvalidEmail, InvalidInput, NotFound
+from pressctl.errors import InvalidInput, NotFound
 from pressctl.inbox.automatic import Automatic
 from pressctl.inbox.classify import Classified, Kind, classify
 from pressctl.inbox.mailboxes import read_mailbox
@@ -111,14 +111,7 @@ class OptInResult:
 
 def opt_out_state(store: Store, address: str) -> OptOutState:
     """The opt-out of one address; NotFound (exit 3) when it is not opted out."""
-    try:
-        found = clean_email_field(address)
-    except InvalidEmail as err:
-        raise InvalidInput(str(err), hint="give the one address to opt back in") from err
-    if len(found) != 1:
-        raise InvalidInput(f'"{address}" is not one e-mail address',
-                           hint="give the one address to opt back in")
-    normalized = found[0].normalized
+    normalized = one_address(address, hint="give the one address to opt back in")
     key = email_key(normalized)
     suppression = store.suppressions.suppressions_of([key]).get(key)
     owner = store.contacts.owners_of_email_keys([key]).get(key)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from pressctl.contacts.emails import email_key
+from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.model import Contact
+from pressctl.errors import InvalidEmail, InvalidInput
 from pressctl.store import Store
 from pressctl.store.suppressions import Suppression
 
@@ -85,3 +86,15 @@ def opt_out_contact(store: Store, contact: Contact, reason: str, now: str,
         store.suppressions.suppress(email_key(address), address, reason, now, note)
     store.contacts.set_opted_out([contact.stored_id], True, now)
     contact.opted_out = True
+
+
+def one_address(address: str, hint: str) -> str:
+    """``address`` cleaned, when it is exactly one e-mail address; else InvalidInput (exit
+    3) with ``hint`` (what the command wants: "give the one bouncing address")."""
+    try:
+        found = clean_email_field(address)
+    except InvalidEmail as err:
+        raise InvalidInput(str(err), hint=hint) from err
+    if len(found) != 1:
+        raise InvalidInput(f'"{address}" is not one e-mail address', hint=hint)
+    return found[0].normalized

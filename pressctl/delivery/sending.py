@@ -38,6 +38,8 @@ from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
 from pressctl.delivery.sharedlimit import SharedLimiter
 from pressctl.delivery.transport import Transport, TransportFactory
+from pressctl.errors import InvalidInput
+from pressctl.inbox.verp import verp_sender
 from pressctl.outbox.states import SendStatus
 from pressctl.store.mailouts import RowRecord
 from pressctl.store.runs import Settlement, StaleClaim
@@ -250,9 +252,6 @@ class Connections:
         the plain sender: its bounces are still matched by the Message-ID."""
         if not self.verp:
             return sender
-        from pressctl.errors import InvalidInput
-        from pressctl.inbox.verp import verp_sender
-
         try:
             return verp_sender(sender, row.token)
         except InvalidInput:
