@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import stat
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -251,3 +251,30 @@ def test_the_csv_dialect_default_comes_from_the_config_file(tmp_path):
     config.write_text('[contacts]\ncsv_dialect = "tsv"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="contacts.csv_dialect 'tsv' is not one of"):
         load_settings(config)
+
+
+def test_times_are_shown_in_the_configured_zone_else_the_systems(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from pressctl.config import load_settings
+    from pressctl.config.settings import system_zone
+
+    config = tmp_path / "config.toml"
+    assert load_settings(config).display.timezone is None
+    summer, winter = datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    for moment in (summer, winter):
+        assert (moment.astimezone(load_settings(config).display.zone()).utcoffset()
+                == moment.astimezone(system_zone()).utcoffset())
+    config.write_text('[display]\ntimezone = "America/Montreal"\n', encoding="utf-8")
+    assert load_settings(config).display.zone() == ZoneInfo("America/Montreal")
+
+
+@pytest.mark.parametrize("value", ['"Mars/Olympus"', '""', "2"])
+def test_an_unknown_display_timezone_is_refused_naming_the_file(tmp_path, value):
+    from pressctl.config import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text(f"[display]\ntimezone = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="display.timezone") as raised:
+        load_settings(config)
+    assert str(config) in str(raised.value) and "Europe/Paris" in raised.value.hint

@@ -24,6 +24,8 @@ default_region = "FR"
 own_country = "FR"
 # auto | international | national | house ("+33 (0)1 44 76 75 39") | e164
 phone_style = "auto"
+# Times on screen are shown in this zone (IANA name); default: the system's.
+# timezone = "Europe/Paris"
 
 [sender]
 # Messages come from the first press officer of the release unless you set an address

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pressctl.config.defaults import PHONE_STYLES
 from pressctl.config.dkim import KNOWN_KEYS, DkimSettings, parse_dkim
@@ -43,10 +44,28 @@ class InboxSettings:
 
 @dataclass(frozen=True, slots=True)
 class DisplaySettings:
-    """The [display] table: how phone numbers are shown."""
+    """The [display] table: how phone numbers and times are shown."""
 
     own_country: str = "FR"  # its numbers are shown in national format with style "auto"
     phone_style: str = "auto"  # one of PHONE_STYLES
+    timezone: str | None = None  # an IANA zone for times on screen; None: the system's
+
+    def zone(self) -> tzinfo:
+        """The zone times are shown in: ``timezone``, else the system's local zone."""
+        if self.timezone:
+            return ZoneInfo(self.timezone)
+        return system_zone()
+
+
+def system_zone() -> tzinfo:
+    """The system's zone, with its daylight-saving rules (/etc/localtime), else its current
+    offset (a zone without rules: right today, an hour off across a change)."""
+    try:
+        with open("/etc/localtime", "rb") as file:
+            return ZoneInfo.from_file(file, key="localtime")
+    except (OSError, ValueError):
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +109,7 @@ def load_settings(path: Path) -> Settings:
 
 _KNOWN = {
     "contacts": {"default_region", "csv_dialect"},
-    "display": {"own_country", "phone_style"},
+    "display": {"own_country", "phone_style", "timezone"},
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
     "smtp": {"host", "port", "security", "username", "password_env", "password_command",
              "ca_file", "verify", "timeout", "connections"},
@@ -134,11 +153,12 @@ def _settings_from(data: dict, path: Path) -> Settings:
         raise ConfigError(
             f"{path}: display.phone_style {style!r} is not one of {', '.join(PHONE_STYLES)}"
         )
+    zone = _timezone(display.get("timezone"), path)
     sender = data.get("sender", {})
     return Settings(
         default_region=region,
         csv_dialect=dialect,
-        display=DisplaySettings(own_country=own, phone_style=style),
+        display=DisplaySettings(own_country=own, phone_style=style, timezone=zone),
         sender=SenderSettings(
             name=_text(sender, "name", path),
             address=_address(sender, "address", path),
@@ -151,6 +171,20 @@ def _settings_from(data: dict, path: Path) -> Settings:
         dkim=parse_dkim(data.get("dkim"), str(path), path.parent),
         inbox=_inbox(data.get("inbox", {}), path),
     )
+
+
+def _timezone(value: object, path: Path) -> str | None:
+    if value is None:
+        return None
+    hint = 'an IANA zone name such as "Europe/Paris" or "America/Montreal"'
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{path}: display.timezone must be a zone name", hint=hint)
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(f"{path}: display.timezone {value!r} is not a known time zone",
+                          hint=hint) from err
+    return value
 
 
 def _inbox(table: dict, path: Path) -> InboxSettings:
