@@ -14,6 +14,7 @@ EXIT_USAGE = 2
 EXIT_INVALID = 3
 EXIT_CONFIG = 4
 EXIT_DELIVERY = 5
+EXIT_DECLINED = 6  # "n" at a confirmation (pressctl.cli.prompts): nothing was done
 EXIT_INTERRUPTED = 130  # SIGINT (Ctrl-C)
 EXIT_TERMINATED = 143  # SIGTERM
 

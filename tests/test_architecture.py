@@ -50,6 +50,9 @@ PURE_PACKAGES = ("pressctl.outbox", "pressctl.contacts.extraction")
 PURE_MODULES = {"pressctl.times", "pressctl.errors", "pressctl.contacts.model",
                 "pressctl.contacts.phones", "pressctl.contacts.emails",
                 "pressctl.contacts.regions", "pressctl.contacts.validation",
+                "pressctl.contacts.french_forms", "pressctl.contacts.languages",
+                "pressctl.releases.typography", "pressctl.releases.salutations",
+                "pressctl.config.salutations",
                 "pressctl.releases.documents", "pressctl.releases.embargo",
                 "pressctl.releases.audience", "pressctl.releases.release_file",
                 # the inbox but its mailbox reader (inbox.mailboxes reads files)
@@ -199,6 +202,7 @@ def test_contacts_and_releases_never_import_delivery():
         ("mmap", {"pressctl.delivery.inflight"}),
         ("dkim", {"pressctl.delivery.dkim"}),  # DKIM signing and its check
         ("cryptography", {"pressctl.delivery.dkim"}),
+        ("css_inline", {"pressctl.releases.inlining"}),  # the HTML part's CSS, inlined
     ],
 )
 def test_only_allowed_modules_import(library, allowed):

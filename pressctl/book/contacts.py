@@ -24,7 +24,7 @@ from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notic
 from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
 from pressctl.contacts.phones import field_text, parse_phone_field
-from pressctl.contacts.validation import normalise_tags, validate_fields
+from pressctl.contacts.validation import edited_roles, normalise_tags, validate_fields
 from pressctl.errors import (
     DuplicateContact,
     InvalidEmail,
@@ -167,8 +167,8 @@ def add_contact(
                          opted_out=opt_out_notices(merged, held, named))
 
 
-EDITABLE = ("name", "kind", "role", "organization", "outlet", "country", "notes",
-            "embargo_ok", "opted_out", "languages", "tags")
+EDITABLE = ("name", "kind", "role", "roles", "organization", "outlet", "country", "notes",
+            "embargo_ok", "opted_out", "languages", "tags", "salutation", "first_name_ok")
 
 
 def edit_contact(
@@ -186,7 +186,9 @@ def edit_contact(
     """Change the given fields of one contact; the result is validated like a new one.
 
     Setting ``opted_out`` opts the contact out (every address); clearing it is refused:
-    only `contacts optin` lifts an opt-out, and records why.
+    only `contacts optin` lifts an opt-out, and records why. ``roles`` ("LANGUAGE=ROLE"
+    texts) sets the role of each language named and keeps the others; "LANGUAGE=" with
+    nothing after it removes that language's role.
 
     No lost update: the contact and its version are read, and the edit validated (DNS
     included), without holding the write lock; the write then happens only if the contact
@@ -226,7 +228,7 @@ def _edited(book: Book, current: Contact, changes: Mapping[str, object],
     for key, value in changes.items():
         if key not in EDITABLE:
             raise InvalidInput(f"cannot edit {key!r}", hint=f"editable: {', '.join(EDITABLE)}")
-        fields[key] = value
+        fields[key] = _roles_after(current, value) if key == "roles" else value
     drop: set[str] = set()
     for text in remove_emails:
         try:
@@ -286,11 +288,13 @@ def _write_edit(book: Book, current: Contact, updated: Contact, asked: bool,
 
 
 # The fields a change names in the trail (their values stay out of it), as people say them.
-_FIELD_NAMES = {"name": "name", "kind": "kind", "role": "role", "organization": "organisation",
+_FIELD_NAMES = {"name": "name", "kind": "kind", "role": "role", "roles": "roles",
+                "organization": "organisation",
                 "outlet": "outlet", "country": "country", "notes": "notes",
                 "embargo_ok": "embargo ok", "opted_out": "opted out",
                 "languages": "languages", "tags": "tags", "emails": "e-mails",
-                "phones": "phones"}
+                "phones": "phones", "salutation": "salutation",
+                "first_name_ok": "first name ok"}
 
 
 def changed_fields(before: Contact, after: Contact) -> str:
@@ -298,6 +302,14 @@ def changed_fields(before: Contact, after: Contact) -> str:
     names = [label for name, label in _FIELD_NAMES.items()
              if getattr(before, name) != getattr(after, name)]
     return ", ".join(names) or "nothing changed"
+
+
+def _roles_after(current: Contact, entries: object) -> list[str]:
+    roles, missing = edited_roles(current.roles, entries)
+    if missing:
+        raise NotFound(f"{current.name} has no role in language {', '.join(missing)} to remove",
+                       hint=f"its roles are in: {', '.join(current.roles) or 'no language'}")
+    return roles
 
 
 def _phones_after(book: Book, current: Contact, add: Sequence[str],
@@ -325,6 +337,8 @@ def contact_fields(contact: Contact) -> dict[str, object]:
         "country": contact.country, "emails": list(contact.emails),
         "phones": [field_text(p) for p in contact.phones], "notes": contact.notes,
         "embargo_ok": contact.embargo_ok, "opted_out": contact.opted_out,
+        "roles": [f"{tag}={role}" for tag, role in contact.roles.items()],
+        "salutation": contact.salutation, "first_name_ok": contact.first_name_ok,
     }
 
 
@@ -335,10 +349,12 @@ def merge(existing: Contact, incoming: Contact, *, kind_stated: bool = True) -> 
     then filled in the default kind, which must not overwrite the existing one).
     """
     merged = Contact(**{name: getattr(existing, name) for name in Contact.__slots__})
-    for name in ("name", "role", "organization", "outlet", "country", "notes"):
+    for name in ("name", "role", "organization", "outlet", "country", "notes", "salutation"):
         value = getattr(incoming, name)
         if value:
             setattr(merged, name, value)
+    merged.roles = {**existing.roles, **incoming.roles}  # a language's given role wins
+    merged.first_name_ok = incoming.first_name_ok or existing.first_name_ok
     merged.kind = (incoming.kind if kind_stated else None) or existing.kind
     merged.embargo_ok = incoming.embargo_ok or existing.embargo_ok
     merged.opted_out = existing.opted_out or incoming.opted_out  # an opt-out is never undone

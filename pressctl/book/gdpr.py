@@ -62,6 +62,7 @@ CANCELLED = "cancelled: the recipient asked to be forgotten"
 # Columns of other people's names: only addresses and phones are replaced there (the
 # person's own rows were rewritten whole before).
 NAME_COLUMNS = frozenset({("contacts", "name"), ("contacts", "sort_name"),
+                          ("contacts", "salutation"),  # how another person is greeted
                           ("mailout_rows", "name"), ("mailout_rows", "salutation")})
 # Keys other tables point to: never rewritten by value (searched all the same).
 KEY_COLUMNS = frozenset({("inbox_messages", "key"), ("bounces", "message_key"),
@@ -153,12 +154,15 @@ def write_person_export(book: Book, ref: str, path: Path) -> dict[str, Any]:
 
 def _contact_json(contact: Contact, version: int | None) -> dict[str, Any]:
     return {"id": contact.id, "name": contact.name, "kind": contact.kind,
-            "role": contact.role, "organization": contact.organization,
+            "role": contact.role, "roles": contact.roles,
+            "organization": contact.organization,
             "outlet": contact.outlet, "languages": contact.languages,
             "country": contact.country, "notes": contact.notes,
             "embargo_ok": contact.embargo_ok, "opted_out": contact.opted_out,
             "emails": contact.emails, "phones": [asdict(p) for p in contact.phones],
-            "tags": contact.tags, "created": contact.created, "updated": contact.updated,
+            "tags": contact.tags, "salutation": contact.salutation,
+            "first_name_ok": contact.first_name_ok,
+            "created": contact.created, "updated": contact.updated,
             "version": version}
 
 

@@ -276,7 +276,8 @@ _Fields = dict[str, str | list[str]]  # a RawRecord's fields
 # (e164, extension, type, label), then the problems and notes.
 _PackedPhone = tuple[str, str | None, str, str | None]
 _PackedContact = tuple[str, str, str | None, str | None, str | None, list[str], list[str],
-                       str | None, list[str], list[_PackedPhone], str | None, bool, bool]
+                       str | None, list[str], list[_PackedPhone], str | None, bool, bool,
+                       dict[str, str], str | None, bool]
 _Packed = tuple[_PackedContact | None, list[str], list[str]]
 
 
@@ -301,7 +302,8 @@ def _pack(v: Validated) -> _Packed:
         return (None, v.problems, v.notes)
     phones = [(p.e164, p.extension, p.type, p.label) for p in c.phones]
     return ((c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
-             c.country, c.emails, phones, c.notes, c.embargo_ok, c.opted_out),
+             c.country, c.emails, phones, c.notes, c.embargo_ok, c.opted_out, c.roles,
+             c.salutation, c.first_name_ok),
             v.problems, v.notes)
 
 
@@ -310,11 +312,12 @@ def _unpack(packed: _Packed) -> Validated:
     if fields is None:
         return Validated(None, problems, notes)
     (name, kind, role, org, outlet, tags, languages, country, emails, phones, text,
-     embargo_ok, opted_out) = fields
+     embargo_ok, opted_out, roles, salutation, first_name_ok) = fields
     contact = Contact(name=name, kind=kind, role=role, organization=org, outlet=outlet,
                       tags=tags, languages=languages, country=country, emails=emails,
                       phones=[Phone(*p) for p in phones], notes=text,
-                      embargo_ok=embargo_ok, opted_out=opted_out)
+                      embargo_ok=embargo_ok, opted_out=opted_out, roles=roles,
+                      salutation=salutation, first_name_ok=first_name_ok)
     return Validated(contact, problems, notes)
 
 

@@ -1,6 +1,15 @@
 """Organisation use cases: the organisations whose press officers and "About" texts
 the releases use.
 
+Names: ``name`` and ``short_name`` are the canonical names, which contacts and commands
+refer to. Each may also be given per language, in files as a mapping (``"short_name":
+{"fr": "ASC", "en": "CSA"}``: the first entry is then the canonical one) or as
+``names`` / ``short_names`` beside a canonical string (the form written back by
+:func:`file_fields`). ``article`` (French only: le, la, l', les, none) and ``of`` (the
+whole "of" form, "de l'Onera") make the French "du CNES" forms
+(pressctl.contacts.french_forms). A per-language value is never empty: in a file or
+``add`` an empty one is refused; ``edit`` takes an empty one as "remove this language".
+
 Every change is recorded in the trail with who made it (pressctl.book.changes), in its
 transaction; an edit writes only over the version it read, as a contact's does."""
 
@@ -15,11 +24,14 @@ from urllib.parse import urlsplit
 from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
 from pressctl.book.changes import record_many as record_changes
 from pressctl.book.session import Book
+from pressctl.contacts.french_forms import ARTICLES, OF_STARTS, is_of_form, normalise_article
 from pressctl.contacts.model import Organization
 from pressctl.contacts.regions import country_code, language_tag
 from pressctl.errors import InvalidInput, NotFound, Problem, ProblemsFound
 
-ORG_FIELDS = ("name", "short_name", "country", "website", "about")
+ORG_FIELDS = ("name", "names", "short_name", "short_names", "article", "of", "country",
+              "website", "about")
+PER_LANGUAGE = ("names", "short_names", "article", "of")  # edit merges these by language
 
 
 # Named tuples rather than dataclasses: callers unpack them (`org, count = remove_org(...)`).
@@ -35,10 +47,15 @@ class OrgImport(NamedTuple):
 
 def validate_org(fields: Mapping[str, object]) -> tuple[Organization | None, list[str]]:
     problems: list[str] = []
-    name = str(fields.get("name") or "").strip()
+    name, names = _canonical_and_languages(fields, "name", "names", problems)
     if not name:
         problems.append("name is missing")
-    short = str(fields.get("short_name") or "").strip() or None
+    short, short_names = _canonical_and_languages(fields, "short_name", "short_names", problems)
+    article = {tag: value for tag, value in _per_language(
+        fields.get("article"), "article", problems).items()
+        if _french_article(tag, value, problems)}
+    of = {tag: value for tag, value in _per_language(fields.get("of"), "of", problems).items()
+          if _of_form_ok(tag, value, problems)}
     country = None
     if fields.get("country"):
         country = country_code(str(fields["country"]))
@@ -62,10 +79,77 @@ def validate_org(fields: Mapping[str, object]) -> tuple[Organization | None, lis
     unknown = set(fields) - set(ORG_FIELDS)
     if unknown:
         problems.append(f"unknown field(s): {', '.join(sorted(unknown))}")
-    if problems:
+    if problems or not name:  # no name is a problem listed above
         return None, problems
     return Organization(name=name, short_name=short, country=country, website=website,
-                        about=about), []
+                        about=about, names=names, short_names=short_names,
+                        article={tag: normalise_article(v) or v for tag, v in article.items()},
+                        of=of), []
+
+
+def _canonical_and_languages(fields: Mapping[str, object], key: str, languages_key: str,
+                             problems: list[str]) -> tuple[str | None, dict[str, str]]:
+    """``name`` (a string, or a mapping whose first entry is the canonical name) and
+    ``names`` (a mapping) -> the canonical name and the names by language."""
+    raw = fields.get(key)
+    by_language = _per_language(fields.get(languages_key), languages_key, problems)
+    if isinstance(raw, Mapping):
+        if fields.get(languages_key):
+            problems.append(f"{key} is a mapping and {languages_key} is given too: write the "
+                            f"names by language in one of them")
+        by_language = _per_language(raw, key, problems)
+        return next(iter(by_language.values()), None), by_language
+    return (str(raw or "").strip() or None), by_language
+
+
+def _per_language(raw: object, key: str, problems: list[str]) -> dict[str, str]:
+    """A mapping language -> non-empty text, language tags normalised; problems listed."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.append(f'{key} must map languages to texts, such as {{"fr": "...", "en": "..."}}')
+        return {}
+    values: dict[str, str] = {}
+    for lang, text in raw.items():
+        tag = language_tag(str(lang))
+        if tag is None:
+            problems.append(f'{key}: "{lang}" is not a language tag such as fr or en')
+        elif not isinstance(text, str):
+            problems.append(f"{key} ({tag}) must be text, not "
+                            f"{json.dumps(text, ensure_ascii=False, default=str)}")
+        elif not text.strip():
+            problems.append(f"{key} ({tag}) is empty: write it, or leave the language out")
+        elif tag in values:
+            problems.append(f'{key}: "{lang}" is given twice (as {tag})')
+        else:
+            values[tag] = " ".join(text.split())  # one line: it goes into headings
+    return values
+
+
+def _french_article(tag: str, value: str, problems: list[str]) -> bool:
+    if tag.split("-")[0] != "fr":
+        problems.append(f"article ({tag}): articles are for French names only (fr, fr-CA...)")
+        return False
+    if normalise_article(value) is None:
+        problems.append(f'article ({tag}): "{value}" is not one of {", ".join(ARTICLES)}')
+        return False
+    return True
+
+
+def _of_form_ok(tag: str, value: str, problems: list[str]) -> bool:
+    if tag.split("-")[0] == "fr" and not is_of_form(value):
+        problems.append(f'of ({tag}): "{value}" does not read as "of" + the name: start it '
+                        f"with {', '.join(start.strip() for start in OF_STARTS)}")
+        return False
+    return True
+
+
+def file_fields(org: Organization) -> dict[str, object]:
+    """The organisation as the files `orgs import` reads hold it (what `orgs export` writes)."""
+    return {"name": org.name, "names": dict(org.names), "short_name": org.short_name,
+            "short_names": dict(org.short_names), "article": dict(org.article),
+            "of": dict(org.of), "country": org.country, "website": org.website,
+            "about": dict(org.about)}
 
 
 def _is_web_address(text: str) -> bool:
@@ -110,12 +194,12 @@ def edit_org(book: Book, ref: str, changes: Mapping[str, object], *,
     if version is not None and version < read_version:
         raise edit_conflict(book, Subject.ORGANIZATION, current.stored_id, label)
     about = dict(current.about)
-    fields: dict[str, object] = {
-        "name": current.name, "short_name": current.short_name, "country": current.country,
-        "website": current.website, "about": about}
+    fields: dict[str, object] = {**file_fields(current), "about": about}
     for key, value in changes.items():
         if key == "about" and isinstance(value, Mapping):
             about.update(value)  # --about replaces the texts of the languages it names
+        elif key in PER_LANGUAGE and isinstance(value, Mapping):
+            fields[key] = _merged(fields[key], value)
         else:
             fields[key] = value  # validate_org refuses an "about" that is no mapping
     org, problems = validate_org(fields)
@@ -134,6 +218,20 @@ def edit_org(book: Book, ref: str, changes: Mapping[str, object], *,
     return org
 
 
+def _merged(current: object, changes: Mapping[object, object]) -> dict[object, object]:
+    """The languages ``changes`` names replaced; an empty text removes that language."""
+    merged = dict(current) if isinstance(current, Mapping) else {}
+    for lang, text in changes.items():
+        tag = language_tag(str(lang))
+        if tag is None:
+            merged[lang] = text  # validate_org names the bad tag
+        elif isinstance(text, str) and not text.strip():
+            merged.pop(tag, None)
+        else:
+            merged[tag] = text
+    return merged
+
+
 def read_with_version(book: Book, ref: str) -> tuple[Organization, int]:
     """The organisation ``ref`` names and its version, the version read first (see
     pressctl.book.contacts.read_with_version)."""
@@ -150,8 +248,11 @@ def _changed(before: Organization, after: Organization) -> str:
     names = [label for name, label in (("name", "name"), ("short_name", "short name"),
                                        ("country", "country"), ("website", "website"))
              if getattr(before, name) != getattr(after, name)]
-    names += [f"about ({lang})" for lang in sorted(set(before.about) | set(after.about))
-              if before.about.get(lang) != after.about.get(lang)]
+    for name, label in (("names", "name"), ("short_names", "short name"),
+                        ("article", "article"), ("of", "of"), ("about", "about")):
+        old, new = getattr(before, name), getattr(after, name)
+        names += [f"{label} ({lang})" for lang in sorted(set(old) | set(new))
+                  if old.get(lang) != new.get(lang)]
     return ", ".join(names) or "nothing changed"
 
 

@@ -109,8 +109,8 @@ class Scrubber:
 
     def frozen(self, blob: bytes) -> bytes:
         """A frozen variant (pressctl.delivery.frozen's JSON) with every text scrubbed,
-        attachments left as they are (the release's own documents); the same bytes when
-        nothing changed."""
+        attachments and inline images left as they are (the release's own files); the same
+        bytes when nothing changed."""
         data = json.loads(blob)
         scrubbed = self._walk(data)
         if scrubbed == data:
@@ -122,7 +122,8 @@ class Scrubber:
 
     def _walk(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: v if k == "attachments" else self._walk(v) for k, v in value.items()}
+            return {k: v if k in ("attachments", "images") else self._walk(v)
+                    for k, v in value.items()}
         if isinstance(value, list):
             return [self._walk(v) for v in value]
         if isinstance(value, str):

@@ -107,6 +107,41 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _completion_shell(value: str) -> str:
+    from pressctl.cli.completion import SHELLS
+
+    if value not in SHELLS:
+        raise typer.BadParameter(f"{value!r} is not a shell pressctl completes: use "
+                                 f"{', '.join(SHELLS)}")
+    return value
+
+
+def _show_completion(ctx: typer.Context, value: str | None) -> None:
+    """--show-completion SHELL: the script on stdout, to install it by hand."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from pressctl.cli.completion import script
+
+    typer.echo(script(_completion_shell(value)))
+    raise typer.Exit()
+
+
+def _install_completion(ctx: typer.Context, value: str | None) -> None:
+    """--install-completion SHELL: the script where the shell finds it (see completion)."""
+    if value is None or ctx.resilient_parsing:
+        return
+    import os
+
+    from pressctl.cli.completion import install
+
+    shell = _completion_shell(value)
+    target, rc = install(shell, os.environ)
+    loaded = f"; {rc} loads it" if rc is not None else ""
+    sys.stderr.write(f"{shell} completion installed in {target}{loaded}: it works in the "
+                     "next shell you open\n")
+    raise typer.Exit()
+
+
 # Until pressctl.cli.registry lists it (its GROUPS also feed the fast `--help`).
 def build_app(argv: list[str] | None = None) -> typer.Typer:
     app = typer.Typer(
@@ -116,7 +151,7 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         no_args_is_help=True,
         pretty_exceptions_show_locals=False,
         context_settings={"help_option_names": ["-h", "--help"]},
-        add_completion=False,
+        add_completion=False,  # ours take the shell as a value (see pressctl.cli.completion)
     )
 
     @app.callback()
@@ -141,6 +176,15 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
         version: Annotated[bool, typer.Option(
             "--version", "-V", callback=_version, is_eager=True,
             help="Show the version and exit.")] = False,
+        install_completion: Annotated[str | None, typer.Option(
+            "--install-completion", metavar="SHELL", callback=_install_completion,
+            is_eager=True, expose_value=False,
+            help="Install shell completion: bash, zsh or fish (alone: this shell).")] = None,
+        show_completion: Annotated[str | None, typer.Option(
+            "--show-completion", metavar="SHELL", callback=_show_completion,
+            is_eager=True, expose_value=False,
+            help="Print the completion script of bash, zsh or fish (alone: this shell)."
+        )] = None,
     ) -> None:
         """Contacts, releases and embargoed mailouts for press officers."""
         ctx.obj = State(home, db, quiet, not no_color, debug, as_user)
@@ -152,6 +196,14 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
     top = {name for name, _ in COMMANDS}
     if wanted in top or wanted not in names:
         import_module("pressctl.cli.setup_cmd").register(app)
+        # The registry's summaries (the groups' help), as shell completion shows them
+        # when it answers without typer.
+        from pressctl.cli.completion import short_help
+
+        summaries = dict(COMMANDS)
+        for info in app.registered_commands:
+            if info.name in summaries:
+                info.short_help = short_help(summaries[info.name])
     for name, module, summary in groups:
         if wanted in names and name != wanted:
             continue

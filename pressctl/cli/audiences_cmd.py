@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from pressctl.cli.context import Json, state
+from pressctl.cli.tables import Columns, Layout, Wide
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -44,7 +45,11 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
         st.out.json([{"name": a.name, "expression": a.expression, "contacts": a.members}
                      for a in rows])
     else:
-        st.out.table(("name", "expression", "contacts"),
+        from pressctl.cli.tables import Col
+
+        st.out.table((Col("name", priority=1, min_width=12),
+                      Col("expression", priority=1, min_width=24),
+                      Col("contacts", priority=1, overflow="whole")),
                      [(a.name, a.expression, a.members) for a in rows])
 
 
@@ -53,8 +58,11 @@ def show(
     ctx: typer.Context,
     expression: Annotated[str, typer.Argument(help="A saved name (@space-fr) or any filter.")],
     json_out: Json = False,
+    wide: Wide = False,
+    columns: Columns = None,
 ) -> None:
-    """Show who an audience selects now (opted-out contacts never are).
+    """Show who an audience selects now (opted-out contacts never are), as `contacts
+    list` shows them.
 
     Example: pressctl audiences show @space-fr
     """
@@ -65,7 +73,7 @@ def show(
     book = st.book()
     audience = audiences.resolve(book, audiences.as_expression(expression))
     print_contacts(st.out, audiences.members(book, audience),
-                   book.settings, as_json=json_out)
+                   book.settings, as_json=json_out, layout=Layout(wide, columns))
 
 
 @app.command("remove")

@@ -41,8 +41,15 @@ def phone(
     if json_out:
         st.out.json(results)
     else:
+        from pressctl.cli.tables import Col
+
         st.out.table(
-            ("input", "valid", "e164", "international", "national", "type", "ext", "error"),
+            (Col("input", priority=1, min_width=16), Col("valid", priority=1, overflow="whole"),
+             Col("e164", priority=2, overflow="whole"),
+             Col("international", priority=1, overflow="whole"),
+             Col("national", priority=3, overflow="whole"),
+             Col("type", priority=2, min_width=8), Col("ext", priority=4, overflow="whole"),
+             Col("error", priority=1, min_width=20)),
             [(r["input"], r["valid"], r["e164"], r["international"], r["national"],
               r["type"], r["extension"], r["error"]) for r in results],
         )
@@ -70,8 +77,13 @@ def email(
     if json_out:
         st.out.json(results)
     else:
+        from pressctl.cli.tables import Col
+
         st.out.table(
-            ("input", "valid", "normalized", "cleaned", "error"),
+            (Col("input", priority=1, min_width=16, breaks="@"),
+             Col("valid", priority=1, overflow="whole"),
+             Col("normalized", priority=1, min_width=20, breaks="@"),
+             Col("cleaned", priority=2, min_width=12), Col("error", priority=1, min_width=16)),
             [(r["input"], r["valid"], r["normalized"], "; ".join(r["cleaned"]), r["error"])
              for r in results],
         )

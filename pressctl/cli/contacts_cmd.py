@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pressctl.cli.context import Json, change_json, change_line, state
+from pressctl.cli.tables import Columns, Layout, Wide
 
 if TYPE_CHECKING:
+    from datetime import tzinfo
+
     from pressctl.book.history import HistoryEntry
     from pressctl.cli.output import Output
 
@@ -51,6 +54,10 @@ CheckDns = Annotated[bool, typer.Option(
 Refs = Annotated[list[str], typer.Argument(help="Ids, e-mail addresses or exact names.")]
 Ref = Annotated[str, typer.Argument(help="Id, e-mail address or exact name.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+RoleLang = Annotated[list[str] | None, typer.Option(
+    "--role-lang", metavar="LANG=ROLE",
+    help="The role in a reader's language (repeat): en=\"Press officer\". Messages in that "
+         "language show it, others the role as written.")]
 IfVersion = Annotated[int | None, typer.Option(
     "--if-version", metavar="N",
     help="Change it only if it is still at version N, as `show` printed it (else exit 3).")]
@@ -77,6 +84,13 @@ def add(
         "--kind", help="officer, journalist or other.")] = "journalist",
     role: Annotated[str | None, typer.Option(
         "--role", help="Role as written: \"Attachée de Presse\".")] = None,
+    role_lang: RoleLang = None,
+    salutation: Annotated[str | None, typer.Option(
+        "--salutation",
+        help="How messages greet them: \"Madame la rédactrice en chef\".")] = None,
+    first_name_ok: Annotated[bool, typer.Option(
+        "--first-name-ok",
+        help="Messages may greet them by first name: \"Bonjour Jeanne,\".")] = False,
     org: Annotated[str | None, typer.Option(
         "--org", help="Organisation (name or short name).")] = None,
     outlet: Annotated[str | None, typer.Option("--outlet", help="Outlet of a journalist.")] = None,
@@ -96,7 +110,8 @@ def add(
     """Add one contact; every phone and e-mail is checked and normalised.
 
     Example: pressctl contacts add "Pascale Bresson" --kind officer --org CNES
-    --role "Attachée de Presse" --phone "Tél. 01 44 76 75 39" --email pascale.bresson@cnes.fr
+    --role "Attachée de Presse" --role-lang en="Press officer" --phone "Tél. 01 44 76 75 39"
+    --email pascale.bresson@cnes.fr
     """
     from pressctl.book.contacts import add_contact
     from pressctl.cli.views import contact_json, notice_json
@@ -109,7 +124,8 @@ def add(
         "name": name, "kind": kind, "role": role, "organization": org, "outlet": outlet,
         "emails": list(email or []), "phones": phones, "tags": ",".join(tag or []),
         "languages": ",".join(lang or []), "country": country, "notes": notes,
-        "embargo_ok": embargo_ok,
+        "embargo_ok": embargo_ok, "roles": list(role_lang or []), "salutation": salutation,
+        "first_name_ok": first_name_ok,
     }
     result = add_contact(book, fields, on_duplicate=on_duplicate, region=region,
                          check_dns=check_dns)
@@ -133,10 +149,12 @@ def list_(
     kind: Kind = None, tag: Tag = None, org: Org = None, outlet: Outlet = None,
     lang: Lang = None, country: Country = None, search: Search = None,
     embargo_ok: EmbargoOk = None, opted_out: OptedOut = None, json_out: Json = False,
+    wide: Wide = False, columns: Columns = None,
 ) -> None:
-    """List contacts, filtered.
+    """List contacts, filtered. On a terminal, columns that do not fit are left out (and
+    named on stderr): --wide shows them all, --columns picks them.
 
-    Example: pressctl contacts list --tag space --lang fr --embargo-ok
+    Example: pressctl contacts list --tag space --lang fr --columns name,email,phone
     """
     from pressctl.book.filters import contact_filter
     from pressctl.cli.views import print_contacts
@@ -144,7 +162,8 @@ def list_(
     st = state(ctx)
     book = st.book()
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    print_contacts(st.out, book.store.contacts.select(where), book.settings, as_json=json_out)
+    print_contacts(st.out, book.store.contacts.select(where), book.settings, as_json=json_out,
+                   layout=Layout(wide, columns))
 
 
 @app.command("show")
@@ -192,10 +211,11 @@ def show(
         })
         return
     display = phone_display(book.settings, _style(style))
-    st.out.record(contact_record(contact, history, display, bouncing)
-                  + [("version", version), ("last change", change_line(last) if last else "")])
+    st.out.record(contact_record(contact, history, display, bouncing, zone=book.zone)
+                  + [("version", version),
+                     ("last change", change_line(last, book.zone) if last else "")])
     st.out.line()
-    _print_history(st.out, recent, heading="History")
+    _print_history(st.out, recent, book.zone, heading="History")
     if recent:
         st.out.line(f"pressctl contacts history {contact.id} for all")
 
@@ -213,36 +233,37 @@ def show_history(ctx: typer.Context, ref: Ref, json_out: Json = False) -> None:
     from pressctl.book.history import contact_history, entry_json
 
     st = state(ctx)
-    found = contact_history(st.book(), ref)
+    book = st.book()
+    found = contact_history(book, ref)
     if json_out:
         st.out.json([entry_json(e) for e in found.entries])
         return
-    _print_history(st.out, found.entries)
+    _print_history(st.out, found.entries, book.zone)
     st.out.info(f"{len(found.entries)} entr{'y' if len(found.entries) == 1 else 'ies'} for "
                 f"contact #{found.contact.id} {found.contact.name}")
 
 
-def _print_history(out: Output, entries: Sequence[HistoryEntry], *,
+def _print_history(out: Output, entries: Sequence[HistoryEntry], zone: tzinfo, *,
                    heading: str | None = None) -> None:
-    """History entries as a table, times in this machine's zone (`show`, `history`): a
-    column each when piped; on a terminal, four (the mailout under its release, the
-    address above the detail) so that the detail keeps some width."""
+    """History entries as a table, times in ``zone`` (`show`, `history`): a column each
+    when piped; on a terminal, four (the mailout under its release, the address above
+    the detail) so that the detail keeps some width."""
     from pressctl.book.history import COLUMNS, entry_cells
-    from pressctl.cli.context import local_time
+    from pressctl.cli.views import HISTORY_COLUMNS, local_time
 
     if heading and (not out.rich_stdout or not entries):
         out.line(heading)  # a terminal's table shows it as its title
     if not entries and heading:
         out.line("nothing sent to or heard from this contact yet")
         return
-    rows = [(local_time(e.at), *entry_cells(e)) for e in entries]
+    rows = [(local_time(e.at, zone), *entry_cells(e)) for e in entries]
     if not out.rich_stdout:
         out.table(COLUMNS, rows)
         return
-    out.table(("when", "kind", "release", "detail"),
+    out.table(HISTORY_COLUMNS,
               [(when, kind, [c for c in (reference, mailout) if c], [address, detail])
                for when, kind, reference, mailout, address, detail in rows],
-              title=heading, keep_whole=("when", "kind"))
+              title=heading)
 
 
 def _style(style: str | None) -> str | None:
@@ -261,6 +282,14 @@ def edit(
     name: Annotated[str | None, typer.Option("--name")] = None,
     kind: Annotated[str | None, typer.Option("--kind")] = None,
     role: Annotated[str | None, typer.Option("--role")] = None,
+    role_lang: Annotated[list[str] | None, typer.Option(
+        "--role-lang", metavar="LANG=ROLE",
+        help="Set the role in a language (repeat); LANG= removes it.")] = None,
+    salutation: Annotated[str | None, typer.Option(
+        "--salutation", help="How messages greet them; \"\" removes it.")] = None,
+    first_name_ok: Annotated[bool | None, typer.Option(
+        "--first-name-ok/--no-first-name-ok", show_default=False,
+        help="Messages may (or may not) greet them by first name.")] = None,
     org: Annotated[str | None, typer.Option("--org")] = None,
     outlet: Annotated[str | None, typer.Option("--outlet")] = None,
     country: Annotated[str | None, typer.Option("--country")] = None,
@@ -296,6 +325,8 @@ def edit(
         "name": name, "kind": kind, "role": role, "organization": org, "outlet": outlet,
         "country": country, "notes": notes, "embargo_ok": embargo_ok,
         "opted_out": opted_out, "languages": ",".join(lang) if lang else None,
+        "roles": list(role_lang) if role_lang else None, "salutation": salutation,
+        "first_name_ok": first_name_ok,
     }.items() if v is not None}
     result = edit_contact(book, ref, changes, add_emails=add_email or [],
                           remove_emails=remove_email or [], add_phones=add_phone or [],
@@ -323,8 +354,9 @@ def remove(ctx: typer.Context, refs: Refs, yes: Yes = False) -> None:
         names = ", ".join(f"#{c.id} {c.name}" for c in find_contacts(book.store, refs))
         if not _interactive():
             raise typer.BadParameter("refusing to remove without --yes when not on a terminal")
-        if not typer.confirm(f"Remove {names}?"):
-            raise typer.Exit(1)
+        from pressctl.cli.prompts import confirm_or_stop
+
+        confirm_or_stop(f"Remove {names}?", "Nothing removed.")
     for contact in remove_contacts(book, refs):
         kept = " (its opt-out is kept: never mailed if added again)" if contact.opted_out else ""
         st.out.info(f"Removed contact #{contact.id} {contact.name}{kept}")
@@ -519,8 +551,10 @@ def optin(
         current = opt_out_state(book.store, address)  # exit 3 before asking if not opted out
         s = current.suppression
         since = f" since {s.since} ({s.reason})" if s else ""
-        if not typer.confirm(f"Lift the opt-out of {current.address}{since}?"):
-            raise typer.Exit(1)
+        from pressctl.cli.prompts import confirm_or_stop
+
+        confirm_or_stop(f"Lift the opt-out of {current.address}{since}?",
+                        f"Nothing changed: {current.address} stays opted out.")
     result = opt_in(book, address, note)
     if json_out:
         st.out.json({**optin_json(result.optin),

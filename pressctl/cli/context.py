@@ -122,7 +122,8 @@ class State:
             location = self.location(settings)
             # A file or a server (then ``env`` holds its password's source): the store knows.
             store = Store.open(location, create=False, env=self.env)
-            self._book = Book(store, settings, now_utc(), actor=actor, zone=local_zone())
+            self._book = Book(store, settings, now_utc(), actor=actor,
+                              zone=display_zone(settings, self.env))
         return self._book
 
     def close(self) -> None:
@@ -137,18 +138,29 @@ def now_utc() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def local_zone() -> tzinfo:
-    """This machine's zone now, in which messages show times ("changed at 10:42")."""
-    zone = datetime.now().astimezone().tzinfo
-    assert zone is not None  # astimezone() always gives one
-    return zone
+def display_zone(settings: Settings, env: dict[str, str]) -> tzinfo:
+    """The zone times are shown in (``book.zone``): display.timezone, else TZ as the C
+    library reads it (a zone name, else its rule's offset now), else the system's zone
+    (/etc/localtime, with its daylight-saving rules)."""
+    tz = env.get("TZ", "").removeprefix(":")
+    if settings.display.timezone is None and tz:
+        from zoneinfo import ZoneInfo
+
+        try:
+            return ZoneInfo(tz)
+        except (ValueError, KeyError, OSError):  # a path or a POSIX rule: its offset now
+            now = datetime.now().astimezone().tzinfo
+            if now is not None:
+                return now
+    return settings.display.zone()
 
 
-def local_time(at: str) -> str:
-    """A stored UTC time ("2026-11-22T09:42:00Z") as this machine's local time, to the
-    minute: how `log`, `contacts show` and `mailout show` print who did what when."""
-    moment = datetime.strptime(at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
-    return f"{moment.astimezone():%Y-%m-%d %H:%M}"
+def local_time(at: str | None, zone: tzinfo) -> str:
+    """A stored UTC time ("2026-11-22T09:42:00Z") as shown on screen, in ``zone`` (the
+    display zone, ``book.zone``): "2026-11-22 10:42 CET" (pressctl.cli.views.format_local)."""
+    from pressctl.cli.views import local_time as shown
+
+    return shown(at, zone)
 
 
 def change_json(change: Change) -> dict:
@@ -158,9 +170,11 @@ def change_json(change: Change) -> dict:
             "summary": change.summary}
 
 
-def change_line(change: Change) -> str:
-    """"edit by anne at 2026-11-22 10:42: edited: role": one entry, for a show command."""
-    return f"{change.action} by {change.actor} at {local_time(change.at)}: {change.summary}"
+def change_line(change: Change, zone: tzinfo) -> str:
+    """"edit by anne at 2026-11-22 10:42 CET: edited: role": one entry, for a show command,
+    its time in ``zone`` (the display zone, ``book.zone``)."""
+    return (f"{change.action} by {change.actor} at {local_time(change.at, zone)}: "
+            f"{change.summary}")
 
 
 def login_name(env: dict[str, str]) -> str:

@@ -122,7 +122,10 @@ def print_report(out: Output, report: InboxReport) -> None:
     rows += [("not ours (nothing changed)", len({p.where for p in report.not_matched})),
              ("unreadable (nothing changed)", len(report.unreadable)),
              ("seen before (skipped)", report.seen)]
-    out.table(("messages", "count"), rows)
+    from pressctl.cli.tables import Col
+
+    out.table((Col("messages", priority=1, min_width=20), Col("count", priority=1,
+                                                               overflow="whole")), rows)
     for now in report.bouncing:
         out.info(f"now bouncing: {now.address} since {now.since[:10]} ({now.reason})")
     for address in report.opted_out:

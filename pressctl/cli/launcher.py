@@ -1,13 +1,29 @@
-"""The console script. Answers ``--version`` and ``--help`` before importing typer,
-because start-up time is part of the interface (cron, shell completion, scripts)."""
+"""The console script. Answers ``--version``, ``--help`` and the first word of a shell
+completion before importing typer, because start-up time is part of the interface (cron,
+shell completion, scripts)."""
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if "_PRESSCTL_COMPLETE" in os.environ:  # a TAB (pressctl.cli.completion)
+        from pressctl.cli import completion
+
+        code = completion.complete(os.environ)
+        if code is not None:
+            sys.exit(code)
+        from pressctl.cli.app import run
+
+        run(completion.for_typer(os.environ))  # typer answers, then exits
+        return
+    if args and args[-1] in ("--install-completion", "--show-completion"):
+        from pressctl.cli.completion import with_shell
+
+        args = with_shell(args, os.environ)
     if args in (["--version"], ["-V"]):
         from pressctl import __version__
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pressctl.cli.context import Json, change_json, local_time, state
+from pressctl.cli.tables import Col, Columns, Layout, Wide
 
 if TYPE_CHECKING:
     from pressctl.store.changes import Change
@@ -21,6 +22,13 @@ app = typer.Typer(subcommand_metavar="", epilog="Example: pressctl log --contact
 SINCE_FORMS = ('"2026-11-23 09:00 Europe/Paris", an ISO 8601 time with its offset '
                '("2026-11-23T08:00:00Z"), a date ("2026-11-23": from midnight, local time) '
                'or a time back from now ("2h", "90m", "1h30", "3d")')
+LOG_COLUMNS = (
+    Col("when", priority=1, overflow="whole"),
+    Col("who", priority=2, min_width=8),
+    Col("action", priority=3, overflow="whole"),
+    Col("subject", priority=2, min_width=12, breaks="@"),
+    Col("summary", priority=1, min_width=20),
+)
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DAYS = re.compile(r"(\d+)\s*(?:d|days?)")
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}T")
@@ -38,6 +46,8 @@ def log(
         help='From this time on: "2026-11-23 09:00 Europe/Paris", "2026-11-23", '
              '"2026-11-23T08:00:00Z" or "2h" (the last two hours).')] = None,
     json_out: Json = False,
+    wide: Wide = False,
+    columns: Columns = None,
 ) -> None:
     """List who changed what, and when, oldest first (newest last).
 
@@ -49,22 +59,24 @@ def log(
     from pressctl.book.changes import trail
 
     st = state(ctx)
-    moment = since_moment(since, datetime.now().astimezone()) if since is not None else None
-    entries = trail(st.book(), contact=contact, since=moment)
+    book = st.book()
+    # A date or a bare time is read in the zone times are shown in.
+    moment = since_moment(since, datetime.now(book.zone)) if since is not None else None
+    entries = trail(book, contact=contact, since=moment)
     if json_out:
         st.out.json([change_json(c) for c in entries])
         return
     if not entries:
         st.out.info("No change recorded" + (" for this selection" if contact or since else ""))
         return
-    st.out.table(("when", "who", "action", "subject", "summary"),
-                 [(local_time(c.at), c.actor, c.action, subject_text(c), c.summary)
-                  for c in entries], keep_whole=("when",))
+    st.out.table(LOG_COLUMNS,
+                 [(local_time(c.at, book.zone), c.actor, c.action, subject_text(c), c.summary)
+                  for c in entries], layout=Layout(wide, columns))
 
 
 def since_moment(text: str, now: datetime) -> datetime:
-    """``--since`` as an aware time (see SINCE_FORMS); ``now`` is aware, in the local zone.
-    Refused (exit 3) with the forms it takes."""
+    """``--since`` as an aware time (see SINCE_FORMS); ``now`` is aware, in the display
+    zone, where a date starts at midnight. Refused (exit 3) with the forms it takes."""
     from pressctl.errors import InvalidInput
     from pressctl.times import parse_duration, parse_when
 
@@ -77,7 +89,7 @@ def since_moment(text: str, now: datetime) -> datetime:
                 day = datetime(year, month, day_of_month)
             except ValueError as err:
                 raise InvalidInput(f"not a real date ({err})") from None
-            return day.astimezone()  # midnight, local time
+            return day.replace(tzinfo=now.tzinfo)  # midnight, in the display zone
         days = _DAYS.fullmatch(cleaned.lower())
         back = timedelta(days=int(days.group(1))) if days else parse_duration(cleaned)
         if back is not None:

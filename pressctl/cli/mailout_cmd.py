@@ -8,13 +8,16 @@ from typing import Annotated
 import typer
 
 from pressctl.cli.context import State, change_json, local_time, state
+from pressctl.cli.tables import Col, Columns, Layout, Wide
 
 app = typer.Typer(no_args_is_help=True)
 
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 MailoutId = Annotated[int, typer.Argument(help="The mailout's id (see `pressctl mailout list`).")]
 When = Annotated[str | None, typer.Option(
-    "--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift".')]
+    "--at", help='When: "2026-11-23 09:00 Europe/Paris", "in 2h", "now" or "lift" '
+                 "(on a terminal, --at or --now is required).")]
+Now = Annotated[bool, typer.Option("--now", help='Send at once (as --at now).')]
 PublicAtLift = Annotated[bool, typer.Option(
     "--public-at-lift/--no-public",
     help="Send the public version at the lift to the audience members who do not accept "
@@ -23,6 +26,29 @@ IncludeUnknown = Annotated[bool, typer.Option(
     "--include-unknown",
     help="Also re-send rows whose delivery is unknown (they may arrive twice).")]
 
+
+# `mailout list` and the recipients of `mailout show` (on a terminal the counts that
+# rarely matter go first when the width is short).
+MAILOUT_COLUMNS = (
+    Col("id", priority=1, overflow="whole"),
+    Col("reference", priority=1, min_width=10),
+    Col("phase", priority=3, overflow="whole"),
+    Col("due", priority=1, overflow="whole"),
+    Col("state", priority=1, overflow="whole"),
+    Col("queued", priority=3, overflow="whole"),
+    Col("sent", priority=2, overflow="whole"),
+    Col("failed", priority=2, overflow="whole"),
+    Col("skipped", priority=4, overflow="whole"),
+    Col("unknown", priority=3, overflow="whole"),
+)
+ROW_COLUMNS = (
+    Col("row", priority=1, overflow="whole"),
+    Col("recipient", priority=1, min_width=24, breaks="@"),
+    Col("state", priority=1, overflow="whole"),
+    Col("attempts", priority=3, overflow="whole"),
+    Col("reply", priority=2, min_width=16),
+    Col("sent at", priority=2, overflow="whole", key="sent"),
+)
 
 # `mailout show`: what a person did to the mailout, as its line says it.
 _PAST = {"approve": "approved", "pause": "paused", "resume": "resumed",
@@ -35,11 +61,17 @@ def _now():
     return datetime.now().astimezone()
 
 
+# Asked on a terminal that gives no --at: a mailout is not undone, so "when" is said.
+SAY_WHEN = ('say when: --at "2026-12-03 09:00 Europe/Paris" (or "in 2h", "lift"), '
+            "or --now to send at once")
+
+
 @app.command("create")
 def create(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The release file (its translations come along).")],
     at: When = None,
+    now: Now = False,
     audience: Annotated[str | None, typer.Option(
         "--audience", help="Filter overriding the release's.")] = None,
     public_at_lift: PublicAtLift = True,
@@ -51,54 +83,67 @@ def create(
 ) -> None:
     """Freeze a release for delivery: recipients and messages as approved now.
 
-    An embargoed version only ever goes to contacts who accept embargoes; the rest of the
-    audience gets the public version at the lift (a second, linked mailout).
+    Shows what will go out (subjects, From, due times in the release's zone and yours,
+    counts per phase and language, the first recipients, who is left out and why), then
+    asks. An embargoed version only ever goes to contacts who accept embargoes; the rest of
+    the audience gets the public version at the lift (a second, linked mailout). On a
+    terminal --at or --now is required; a script (no terminal) without either sends now.
 
     Example: pressctl mailout create PR106-2020.en.md --at "2020-09-22 08:00 Europe/Paris" --yes
     """
-    import sys
-
-    from pressctl.delivery.mailouts import plan_mailouts, store_mailouts
+    from pressctl.cli import prompts
+    from pressctl.cli.approval_screen import approval_json, phase_rows, print_approval
+    from pressctl.cli.views import format_local
+    from pressctl.delivery.approval import summarize
+    from pressctl.delivery.mailouts import plan_mailouts, render_mailouts, store_mailouts
     from pressctl.delivery.unsubscribe import ensure_key, load_key
-    from pressctl.releases.embargo import Phase
 
+    if at is not None and now:
+        raise typer.BadParameter("give --at or --now, not both", param_hint="--now")
+    if at is None and not now and not dry_run and prompts.interactive():
+        raise typer.BadParameter(SAY_WHEN, param_hint="--at")
     st = state(ctx)
     book = st.book()
-    now = _now()
-    plans = plan_mailouts(book, file, at=at, audience=audience, public_at_lift=public_at_lift,
-                          now=now)
+    clock = _now()
+    plans = plan_mailouts(book, file, at="now" if now or at is None else at,
+                          audience=audience, public_at_lift=public_at_lift, now=clock)
     for warning in plans[0].releases.warnings:
         st.out.warn(str(warning))
-    rows: list[dict] = [{
-        "phase": p.phase, "due": p.due_at.astimezone().isoformat(timespec="minutes"),
-        "recipients": len(p.recipients),
-        "languages": sorted({r.version.language for r in p.recipients}),
-        "embargoed": p.phase == Phase.EMBARGOED, "left_out": p.left_out} for p in plans]
-    total, left_out = sum(len(p.recipients) for p in plans), sum(p.left_out for p in plans)
+    rendered = render_mailouts(book, plans, _templates(st, templates))
+    approval = summarize(book, plans, rendered)
+    zone = book.zone  # display.timezone, else TZ, else the system's
+    rows = phase_rows(approval)
     if json_out and dry_run:
-        st.out.json(rows)
+        st.out.json(approval_json(approval))
     elif not json_out:
         st.out.table(("phase", "due", "recipients", "languages", "embargoed", "get nothing"),
-                     [(r["phase"], r["due"], r["recipients"], ",".join(r["languages"]),
-                       r["embargoed"], r["left_out"]) for r in rows])
+                     [(p.phase, format_local(p.due_at, zone), p.messages,
+                       ",".join(r["languages"]), r["embargoed"], p.left_out)
+                      for p, r in zip(approval.phases, rows, strict=True)])
+    if not (json_out or st.out.quiet):
+        print_approval(st.out, approval, zone)
+    if at is None and not now:
+        st.out.info("No --at given: due now")
     if dry_run:
         st.out.info("Dry run: nothing stored")
         return
     if not yes:
-        if not sys.stdin.isatty():
+        if not prompts.interactive():
             raise typer.BadParameter("not on a terminal: pass --yes to approve the mailout")
+        left_out = sum(p.left_out for p in approval.phases)
         nothing = (f"; {left_out} contact(s) of the audience get nothing (they do not accept "
                    "embargoes, --no-public)" if left_out else "")
-        if not typer.confirm(f"Approve {total} message(s){nothing}?"):
-            raise typer.Exit(1)
+        prompts.confirm_or_stop(f"Approve {approval.messages} message(s){nothing}?",
+                                "Nothing approved: no mailout was stored.")
     ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
-    ids = store_mailouts(book, plans, _templates(st, templates), path=file,
+    ids = store_mailouts(book, plans, None, path=file, rendered=rendered,
                          token_key=load_key(st.paths.unsubscribe_key))
     if json_out:
         st.out.json([{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
-    for mailout_id, row in zip(ids, rows, strict=True):
-        st.out.info(f"Mailout #{mailout_id} ({row['phase']}): {row['recipients']} message(s) "
-                    f"due {row['due']}; `pressctl outbox run` (or cron) delivers it")
+    for mailout_id, phase in zip(ids, approval.phases, strict=True):
+        st.out.info(f"Mailout #{mailout_id} ({phase.phase}): {phase.messages} message(s) "
+                    f"due {format_local(phase.due_at, zone)}; `pressctl outbox run` (or cron) "
+                    "delivers it")
 
 
 def _templates(st: State, folder: Path | None):
@@ -115,10 +160,12 @@ def _mailout_json(book, record) -> dict:
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json_out: Json = False) -> None:
-    """List mailouts with their state and per-recipient counts.
+def list_(ctx: typer.Context, json_out: Json = False, wide: Wide = False,
+          columns: Columns = None) -> None:
+    """List mailouts with their state and per-recipient counts (due times in your zone,
+    display.timezone; UTC with --json).
 
-    Example: pressctl mailout list
+    Example: pressctl mailout list --columns id,reference,due,state,sent,failed
     """
     from pressctl.outbox.states import RowState
 
@@ -129,12 +176,12 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
         st.out.json(items)
         return
     st.out.table(
-        ("id", "reference", "phase", "due (UTC)", "state", "queued", "sent", "failed",
-         "skipped", "unknown"),
-        [(i["id"], i["reference"], i["phase"], i["due_at"], i["state"],
+        MAILOUT_COLUMNS,
+        [(i["id"], i["reference"], i["phase"], local_time(i["due_at"], book.zone), i["state"],
           i["counts"].get(RowState.QUEUED, 0) + i["counts"].get(RowState.SENDING, 0),
           *(i["counts"].get(s, 0) for s in (RowState.SENT, RowState.FAILED, RowState.SKIPPED,
-                                             RowState.UNKNOWN))) for i in items])
+                                             RowState.UNKNOWN))) for i in items],
+        layout=Layout(wide, columns))
 
 
 @app.command("show")
@@ -160,15 +207,16 @@ def show(ctx: typer.Context, mailout_id: MailoutId, json_out: Json = False) -> N
     if json_out:
         st.out.json(item)
         return
-    st.out.record([(k, item[k]) for k in ("id", "reference", "release", "phase", "linked_to",
-                                          "due_at", "state")]
+    zone = book.zone
+    st.out.record([(k, item[k]) for k in ("id", "reference", "release", "phase", "linked_to")]
+                  + [("due", local_time(item["due_at"], zone)), ("state", item["state"])]
                   + [("counts", ", ".join(f"{k} {v}" for k, v in sorted(item["counts"].items())))]
-                  + [(_PAST.get(c.action, c.action), f"by {c.actor} at {local_time(c.at)}")
+                  + [(_PAST.get(c.action, c.action), f"by {c.actor} at {local_time(c.at, zone)}")
                      for c in done])
     st.out.line("")
-    st.out.table(("row", "recipient", "state", "attempts", "reply", "sent at"),
-                 [(r.id, f"{r.name} <{r.address}>", r.state, r.attempts, r.reply, r.sent_at)
-                  for r in rows])
+    st.out.table(ROW_COLUMNS,
+                 [(r.id, f"{r.name} <{r.address}>", r.state, r.attempts, r.reply,
+                   local_time(r.sent_at, zone)) for r in rows])
     if any(r.state == RowState.UNKNOWN for r in rows):
         st.out.warn("rows in state 'unknown' may have been delivered; re-send them only with "
                     f"`pressctl mailout retry {mailout_id} --include-unknown`")

@@ -1,5 +1,6 @@
-"""Printing: data to stdout, diagnostics to stderr; rich tables on a terminal,
-tab-separated plain text otherwise; JSON on request. Rich is imported only for a TTY."""
+"""Printing: data to stdout, diagnostics to stderr; tables that fit the terminal
+(pressctl.cli.tables), tab-separated plain text otherwise; JSON on request. Rich is
+imported only for a TTY."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # rich is imported only when a terminal shows a table
     from rich.console import Console
+
+    from pressctl.cli.tables import Col, Layout
 
 
 class Output:
@@ -46,28 +49,17 @@ class Output:
     def line(self, text: str = "") -> None:
         sys.stdout.write(text + "\n")
 
-    def table(self, columns: Sequence[str], rows: Sequence[Sequence[Any]],
-              title: str | None = None, *, keep_whole: Sequence[str] = ()) -> None:
-        """Rows as a table; on a terminal the ``keep_whole`` columns (addresses, numbers)
-        are never folded, the others shrink first."""
-        if self.rich_stdout:
-            from rich.table import Table
+    def table(self, columns: Sequence[str | Col], rows: Sequence[Sequence[Any]],
+              title: str | None = None, *, keep_whole: Sequence[str] = (),
+              layout: Layout | None = None) -> None:
+        """Rows as a table that fits the terminal (pressctl.cli.tables); tab-separated
+        when not on one. Columns given as bare headers: see tables.as_columns."""
+        from pressctl.cli.tables import as_columns, print_table
 
-            table = Table(title=title, title_justify="left", show_lines=False)
-            for column in columns:
-                if column in keep_whole:
-                    table.add_column(column, no_wrap=True)
-                else:
-                    table.add_column(column, overflow="ellipsis" if column in ("role", "tags")
-                                     else "fold", min_width=14 if column == "name" else None)
-            for row in rows:
-                table.add_row(*(_cell(v) for v in row))
-            self.console().print(table)
-            return
-        out = sys.stdout
-        out.write("\t".join(columns) + "\n")
-        for row in rows:
-            out.write("\t".join(_plain(v) for v in row) + "\n")
+        terminal = self.rich_stdout
+        print_table(as_columns(columns, keep_whole), rows, terminal=terminal,
+                    console=self.console() if terminal else None, title=title,
+                    layout=layout, note=self.info)
 
     def record(self, pairs: Sequence[tuple[str, Any]], title: str | None = None) -> None:
         """One item as label/value lines (show commands)."""

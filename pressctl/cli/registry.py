@@ -45,6 +45,8 @@ GLOBAL_OPTIONS: tuple[tuple[str, str, str], ...] = (
     ("--no-color", "", "No colours (also when NO_COLOR is set)"),
     ("--debug", "", "Show the full traceback of an unexpected error"),
     ("--version", "", "Show the version and exit"),
+    ("--install-completion", "[SHELL]", "Install shell completion: bash, zsh or fish"),
+    ("--show-completion", "[SHELL]", "Print the shell completion script"),
     ("--help, -h", "", "Show this message and exit"),
 )
 
@@ -64,9 +66,10 @@ def top_level_help(version: str) -> str:
     lines += ["", "Command groups:"]
     lines += [f"  {name:<{width}}{summary}" for name, _, summary in GROUPS]
     lines += ["", "Options:"]
-    for option, metavar, summary in GLOBAL_OPTIONS:
-        left = f"{option} {metavar}".strip()
-        lines.append(f"  {left:<{width + 4}}{summary}")
+    lefts = [f"{option} {metavar}".strip() for option, metavar, _ in GLOBAL_OPTIONS]
+    room = max(width + 4, *(len(left) + 2 for left in lefts))
+    for left, (_, _, summary) in zip(lefts, GLOBAL_OPTIONS, strict=True):
+        lines.append(f"  {left:<{room}}{summary}")
     lines += [
         "",
         "Run `pressctl COMMAND --help` for a command's options and examples.",

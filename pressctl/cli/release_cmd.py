@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from pressctl.cli.context import Json, State, TemplatesDir, state
+from pressctl.times import iso
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -272,8 +273,6 @@ def cancel(
 def _approve(st: State, plan, file: Path, *, yes: bool, dry_run: bool,
              templates: Path | None, json_out: bool) -> None:
     """Show what will go out, ask (unless --yes), freeze it: as `mailout create` does."""
-    import sys
-
     from pressctl.delivery.events import store_event_mailout
     from pressctl.delivery.unsubscribe import ensure_key, load_key
 
@@ -283,7 +282,7 @@ def _approve(st: State, plan, file: Path, *, yes: bool, dry_run: bool,
     item: dict = {
         "kind": plan.kind, "reference": mailout.releases.main.reference, "uid": plan.uid,
         "sequence": plan.sequence, "previous_sequence": plan.previous,
-        "phase": mailout.phase, "due": mailout.due_at.astimezone().isoformat(timespec="minutes"),
+        "phase": mailout.phase, "due": iso(mailout.due_at),
         "recipients": len(mailout.recipients),
         "languages": sorted({r.version.language for r in mailout.recipients}),
         "changes": {language: [{"what": c.what, "value": c.value} for c in changes]
@@ -311,12 +310,13 @@ def _approve(st: State, plan, file: Path, *, yes: bool, dry_run: bool,
         st.out.info("Dry run: nothing stored")
         return
     if not yes:
-        if not sys.stdin.isatty():
+        from pressctl.cli.prompts import confirm_or_stop, interactive
+
+        if not interactive():
             raise typer.BadParameter("not on a terminal: pass --yes to approve the "
                                      f"{plan.kind.noun}")
-        if not typer.confirm(f"Send the {plan.kind.noun} to {len(mailout.recipients)} "
-                             "recipient(s)?"):
-            raise typer.Exit(1)
+        confirm_or_stop(f"Send the {plan.kind.noun} to {len(mailout.recipients)} "
+                        "recipient(s)?", "Nothing approved: no mailout was stored.")
     ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
     mailout_id = store_event_mailout(st.book(), plan, _templates(st, templates), path=file,
                                      token_key=load_key(st.paths.unsubscribe_key))
@@ -344,7 +344,7 @@ def rsvps(
     """
     import sys
 
-    from pressctl.book.rsvps import COLUMNS, counts_line, rsvp_csv, rsvp_json, rsvp_list, rsvp_rows
+    from pressctl.book.rsvps import counts_line, rsvp_csv, rsvp_json, rsvp_list
     from pressctl.errors import InvalidInput
 
     if fmt not in (None, "csv"):
@@ -358,6 +358,20 @@ def rsvps(
     elif fmt == "csv":
         sys.stdout.write(rsvp_csv(found, book.zone))
     else:
-        st.out.table(COLUMNS, rsvp_rows(found, book.zone), title=f"{found.reference} "
-                     f"({found.uid})", keep_whole=("answered",))
+        from pressctl.cli.tables import Col
+        from pressctl.cli.views import local_time
+
+        # The answer times as every listing shows them (with the zone's name); the CSV
+        # keeps rsvp_rows' plain times.
+        columns = (Col("name", priority=1, min_width=16),
+                   Col("outlet", priority=1, min_width=14),
+                   Col("answer", priority=1, overflow="whole"),
+                   Col("answered", priority=2, overflow="whole"),
+                   Col("invited", priority=3, overflow="whole"))
+        people = [(p, invited) for group, invited in ((found.invited, "yes"),
+                                                      (found.others, "no")) for p in group]
+        st.out.table(columns, [(p.name, p.outlet or "", str(p.answer),
+                                local_time(p.answered_at, book.zone), invited)
+                               for p, invited in people],
+                     title=f"{found.reference} ({found.uid})")
     st.out.info(counts_line(found))

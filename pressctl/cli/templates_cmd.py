@@ -31,7 +31,11 @@ def list_(ctx: typer.Context, json_out: Json = False) -> None:
     if json_out:
         st.out.json([{"name": n, "source": s, "path": str(p)} for n, s, p in rows])
     else:
-        st.out.table(("name", "source", "path"), rows)
+        from pressctl.cli.tables import Col
+
+        st.out.table((Col("name", priority=1, overflow="whole"),
+                      Col("source", priority=2, overflow="whole"),
+                      Col("path", priority=1, min_width=20)), rows)
 
 
 @app.command("show")

@@ -1,7 +1,8 @@
 """Printers and JSON shapes of the commands: those several commands share (contacts for
 list, audiences show and demo; import reports for import and extract; opt-out notices; the
 preview summary for release preview and demo) and the longer ones (`contacts show`,
-`contacts extract`).
+`contacts extract`); and :func:`format_local`, the one way a time is shown on screen (in
+the display zone, with its name; --json keeps UTC).
 
 Presentation only: each takes values the core returned and an :class:`Output`. Commands
 import it inside their bodies, and it imports no core module and no rich at import time.
@@ -10,10 +11,12 @@ import it inside their bodies, and it imports no core module and no rich at impo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pressctl.cli.output import Output
+from pressctl.cli.tables import Col, Layout
 
 if TYPE_CHECKING:
     from pressctl.book.importer import ImportReport
@@ -30,6 +33,35 @@ if TYPE_CHECKING:
 # many opted-out addresses (--json lists them all) before saying how many more there are.
 REJECTS_SHOWN = 10
 OPTED_OUT_SHOWN = 20
+
+
+# -- times ---------------------------------------------------------------------------------
+
+
+def format_local(moment: datetime, zone: tzinfo) -> str:
+    """A moment as a person reads it in ``zone``: "2026-12-02 14:58 CET". A naive moment is
+    taken as UTC (the store keeps UTC); the abbreviation comes from the zone's own rules, so
+    it follows daylight saving ("CEST" in summer), and a zone without one shows its offset."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(zone)
+    name = local.tzname() or ""
+    if not name or name[0] in "+-":  # zones like Asia/Dubai name themselves "+04"
+        name = local.strftime("%z")
+        name = f"UTC{name[:3]}:{name[3:]}" if name else "UTC"
+    return f"{local:%Y-%m-%d %H:%M} {name}"
+
+
+def local_time(stored: str | None, zone: tzinfo) -> str:
+    """A stored ISO 8601 time (UTC) shown in ``zone``; empty stays empty, and text that is
+    not a time is shown as it is rather than hidden."""
+    if not stored:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stored.replace("Z", "+00:00"))
+    except ValueError:
+        return stored
+    return format_local(moment, zone)
 
 
 # -- phones ----------------------------------------------------------------------------------
@@ -67,50 +99,70 @@ def _flags(c: Contact) -> str:
                                 "OPTED-OUT" if c.opted_out else "") if f)
 
 
+# `contacts list`, `audiences show`: on a terminal what does not fit is left out, the
+# least important first (tags, then role and kind, ...): never the name, the organisation
+# or outlet, or the e-mail, which keep readable widths.
+CONTACT_COLUMNS = (
+    Col("id", priority=1, overflow="whole"),
+    Col("name", priority=1, min_width=20),
+    Col("kind", priority=5, overflow="whole"),
+    Col("role", priority=5, min_width=10, overflow="ellipsis"),
+    Col("org/outlet", priority=1, min_width=14, key="organisation"),
+    Col("e-mail", priority=1, min_width=22, key="email", breaks="@"),
+    Col("phone", priority=2, min_width=17),
+    Col("tags", priority=6, min_width=8, overflow="ellipsis"),
+    Col("lang", priority=4, overflow="whole"),
+    Col("flags", priority=3, min_width=10),
+)
+
+
 def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings, *,
-                   as_json: bool = False) -> None:
+                   as_json: bool = False, layout: Layout | None = None) -> None:
     if as_json:
         out.json([contact_json(c, settings) for c in contacts])
         return
     show = phone_display(settings)
-    columns: tuple[str, ...]
-    rows: list[tuple]
-    if out.rich_stdout:  # a terminal is narrow: the columns a press officer scans
-        columns = ("id", "name", "organisation/outlet", "e-mail", "phone", "lang", "flags")
-        rows = [
-            (c.id, c.name, c.organization or c.outlet, c.emails, phone_cells(c.phones, show),
-             ",".join(c.languages), _flags(c))
-            for c in contacts
-        ]
-        out.table(columns, rows, keep_whole=("e-mail", "phone"))
-    else:
-        columns = ("id", "name", "kind", "role", "organisation/outlet", "e-mail", "phone",
-                   "tags", "lang", "flags")
-        rows = [
-            (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
-             phone_cells(c.phones, show), ",".join(c.tags), ",".join(c.languages), _flags(c))
-            for c in contacts
-        ]
-        out.table(columns, rows)
+    rows = [
+        (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
+         phone_cells(c.phones, show), ",".join(c.tags), ",".join(c.languages), _flags(c))
+        for c in contacts
+    ]
+    out.table(CONTACT_COLUMNS, rows, layout=layout)
     out.info(f"{len(rows)} contact(s)")
+
+
+# `contacts show` and `contacts history` on a terminal: the release above its mailout,
+# the address above the detail (piped: a column each, pressctl.book.history.COLUMNS).
+HISTORY_COLUMNS = (
+    Col("when", priority=1, overflow="whole"),
+    Col("kind", priority=1, overflow="whole"),
+    Col("release", priority=2, min_width=10),
+    Col("detail", priority=1, min_width=20, breaks="@"),
+)
 
 
 def contact_record(contact: Contact, history: OptOutHistory,
                    display: Callable[[Phone], str],
-                   bouncing: Sequence[Bouncing] = ()) -> list[tuple[str, Any]]:
+                   bouncing: Sequence[Bouncing] = (), *, zone: tzinfo) -> list[tuple[str, Any]]:
     """`contacts show`: every field of a contact, its opt-outs and the lifts of them, and
-    its bouncing addresses (since when, why) when it has any."""
+    its bouncing addresses (since when, why) when it has any; times in ``zone``."""
     return [
         ("id", contact.id), ("name", contact.name), ("kind", contact.kind),
-        ("role", contact.role), ("organisation", contact.organization),
+        ("role", contact.role),
+        *([("roles", [f"{tag}: {role}" for tag, role in contact.roles.items()])]
+          if contact.roles else []),
+        ("organisation", contact.organization),
         ("outlet", contact.outlet), ("e-mail", contact.emails),
         *([("bouncing", [bouncing_line(b) for b in bouncing])] if bouncing else []),
         ("phone", [f"{display(p)} [{p.type}]" for p in contact.phones]),
         ("tags", ", ".join(contact.tags)), ("languages", ", ".join(contact.languages)),
         ("country", contact.country), ("embargo ok", contact.embargo_ok),
-        ("opted out", _opted_out_lines(contact, history)),
-        *([("opt-ins", [_optin_line(o) for o in history.optins])] if history.optins else []),
-        ("notes", contact.notes), ("created", contact.created), ("updated", contact.updated),
+        ("salutation", contact.salutation), ("first name ok", contact.first_name_ok),
+        ("opted out", _opted_out_lines(contact, history, zone)),
+        *([("opt-ins", [_optin_line(o, zone) for o in history.optins])]
+          if history.optins else []),
+        ("notes", contact.notes), ("created", local_time(contact.created, zone)),
+        ("updated", local_time(contact.updated, zone)),
     ]
 
 
@@ -123,18 +175,30 @@ def bouncing_json(state: Bouncing) -> dict:
     return {"address": state.address, "since": state.since, "reason": state.reason}
 
 
-def _opted_out_lines(contact: Contact, history: OptOutHistory) -> list[str] | bool:
+def _opted_out_lines(contact: Contact, history: OptOutHistory,
+                     zone: tzinfo) -> list[str] | bool:
     """Since when and why each address is opted out (else the contact's flag)."""
     if not history.suppressions:
         return contact.opted_out
-    return [f"{s.address} since {s.since}: {s.reason}" + (f" ({s.note})" if s.note else "")
-            for s in history.suppressions]
+    return [f"{s.address} since {local_time(s.since, zone)}: {s.reason}"
+            + (f" ({s.note})" if s.note else "") for s in history.suppressions]
 
 
-def _optin_line(optin: OptIn) -> str:
-    was = (f"; had opted out {optin.suppressed_at}: {optin.suppressed_reason}"
-           if optin.suppressed_at else "")
-    return f"{optin.address} opted back in {optin.lifted_at}: {optin.note}{was}"
+def _optin_line(optin: OptIn, zone: tzinfo) -> str:
+    was = (f"; had opted out {local_time(optin.suppressed_at, zone)}: "
+           f"{optin.suppressed_reason}" if optin.suppressed_at else "")
+    return f"{optin.address} opted back in {local_time(optin.lifted_at, zone)}: {optin.note}{was}"
+
+
+PROPOSAL_COLUMNS = (
+    Col("line", priority=1, overflow="whole"),
+    Col("name", priority=1, min_width=16),
+    Col("role", priority=4, min_width=10, overflow="ellipsis"),
+    Col("organisation", priority=2, min_width=12),
+    Col("phone", priority=3, min_width=17),
+    Col("e-mail", priority=1, min_width=24, key="email", breaks="@"),
+    Col("problems", priority=1, min_width=16),
+)
 
 
 def print_proposals(out: Output, proposals: Sequence[ProposedContact], settings: Settings, *,
@@ -144,7 +208,7 @@ def print_proposals(out: Output, proposals: Sequence[ProposedContact], settings:
         out.json([p.to_json() for p in proposals])
         return
     show = phone_display(settings)
-    out.table(("line", "name", "role", "organisation", "phone", "e-mail", "problems"),
+    out.table(PROPOSAL_COLUMNS,
               [(p.line, p.name, p.role, p.organization, phone_cells(p.phones, show),
                 p.emails, p.problems) for p in proposals])
 
@@ -228,6 +292,17 @@ def print_import_report(out: Output, report: ImportReport, *, rejects: Path | No
 # -- release previews ------------------------------------------------------------------------
 
 
+PREVIEW_COLUMNS = (
+    Col("recipient", priority=1, min_width=24, breaks="@"),
+    Col("language", priority=2, overflow="whole"),
+    Col("version", priority=3, min_width=10),
+    Col("copy", priority=2, overflow="whole"),
+    Col("size", priority=3, overflow="whole"),
+    Col("attachments", priority=4, min_width=11),
+    Col("calendar", priority=4, overflow="whole"),
+)
+
+
 def print_preview_summary(out: Output, messages: Iterable[BuiltMessage], *,
                           as_json: bool = False) -> None:
     """One row per built message (rows only: 10,000 messages are never held at once)."""
@@ -244,7 +319,7 @@ def print_preview_summary(out: Output, messages: Iterable[BuiltMessage], *,
     if as_json:
         out.json(rows)
         return
-    out.table(("recipient", "language", "version", "copy", "size", "attachments", "calendar"),
+    out.table(PREVIEW_COLUMNS,
               [(r["recipient"], r["language"], r["version"], r["copy"],
                 f"{r['size'] / 1024:.1f} KB", r["attachments"], r["calendar"]) for r in rows])
     out.info(f"{len(rows)} message(s) built; nothing was sent")

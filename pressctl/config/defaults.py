@@ -37,6 +37,29 @@ phone_style = "auto"
 # A one-click unsubscribe page (RFC 8058), with {token} for the recipient:
 # unsubscribe_url = "https://presse.cnes.fr/unsubscribe?t={token}"
 
+[branding]
+# The look of the HTML part. The logo is a PNG, JPEG or GIF file (relative to the home),
+# sent inside each message, never fetched from the web; about 400 pixels wide, on an
+# opaque background (a transparent logo disappears in dark mode).
+# logo = "logo.png"
+# color = "#0b3d91"           # a rule above the message and under its headings
+# The footer, per language (or one text for all); the unsubscribe link follows it.
+# footer.fr = "Service de presse du CNES, 2 place Maurice Quentin, 75001 Paris"
+# footer.en = "CNES Press Office, 2 place Maurice Quentin, 75001 Paris, France"
+# A privacy line per language: the address of a page, or a sentence.
+# privacy.fr = "https://cnes.fr/fr/donnees-personnelles"
+# privacy.en = "https://cnes.fr/en/personal-data"
+
+[salutations]
+# How a message greets its recipient, first rule that applies: the contact's own
+# salutation (`contacts edit ID --salutation "Madame la rédactrice en chef"`); "Bonjour
+# Jeanne," for a contact marked --first-name-ok; a greeting set below for the message's
+# language ({name}: the full name); else the style: "name" ("Bonjour Jeanne Dupont," /
+# "Dear Jeanne Dupont,") or "formal" ("Madame, Monsieur," / "Dear Sir or Madam,").
+# style = "formal"
+# fr = "Madame, Monsieur,"
+# de = "Sehr geehrte Damen und Herren,"
+
 [smtp]
 # Without a host, `outbox run` delivers into a Maildir in the home (see [delivery]).
 # host = "smtp.example.org"

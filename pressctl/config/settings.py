@@ -1,7 +1,8 @@
 """The settings read from config.toml, each table parsed and validated once into a frozen
 value: :class:`DisplaySettings`, :class:`SenderSettings`, :class:`SmtpSettings`
 (pressctl.config.smtp), :class:`DeliverySettings` (the rate already parsed into limits),
-:class:`DkimSettings` (pressctl.config.dkim) and the [database] location, gathered in
+:class:`DkimSettings` (pressctl.config.dkim), :class:`BrandingSettings`
+(pressctl.config.branding) and the [database] location, gathered in
 :class:`Settings`. The environment is passed in (a mapping), never read here.
 """
 
@@ -14,9 +15,13 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pressctl.config.branding import KNOWN_KEYS as BRANDING_KEYS
+from pressctl.config.branding import BrandingSettings, parse_branding
 from pressctl.config.defaults import PHONE_STYLES
 from pressctl.config.dkim import KNOWN_KEYS, DkimSettings, parse_dkim
 from pressctl.config.locations import DatabaseLocation, parse_database
+from pressctl.config.salutations import KNOWN_KEYS as SALUTATION_KEYS
+from pressctl.config.salutations import SalutationSettings, parse_salutations
 from pressctl.config.smtp import SmtpSettings
 from pressctl.errors import ConfigError
 
@@ -91,6 +96,8 @@ class Settings:
     database: DatabaseLocation | None = None  # [database] url; None: pressctl.db
     dkim: DkimSettings | None = None  # [dkim]; None: messages are not signed
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    branding: BrandingSettings = field(default_factory=BrandingSettings)  # [branding]
+    salutations: SalutationSettings = field(default_factory=SalutationSettings)  # [salutations]
 
 def load_settings(path: Path) -> Settings:
     """Read config.toml; a missing file means the defaults."""
@@ -117,6 +124,8 @@ _KNOWN = {
     "database": {"url", "password_env", "password_command"},
     "dkim": set(KNOWN_KEYS),  # checked again, with its hints, by parse_dkim
     "inbox": {"soft_bounces", "soft_days"},
+    "branding": set(BRANDING_KEYS),  # checked again, with its hints, by parse_branding
+    "salutations": SALUTATION_KEYS,  # style and languages: checked by parse_salutations
 }
 _SMTP_TYPES: dict[str, type | tuple[type, ...]] = {
     "host": str, "port": int, "security": str, "username": str, "password_env": str,
@@ -170,6 +179,8 @@ def _settings_from(data: dict, path: Path) -> Settings:
         database=_database(data.get("database"), path),
         dkim=parse_dkim(data.get("dkim"), str(path), path.parent),
         inbox=_inbox(data.get("inbox", {}), path),
+        branding=parse_branding(data.get("branding"), str(path), path.parent),
+        salutations=parse_salutations(data.get("salutations"), str(path)),
     )
 
 

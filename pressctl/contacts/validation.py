@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from pressctl.contacts.emails import clean_email_field, email_key
+from pressctl.contacts.languages import known_language
 from pressctl.contacts.model import KINDS, Contact, Phone
 from pressctl.contacts.phones import parse_phone_field
 from pressctl.contacts.regions import country_code, language_tag
@@ -25,7 +26,9 @@ _SPACES = re.compile(r"\s+")
 _LIST_SPLIT = re.compile(r"[,;|]")
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _LABELS = {"organization": "organisation", "emails": "e-mail", "phones": "phone",
-           "first_name": "first name", "last_name": "last name", "_error": "record"}
+           "first_name": "first name", "last_name": "last name", "_error": "record",
+           "first_name_ok": "first name ok"}
+MAX_SALUTATION = 200
 
 _KIND_WORDS = {
     "officer": "officer", "press officer": "officer", "press-officer": "officer",
@@ -116,12 +119,25 @@ def validate_fields(
             if all((p.e164, p.extension) != (phone.e164, phone.extension) for p in phones):
                 phones.append(phone)
 
+    role = _single_line(fields.get("role"), "role", problems)
+    roles = _roles(fields.get("roles"), problems)
+    outlet = _single_line(fields.get("outlet"), "outlet", problems)
+    # A vCard ORG from another address book: a journalist's outlet, anyone else's
+    # organisation (only the kind, known here, says which); never over a stated value.
+    affiliation = _single_line(fields.get("affiliation"), "organisation", problems)
+    if affiliation and kind == "journalist" and not outlet:
+        outlet = affiliation
+    elif affiliation and not organization:
+        organization = affiliation
+    elif affiliation and not outlet and affiliation != organization:
+        outlet = affiliation
     contact = Contact(
         name=name or "",
         kind=kind,
-        role=_single_line(fields.get("role"), "role", problems),
+        role=role or next(iter(roles.values()), None),  # "as written": the first given
+        roles=roles,
         organization=organization,
-        outlet=_single_line(fields.get("outlet"), "outlet", problems),
+        outlet=outlet,
         tags=normalise_tags(_items(fields.get("tags"))),
         languages=languages,
         country=country,
@@ -130,8 +146,77 @@ def validate_fields(
         notes=_notes(fields.get("notes")),
         embargo_ok=_flag(fields.get("embargo_ok"), "embargo_ok", problems),
         opted_out=_flag(fields.get("opted_out"), "opted_out", problems),
+        salutation=_salutation(fields.get("salutation"), problems),
+        first_name_ok=_flag(fields.get("first_name_ok"), "first_name_ok", problems),
     )
     return Validated(None if problems else contact, problems, notes)
+
+
+def role_entry(text: str) -> tuple[str, str] | str:
+    """``"en=Press officer"`` -> ("en", "Press officer"), the language as a canonical tag;
+    else the problem, as a sentence. An empty role ("en=") is a problem too: only an edit
+    clears a language's role (pressctl.book.contacts)."""
+    language, equals, role = text.partition("=")
+    language, role = language.strip(), role.strip()
+    example = 'write LANGUAGE=ROLE, e.g. en="Press officer"'
+    if not equals:
+        return f'"{text}" is not a role in a language: {example}'
+    tag = language_tag(language) if language else None
+    if tag is None or not known_language(tag):
+        return (f'role language "{language}" is not a language code such as fr, en or '
+                f"fr-CA: {example}")
+    if not role:
+        return f'role in "{tag}" is empty: {example}'
+    return tag, role
+
+
+def edited_roles(roles: Mapping[str, str], entries: object) -> tuple[list[str], list[str]]:
+    """``roles`` once an edit's ``entries`` are applied: "en=Press officer" sets (or
+    replaces, in its place) the role in en, "en=" removes it. Returns the raw
+    "LANGUAGE=ROLE" texts (an entry that is not valid is passed on, for validation to say
+    what is wrong with it) and the languages asked to be removed that had no role."""
+    result = dict(roles)
+    invalid, missing = [], []
+    for text in _values(entries):
+        language, equals, role = text.partition("=")
+        tag = language_tag(language) if equals and language.strip() else None
+        if tag is None or not known_language(tag):
+            invalid.append(text)
+        elif role.strip():
+            result[tag] = role.strip()
+        elif tag in result:
+            del result[tag]
+        else:
+            missing.append(tag)
+    return [f"{tag}={role}" for tag, role in result.items()] + invalid, missing
+
+
+def _roles(value: object, problems: list[str]) -> dict[str, str]:
+    """Raw "roles" (a list of "LANGUAGE=ROLE" texts) -> {tag: role}; one role a language."""
+    roles: dict[str, str] = {}
+    for text in _values(value):
+        entry = role_entry(text)
+        if isinstance(entry, str):
+            problems.append(entry)
+            continue
+        tag, role = entry
+        checked = _single_line(role, f"role in {tag}", problems)
+        if checked is None:
+            continue
+        if tag in roles and roles[tag] != checked:
+            problems.append(f'two roles in "{tag}" ("{roles[tag]}" and "{checked}"): '
+                            "keep one")
+            continue
+        roles[tag] = checked
+    return roles
+
+
+def _salutation(value: object, problems: list[str]) -> str | None:
+    text = _single_line(value, "salutation", problems)
+    if text is not None and len(text) > MAX_SALUTATION:
+        problems.append(f"salutation is longer than {MAX_SALUTATION} characters")
+        return None
+    return text
 
 
 def _unstorable(fields: Mapping[str, object]) -> list[str]:

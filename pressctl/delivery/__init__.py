@@ -1,7 +1,8 @@
 """Getting messages out: mailouts (planned, frozen, approved), the run that delivers
 them, and the transports.
 
-mailouts (create/freeze, cancel, pause, retry), run (run_outbox: the `outbox run` use
+mailouts (create/freeze, cancel, pause, retry), approval (the summary `mailout
+create` shows before it asks), run (run_outbox: the `outbox run` use
 case: lease, recovery, retries, give-up), sending (the connection workers), ledger (the
 run's rows: claimed, withheld, settled), report (RunReport, StopRequest), inflight (what
 each connection sent, crash-safe), recovery (what dead runs left), marks (a PostgreSQL

@@ -8,7 +8,7 @@ import base64
 import json
 
 from pressctl.releases.calendar import InvitationTemplate
-from pressctl.releases.messages import Attachment, Sender, Variant
+from pressctl.releases.messages import Attachment, InlineImage, Sender, Variant
 
 FORMAT = 1
 
@@ -28,6 +28,9 @@ def freeze(variant: Variant, sender: Sender) -> bytes:
                          "data": base64.b64encode(a.data).decode("ascii")}
                         for a in variant.attachments],
         "calendar": calendar.state() if calendar is not None else None,
+        "images": [{"content_id": i.content_id, "filename": i.filename,
+                    "content_type": i.content_type,
+                    "data": base64.b64encode(i.data).decode("ascii")} for i in variant.images],
     }
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
@@ -45,5 +48,8 @@ def thaw(blob: bytes) -> tuple[Variant, Sender]:
         attachments=tuple(Attachment(a["filename"], a["content_type"],
                                      base64.b64decode(a["data"])) for a in data["attachments"]),
         calendar=calendar,
+        images=tuple(InlineImage(i["content_id"], i["filename"], i["content_type"],
+                                 base64.b64decode(i["data"]))
+                     for i in data.get("images", ())),  # none in a variant frozen before them
     )
     return variant, sender

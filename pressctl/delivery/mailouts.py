@@ -13,7 +13,7 @@ What a delivery run does on its own (sending, finishing) is the run's, not a per
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,8 +26,8 @@ from pressctl.outbox.states import MailoutState, RowState
 from pressctl.releases.checking import load_release_set
 from pressctl.releases.documents import ReleaseSet
 from pressctl.releases.embargo import Phase, split_audience, timing
-from pressctl.releases.recipients import Recipient, public_copy, select_recipients
-from pressctl.releases.rendering import plan_messages
+from pressctl.releases.recipients import Excluded, Recipient, public_copy, select_recipients
+from pressctl.releases.rendering import Plan, plan_messages
 from pressctl.store.mailouts import MailoutRecord
 from pressctl.times import iso, parse_start
 
@@ -51,10 +51,19 @@ class PlannedMailout:
     releases: ReleaseSet
     recipients: list[Recipient]
     covers: list[Recipient] | None = None  # rendered for; None: the recipients
-    left_out: int = 0  # embargoed phase without public phase: audience members who get nothing
+    # An embargoed phase without public phase: the audience members who get nothing.
+    left_out_members: list[Recipient] = field(default_factory=list)
+    # Members of the audience who get no message in any phase, and why (the same list on
+    # every phase of a plan): what the approval screen says is excluded.
+    excluded: list[Excluded] = field(default_factory=list)
+    zone: str | None = None  # the release's own zone (its embargo's, else its event's)
     id: int | None = None
     notice: EventNotice | None = None  # an update or cancellation (pressctl.delivery.events)
     withdraws: tuple[int, ...] = ()  # mailouts whose queued rows it cancels (a cancelled event)
+
+    @property
+    def left_out(self) -> int:
+        return len(self.left_out_members)
 
 
 def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | None,
@@ -82,20 +91,35 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
         due = parse_start(at, now) if at else now
     when = timing(lift, due, now)
     public = releases.public()
+    excluded: list[Excluded] = []
+    zone = release_zone(releases)
     if when.embargoed_at is None:
-        everyone = select_recipients(book, public, audience)
-        return [PlannedMailout(Phase.SINGLE, when.public_at, public, everyone)]
-    everyone = select_recipients(book, releases, audience)
+        everyone = select_recipients(book, public, audience, excluded=excluded)
+        return [PlannedMailout(Phase.SINGLE, when.public_at, public, everyone,
+                               excluded=excluded, zone=zone)]
+    everyone = select_recipients(book, releases, audience, excluded=excluded)
     split = split_audience(everyone, public_at_lift=public_at_lift)
-    plans = [PlannedMailout(Phase.EMBARGOED, when.embargoed_at, releases, split.embargoed)]
+    plans = [PlannedMailout(Phase.EMBARGOED, when.embargoed_at, releases, split.embargoed,
+                            excluded=excluded, zone=zone)]
     if public_at_lift:  # rendered for everyone: see PlannedMailout
         covers = [public_copy(recipient, public) for recipient in everyone]
         plans.append(PlannedMailout(Phase.PUBLIC, when.public_at, public, split.public,
-                                    covers=covers))
+                                    covers=covers, excluded=excluded, zone=zone))
     elif split.left_out:
-        plans[0].left_out = len(split.left_out)
+        plans[0].left_out_members = split.left_out
         releases.warnings.append(_left_out(path, len(split.left_out)))
     return plans
+
+
+def release_zone(releases: ReleaseSet) -> str | None:
+    """The zone the release's own times are written in: its embargo's, else its event's
+    start; None when it has neither (a release for immediate use)."""
+    main = releases.main
+    if main.embargo is not None:
+        return main.embargo.zone
+    if main.event is not None:
+        return getattr(main.event.start.tzinfo, "key", None)
+    return None
 
 
 def _left_out(path: Path, count: int) -> Problem:
@@ -104,9 +128,23 @@ def _left_out(path: Path, count: int) -> Problem:
                    "public version at the lift")
 
 
+def render_mailouts(book: Book, plans: list[PlannedMailout], templates) -> list[Plan]:
+    """Render every planned mailout (each variant once): what :func:`store_mailouts`
+    freezes, and what the approval summary (pressctl.delivery.approval) reads its subjects
+    and sender from, so that what is shown is what is stored."""
+    built = []
+    for plan in plans:
+        seed = f"{plan.releases.main.reference}/{plan.phase}/{iso(plan.due_at)}/{book.now}"
+        built.append(plan_messages(book, plan.releases, plan.recipients
+                                   if plan.covers is None else plan.covers, templates,
+                                   now=plan.due_at, seed=seed, notice=plan.notice))
+    return built
+
+
 def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: Path,
-                   token_key: bytes) -> list[int]:
-    """Freeze the planned mailouts in one transaction; returns their ids.
+                   token_key: bytes, rendered: list[Plan] | None = None) -> list[int]:
+    """Freeze the planned mailouts in one transaction; returns their ids. ``rendered`` is
+    what :func:`render_mailouts` made of ``plans`` (rendered here when not given).
 
     Each row's one-click unsubscribe token is an HMAC of (its mailout, its address) under
     ``token_key`` (pressctl.delivery.unsubscribe). An embargoed row also keeps its recipient's
@@ -116,12 +154,10 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
     from pressctl.delivery.frozen import freeze
     from pressctl.delivery.unsubscribe import unsubscribe_token
 
-    built = []
-    for plan in plans:  # rendered before the transaction: no lock held meanwhile
-        seed = f"{plan.releases.main.reference}/{plan.phase}/{iso(plan.due_at)}/{book.now}"
-        built.append(plan_messages(book, plan.releases, plan.recipients
-                                   if plan.covers is None else plan.covers, templates,
-                                   now=plan.due_at, seed=seed, notice=plan.notice))
+    # Rendered before the transaction: no lock held meanwhile.
+    built = rendered if rendered is not None else render_mailouts(book, plans, templates)
+    if len(built) != len(plans):
+        raise ValueError(f"{len(built)} rendered plan(s) for {len(plans)} mailout(s)")
     with book.store.transaction():
         for plan, messages in zip(plans, built, strict=True):
             plan.id = book.store.mailouts.insert(

@@ -20,6 +20,12 @@ Times: DTSTART/DTEND carry the event's IANA zone (TZID) with a VTIMEZONE coverin
 event's calendar years. RFC 5545 reads a repeated local time as its first occurrence, so
 an event starting in the second pass of an autumn hour (``fold=1``) is written in UTC.
 
+Text: in French, the SUMMARY, the LOCATION's venue, the DESCRIPTION and its labels
+("Rejoindre en ligne : ...") are typeset as the message is
+(:func:`pressctl.releases.typography.typeset`: no-break spaces before the colon, in
+"11 h 30"...), and the RSVP deadline is written in French. The values a reader types back
+(link, meeting ID, passcode, numbers, RSVP address) are written as given.
+
 icalendar and phonenumbers are imported inside :func:`invitation_template`, so importing
 this module costs nothing at command start-up (STYLE.md: heavy imports where needed).
 """
@@ -33,6 +39,8 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pressctl.errors import InvalidInput
+from pressctl.releases.embargo import format_when
+from pressctl.releases.typography import is_french, typeset
 
 if TYPE_CHECKING:
     from pressctl.releases.documents import Event
@@ -157,9 +165,9 @@ def invitation_template(
     vevent.add("dtstamp", now.astimezone(UTC))
     vevent.add("dtstart", start)
     vevent.add("dtend", end)
-    vevent.add("summary", summary)
+    vevent.add("summary", typeset(summary, language))
     vevent.add("description", _description(event, description, zone, language))
-    if location := _location(event):
+    if location := _location(event, language):
         vevent.add("location", location)
     if event.url:
         vevent.add("url", event.url)
@@ -221,14 +229,16 @@ def read_invitation(data: bytes) -> tuple[str, str, Event]:
 
 
 def _described(description: str) -> dict[str, list[str]]:
-    """The details _description() wrote, by their key in _WORDS, whatever the language."""
-    labels = {f"{words[key]}: ": key for words in _WORDS.values()
+    """The details _description() wrote, by their key in _WORDS, whatever the language
+    and whatever space stands before the colon ("Passcode: ", "Code secret : " with a
+    no-break space, or "Code secret: " as pressctl wrote it before it typeset French)."""
+    labels = {words[key]: key for words in _WORDS.values()
               for key in ("id", "passcode", "dial")}
     found: dict[str, list[str]] = {}
     for line in description.split("\n"):
-        for label, key in labels.items():
-            if line.startswith(label):
-                found.setdefault(key, []).append(line[len(label):].strip())
+        labelled = _LABELLED.match(line)
+        if labelled and (key := labels.get(labelled.group(1))):
+            found.setdefault(key, []).append(labelled.group(2).strip())
     return found
 
 
@@ -299,50 +309,61 @@ def _local_is_exact(moment: datetime) -> bool:
     return moment.fold == 0 or moment.replace(fold=0).utcoffset() == moment.utcoffset()
 
 
-def _location(event: Event) -> str | None:
-    parts = [part for part in (event.venue, event.url) if part]
+def _location(event: Event, language: str = "en") -> str | None:
+    venue = typeset(event.venue, language) if event.venue else None
+    parts = [part for part in (venue, event.url) if part]
     return " / ".join(parts) or None
 
 
 _WORDS = {
     "en": {"online": "Join online", "id": "Meeting ID", "passcode": "Passcode",
-           "dial": "Dial in", "rsvp": "RSVP", "by": "by", "reply": "Reply by"},
+           "dial": "Dial in", "rsvp": "RSVP", "by": "by", "reply": "Reply by", "colon": ":"},
     "fr": {"online": "Rejoindre en ligne", "id": "ID de réunion", "passcode": "Code secret",
            "dial": "Par téléphone", "rsvp": "Inscription", "by": "avant le",
-           "reply": "Répondre avant le"},
+           "reply": "Répondre avant le", "colon": " :"},  # typeset: a no-break space
 }
+_LABELLED = re.compile(r"^(.+?)\s?: (.*)$")  # "label: value", "label : value" (\s: NBSP too)
 
 
 def _description(event: Event, text: str, zone: tzinfo | None, language: str = "en") -> str:
     from pressctl.contacts.phones import format_phone
 
-    words = _WORDS.get(language.split("-")[0], _WORDS["en"])
+    words = _WORDS["fr"] if is_french(language) else _WORDS["en"]
+
+    def label(key: str) -> str:  # "Join online:", "Rejoindre en ligne :" (no-break space)
+        return typeset(words[key] + words["colon"], language)
+
     lines = []
     if event.url:
-        lines.append(f"{words['online']}: {event.url}")
+        lines.append(f"{label('online')} {event.url}")
     if event.meeting_id:
-        lines.append(f"{words['id']}: {event.meeting_id}")
+        lines.append(f"{label('id')} {event.meeting_id}")
     if event.passcode:
-        lines.append(f"{words['passcode']}: {event.passcode}")
+        lines.append(f"{label('passcode')} {event.passcode}")
     for phone in event.dial_in:
-        label = f" ({phone.label})" if phone.label else ""
-        lines.append(f"{words['dial']}: {format_phone(phone, 'international')}{label}")
-    deadline = _when(event.rsvp_deadline, zone) if event.rsvp_deadline else None
+        named = f" ({typeset(phone.label, language)})" if phone.label else ""
+        lines.append(f"{label('dial')} {format_phone(phone, 'international')}{named}")
+    deadline = (_when(event.rsvp_deadline, zone, language) if event.rsvp_deadline
+                else None)
     if event.rsvp:
-        lines.append(f"{words['rsvp']}: {event.rsvp}"
+        lines.append(f"{label('rsvp')} {event.rsvp}"
                      + (f" {words['by']} {deadline}" if deadline else ""))
     elif deadline:
         lines.append(f"{words['reply']} {deadline}")
     details = "\n".join(lines)
-    return "\n\n".join(part for part in (text.strip(), details) if part)
+    return "\n\n".join(part for part in (typeset(text.strip(), language), details) if part)
 
 
-def _when(moment: datetime, zone: tzinfo | None) -> str:
-    """"Monday 21 September 2020, 18:00 (Europe/Paris)": English, whatever the locale."""
+def _when(moment: datetime, zone: tzinfo | None, language: str = "en") -> str:
+    """"Monday 21 September 2020, 18:00 (Europe/Paris)", whatever the locale; in French
+    the house style of the messages, typeset: "lundi 21 septembre 2020 à 18 h 00 (heure
+    de Paris)"."""
     if moment.utcoffset() is None:  # a naive deadline is in the event's own zone
         moment = moment.replace(tzinfo=zone or UTC)
     else:
         moment = moment.astimezone(zone or UTC)
+    if is_french(language):
+        return typeset(format_when(moment, language), language)
     name = getattr(zone, "key", None) or "UTC"
     return (f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} "
             f"{moment.year}, {moment:%H:%M} ({name})")

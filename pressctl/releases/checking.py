@@ -4,9 +4,9 @@
 problem; :func:`check_release` lists every problem of the set in one pass, each at its
 file and line: what the release file reader finds (:mod:`pressctl.releases.release_file`),
 what it names that the contact book or the disk does not have (organisations, contacts,
-attachments), versions that disagree (reference, language, embargo), and what the
-templates make of it. All versions of a release must agree on the embargo, instant and
-zone, or the set is refused.
+attachments, the body's images: pressctl.releases.images), versions that disagree
+(reference, language, embargo), and what the templates make of it. All versions of a
+release must agree on the embargo, instant and zone, or the set is refused.
 """
 
 from __future__ import annotations
@@ -39,7 +39,14 @@ def read_release(path: Path, today: date) -> tuple[Release | None, list[Problem]
         return None, [Problem(str(path), "no such release file")], []
     except (OSError, UnicodeDecodeError) as err:
         return None, [Problem(str(path), f"cannot read as UTF-8 text ({err})")], []
-    return parse_release(text, str(path), today=today)
+    release, errors, warnings = parse_release(text, str(path), today=today)
+    if release is not None:  # a missing or remote image is an error, never a broken <img>
+        from pressctl.releases.images import image_problems
+
+        errors = errors + image_problems(release)
+        if errors:
+            return None, errors, warnings
+    return release, errors, warnings
 
 
 def load_release_set(path: Path, today: date) -> ReleaseSet:

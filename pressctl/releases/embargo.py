@@ -72,8 +72,12 @@ _UTC_KEYS = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Uni
 # Israel; CST: Chicago, Shanghai, Havana): written as the city instead.
 _AMBIGUOUS_ABBREVIATIONS = frozenset({"IST", "CST", "CDT", "AST", "ADT", "SST", "GST"})
 
-_NOTICE_STYLE = ("margin:0 0 1em 0;padding:8px 12px;border:2px solid #b00020;"
-                 "color:#b00020;font-weight:bold")
+# Inline, with its own font: the notice reads the same inside the templates' column and,
+# from an old template without the notices marker, right after <body> (rendering). The
+# class lets the templates' dark-mode rules lighten the red.
+_NOTICE_STYLE = ("margin:0 0 16px 0;padding:8px 12px;border:2px solid #b00020;color:#b00020;"
+                 "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.4;"
+                 "font-weight:bold")
 
 
 # --------------------------------------------------------------------------- the rule
@@ -153,7 +157,7 @@ class Notice:
 
     subject_prefix: str  # "EMBARGO 22 Sep 2020 11:30 CEST – ", put before the Subject
     text: str  # two lines for the top of the text/plain part
-    html: str  # the same as one escaped <p>, inline style only (mail clients drop <style>)
+    html: str  # the same as one escaped <p>, styled inline (mail clients drop <style>)
 
 
 def embargo_notice(embargo: Embargo, language: str) -> Notice:
@@ -173,7 +177,7 @@ def embargo_notice(embargo: Embargo, language: str) -> Notice:
         prefix = (f"EMBARGO {lift.day} {_EN_MONTHS[lift.month - 1][:3]} {lift.year} "
                   f"{lift:%H:%M} {_english_zone(lift)} – ")
     text = f"{first}\n{second}"
-    markup = (f'<p style="{_NOTICE_STYLE}">{html.escape(first)}<br>'
+    markup = (f'<p class="notice-urgent" style="{_NOTICE_STYLE}">{html.escape(first)}<br>'
               f"{html.escape(second)}</p>")
     return Notice(subject_prefix=prefix, text=text, html=markup)
 

@@ -268,7 +268,10 @@ _WORDS = {
          Change.DIAL_IN: "Plus de numéro d'appel"}),
 }
 _WIDTH = 72  # the text part's width (pressctl.releases.templating.TEXT_WIDTH)
-_BOX = "margin:0 0 1em 0;padding:8px 12px;border:2px solid {color};"
+# Inline, with their own font, as the embargo notice (pressctl.releases.embargo); the
+# classes let the templates' dark-mode rules lighten the colours.
+_BOX = ("margin:0 0 16px 0;padding:8px 12px;border:2px solid {color};"
+        "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.4;")
 _BLUE, _RED = "#1a5490", "#b00020"
 _LINK = "color:#1a5490;text-decoration:underline;"
 
@@ -294,8 +297,8 @@ class EventNotice:
         title = " ".join(title.split())
         if self.kind == NoticeKind.CANCEL:
             text = _wrapped(words.cancelled[0].format(title=title))
-            markup = (f'<div style="{_BOX.format(color=_RED)}"><p style="margin:0;'
-                      f'font-weight:bold;color:{_RED};">'
+            markup = (f'<div class="notice-urgent" style="{_BOX.format(color=_RED)}">'
+                      f'<p class="notice-title" style="margin:0;font-weight:bold;color:{_RED};">'
                       f"{html.escape(words.cancelled[1].format(title=title))}</p>")
             if self.note:
                 lines = self.note.split("\n")
@@ -315,8 +318,9 @@ class EventNotice:
             if change.what == Change.LINK and change.value.startswith(("https://", "http://")):
                 shown = f'<a href="{html.escape(change.value)}" style="{_LINK}">{shown}</a>'
             items.append(f"<strong>{html.escape(label)}</strong> {shown}")
-        markup = (f'<div style="{_BOX.format(color=_BLUE)}"><p style="margin:0 0 4px 0;'
-                  f'font-weight:bold;color:{_BLUE};">{html.escape(words.headline[1])}</p>')
+        markup = (f'<div class="notice-info" style="{_BOX.format(color=_BLUE)}">'
+                  f'<p class="notice-title" style="margin:0 0 4px 0;font-weight:bold;'
+                  f'color:{_BLUE};">{html.escape(words.headline[1])}</p>')
         if items:
             markup += ('<ul style="margin:0;padding:0 0 0 1.5em;">'
                        + "".join(f'<li style="margin:0 0 0.3em 0;">{item}</li>' for item in items)

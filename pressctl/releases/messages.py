@@ -10,12 +10,18 @@ What a caller must know:
 * ``build()`` returns bytes with CRLF line ends (the SMTP form; a Maildir writer converts).
   No line passes 998 octets; header lines are folded at 78 wherever there is a space to
   fold at (a long address or URL has none). A factory can be shared between threads.
+* Structure: multipart/alternative(text/plain, text/html[, text/calendar]), inside
+  multipart/mixed with the attachments and invite.ics when there are any. With inline
+  images (Variant.images) the text/html becomes multipart/related(text/html, images...),
+  each image base64 with its Content-ID, which the HTML names as ``cid:`` (InlineImage.url).
 * Bodies: quoted-printable or base64 per part, whichever is shorter; text line ends become
-  CRLF. The salutation goes in as is in text and HTML-escaped in html. Attachments and the
-  attached invite.ics are base64; the inline text/calendar is 7bit when the .ics is ASCII
-  with short lines (its line ends made CRLF), else quoted-printable. The calendar callable
-  gets the recipient's name and address as passed to build(); its .ics says
-  METHOD:REQUEST, or METHOD:CANCEL when it is the ``for_attendee`` of an
+  CRLF. The per-recipient holes (SALUTATION, UNSUBSCRIBE) are filled as is in text and
+  HTML-escaped in html: UNSUBSCRIBE is the one-click URL with the recipient's token when
+  the sender has an unsubscribe_url, else the List-Unsubscribe mailto. Attachments, inline
+  images and the attached invite.ics are base64; the inline text/calendar is 7bit when
+  the .ics is ASCII with short lines (its line ends made CRLF), else quoted-printable.
+  The calendar callable gets the recipient's name and address as passed to build(); its
+  .ics says METHOD:REQUEST, or METHOD:CANCEL when it is the ``for_attendee`` of an
   InvitationTemplate whose method is CANCEL (the inline part's Content-Type says the
   same). Boundaries are fixed per factory and start with "=_", which quoted-printable
   and base64 never produce (a 7bit .ics containing "=_" goes QP).
@@ -53,6 +59,8 @@ from functools import lru_cache
 from urllib.parse import quote
 
 SALUTATION = "\x00SALUTATION\x00"  # where the per-recipient salutation goes in text and html
+UNSUBSCRIBE = "\x00UNSUBSCRIBE\x00"  # where the recipient's own unsubscribe link goes
+_HOLES = re.compile("\x00(SALUTATION|UNSUBSCRIBE)\x00")
 
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _SPACES = re.compile(" {2,}")
@@ -91,13 +99,28 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML shows as ``cid:`` + its Content-ID without the angle brackets."""
+
+    content_id: str  # "<...@domain>", as new_content_id makes it
+    filename: str
+    content_type: str
+    data: bytes
+
+    @property
+    def url(self) -> str:
+        return "cid:" + self.content_id[1:-1]
+
+
+@dataclass(frozen=True)
 class Variant:
     subject: str  # complete, embargo prefix included
-    text: str  # may contain SALUTATION
-    html: str  # may contain SALUTATION (the salutation is HTML-escaped there)
+    text: str  # may contain SALUTATION and UNSUBSCRIBE
+    html: str  # the same, HTML-escaped there
     language: str  # Content-Language
     attachments: tuple[Attachment, ...] = ()
     calendar: Callable[[str, str], bytes] | None = None  # (name, address) -> .ics bytes
+    images: tuple[InlineImage, ...] = ()  # multipart/related beside the HTML
 
 
 # -- headers ------------------------------------------------------------------------------
@@ -247,6 +270,13 @@ def _domain(domain: str) -> str:
     return header_address("x@" + domain)[2:]
 
 
+def new_content_id(data: bytes, domain: str) -> str:
+    """A Content-ID for an inline part: from its bytes, so one image used twice (or in
+    each message of a variant) is one part with one id."""
+    digest = hashlib.blake2b(data, digest_size=12).hexdigest()
+    return f"<img.{digest}@{_domain(domain)}>"
+
+
 def new_message_id(seed: str, domain: str) -> str:
     """A Message-ID made only from ``seed`` (say mailout id + recipient id) and ``domain``:
     the same seed gives the same id, so a retried message keeps its id."""
@@ -286,13 +316,15 @@ def _qp_open(text: str) -> bytes:
 
 
 class _Body:
-    """One text part: its headers and encoded body, with holes for the salutation."""
+    """One text part: its headers and encoded body, with holes for the salutation and the
+    unsubscribe link (pieces encoded once; a recipient's values are encoded as they come)."""
 
     def __init__(self, subtype: str, source: str, escape: bool) -> None:
-        pieces = _lines(source).split(SALUTATION)
+        split = _HOLES.split(_lines(source))
+        pieces, self.names = split[0::2], split[1::2]
         whole = "".join(pieces)
         self.escape = escape
-        self.holes = len(pieces) - 1
+        self.holes = len(self.names)
         qp = _qp(whole)
         self.qp = len(qp) <= len(whole.encode("utf-8")) * 4 // 3 * 78 // 76
         cte = "quoted-printable" if self.qp else "base64"
@@ -305,15 +337,21 @@ class _Body:
             last = len(pieces) - 1
             self.encoded = [_qp(p) if i == last else _qp_open(p) for i, p in enumerate(pieces)]
 
-    def body(self, salutation: str) -> bytes:
+    def body(self, values: dict[str, str]) -> bytes:
         if not self.holes:
             return self.static
-        salutation = _lines(salutation)
+        filled = [_lines(values[name]) for name in self.names]
         if self.escape:
-            salutation = html.escape(salutation)
+            filled = [html.escape(value) for value in filled]
         if not self.qp:
-            return _b64(salutation.join(self.pieces).encode("utf-8"))
-        return _qp_open(salutation).join(self.encoded)
+            out = [self.pieces[0]]
+            for value, piece in zip(filled, self.pieces[1:], strict=True):
+                out += [value, piece]
+            return _b64("".join(out).encode("utf-8"))
+        parts = [self.encoded[0]]
+        for value, piece in zip(filled, self.encoded[1:], strict=True):
+            parts += [_qp_open(value), piece]
+        return b"".join(parts)
 
 
 def _param(key: str, value: str) -> list[str]:
@@ -336,13 +374,19 @@ def _param(key: str, value: str) -> list[str]:
     return [first] + [f"{key}*{i}*={s}" for i, s in enumerate(sections[1:], 1)]
 
 
-def _attachment_head(filename: str, content_type: str) -> bytes:
+def _attachment_head(filename: str, content_type: str, content_id: str | None = None) -> bytes:
+    """The headers of a base64 part: an attachment, or an inline part with a Content-ID."""
     content_type = content_type.strip().lower()
     if not _MIME_TYPE.match(content_type):
         raise ValueError(f"not a MIME type: {content_type!r}")
+    if content_id is not None and not _MESSAGE_ID.match(content_id):
+        raise ValueError(f"not a Content-ID: {content_id!r}")
     ctype = _fold("Content-Type", _semicolons([content_type, *_param("name", filename)]))
-    disp = _fold("Content-Disposition", _semicolons(["attachment", *_param("filename", filename)]))
-    return (ctype + disp + "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
+    disposition = "attachment" if content_id is None else "inline"
+    disp = _fold("Content-Disposition", _semicolons([disposition,
+                                                     *_param("filename", filename)]))
+    cid = f"Content-ID: {content_id}\r\n" if content_id is not None else ""
+    return (ctype + disp + cid + "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
 
 
 def _semicolons(items: list[str]) -> list[str]:
@@ -407,6 +451,16 @@ class MessageFactory:
         alt = self._alt.encode("ascii")
         self._text = _Body("plain", variant.text, escape=False)
         self._html = _Body("html", variant.html, escape=True)
+        # The HTML and its images: multipart/related (RFC 2387), encoded once per variant.
+        self._related_open = self._related_close = b""
+        if variant.images:
+            related = f"=_rel_{key}".encode("ascii")
+            self._related_open = (b'Content-Type: multipart/related; type="text/html"; '
+                                  b'boundary="' + related + b'"\r\n\r\n--' + related + b"\r\n")
+            self._related_close = b"".join(
+                b"\r\n--" + related + b"\r\n"
+                + _attachment_head(image.filename, image.content_type, image.content_id)
+                + _b64(image.data) for image in variant.images) + b"\r\n--" + related + b"--"
         self._sep_alt = b"\r\n--" + alt + b"\r\n"
         self._end_alt = b"\r\n--" + alt + b"--"
         if self._mixed:
@@ -441,18 +495,16 @@ class MessageFactory:
             raise ValueError(f"not a Message-ID: {message_id!r}")
         head = [f"Date: {dated[1]}\r\nMessage-ID: {message_id}\r\n", self._from,
                 _address_field("To", name, address), self._middle]
+        link = self._link(unsubscribe_token)
         if self._url is not None:
             if not unsubscribe_token:
                 raise ValueError("unsubscribe_token is required: the sender has an unsubscribe_url")
-            token = unsubscribe_token
-            if not _TOKEN_OK.match(token):
-                token = quote(token, safe="")
-            url = self._url.replace("{token}", token)
-            head.append(_fold("List-Unsubscribe", _commas([*self._unsubscribe, f"<{url}>"])))
+            head.append(_fold("List-Unsubscribe", _commas([*self._unsubscribe, f"<{link}>"])))
         head.append(self._tail)
+        values = {"SALUTATION": salutation, "UNSUBSCRIBE": link}
         out = ["".join(head).encode("utf-8"), self._open,
-               self._text.head, self._text.body(salutation), self._sep_alt,
-               self._html.head, self._html.body(salutation)]
+               self._text.head, self._text.body(values), self._sep_alt, self._related_open,
+               self._html.head, self._html.body(values), self._related_close]
         if self._calendar is not None:
             ics = self._calendar(name, address)
             if not isinstance(ics, bytes):
@@ -462,6 +514,16 @@ class MessageFactory:
         else:
             out += [self._end_alt, self._files, self._close]
         return b"".join(out)
+
+    def _link(self, token: str) -> str:
+        """The recipient's unsubscribe link for the body: the one-click page (where its GET
+        asks to confirm), else the List-Unsubscribe mailto, else nothing."""
+        if self._url is not None and token:
+            return self._url.replace("{token}", token if _TOKEN_OK.match(token)
+                                     else quote(token, safe=""))
+        if self._unsubscribe:
+            return self._unsubscribe[0][1:-1]  # <mailto:...?subject=unsubscribe>
+        return ""
 
     def _inline_ics(self, ics: bytes) -> tuple[bytes, bytes]:
         head = self._ics_type

@@ -9,6 +9,7 @@ a reader sees of a message, for the terminal. Nothing here prints.
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import re
@@ -58,10 +59,11 @@ def write_previews(messages: Iterable[BuiltMessage], folder: Path) -> Iterator[P
         eml = stem.with_suffix(".eml")
         write_private_file(eml, message.raw)
         html = ics = None
-        for part in _parsed(message.raw).walk():
+        parsed = _parsed(message.raw)
+        for part in parsed.walk():
             if part.get_content_type() == "text/html":
                 html = stem.with_suffix(".html")
-                write_private_file(html, _lf(part.get_content()))
+                write_private_file(html, _with_images(_lf(part.get_content()), parsed))
             elif part.get_content_type() == "text/calendar":
                 ics = stem.with_suffix(".ics")
                 write_private_file(ics, cast(bytes, part.get_payload(decode=True)))
@@ -91,6 +93,20 @@ def _parsed(raw: bytes) -> EmailMessage:
 def _body(parsed: EmailMessage, content_type: str) -> str:
     return _lf(next((p.get_content() for p in parsed.walk()
                      if p.get_content_type() == content_type), ""))
+
+
+def _with_images(html: str, parsed: EmailMessage) -> str:
+    """The HTML with its inline images (cid:) written in as data: URLs, so that the .html
+    file alone shows what a mail client shows."""
+    found = {}
+    for part in parsed.walk():
+        content_id = str(part["Content-ID"] or "").strip()
+        if content_id.startswith("<") and part.get_content_maintype() == "image":
+            data = base64.b64encode(cast(bytes, part.get_payload(decode=True))).decode("ascii")
+            found["cid:" + content_id[1:-1]] = f"data:{part.get_content_type()};base64,{data}"
+    if not found:
+        return html
+    return re.sub(r"cid:[^\"'\s)>]+", lambda m: found.get(m.group(), m.group()), html)
 
 
 def _lf(text: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pressctl.book.contacts import find_contacts
 from pressctl.book.session import Book
@@ -33,6 +34,22 @@ class Recipient:
     embargoed: bool  # the embargoed version (else the public one)
 
 
+class Exclusion(StrEnum):
+    """Why a member of the audience gets no message at all (the approval screen says it)."""
+
+    OPTED_OUT = "opted-out"  # the contact opted out: never mailed
+    ADDRESS_OPTED_OUT = "address-opted-out"  # its address asked never to be mailed
+    NO_ADDRESS = "no-address"  # nowhere to send it
+
+
+@dataclass(frozen=True, slots=True)
+class Excluded:
+    """A member of the audience left out, and why."""
+
+    contact: Contact
+    why: Exclusion
+
+
 def _slim(contact: Contact) -> Contact:
     """What a message needs of a recipient: a 100,000-recipient mailout keeps only this."""
     return Contact(name=contact.name, id=contact.id, kind=contact.kind,
@@ -41,10 +58,16 @@ def _slim(contact: Contact) -> Contact:
 
 
 def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = None,
-                      only: list[str] | None = None) -> list[Recipient]:
+                      only: list[str] | None = None, *,
+                      excluded: list[Excluded] | None = None) -> list[Recipient]:
     """Who receives the release, and which copy: the audience (never opted-out contacts,
     never contacts without an e-mail). For an embargoed release, contacts who accept
-    embargoes get the embargoed version (``embargoed``), everyone else the public version."""
+    embargoes get the embargoed version (``embargoed``), everyone else the public version.
+
+    ``excluded``, when given, receives the members of an audience expression who get
+    nothing, and why: opted-out contacts the expression matches (as if they had not opted
+    out), contacts without an address, addresses that opted out. Asked only by an approval:
+    the opted-out contacts cost one more (small) query."""
     from pressctl.releases.audience import parse_audience
 
     main = releases.main
@@ -62,13 +85,20 @@ def select_recipients(book: Book, releases: ReleaseSet, audience: str | None = N
                                     saved=book.store.audiences.all())
         chosen = [_slim(c) for c in book.store.contacts.stream(ContactFilter(opted_out=False))
                   if expression.matches(c)]
+        if excluded is not None:  # Audience.matches refuses them: ask the expression itself
+            excluded += [Excluded(_slim(c), Exclusion.OPTED_OUT) for c in
+                         book.store.contacts.stream(ContactFilter(opted_out=True))
+                         if expression.root.matches(c)]
     blocked = book.store.suppressions.opted_out_keys(
         email_key(c.emails[0]) for c in chosen if c.emails)
     public = releases.public()
     recipients = []
     for contact in chosen:
         if not contact.emails or email_key(contact.emails[0]) in blocked:
-            continue  # no address, or an address that asked never to be mailed
+            if excluded is not None:  # no address, or an address that asked never to be mailed
+                excluded.append(Excluded(contact, Exclusion.ADDRESS_OPTED_OUT if contact.emails
+                                         else Exclusion.NO_ADDRESS))
+            continue
         embargoed = gets_embargoed_version(main.embargo, contact.embargo_ok)
         version = (releases if embargoed else public).version_for(contact.languages)
         recipients.append(Recipient(contact, contact.emails[0], version, embargoed))

@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from pressctl.book.contacts import find_contact
 from pressctl.book.session import Book
-from pressctl.contacts.model import Contact, ContactFilter, Organization
+from pressctl.config.branding import BrandingSettings, is_url
+from pressctl.config.salutations import SalutationSettings
+from pressctl.contacts.model import Contact, ContactFilter, Organization, in_language
 from pressctl.contacts.phones import format_phone
 from pressctl.errors import InvalidInput
 from pressctl.releases.calendar import event_uid, invitation_template
@@ -33,6 +35,7 @@ from pressctl.releases.documents import Event, Release, ReleaseSet
 from pressctl.releases.embargo import embargo_notice, format_clock, format_when
 from pressctl.releases.messages import (
     SALUTATION,
+    UNSUBSCRIBE,
     Attachment,
     MessageFactory,
     Sender,
@@ -40,9 +43,11 @@ from pressctl.releases.messages import (
     new_message_id,
 )
 from pressctl.releases.recipients import Recipient
+from pressctl.releases.typography import code_in_html, typeset, typeset_html
 
 if TYPE_CHECKING:  # templating imports jinja2: only the functions that render import it
     from pressctl.releases.events import EventNotice
+    from pressctl.releases.images import Logo
     from pressctl.releases.templating import Templates
 
 PREVIEW_TOKEN = "preview-token"  # previews never carry a real one-click unsubscribe token
@@ -58,12 +63,14 @@ class BuiltMessage:
     has_calendar: bool
 
 
-SALUTATIONS = {"en": "Dear {name},", "fr": "Bonjour {name},"}
+def salutation(contact: Contact, language: str,
+               settings: SalutationSettings | None = None) -> str:
+    """The recipient's greeting in a message in ``language``: its rules (the contact's
+    own, first name when allowed, config.toml's [salutations]) are
+    pressctl.releases.salutations."""
+    from pressctl.releases.salutations import greeting
 
-
-def salutation(contact: Contact, language: str) -> str:
-    base = language.split("-")[0]  # "fr-CA" greets in French
-    return SALUTATIONS.get(base, SALUTATIONS["en"]).format(name=contact.name)
+    return greeting(contact, language, settings or SalutationSettings())
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,11 +112,15 @@ def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
         key = (recipient.version.path, recipient.embargoed, recipient.contact.country)
         if key not in numbers:
             numbers[key] = len(variants)
-            variants.append((_variant(book, recipient.version, officers, templates, sender,
-                                      recipient.contact.country, now, notice), sender))
+            # the same address; the name in the version's language: "Name (ASC)" in French
+            spoken = _sender(_sending_officer(officers), book, recipient.version.language)
+            variants.append((_variant(book, recipient.version, officers, templates, spoken,
+                                      recipient.contact.country, now, notice), spoken))
         contact = recipient.contact
         planned.append(PlannedMessage(
-            recipient, numbers[key], salutation(contact, recipient.version.language),
+            recipient, numbers[key],
+            typeset(salutation(contact, recipient.version.language, book.settings.salutations),
+                    recipient.version.language),  # "Bonjour J.-Y. Le Gall," typeset too
             new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
         ))
     return Plan(variants, planned, domain)
@@ -167,15 +178,18 @@ def _sending_officer(officers: list[Contact]) -> Contact:
     return next(officer for officer in officers if officer.emails)
 
 
-def _sender(officer: Contact, book: Book) -> Sender:
-    """From the configured sender, else the first press officer listed, "Name (ORG)"."""
+def _sender(officer: Contact, book: Book, language: str | None = None) -> Sender:
+    """From the configured sender, else the first press officer listed, "Name (ORG)", ORG
+    being the organisation's short name in ``language`` ("ASC" in French, "CSA" in
+    English), else its canonical one."""
     configured = book.settings.sender  # the [sender] table
     if configured.address:
         name = configured.name or officer.organization or configured.address
         address = configured.address
     else:
         org = book.store.orgs.find(officer.organization) if officer.organization else None
-        label = (org.short_name or org.name) if org else officer.organization
+        label = ((org.label_in(language) if language else org.label) if org
+                 else officer.organization)
         name = f"{officer.name} ({label})" if label else officer.name
         address = officer.emails[0]
     return Sender(name=name, address=address, reply_to=address,
@@ -186,9 +200,14 @@ def _sender(officer: Contact, book: Book) -> Sender:
 def _variant(book: Book, release: Release, officers: list[Contact], templates: Templates,
              sender: Sender, reader_country: str | None, now: datetime,
              notice: EventNotice | None = None) -> Variant:
+    from pressctl.releases.images import body_pictures, logo
+    from pressctl.releases.inlining import NOTICES, finish_html
     from pressctl.releases.templating import markdown_to_html, markdown_to_text, template_name
 
     orgs = [book.store.orgs.find(name) for name in release.organizations]
+    domain = sender.address.rpartition("@")[2]  # of the images' Content-IDs
+    pictures = body_pictures(release, domain)  # ProblemsFound: a missing image is no <img>
+    brand_logo = logo(book.settings.branding, domain)
     embargoed = embargo_notice(release.embargo, release.language) if release.embargo else None
     sending = _sending_officer(officers)
     context = {
@@ -199,13 +218,17 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates: T
             "date_text": _date_text(release.date, release.language),
         },
         "salutation": SALUTATION,
-        "body_html": markdown_to_html(release.body),  # Markup: safe HTML from the body
+        "body_html": markdown_to_html(release.body, pictures.shown),  # Markup: safe HTML
         "body_text": markdown_to_text(release.body),
         "embargo_line": embargoed.text if embargoed else None,
         "event": _event_context(release, reader_country),
         "organizations": [_org_context(o, release.language) for o in orgs if o is not None],
-        "contacts": [_contact_context(c, reader_country) for c in officers],
+        "contacts": [_contact_context(c, reader_country, release.language) for c in officers],
         "sender": {"name": sending.name, "organization": sending.organization},
+        "branding": _branding_context(book.settings.branding, release.language, brand_logo,
+                                      sending.organization or sender.name),
+        "unsubscribe_url": UNSUBSCRIBE,  # the recipient's own link (MessageFactory.build)
+        "notices": NOTICES,  # where the HTML templates want the notices below
     }
     language = release.language  # fr-CA uses the fr templates (template_name)
     known = {name for name, _, _ in templates.names()}
@@ -223,22 +246,42 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates: T
         subject = embargoed.subject_prefix + subject
         text = f"{embargoed.text}\n\n{text}"
         html = _stamp_html(html, embargoed.html)
+    # French no-break spaces, once the notices are in; the text part keeps the HTML's code
+    subject = typeset(subject, release.language)
+    text = typeset(text, release.language, keep=code_in_html(html))
+    html = typeset_html(html, release.language)
     attachments = tuple(_attachment(release, name) for name in release.attachments)
     method = notice.method if notice is not None else "REQUEST"
     calendar = (_calendar(release, release.event, sending, sender, now, method)
                 if release.event else None)
+    html = finish_html(html)  # CSS inlined: Gmail and Outlook drop <style>
+    images = tuple(image for image in ((brand_logo.part,) if brand_logo else ()) + pictures.parts
+                   if image.url in html)  # an edited template may not show them all
     return Variant(subject=subject, text=text, html=html, language=release.language,
-                   attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar)
+                   attachments=tuple(Attachment(*a) for a in attachments), calendar=calendar,
+                   images=images)
 
 
 def _stamp_html(html: str, notice_html: str) -> str:
-    """Put the notice first in the body, whatever the template wrote before it."""
-    lower = html.lower()
-    start = lower.find("<body")
-    if start >= 0:
-        end = html.find(">", start) + 1
-        return html[:end] + notice_html + html[end:]
-    return notice_html + html
+    """Put the notice first among the notices, inside the column where the template says
+    ({{ notices }}), else first in the body, whatever the template wrote before it."""
+    from pressctl.releases.inlining import stamp
+
+    return stamp(html, notice_html)
+
+
+def _branding_context(branding: BrandingSettings, language: str, brand_logo: Logo | None,
+                      owner: str) -> dict[str, Any]:
+    """The [branding] table in ``language``: the logo's cid: URL, the colour, the footer and
+    the privacy line (a page's URL, or a sentence)."""
+    privacy = branding.privacy_for(language)
+    shown = None
+    if brand_logo is not None:
+        shown = {"src": brand_logo.part.url, "width": brand_logo.width,
+                 "height": brand_logo.height, "alt": owner}
+    return {"logo": shown, "color": branding.color, "footer": branding.footer_for(language),
+            "privacy": privacy if privacy and not is_url(privacy) else None,
+            "privacy_url": privacy if privacy and is_url(privacy) else None}
 
 
 def _attachment(release: Release, name: str) -> tuple[str, str, bytes]:
@@ -297,16 +340,24 @@ def _event_context(release: Release, reader_country: str | None) -> dict[str, An
 
 
 def _org_context(org: Organization, language: str) -> dict[str, Any]:
-    about = org.about.get(language) or org.about.get("en") or next(iter(org.about.values()), None)
+    """name and short_name stay the canonical names (by_organization matches contacts with
+    them); full_name, short, label and of are the forms in the message's language."""
+    about = (in_language(org.about, language) or org.about.get("en")
+             or next(iter(org.about.values()), None))
     return {"name": org.name, "short_name": org.short_name, "website": org.website,
-            "about": about}
+            "about": about, "full_name": org.name_in(language), "short": org.short_in(language),
+            "label": org.label_in(language), "of": org.of_in(language)}
 
 
-def _contact_context(contact: Contact, reader_country: str | None) -> dict[str, Any]:
+def _contact_context(contact: Contact, reader_country: str | None,
+                     language: str | None = None) -> dict[str, Any]:
     from pressctl.releases.templating import ShownPhone
 
+    # The role in the reader's language ("Press officer" in the English version), else as
+    # written.
+    role = contact.role_in(language) if language else contact.role
     return {
-        "name": contact.name, "role": contact.role, "organization": contact.organization,
+        "name": contact.name, "role": role, "organization": contact.organization,
         "phones": [ShownPhone(format_phone(p, "auto", reader_country), p.e164, p.extension)
                    for p in contact.phones if p.type != "fax"],
         "emails": list(contact.emails[:1]),

@@ -17,7 +17,7 @@ The render context (the caller builds it; every key is present, optional ones ar
     embargo_line   str, or None when not embargoed
     event          None, or {title, when_text, end_text, zone, venue, url, meeting_id,
                    passcode, dial_in: [str], rsvp, rsvp_deadline_text}
-    organizations  [{name, short_name, website, about}]
+    organizations  [{name, short_name, full_name, short, label, of, website, about}]
     contacts       [{name, role, organization, phones: [str], emails: [str]}]
     sender         {name, organization}
 
@@ -36,17 +36,18 @@ import tempfile
 import textwrap
 import traceback
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import jinja2
 from jinja2 import nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from pressctl import resources
 from pressctl.errors import InvalidInput, Problem
@@ -334,32 +335,111 @@ _STYLES = {  # inline styles: many mail clients drop <style> blocks
     "p": "margin:0 0 1em 0;", "li": "margin:0 0 0.3em 0;",
     "ul": "margin:0 0 1em 0;padding:0 0 0 1.5em;", "ol": "margin:0 0 1em 0;padding:0 0 0 1.5em;",
     "blockquote": "margin:0 0 1em 0;padding:0 0 0 1em;border-left:3px solid #cccccc;",
-    "a": "color:#1a5490;text-decoration:underline;",
-    "table": "border-collapse:collapse;margin:0 0 1em 0;",
+    # a long URL breaks anywhere rather than push a phone's screen sideways
+    "a": "color:#1a5490;text-decoration:underline;word-break:break-word;overflow-wrap:anywhere;",
+    # a wide table scrolls inside the column (display:block), never the whole message
+    "table": "border-collapse:collapse;margin:0 0 1em 0;display:block;max-width:100%;"
+             "overflow-x:auto;",
     "th": _CELL + "background-color:#f2f2f2;text-align:left;", "td": _CELL,
-    "code": "font-family:Consolas,Menlo,monospace;font-size:90%;",
+    "code": "font-family:Consolas,Menlo,monospace;font-size:90%;overflow-wrap:anywhere;",
+    "pre": "margin:0 0 1em 0;white-space:pre-wrap;overflow-wrap:anywhere;",
     "hr": "border:0;border-top:1px solid #cccccc;margin:1.5em 0;",
-    "img": "max-width:100%;height:auto;",
+    "img": "display:block;max-width:100%;height:auto;border:0;",
+    "figure": "margin:0 0 1em 0;",
 }
+_CAPTION = "margin:4px 0 0 0;font-size:13px;line-height:1.4;color:#555555;"
+MAX_IMAGE_WIDTH = 640  # the column: an Outlook that ignores max-width still fits
+
+
+@dataclass(frozen=True, slots=True)
+class BodyImage:
+    """An image of a Markdown body, ``![caption](src)``."""
+
+    src: str  # as markdown-it normalised it (percent-encoded): the key of markdown_to_html's map
+    path: str  # the same, decoded: a file name relative to the release file
+    caption: str  # the alt text, as plain text
+    line: int  # the body's line it is on, from 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShownImage:
+    """Where an image of the body is shown from: a ``cid:`` URL, and its width in pixels."""
+
+    url: str
+    width: int | None = None
 
 
 @cache
 def _markdown() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    md.add_render_rule("image", _render_image)
+    return md
 
 
-def markdown_to_html(markdown: str) -> Markup:
+def markdown_images(markdown: str) -> list[BodyImage]:
+    """Every image of ``markdown`` in order, with the line it is on (a line break inside a
+    paragraph moves it down one)."""
+    found = []
+    for token in _markdown().parse(markdown):
+        if token.type != "inline" or not token.children:
+            continue
+        line = token.map[0] if token.map else 0
+        for child in token.children:
+            if child.type in ("softbreak", "hardbreak"):
+                line += 1
+            elif child.type == "image":
+                src = str(child.attrGet("src") or "")
+                caption = " ".join(_plain(child.children or []).split())
+                found.append(BodyImage(src, unquote(src), caption, line))
+    return found
+
+
+def markdown_to_html(markdown: str, images: Mapping[str, ShownImage] | None = None) -> Markup:
     """HTML for an e-mail: CommonMark plus tables. Raw HTML in the Markdown shows as text,
-    and javascript: or data: links are dropped, as markdown-it does. Inline styles only."""
+    and javascript: or data: links are dropped, as markdown-it does. Inline styles only.
+
+    An image shows from ``images[src]`` (a ``cid:`` part of the message), its caption as
+    alt text and under it: a paragraph holding only an image becomes a figure with a
+    figcaption. An image ``images`` does not have shows its caption alone, never a broken
+    ``<img>`` (the caller checks the files first: pressctl.releases.images)."""
     md = _markdown()
     tokens = md.parse(markdown)
-    for token in tokens:
+    for position, token in enumerate(tokens):
+        children = [c for c in token.children or () if c.type != "softbreak"
+                    and not (c.type == "text" and not c.content.strip())]
+        if (token.type == "inline" and len(children) == 1 and children[0].type == "image"
+                and 0 < position < len(tokens) - 1
+                and tokens[position - 1].type == "paragraph_open"):
+            children[0].meta["figure"] = True
+            tokens[position - 1].tag = tokens[position + 1].tag = "figure"
         for styled in [token, *(token.children or ())]:
             style = _STYLES.get(styled.tag)
             if style and styled.nesting != -1:
                 # markdown-it's own style (a column's text-align) comes last and wins
                 styled.attrSet("style", style + str(styled.attrGet("style") or ""))
-    return Markup(md.renderer.render(tokens, md.options, {}))
+    return Markup(md.renderer.render(tokens, md.options, {"images": images or {}}))
+
+
+def _plain(children: list) -> str:
+    """The text of an image's alt tokens, markers dropped (as markdown-it's alt text)."""
+    return "".join(child.content if child.type in ("text", "code_inline")
+                   else " " if child.type in ("softbreak", "hardbreak")
+                   else _plain(child.children or []) for child in children)
+
+
+def _render_image(self: Any, tokens: list, idx: int, options: Any, env: dict) -> str:
+    token = tokens[idx]
+    caption = " ".join(_plain(token.children or []).split())
+    shown = env["images"].get(str(token.attrGet("src") or ""))
+    figure = token.meta.get("figure", False)
+    tag = "figcaption" if figure else "span"
+    below = (f'<{tag} class="caption" style="display:block;{_CAPTION}">{escape(caption)}</{tag}>'
+             if caption else "")  # the class: for the templates' dark-mode rule
+    if shown is None:
+        return below
+    width = f' width="{min(shown.width, MAX_IMAGE_WIDTH)}"' if shown.width else ""
+    return (f'<img src="{escape(shown.url)}" alt="{escape(caption)}"{width} '
+            f'style="{_STYLES["img"]}">{below}')
 
 
 def markdown_to_text(markdown: str, width: int = TEXT_WIDTH) -> str:
@@ -430,9 +510,10 @@ def _inline(node: SyntaxTreeNode) -> str:
             text, href = _inline(child), str(child.attrs.get("href", ""))
             same = href in (text, "mailto:" + text)
             parts.append(text if same else f"{text} <{href}>" if text else f"<{href}>")
-        elif kind == "image":
-            alt = _inline(child) or child.content
-            parts.append(f"{alt} <{child.attrs.get('src', '')}>".strip())
+        elif kind == "image":  # the file travels inside the message: its name and caption
+            name = unquote(str(child.attrs.get("src", ""))).rstrip("/").rpartition("/")[2]
+            caption = " ".join((_inline(child) or child.content).split())
+            parts.append(f"[{name}: {caption}]" if caption else f"[{name}]")
         else:  # em, strong, inline: their text without the markers
             parts.append(_inline(child))
     return "".join(parts)

@@ -1,5 +1,5 @@
-"""The SQL of contacts: a contact row with its e-mails, phones and tags, written and read
-together, and the filters of `contacts list` and of audiences.
+"""The SQL of contacts: a contact row with its e-mails, phones, tags and roles in other
+languages, written and read together, and the filters of `contacts list` and of audiences.
 
 Every write of a contact row increments its ``version`` (a new contact is at version 1),
 so that an edit can write only over the version it read (:meth:`ContactQueries.replace`
@@ -20,13 +20,13 @@ from pressctl.store.database import Connection, Database
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
 _CONTACT_COLUMNS = (
     "id, name, kind, role, organization, outlet, languages, country, notes, "
-    "embargo_ok, opted_out, created, updated"
+    "embargo_ok, opted_out, created, updated, salutation, first_name_ok"
 )
 # A row of _CONTACT_COLUMNS as read, and as written (id None before the insert, sort_name).
 _ContactRow = tuple[int, str, str, str | None, str | None, str | None, str, str | None,
-                    str | None, int, int, str, str]
+                    str | None, int, int, str, str, str | None, int]
 _NewRow = tuple[int | None, str, str, str | None, str | None, str | None, str, str | None,
-                str | None, int, int, str | None, str | None, str]
+                str | None, int, int, str | None, str | None, str | None, int, str]
 
 
 class ContactQueries:
@@ -47,7 +47,7 @@ class ContactQueries:
             contact.id = next_id + offset
         self.db.executemany(
             f"INSERT INTO contacts ({_CONTACT_COLUMNS}, sort_name) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_contact_row(c) for c in contacts],
         )
         self._insert_children(contacts)
@@ -62,7 +62,8 @@ class ContactQueries:
         row = _contact_row(contact)
         sql = ("UPDATE contacts SET name=?, kind=?, role=?, organization=?, outlet=?, "
                "languages=?, country=?, notes=?, embargo_ok=?, opted_out=?, created=?, "
-               "updated=?, sort_name=?, version = version + 1 WHERE id=?")
+               "updated=?, salutation=?, first_name_ok=?, sort_name=?, "
+               "version = version + 1 WHERE id=?")
         if version is None:
             cursor = self.db.execute(sql, (*row[1:], contact_id))
         else:
@@ -71,7 +72,7 @@ class ContactQueries:
             if version is not None:
                 return False
             raise InvalidInput(f"contact #{contact_id} does not exist")
-        for table in ("contact_emails", "contact_phones", "contact_tags"):
+        for table in ("contact_emails", "contact_phones", "contact_tags", "contact_roles"):
             self.db.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact.id,))
         self._insert_children([contact])
         return True
@@ -93,6 +94,11 @@ class ContactQueries:
         self.db.executemany(
             "INSERT INTO contact_tags (contact_id, position, tag) VALUES (?,?,?)",
             [(c.id, i, t) for c in contacts for i, t in enumerate(c.tags)],
+        )
+        self.db.executemany(
+            "INSERT INTO contact_roles (contact_id, language, position, role) VALUES (?,?,?,?)",
+            [(c.id, lang, i, role) for c in contacts
+             for i, (lang, role) in enumerate(c.roles.items())],
         )
 
     def delete(self, ids: Iterable[int]) -> int:
@@ -204,6 +210,12 @@ class ContactQueries:
             "ORDER BY contact_id, position", ids,
         ):
             tags[cid].append(tag)
+        roles: dict[int, dict[str, str]] = defaultdict(dict)
+        for cid, language, role in self.db.execute(
+            f"SELECT contact_id, language, role FROM contact_roles WHERE contact_id IN ({marks}) "
+            "ORDER BY contact_id, position", ids,
+        ):
+            roles[cid][language] = role
         for row in chunk:
             cid = row[0]
             yield Contact(
@@ -211,7 +223,9 @@ class ContactQueries:
                 outlet=row[5], languages=[x for x in row[6].split(",") if x],
                 country=row[7], notes=row[8], embargo_ok=bool(row[9]),
                 opted_out=bool(row[10]), created=row[11], updated=row[12],
+                salutation=row[13], first_name_ok=bool(row[14]),
                 emails=emails.get(cid, []), phones=phones.get(cid, []), tags=tags.get(cid, []),
+                roles=roles.get(cid, {}),
             )
 
 
@@ -219,7 +233,7 @@ def _contact_row(c: Contact) -> _NewRow:
     return (
         c.id, c.name, c.kind, c.role, c.organization, c.outlet, ",".join(c.languages),
         c.country, c.notes, int(c.embargo_ok), int(c.opted_out), c.created, c.updated,
-        sort_key(c.name),
+        c.salutation, int(c.first_name_ok), sort_key(c.name),
     )
 
 
@@ -269,6 +283,9 @@ def _filter_sql(f: ContactFilter) -> tuple[str, list[object]]:
         parts = [f"{col} LIKE ? ESCAPE '\\'" for col in fields]
         parts.append(
             "id IN (SELECT contact_id FROM contact_emails WHERE address LIKE ? ESCAPE '\\')"
+        )
+        parts.append(  # a role in any language: "press officer" finds whose English role it is
+            "id IN (SELECT contact_id FROM contact_roles WHERE role LIKE ? ESCAPE '\\')"
         )
         params.extend([pattern] * len(parts))
         digits = "".join(ch for ch in f.search if ch.isdigit())

@@ -417,4 +417,43 @@ MIGRATIONS: list[Migration] = [
         """,
         None,
     ),
+    Migration(
+        # Issue 11: an organisation's names in each language ("Agence spatiale
+        # canadienne", "ASC") and its French "of" form's data (article "la", or the whole
+        # form "de l'Onera"; pressctl.contacts.french_forms). One row per organisation and
+        # language; organizations.name and short_name stay the canonical names contacts
+        # refer to.
+        "0013_organization_names",
+        """
+        CREATE TABLE organization_names (
+            org_id      INTEGER NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+            language    TEXT NOT NULL,
+            name        TEXT,
+            short_name  TEXT,
+            article     TEXT,
+            of_form     TEXT,
+            PRIMARY KEY (org_id, language)
+        );
+        """,
+        None,
+    ),
+    Migration(
+        # Issue 11, a contact in each reader's language: its role in other languages
+        # (contacts.role stays the role as written, shown where no language's is given),
+        # one row per contact and language; how messages greet it (its own salutation,
+        # and whether a first-name greeting is welcome: pressctl.releases.salutations).
+        "0014_contact_roles_and_salutations",
+        """
+        CREATE TABLE contact_roles (
+            contact_id  INTEGER NOT NULL REFERENCES contacts(id) ON DELETE CASCADE,
+            language    TEXT NOT NULL,
+            position    INTEGER NOT NULL,
+            role        TEXT NOT NULL,
+            PRIMARY KEY (contact_id, language)
+        );
+        ALTER TABLE contacts ADD COLUMN salutation TEXT;
+        ALTER TABLE contacts ADD COLUMN first_name_ok INTEGER NOT NULL DEFAULT 0;
+        """,
+        None,
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The SQL of organisations: name, short name, country, website and their About texts.
+"""The SQL of organisations: name, short name, country, website, their About texts and
+their names in each language (with the French "of" form's article or override).
 
 Every write of an organisation increments its ``version`` (a new one is at version 1), so
 that an edit can write only over the version it read (see pressctl.store.contacts)."""
@@ -24,6 +25,7 @@ class OrgQueries:
         )
         org.id = cursor.fetchone()[0]
         self._write_about(org)
+        self._write_names(org)
 
     def replace(self, org: Organization, *, version: int | None = None) -> bool:
         """Overwrite a stored organisation and its About texts (inside a transaction); with
@@ -39,6 +41,8 @@ class OrgQueries:
             return False
         self.db.execute("DELETE FROM organization_about WHERE org_id = ?", (org.stored_id,))
         self._write_about(org)
+        self.db.execute("DELETE FROM organization_names WHERE org_id = ?", (org.stored_id,))
+        self._write_names(org)
         return True
 
     def version(self, org_id: int) -> int | None:
@@ -51,6 +55,16 @@ class OrgQueries:
         self.db.executemany(
             "INSERT INTO organization_about (org_id, language, text) VALUES (?,?,?)",
             [(org.id, lang, text) for lang, text in sorted(org.about.items())],
+        )
+
+    def _write_names(self, org: Organization) -> None:
+        """One row per language that has a name, a short name, an article or an "of" form."""
+        languages = sorted(set(org.names) | set(org.short_names) | set(org.article) | set(org.of))
+        self.db.executemany(
+            "INSERT INTO organization_names (org_id, language, name, short_name, article, "
+            "of_form) VALUES (?,?,?,?,?,?)",
+            [(org.id, lang, org.names.get(lang), org.short_names.get(lang),
+              org.article.get(lang), org.of.get(lang)) for lang in languages],
         )
 
     def delete(self, org_id: int) -> None:
@@ -99,4 +113,15 @@ class OrgQueries:
         ):
             if org_id in by_id:
                 by_id[org_id].about[lang] = text
+        for org_id, lang, name, short, article, of_form in self.db.execute(
+            "SELECT org_id, language, name, short_name, article, of_form "
+            "FROM organization_names ORDER BY language"
+        ):
+            org = by_id.get(org_id)
+            if org is None:
+                continue
+            for values, value in ((org.names, name), (org.short_names, short),
+                                  (org.article, article), (org.of, of_form)):
+                if value is not None:
+                    values[lang] = value
         return orgs

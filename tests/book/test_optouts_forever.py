@@ -8,9 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import SAMPLES, db_snapshot
@@ -301,14 +303,15 @@ def test_optin_asks_on_a_terminal(sample_book, home, monkeypatch):
     elodie = "elodie.marchand@example.net"
     before = db_snapshot(home)
     declined = sample_book("contacts", "optin", elodie, "--note", "asked", input="n\n")
-    assert declined.exit_code == 1 and f"Lift the opt-out of {elodie}" in declined.stdout
+    assert declined.exit_code == 6 and f"Lift the opt-out of {elodie}" in declined.stderr
+    assert f"Nothing changed: {elodie} stays opted out." in declined.stderr
     assert db_snapshot(home) == before
     accepted = sample_book("contacts", "optin", elodie, "--note", "asked", input="y\n")
     assert accepted.exit_code == 0, accepted.stderr
     assert _show(sample_book, elodie)["opted_out"] is False
 
 
-def test_contacts_show_says_since_when_and_why(sample_book):
+def test_contacts_show_says_since_when_and_why(sample_book, home):
     cli = sample_book
     assert cli("contacts", "optout", MATHIEU, "--note", "asked at the JFR booth").exit_code == 0
     shown = _show(cli, MATHIEU)
@@ -317,8 +320,13 @@ def test_contacts_show_says_since_when_and_why(sample_book):
         (MATHIEU, "opted out with `pressctl contacts optout`", "asked at the JFR booth"),
         (MATHIEU_HOME, "opted out with `pressctl contacts optout`", "asked at the JFR booth")]
     assert all(o["since"] for o in shown["opt_outs"])
+    config = home / "config.toml"  # shown in the display zone; --json keeps UTC
+    config.write_text(config.read_text("utf-8").replace(
+        'phone_style = "auto"', 'phone_style = "auto"\ntimezone = "Europe/Paris"'), "utf-8")
     text = cli("contacts", "show", MATHIEU).stdout
-    assert f"{MATHIEU} since {shown['opt_outs'][0]['since']}" in text
+    since = datetime.strptime(shown["opt_outs"][0]["since"], "%Y-%m-%dT%H:%M:%SZ")
+    paris = since.replace(tzinfo=UTC).astimezone(ZoneInfo("Europe/Paris"))
+    assert f"{MATHIEU} since {paris:%Y-%m-%d %H:%M} {paris.tzname()}" in text
     assert "asked at the JFR booth" in text
 
 

@@ -9,9 +9,18 @@ import pytest
 from conftest import NOW, SAMPLES, db_snapshot
 
 from pressctl.book.contacts import add_contact
-from pressctl.book.orgs import add_org, edit_org, find_org, import_orgs, remove_org, validate_org
+from pressctl.book.orgs import (
+    add_org,
+    edit_org,
+    file_fields,
+    find_org,
+    import_orgs,
+    remove_org,
+    validate_org,
+)
 from pressctl.book.session import Book
 from pressctl.errors import InvalidInput, NotFound, ProblemsFound
+from pressctl.store.changes import Subject
 
 EARLIER = "2026-10-01T08:00:00Z"
 CNES = {"name": "Centre national d'études spatiales", "short_name": "CNES", "country": "FR",
@@ -262,3 +271,127 @@ def test_import_of_a_missing_file_or_a_directory(book, tmp_path):
         import_orgs(book, tmp_path / "none.json")
     with pytest.raises(InvalidInput, match="cannot read"):
         import_orgs(book, tmp_path)
+
+
+# -- names by language and the French "of" form ------------------------------------------------
+
+CSA = {"name": {"en": "Canadian Space Agency", "fr": "Agence spatiale canadienne"},
+       "short_name": {"en": "CSA", "fr": "ASC"}, "country": "CA",
+       "about": {"en": "The CSA...", "fr": "L'ASC..."}}
+
+
+def test_a_name_given_by_language_keeps_its_first_entry_as_the_canonical_name():
+    org, problems = validate_org(CSA)
+    assert problems == []
+    assert (org.name, org.short_name) == ("Canadian Space Agency", "CSA")  # what contacts use
+    assert org.names == {"en": "Canadian Space Agency", "fr": "Agence spatiale canadienne"}
+    assert org.short_names == {"en": "CSA", "fr": "ASC"}
+    assert (org.label_in("fr"), org.of_in("fr"), org.label_in("en")) == ("ASC", "de l'ASC",
+                                                                         "CSA")
+
+
+def test_the_plain_string_names_are_still_accepted():
+    org, problems = validate_org({"name": "Centre national d'études spatiales",
+                                  "short_name": "CNES"})
+    assert problems == [] and (org.names, org.short_names, org.article, org.of) == ({}, {},
+                                                                                    {}, {})
+    assert org.of_in("fr") == "du CNES"
+
+
+def test_names_beside_a_canonical_name_and_french_forms():
+    org, problems = validate_org({
+        "name": "United Nations", "names": {"FR": " Nations   unies "},
+        "short_names": {"en": "UN"}, "article": {"fr-ca": "Les", "fr": "les"},
+        "of": {"fr": "des Nations unies", "de": "der Vereinten Nationen"}})
+    assert problems == []
+    assert org.names == {"fr": "Nations unies"}  # tag normalised, spaces made one
+    assert org.article == {"fr-CA": "les", "fr": "les"}
+    assert org.of == {"fr": "des Nations unies", "de": "der Vereinten Nationen"}
+
+
+@pytest.mark.parametrize(("fields", "problem"), [
+    ({"name": {}}, "name is missing"),
+    ({"name": {"fr": ""}}, "name (fr) is empty: write it, or leave the language out"),
+    ({"name": "X", "short_name": {"fr": "  "}}, "short_name (fr) is empty"),
+    ({"name": "X", "names": {"fr": ""}}, "names (fr) is empty"),
+    ({"name": "X", "names": {"français!": "X"}}, 'names: "français!" is not a language tag'),
+    ({"name": {"fr!": "X"}}, 'name: "fr!" is not a language tag such as fr or en'),
+    ({"name": "X", "short_names": ["ASC"]}, "short_names must map languages to texts"),
+    ({"name": "X", "names": {"fr": 3}}, "names (fr) must be text, not 3"),
+    ({"name": "X", "names": {"fr": ["A"]}}, 'names (fr) must be text, not ["A"]'),
+    ({"name": "X", "names": {"fr": "A", "FR": "B"}}, 'names: "FR" is given twice (as fr)'),
+    ({"name": {"en": "X"}, "names": {"fr": "Y"}}, "name is a mapping and names is given too"),
+    ({"name": "X", "article": {"fr": "der"}}, 'article (fr): "der" is not one of le, la, '
+                                              "l', les, none"),
+    ({"name": "X", "article": {"en": "the"}}, "article (en): articles are for French names"),
+    ({"name": "X", "article": {"fr": ""}}, "article (fr) is empty"),
+    ({"name": "X", "of": {"fr": "l'ASC"}}, 'of (fr): "l\'ASC" does not read as "of" + the '
+                                           "name: start it with du, de la, de l', des, de, d'"),
+    ({"name": "X", "of": {"en": " "}}, "of (en) is empty"),
+])
+def test_names_by_language_problems(fields, problem):
+    org, problems = validate_org(fields)
+    assert org is None
+    assert any(p.startswith(problem) for p in problems), problems
+
+
+def test_add_org_refuses_an_empty_name_in_a_language_and_adds_nothing(book):
+    before = db_snapshot(book.store)
+    with pytest.raises(ProblemsFound, match=r"short_names \(fr\) is empty"):
+        add_org(book, {"name": "Canadian Space Agency", "short_names": {"fr": ""}})
+    assert db_snapshot(book.store) == before
+
+
+def test_edit_org_replaces_and_removes_names_by_language(book):
+    add_org(book, CSA)
+    org = edit_org(book, "CSA", {"names": {"fr": "Agence spatiale du Canada", "de": ""},
+                                 "short_names": {"en": ""}, "article": {"fr": "la"},
+                                 "of": {"fr": "de l'Agence"}})
+    assert org.names == {"en": "Canadian Space Agency", "fr": "Agence spatiale du Canada"}
+    assert org.short_names == {"fr": "ASC"}  # an empty value removes that language
+    assert (org.article, org.of) == ({"fr": "la"}, {"fr": "de l'Agence"})
+    assert (org.name, org.short_name) == ("Canadian Space Agency", "CSA")  # untouched
+    assert book.store.orgs.get(org.stored_id) == org
+    last = book.store.changes.last_of(Subject.ORGANIZATION, org.stored_id)
+    assert last.summary == ("edited CSA: name (fr), short name (en), article (fr), of (fr)")
+
+
+def test_edit_org_validates_names_by_language_and_changes_nothing(book):
+    add_org(book, CSA)
+    before = db_snapshot(book.store)
+    with pytest.raises(ProblemsFound, match="articles are for French names only"):
+        edit_org(book, "CSA", {"article": {"en": "the"}})
+    with pytest.raises(ProblemsFound, match='"xx!" is not a language tag'):
+        edit_org(book, "CSA", {"short_names": {"xx!": ""}})  # a bad tag, even to remove
+    assert db_snapshot(book.store) == before
+
+
+def test_import_keeps_every_new_field_and_a_second_import_changes_nothing(book, tmp_path):
+    path = write_json(tmp_path, [CSA, {"name": "United Nations", "names": {"fr": "Nations unies"},
+                                       "article": {"fr": "les"}},
+                                 {"name": "Onera", "of": {"fr": "de l'Office"}}])
+    assert import_orgs(book, path) == (3, 0)
+    orgs = {o.name: o for o in book.store.orgs.all()}
+    assert orgs["Canadian Space Agency"].short_names == {"en": "CSA", "fr": "ASC"}
+    assert orgs["United Nations"].of_in("fr") == "des Nations unies"
+    assert orgs["Onera"].of_in("fr") == "de l'Office"
+    assert import_orgs(book, path) == (0, 3)
+    assert {o.name: o for o in book.store.orgs.all()} == orgs
+
+
+def test_file_fields_read_back_as_the_same_organisation(book, tmp_path):
+    add_org(book, CSA)
+    add_org(book, {"name": "NASA", "article": {"fr": "la"}, "of": {"en": "of NASA"}})
+    exported = [file_fields(o) for o in book.store.orgs.all()]
+    assert exported[0]["name"] == "Canadian Space Agency" and exported[0]["names"]["fr"] == (
+        "Agence spatiale canadienne")
+    again = [validate_org(fields)[0] for fields in exported]
+    assert [(o.name, o.short_name, o.names, o.short_names, o.article, o.of, o.about)
+            for o in again] == [(o.name, o.short_name, o.names, o.short_names, o.article,
+                                 o.of, o.about) for o in book.store.orgs.all()]
+
+
+def test_the_sample_organisations_carry_their_french_articles(book):
+    import_orgs(book, SAMPLES / "organizations.json")
+    assert [(o.label, o.of_in("fr"), o.of_in("en")) for o in book.store.orgs.all()] == [
+        ("CNES", "du CNES", "CNES"), ("SFR", "de la SFR", "SFR")]

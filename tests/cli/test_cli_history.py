@@ -10,6 +10,7 @@ clock (today: `inbox import` never dates a bounce in the future), so they come l
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from conftest import db_snapshot, home_store
@@ -26,7 +27,7 @@ from returned_mail import (
 from smtp_fixtures import smtp_server  # noqa: F401  (a pytest fixture)
 
 from pressctl.book.session import Book
-from pressctl.cli.context import local_time
+from pressctl.cli.context import display_zone, local_time
 from pressctl.config import Settings
 
 HEADER = "when\tkind\treference\tmailout\taddress\tdetail"
@@ -98,7 +99,8 @@ def test_history_prints_one_line_per_entry_with_a_kind_column(cli, history):
     assert lines[0] == HEADER
     cells = [line.split("\t") for line in lines[1:]]
     assert [c[1] for c in cells] == KINDS
-    assert [c[0] for c in cells] == [local_time(e["at"]) for e in entries]
+    zone = display_zone(Settings(), dict(os.environ))  # TZ, else the system's zone
+    assert [c[0] for c in cells] == [local_time(e["at"], zone) for e in entries]
     assert cells[3][2:5] == ["PR301-2030", f"#{history.mailout_id}", JEAN]
     assert cells[3][5] == f"sent ({history.rows[JEAN].reply})"
     assert cells[2][5] == f"accepted (event {history.uid})"

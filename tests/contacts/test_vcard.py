@@ -87,8 +87,9 @@ def test_written_3_0_cards_are_read_by_vobject_with_every_value_intact():
     first, second, third = cards
     assert first.fn.value == "Raphaël Sart"
     assert (first.n.value.family, first.n.value.given) == ("Sart", "Raphaël")
-    assert first.org.value == ["Le Monde"]
+    assert first.org.value == ["Le Monde, édition du soir"]  # a journalist's ORG: the outlet
     assert first.title.value == "Journaliste politique"
+    assert first.role.value == "Journalist"
     assert [(line.value, line.params["TYPE"]) for line in first.contents["email"]] == [
         ("r.sart@lemonde.example", ["INTERNET", "PREF"]),
         ("raphael.sart@mail.example", ["INTERNET"]),
@@ -102,6 +103,7 @@ def test_written_3_0_cards_are_read_by_vobject_with_every_value_intact():
     assert first.categories.value == ["politique", "élysée"]
     assert values(first, "x-pressctl-lang") == ["fr", "en"]
     assert values(first, "x-pressctl-outlet") == ["Le Monde, édition du soir"]
+    assert values(first, "x-pressctl-organization") == ["Le Monde"]
     assert values(first, "x-pressctl-country") == ["FR"]
     assert values(first, "x-pressctl-kind") == ["journalist"]
     assert values(first, "x-pressctl-embargo-ok") == ["true"]
@@ -262,7 +264,8 @@ def test_reads_cards_serialised_by_vobject():
         "first_name": "Françoise",
         "last_name": "Millet",
         "role": "Attachée de presse",
-        "organization": "Ministère de l'Économie; des Finances",
+        # ORG of another address book: the import's kind makes it an outlet or not
+        "affiliation": "Ministère de l'Économie; des Finances",
         "emails": ["f.millet@finances.example"],
         "phones": ["Mobile: +33 6 25 79 64 79"],
         "tags": "Économie,Budget",
@@ -283,7 +286,7 @@ def test_reads_apple_contacts_export():
         "first_name": "Raphaël",
         "last_name": "Sart",
         "role": "Journaliste politique",
-        "organization": "Le Monde",
+        "affiliation": "Le Monde",
         # type=pref puts the home address first although it comes second in the file.
         "emails": ["raphael.sart@mail.example", "r.sart@lemonde.example"],
         "phones": ["Mobile: +33 6 25 79 64 79", "01 44 76 75 39", "Fax: 01 44 76 75 00"],
@@ -292,7 +295,7 @@ def test_reads_apple_contacts_export():
     }
     assert siobhan_card.fields["emails"] == ["s.obrien@irishtimes.example"]
     assert siobhan_card.fields["phones"] == ["+353 1 675 8000"]
-    assert siobhan_card.fields["organization"] == "The Irish Times"
+    assert siobhan_card.fields["affiliation"] == "The Irish Times"
     lines = text.splitlines(keepends=True)
     assert raphael_card.text == "".join(lines[:21])
     assert siobhan_card.text == "".join(lines[21:])
@@ -303,7 +306,7 @@ def test_reads_google_contacts_export_with_crlf_and_escaped_separators():
     assert "\r\n" in text
     (card,) = read_vcards(text)
 
-    assert card.fields["organization"] == "Ministère de l'Économie; des Finances"
+    assert card.fields["affiliation"] == "Ministère de l'Économie; des Finances"
     assert card.fields["role"] == "Attachée de presse"
     assert card.fields["emails"] == ["francoise.millet@finances.example", "fmillet@mail.example"]
     assert card.fields["phones"] == ["Mobile: +33 6 12 34 56 78", "+33 1 53 18 00 00"]
@@ -322,7 +325,7 @@ def test_reads_outlook_2_1_quoted_printable_with_bare_parameters():
         "first_name": "Renée",
         "last_name": "Dupré",
         "role": "Rédactrice en chef adjointe",
-        "organization": "Agence France-Presse",
+        "affiliation": "Agence France-Presse",
         "emails": ["r.dupre@afp.example", "renee.dupre@afp.example"],
         "phones": ["+33 (0)1 40 41 46 46", "Mobile: 06 25 79 64 79", "Fax: +33 1 40 41 46 32"],
         "country": "France",  # split over a soft line break: "Franc=" + "e"
@@ -340,8 +343,7 @@ def test_reads_4_0_card_with_uris_pref_numbers_and_folding():
         "first_name": "Jonas",
         "last_name": "Weber",
         "role": "Korrespondent",  # ROLE, as there is no TITLE
-        "organization": "Der Spiegel",
-        "outlet": "Der Spiegel",
+        "outlet": "Der Spiegel",  # ORG, the same: the journalist's outlet
         "emails": ["jonas.weber@mail.example", "j.weber@spiegel.example"],
         "phones": [
             "+49-40-3007-0 ext. 2150",
@@ -402,7 +404,7 @@ def test_only_n_components_are_comma_lists():
     (card,) = read_vcards(text)
     assert card.fields["first_name"] == "Jean Raphaël"
     assert card.fields["name"] == "Jean Raphaël Sart"
-    assert card.fields["organization"] == "Smith, Jones & Co"
+    assert card.fields["affiliation"] == "Smith, Jones & Co"
 
 
 def test_pressctl_country_is_preferred_to_the_address_country():

@@ -21,7 +21,14 @@ from dkim.util import parse_tag_value
 from pressctl.config.dkim import SIGNED_HEADERS, DkimSettings, parse_dkim
 from pressctl.delivery.dkim import DkimSigner, check_signing, generate_key, relaxed_body
 from pressctl.errors import ConfigError, InvalidInput
-from pressctl.releases.messages import Attachment, MessageFactory, Sender, Variant
+from pressctl.releases.messages import (
+    UNSUBSCRIBE,
+    Attachment,
+    InlineImage,
+    MessageFactory,
+    Sender,
+    Variant,
+)
 
 NOW = datetime(2025, 3, 12, 9, 0, tzinfo=UTC)  # past: dkimpy refuses a t= in the future
 SENDER = Sender("Pascale Bresson (CNES Press Office)", "pascale.bresson@cnes.fr",
@@ -125,6 +132,10 @@ VARIANTS = {
         "attachments": (Attachment("dossier.pdf", "application/pdf",
                                    bytes(range(256)) * 200),)},
     "long non-ASCII subject": {"subject": "Événement : « lancement » " * 8},
+    "inline images and the unsubscribe link": {  # multipart/related, per-recipient link
+        "images": (InlineImage("<img.1@cnes.fr>", "logo.png", "image/png",
+                               b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20),),
+        "html": f'<img src="cid:img.1@cnes.fr" alt="CNES"><a href="{UNSUBSCRIBE}">x</a>\n'},
 }
 
 

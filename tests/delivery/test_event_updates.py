@@ -41,7 +41,9 @@ FR_READER = "anais.gauthier@sante-hebdo.example.org"  # Anaïs Gauthier, fr
 INVITED = {"nicolasmerlet@ortus-sante.fr", "francoisemillet@ortus-sante.fr", EN_READER,
            FR_READER, "m.rinaldi@notiziario-salute.example.com"}  # tag:radiology
 NEW_TIME_EN = "New time: Tuesday 22 September 2099, 14:00 CEST – 15:00"
-NEW_TIME_FR = "Nouvel horaire : mardi 22 septembre 2099 à 14 h 00 (heure de Paris) – 15 h 00"
+# as sent: French typography puts no-break spaces before ":" and in "14 h 00"
+NEW_TIME_FR = ("Nouvel horaire\u00a0: mardi 22 septembre 2099 à 14\u00a0h\u00a000 (heure de Paris) "
+               "– 15\u00a0h\u00a000")
 
 
 @pytest.fixture
@@ -153,15 +155,16 @@ def test_the_changes_are_named_first_in_the_readers_language(sample, tmp_path, s
     received = send(sample, smtp_server, LATER)
     english, french = received[EN_READER], received[FR_READER]
     assert str(english["Subject"]).startswith("Updated: ")
-    assert str(french["Subject"]).startswith("Modifié : ")
+    assert str(french["Subject"]).startswith("Modifié\u00a0: ")  # typeset: no-break space
     text = text_of(english)
     assert text.startswith("UPDATED INVITATION: what has changed\n- " + NEW_TIME_EN + "\n"
                            "- New link: https://zoom.us/j/5550100\n")
     assert "<strong>New time:</strong> Tuesday 22 September 2099, 14:00 CEST – 15:00" \
         in html_of(english)
     assert "New link:</strong> <a href=\"https://zoom.us/j/5550100\"" in html_of(english)
-    assert text_of(french).startswith("INVITATION MODIFIÉE : ce qui change\n- " + NEW_TIME_FR)
-    assert "Nouvel horaire :</strong> mardi 22 septembre 2099 à 14 h 00" in html_of(french)
+    assert text_of(french).startswith("INVITATION MODIFIÉE\u00a0: ce qui change\n- " + NEW_TIME_FR)
+    assert ("Nouvel horaire\u00a0:</strong> mardi 22 septembre 2099 à 14\u00a0h\u00a000"
+            in html_of(french).replace("&nbsp;", "\u00a0"))
     assert "New time" not in text_of(french) and "Nouvel horaire" not in text
 
 
@@ -400,12 +403,12 @@ def test_a_cancellation_removes_the_event_from_the_same_calendars(sample, tmp_pa
         assert event.decoded("DTSTART") == datetime(2099, 9, 22, 12, 0, tzinfo=UTC)
     english, french = received[EN_READER], received[FR_READER]
     assert str(english["Subject"]).startswith("Cancelled: ")
-    assert str(french["Subject"]).startswith("Annulé : ")
+    assert str(french["Subject"]).startswith("Annulé\u00a0: ")
     assert text_of(english).startswith(
         "CANCELLED: Online press conference: CNES and SFR sign their partnership\n"
         "will not take place.\n\nPostponed to October; a new invitation follows.\n")
     assert "Postponed to October; a new invitation follows." in html_of(english)
-    assert text_of(french).startswith("ANNULATION : Conférence de presse en ligne")
+    assert text_of(french).startswith("ANNULATION\u00a0: Conférence de presse en ligne")
     assert "Postponed to October" in text_of(french)
     record = sample.store.events.get(UID)
     assert record is not None and record.cancelled and record.sequence == 2

@@ -458,4 +458,7 @@ def test_details_in_description_follow_the_message_language():
         language="fr")
     event = Calendar.from_ical(template.for_attendee("Claire Fontaine", "claire@example.org"))
     text = str(event.walk("VEVENT")[0]["DESCRIPTION"])
-    assert "ID de réunion: 979 8149 5219" in text and "Meeting ID" not in text
+    # typeset as the message is: a no-break space before the colon, in "18 h 00"
+    assert "ID de réunion\u00a0: 979 8149 5219" in text and "Meeting ID" not in text
+    assert ("Inscription\u00a0: presse@cnes.fr avant le lundi 21 septembre 2020 à "
+            "18\u00a0h\u00a000 (heure de Paris)") in text

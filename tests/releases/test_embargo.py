@@ -175,7 +175,7 @@ def test_other_languages_get_the_english_notice():
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_html_notice_is_the_text_notice_escaped(language):
     notice = embargo_notice(Embargo(SEED_000), language)
-    match = re.fullmatch(r'<p style="[^"<>]*">(.*)<br>(.*)</p>', notice.html)
+    match = re.fullmatch(r'<p class="notice-urgent" style="[^"<>]*">(.*)<br>(.*)</p>', notice.html)
     assert match, notice.html
     assert [html.unescape(part) for part in match.groups()] == notice.text.splitlines()
     assert "'" not in match.group(1)  # jusqu'au is escaped too

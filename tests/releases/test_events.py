@@ -216,7 +216,7 @@ def test_a_rendered_cancellation_says_cancel_in_its_calendar_and_its_content_typ
         parsed = email.message_from_bytes(message.raw, policy=email.policy.default)
         subject = str(parsed["Subject"])
         assert subject.startswith("EMBARGO ") and (" – Cancelled: " in subject
-                                                   or " – Annulé : " in subject)
+                                                   or " – Annulé\u00a0: " in subject)
         text = parsed.get_body(("plain",)).get_content()
         assert text.index("mbargo") < text.index("Postponed.") < text.index("PR106-2020")
         [part] = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]

@@ -44,12 +44,12 @@ PHONES = {  # each officer's number, as a French and as a British reader sees it
 TITLES = {"en": "CNES partners with French Radiology Society",
           "fr": "Le CNES s'associe à la Société Française de Radiologie"}
 PREFIXES = {"en": "EMBARGO 22 Sep 2020 11:30 CEST – ",
-            "fr": "EMBARGO 22/09/2020 11 h 30 (heure de Paris) – "}
+            "fr": "EMBARGO 22/09/2020 11\u00a0h\u00a030 (heure de Paris) – "}
 NOTICES = {
     "en": ("Embargoed until Tuesday 22 September 2020, 11:30 CEST (09:30 UTC)",
            "Not for publication, broadcast or posting online before this time."),
-    "fr": (("Sous embargo jusqu'au mardi 22 septembre 2020 à 11 h 30 (heure de Paris), "
-            "soit 09 h 30 UTC"),
+    "fr": (("Sous embargo jusqu'au mardi 22 septembre 2020 à 11\u00a0h\u00a030 (heure de Paris), "
+            "soit 09\u00a0h\u00a030 UTC"),  # typeset: no-break spaces (releases.typography)
            "Ne pas publier, diffuser ni mettre en ligne avant cette date."),
 }
 UID = "pr106-2020-event@cnes.fr"
@@ -223,8 +223,9 @@ def test_the_joint_release_as_each_reader_gets_it(sample, tmp_path, kind, addres
     assert text.splitlines()[3] == header
 
 
+# The French goldens are typeset (pressctl.releases.typography): \u00a0 is a no-break space.
 GOLDEN_FR = """\
-Sous embargo jusqu'au mardi 22 septembre 2020 à 11 h 30 (heure de Paris), soit 09 h 30 UTC
+Sous embargo jusqu'au mardi 22 septembre 2020 à 11\u00a0h\u00a030 (heure de Paris), soit 09\u00a0h\u00a030 UTC
 Ne pas publier, diffuser ni mettre en ligne avant cette date.
 
 COMMUNIQUÉ DE PRESSE
@@ -241,25 +242,25 @@ Le mardi 22 septembre, le CNES et la Société Française de Radiologie
 """
 
 GOLDEN_FR_EVENT = """
-CONFÉRENCE DE PRESSE EN LIGNE : SIGNATURE DU PARTENARIAT CNES - SFR
+CONFÉRENCE DE PRESSE EN LIGNE\u00a0: SIGNATURE DU PARTENARIAT CNES - SFR
 -------------------------------------------------------------------
-Date :            mardi 22 septembre 2020 à 11 h 30 (heure de Paris) – 12 h 30
-En ligne :        https://zoom.us/j/97981495219
-ID de réunion :   979 8149 5219
+Date\u00a0:            mardi 22 septembre 2020 à 11\u00a0h\u00a030 (heure de Paris) – 12\u00a0h\u00a030
+En ligne\u00a0:        https://zoom.us/j/97981495219
+ID de réunion\u00a0:   979 8149 5219
 
-À propos de CNES
+À propos du CNES
 ----------------
 """
 
 GOLDEN_FR_CONTACTS = """
-Contacts presse CNES
---------------------
+Contacts presse du CNES
+-----------------------
 Pascale Bresson, Press Officer
-  Tél. 01 44 76 75 39
+  Tél.\u00a001 44 76 75 39
   pascale.bresson@cnes.fr
 
 Raphaël Sart, Press Officer
-  Tél. 01 44 76 74 51
+  Tél.\u00a001 44 76 74 51
   raphael.sart@cnes.fr
 """
 
@@ -301,7 +302,11 @@ Françoise Millet, Press Officer
 Nicolas Merlet, Press Officer
   Tel. +33 6 25 79 64 79
   nicolasmerlet@ortus-sante.fr
-"""
+
+-- 
+To stop receiving our press releases and invitations:
+mailto:pascale.bresson@cnes.fr?subject=unsubscribe
+"""  # the footer last (no [branding]): the List-Unsubscribe mailto
 
 
 def test_golden_text_in_french(sample, tmp_path):
@@ -587,7 +592,7 @@ def test_templates_cannot_remove_the_embargo_notice(sample, tmp_path):
     assert text.splitlines()[:3] == [*NOTICES["en"], ""]
     assert text.splitlines()[3].startswith("On Tuesday 22 September, CNES")
     body = markup[markup.index("<body>") + len("<body>"):]
-    assert body.startswith('<p style="')
+    assert body.startswith('<p class="notice-urgent" style="')
     first = body[:body.index("</p>")]
     assert html.unescape(re.sub(r"<br>", "\n", re.sub(r"<p[^>]*>", "", first))) == \
         "\n".join(NOTICES["en"])
@@ -615,19 +620,19 @@ def test_a_release_without_embargo_has_no_notice(sample, tmp_path):
 @pytest.mark.parametrize(("embargo", "english", "french", "prefix"), [
     ("2026-06-02 00:01 Europe/London",
      "Embargoed until Tuesday 2 June 2026, 00:01 BST (Monday 1 June 2026, 23:01 UTC)",
-     ("Sous embargo jusqu'au mardi 2 juin 2026 à 00 h 01 (heure de Londres), soit le lundi "
-      "1er juin 2026 à 23 h 01 UTC"),
-     ("EMBARGO 2 Jun 2026 00:01 BST – ", "EMBARGO 02/06/2026 00 h 01 (heure de Londres) – ")),
+     ("Sous embargo jusqu'au mardi 2 juin 2026 à 00\u00a0h\u00a001 (heure de Londres), soit le lundi "
+      "1er juin 2026 à 23\u00a0h\u00a001 UTC"),
+     ("EMBARGO 2 Jun 2026 00:01 BST – ", "EMBARGO 02/06/2026 00\u00a0h\u00a001 (heure de Londres) – ")),
     ("2026-03-29 09:00 Europe/Paris",  # the morning after the clocks went forward
      "Embargoed until Sunday 29 March 2026, 09:00 CEST (07:00 UTC)",
-     ("Sous embargo jusqu'au dimanche 29 mars 2026 à 09 h 00 (heure de Paris), soit "
-      "07 h 00 UTC"),
-     ("EMBARGO 29 Mar 2026 09:00 CEST – ", "EMBARGO 29/03/2026 09 h 00 (heure de Paris) – ")),
+     ("Sous embargo jusqu'au dimanche 29 mars 2026 à 09\u00a0h\u00a000 (heure de Paris), soit "
+      "07\u00a0h\u00a000 UTC"),
+     ("EMBARGO 29 Mar 2026 09:00 CEST – ", "EMBARGO 29/03/2026 09\u00a0h\u00a000 (heure de Paris) – ")),
     ("2026-03-28 09:00 Europe/Paris",  # the day before: still winter time
      "Embargoed until Saturday 28 March 2026, 09:00 CET (08:00 UTC)",
-     ("Sous embargo jusqu'au samedi 28 mars 2026 à 09 h 00 (heure de Paris), soit "
-      "08 h 00 UTC"),
-     ("EMBARGO 28 Mar 2026 09:00 CET – ", "EMBARGO 28/03/2026 09 h 00 (heure de Paris) – ")),
+     ("Sous embargo jusqu'au samedi 28 mars 2026 à 09\u00a0h\u00a000 (heure de Paris), soit "
+      "08\u00a0h\u00a000 UTC"),
+     ("EMBARGO 28 Mar 2026 09:00 CET – ", "EMBARGO 28/03/2026 09\u00a0h\u00a000 (heure de Paris) – ")),
 ])
 def test_embargo_times_in_the_messages(sample, tmp_path, embargo, english, french, prefix):
     en = write_release(tmp_path, embargo=embargo, day="2026-03-27",

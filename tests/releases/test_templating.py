@@ -14,6 +14,7 @@ import pytest
 from conftest import REPO
 
 from pressctl.errors import EXIT_INVALID, InvalidInput
+from pressctl.releases.inlining import NOTICES, finish_html
 from pressctl.releases.templating import (
     TemplateError,
     Templates,
@@ -71,8 +72,9 @@ CONTACTS = [
 ]
 
 DEFAULT_NAMES = {f"{base}.{lang}.{fmt}.j2"
-                 for base in ("release", "invitation", "_header", "_event", "_contacts", "_about")
-                 for lang in ("en", "fr") for fmt in ("txt", "html")}
+                 for base in ("release", "invitation", "_header", "_event", "_contacts", "_about",
+                              "_footer")
+                 for lang in ("en", "fr") for fmt in ("txt", "html")} | {"_style.html.j2"}
 MAIN = [(kind, lang, fmt) for kind in ("release", "invitation") for lang in ("en", "fr")
         for fmt in ("txt", "html")]
 
@@ -107,14 +109,22 @@ def seed_context(language: str = "en", kind: str = "release", body: str = SEED_B
         },
         "organizations": [
             {"name": "Centre national d'études spatiales", "short_name": "CNES",
-             "website": "https://presse.cnes.fr", "about": ABOUT_CNES},
+             "website": "https://presse.cnes.fr", "about": ABOUT_CNES,
+             "full_name": "Centre national d'études spatiales", "short": "CNES",
+             "label": "CNES", "of": "CNES" if english else "du CNES"},
             {"name": "Société Française de Radiologie", "short_name": "SFR",
-             "website": "http://www.sfr.radiologie.fr", "about": ABOUT_SFR},
+             "website": "http://www.sfr.radiologie.fr", "about": ABOUT_SFR,
+             "full_name": "Société Française de Radiologie", "short": "SFR",
+             "label": "SFR", "of": "SFR" if english else "de la SFR"},
         ],
         "contacts": [{"name": name, "role": "Press Officer", "organization": org,
                       "phones": [phone], "emails": [email]}
                      for name, org, phone, email in CONTACTS],
         "sender": {"name": "Pascale Bresson", "organization": "CNES"},
+        "branding": {"logo": None, "color": None, "footer": None, "privacy": None,
+                     "privacy_url": None},
+        "unsubscribe_url": "mailto:presse@cnes.fr?subject=unsubscribe",
+        "notices": NOTICES,
     }
 
 
@@ -200,8 +210,9 @@ def test_every_default_template_renders_the_seed_release(kind, language, fmt):
                      flat(ABOUT_CNES), flat(ABOUT_SFR), "three main areas of action"):
         assert expected in plain, expected
     # seed layout: each organisation's About, then its contacts, in the organisations' order
-    about = "About " if english else "À propos de "
-    sequence = [about + "CNES", "Pascale Bresson", "Raphaël Sart", about + "SFR",
+    about = ("About CNES", "About SFR") if english else ("À propos du CNES",
+                                                        "À propos de la SFR")
+    sequence = [about[0], "Pascale Bresson", "Raphaël Sart", about[1],
                 "Nicolas Merlet", "Françoise Millet"]
     positions = [plain.index(s) for s in sequence]
     assert positions == sorted(positions)
@@ -219,17 +230,23 @@ def test_every_default_template_renders_the_seed_release(kind, language, fmt):
 @pytest.mark.parametrize("kind", ["release", "invitation"])
 @pytest.mark.parametrize("language", ["en", "fr"])
 def test_html_is_self_contained_and_mail_friendly(kind, language):
-    out = Templates().render(f"{kind}.{language}.html.j2", seed_context(language, kind))
+    # as sent: the template's stylesheet inlined (pressctl.releases.inlining)
+    out = finish_html(Templates().render(f"{kind}.{language}.html.j2",
+                                         seed_context(language, kind)))
     checker = parse_html(out)
     tags = {tag for tag, _ in checker.tags}
-    assert not tags & {"script", "style", "link", "iframe", "object", "form", "img"}
-    assert "javascript:" not in out.lower() and "max-width:640px" in out
+    assert not tags & {"script", "link", "iframe", "object", "form", "img"}
+    assert "javascript:" not in out.lower() and "max-width: 640px" in out
     hrefs = [attrs["href"] for tag, attrs in checker.tags if tag == "a"]
     assert "mailto:raphael.sart@cnes.fr" in hrefs and "tel:+33686895517" in hrefs
     assert "https://zoom.us/j/97981495219" in hrefs and "tel:+33170372246" in hrefs
     assert "mailto:presse@cnes.fr" in hrefs and "https://presse.cnes.fr" in hrefs
     assert all(h.startswith(("mailto:", "tel:", "https://", "http://")) for h in hrefs)
-    assert not any("class" in attrs for _, attrs in checker.tags)  # inline styles only
+    # a class only names an element for the @media rules: its style is inline
+    assert all("style" in attrs for _, attrs in checker.tags if "class" in attrs)
+    head_css = re.findall(r"<style>(.*?)</style>", out, re.DOTALL)
+    assert len(head_css) == 1 and re.sub(r"@media[^{]*\{(?:[^{}]*\{[^{}]*\})*[^{}]*\}", "",
+                                         head_css[0]).strip() == ""  # only @media is left
 
 
 @pytest.mark.parametrize("fmt", ["txt", "html"])

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Canonical keys of RawRecord.fields. Values are strings, except "emails" and "phones",
-# which are lists of strings as written in the file. A phone string may carry its type
-# as a label the phone parser understands ("Mobile: 06 25 79 64 79", "Fax +33 1 ...").
+# Canonical keys of RawRecord.fields. Values are strings, except "emails", "phones" and
+# "roles", which are lists of strings as written in the file. A phone string may carry
+# its type as a label the phone parser understands ("Mobile: 06 25 79 64 79", "Fax +33
+# 1 ..."); a "roles" string is "LANGUAGE=ROLE" ("en=Press officer"), as `--role-lang`
+# takes it. "affiliation" is a vCard ORG of another address book: the outlet of a
+# journalist, the organisation of anyone else (validation decides, knowing the kind).
 RAW_KEYS = (
-    "name", "first_name", "last_name", "kind", "role", "organization", "outlet",
-    "tags", "languages", "country", "emails", "phones", "notes", "embargo_ok",
-    "opted_out",
+    "name", "first_name", "last_name", "kind", "role", "roles", "organization", "outlet",
+    "affiliation", "tags", "languages", "country", "emails", "phones", "notes",
+    "embargo_ok", "opted_out", "salutation", "first_name_ok",
 )
 
 

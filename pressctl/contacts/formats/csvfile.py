@@ -6,7 +6,8 @@ locale writes semicolons, sometimes behind a ``sep=;`` line). Unknown columns ar
 reported, not silently used. Which encoding a file is in is decided before it gets here
 (:mod:`pressctl.contacts.formats.charsets`).
 
-Writing has two dialects: the standard one (comma, UTF-8 without BOM) and ``excel``, what
+A role per language: see ``_LANGUAGE_COLUMN`` below ("role_en" columns, or one "roles"
+cell). Writing has two dialects: the standard one (comma, UTF-8 without BOM) and ``excel``, what
 Excel in a French (or German, Italian, Spanish) locale opens by double-click without an
 import wizard: semicolons, a UTF-8 BOM (without it Excel reads cp1252 and garbles accents)
 and CRLF line ends.
@@ -26,9 +27,16 @@ from pressctl.contacts.model import Contact, Phone
 from pressctl.errors import InvalidInput
 
 EXPORT_COLUMNS = (
-    "name", "kind", "role", "organization", "outlet", "emails", "phones", "tags",
-    "languages", "country", "embargo_ok", "opted_out", "notes", "id", "created", "updated",
+    "name", "kind", "role", "roles", "organization", "outlet", "emails", "phones", "tags",
+    "languages", "country", "embargo_ok", "opted_out", "salutation", "first_name_ok",
+    "notes", "id", "created", "updated",
 )
+# A role per language is read from a column of its own ("role_en", "Fonction (EN)",
+# "title-fr-CA": a role column's name, then a two-letter language) or from one "roles"
+# cell, "fr=Attachée de presse; en=Press officer", which is what export writes.
+_LANGUAGE_COLUMN = re.compile(
+    r"(?P<field>.*?\w)[\s_.:/(\[-]+(?P<language>[A-Za-z]{2}(?:[-_][A-Za-z]{2})?)[)\]]?\s*")
+_ROLES_SPLIT = re.compile(r"\s*;\s*(?=[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*\s*=)")
 
 # Column names after folding (lower case, accents and punctuation removed, trailing
 # digits dropped so that "Email 2" counts as "Email").
@@ -61,6 +69,9 @@ for _key, _names in {
     "notes": "notes note remarques remarque commentaire commentaires comments comment "
              "bemerkungen",
     "embargo_ok": "embargook embargo acceptsembargo embargoaccepted",
+    "roles": "roles fonctions",
+    "salutation": "salutation greeting formuledappel anrede",
+    "first_name_ok": "firstnameok prenomok informal",
     "opted_out": "optedout optout unsubscribed desinscrit desabonne donotcontact donotemail",
     "kind": "kind type typedecontact contacttype",
     "ignore": "id created updated error pressctlerror",
@@ -89,6 +100,13 @@ def _column_key(name: str) -> str | None:
     folded = _fold_header(name)
     if folded in _COLUMNS:
         return _COLUMNS[folded]
+    by_language = _LANGUAGE_COLUMN.fullmatch(name.strip())
+    if by_language and _COLUMNS.get(_fold_header(by_language["field"])) == "role":
+        from pressctl.contacts.regions import language_tag
+
+        tag = language_tag(by_language["language"])
+        if tag:
+            return f"roles:{tag}"  # the cells are that language's role
     # "Téléphone portable", "E-mail professionnel", "Tel. (direct)"...
     for needle, key in (("fax", "fax"), ("portable", "mobile"), ("mobile", "mobile"),
                         ("cell", "mobile"), ("handy", "mobile"), ("mail", "emails"),
@@ -234,6 +252,11 @@ def _records(reader: Iterator[list[str]], tap: _LineTap, layout: CsvLayout,
                     fields["phones"].extend(_split_phones(value, key))  # type: ignore[union-attr]
                 else:
                     fields.setdefault("emails", []).append(cell)  # type: ignore[union-attr]
+            elif key == "roles" or key.startswith("roles:"):
+                entries = ([f"{key[len('roles:'):]}={cell}"] if key != "roles"
+                           else [part for part in _ROLES_SPLIT.split(cell.strip()) if part])
+                fields.setdefault("roles", [])
+                fields["roles"].extend(entries)  # type: ignore[union-attr]
             elif key not in fields:
                 fields[key] = cell
         yield RawRecord(line=first, fields=fields, text=text)
@@ -286,9 +309,11 @@ def _phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:
 
 def _export_row(c: Contact, phone_text: Callable[[Phone], str]) -> list[str]:
     return [
-        c.name, c.kind, c.role or "", c.organization or "", c.outlet or "",
+        c.name, c.kind, c.role or "", "; ".join(f"{k}={v}" for k, v in c.roles.items()),
+        c.organization or "", c.outlet or "",
         "; ".join(c.emails), "; ".join(_phone_cell(p, phone_text) for p in c.phones),
         ",".join(c.tags), ",".join(c.languages), c.country or "",
         "true" if c.embargo_ok else "false", "true" if c.opted_out else "false",
+        c.salutation or "", "true" if c.first_name_ok else "false",
         c.notes or "", str(c.id or ""), c.created or "", c.updated or "",
     ]

@@ -1,5 +1,9 @@
 """JSON contact files: a list of contact objects (or ``{"contacts": [...]}``).
 
+A role per language is an object, under "roles" (as written by export, beside "role",
+the role as written) or under "role" itself: ``"role": {"fr": "Attachée de presse",
+"en": "Press officer"}`` (its first entry is then the role as written).
+
 Each object's line is found by decoding the list element by element, so a problem can be
 reported as ``file.json:LINE``.
 """
@@ -83,6 +87,7 @@ def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
         return RawRecord(line, {"_error": "expected an object with contact fields"}, raw)
     fields: dict[str, str | list[str]] = {}
     unknown = []
+    roles: list[str] = []
     for key, value in item.items():
         canonical = _ALIASES.get(key, key)
         if canonical in _IGNORED:
@@ -90,7 +95,12 @@ def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
         if canonical not in RAW_KEYS:
             unknown.append(key)
             continue
-        if canonical == "phones":
+        if canonical in ("role", "roles") and isinstance(value, dict):
+            # {"fr": "Attachée de presse", "en": "Press officer"}: a role per language.
+            roles += [f"{lang}={text}" for lang, text in value.items() if text is not None]
+        elif canonical == "roles":
+            roles += [str(v) for v in _as_list(value)]  # "en=Press officer", as --role-lang
+        elif canonical == "phones":
             fields["phones"] = [_phone_text(p) for p in _as_list(value)]
         elif canonical in ("emails", "tags", "languages"):
             fields[canonical] = [str(v) for v in _as_list(value)]
@@ -98,6 +108,8 @@ def _record(item: object, line: int, raw: str, source: str) -> RawRecord:
             fields[canonical] = "true" if value else "false"
         elif value is not None:
             fields[canonical] = str(value)
+    if roles:
+        fields["roles"] = roles
     if unknown:
         fields["_error"] = f"unknown field(s) {', '.join(sorted(unknown))}"
     return RawRecord(line, fields, raw)
@@ -128,6 +140,7 @@ def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dic
         "name": contact.name,
         "kind": contact.kind,
         "role": contact.role,
+        "roles": dict(contact.roles),
         "organization": contact.organization,
         "outlet": contact.outlet,
         "emails": list(contact.emails),
@@ -142,6 +155,8 @@ def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dic
         "notes": contact.notes,
         "embargo_ok": contact.embargo_ok,
         "opted_out": contact.opted_out,
+        "salutation": contact.salutation,
+        "first_name_ok": contact.first_name_ok,
         "created": contact.created,
         "updated": contact.updated,
     }

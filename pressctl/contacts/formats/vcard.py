@@ -4,6 +4,14 @@ The reader is deliberately forgiving about what real address books emit (Apple g
 Outlook's vCard 2.1 quoted-printable, bare 2.1 parameters) and only strict about the card
 structure itself, because a broken structure means we cannot tell where contacts start.
 Values are passed on as written; judging them is the job of :mod:`pressctl.contacts.validation`.
+
+What other address books show: ``ORG`` is a journalist's outlet and anyone else's
+organisation (both are also kept exactly in X-PRESSCTL-OUTLET and X-PRESSCTL-ORGANIZATION);
+``TITLE`` the role as written, then one ``TITLE;LANGUAGE=xx`` per role in another language;
+``ROLE`` the profession, from the kind ("Journalist", "Press officer"). Reading, an ORG
+beside neither is the outlet of a journalist and the organisation of anyone else (decided
+in validation, where the kind is known); in a card pressctl wrote before ORG named outlets
+(X-PRESSCTL-KIND without X-PRESSCTL-ORGANIZATION), ORG is the organisation, as it was.
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ _UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pressctl.invalid/vcard/
 _BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 _MOBILE_TYPES = {"cell", "mobile", "iphone"}
 _NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
+
+# ROLE, the profession (Outlook's "Profession" field), says the kind of contact.
+_ROLE_OF_KIND = {"journalist": "Journalist", "officer": "Press officer"}
+_KIND_OF_ROLE = {text.casefold(): kind for kind, text in _ROLE_OF_KIND.items()}
 
 _PHYSICAL_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|\Z)")
 _TEXT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -259,9 +271,30 @@ def _fields(properties: list[_Property]) -> dict[str, str | list[str]]:
     put("name", next(iter(texts("FN")), "") or " ".join(filter(None, [given, family])))
     put("first_name", given)
     put("last_name", family)
-    put("role", next(iter(texts("TITLE") + texts("ROLE")), ""))
-    put("organization", component("ORG", 0))
-    put("outlet", next(iter(texts("X-PRESSCTL-OUTLET")), ""))
+    titles = by_name.get("TITLE", [])
+    plain_titles = [_unescape(t.value).strip() for t in titles if not t.params.get("LANGUAGE")]
+    roles = [f"{t.params['LANGUAGE'][0]}={_unescape(t.value).strip()}" for t in titles
+             if t.params.get("LANGUAGE") and t.value.strip()]
+    kind = next(iter(texts("X-PRESSCTL-KIND")), "")
+    role_texts = texts("ROLE")
+    # ROLE is the profession (Outlook's "Profession"): pressctl writes the kind there.
+    kind_role = next((_KIND_OF_ROLE[t.casefold()] for t in role_texts
+                      if t.casefold() in _KIND_OF_ROLE), "")
+    other_roles = [t for t in role_texts if t.casefold() not in _KIND_OF_ROLE]
+    put("role", next(iter([t for t in plain_titles if t] or ([] if titles else other_roles)),
+                     ""))
+    if roles:
+        fields["roles"] = roles
+    outlet = next(iter(texts("X-PRESSCTL-OUTLET")), "")
+    organization = next(iter(texts("X-PRESSCTL-ORGANIZATION")), "")
+    org = component("ORG", 0)
+    if org and org not in (outlet, organization):
+        if kind and not organization:
+            organization = org  # written by pressctl before ORG named outlets: ORG was it
+        else:
+            fields["affiliation"] = org  # the kind decides (see RAW_KEYS)
+    put("organization", organization)
+    put("outlet", outlet)
     fields["emails"] = texts("EMAIL")
     fields["phones"] = [_phone_text(prop) for prop in by_name.get("TEL", []) if prop.value.strip()]
     put("tags", ",".join(tag for prop in by_name.get("CATEGORIES", []) for tag in _text_list(prop)))
@@ -271,9 +304,11 @@ def _fields(properties: list[_Property]) -> dict[str, str | list[str]]:
     put("languages", ",".join(dict.fromkeys(languages)))
     put("country", next(iter(texts("X-PRESSCTL-COUNTRY")), "") or component("ADR", 6))
     put("notes", "\n".join(texts("NOTE")))
-    put("kind", next(iter(texts("X-PRESSCTL-KIND")), ""))
+    put("kind", kind or kind_role)
     put("embargo_ok", next(iter(texts("X-PRESSCTL-EMBARGO-OK")), ""))
     put("opted_out", next(iter(texts("X-PRESSCTL-OPTED-OUT")), ""))
+    put("salutation", next(iter(texts("X-PRESSCTL-SALUTATION")), ""))
+    put("first_name_ok", next(iter(texts("X-PRESSCTL-FIRST-NAME-OK")), ""))
     return fields
 
 
@@ -334,10 +369,18 @@ def _card_lines(
     lines.append(f"PRODID:{PRODID}")
     lines.append(f"FN:{_escape(contact.name)}")
     lines.append(f"N:{_escape(family)};{_escape(given)};;;")
-    if contact.organization:
-        lines.append(f"ORG:{_escape(contact.organization)}")
+    # What phones and Outlook show as the company: a journalist's outlet, anyone else's
+    # organisation (the other one, if any, is kept in an X-PRESSCTL- property below).
+    shown = ((contact.outlet or contact.organization) if contact.kind == "journalist"
+             else (contact.organization or contact.outlet))
+    if shown:
+        lines.append(f"ORG:{_escape(shown)}")
     if contact.role:
         lines.append(f"TITLE:{_escape(contact.role)}")
+    for language, role in contact.roles.items():
+        lines.append(f"TITLE;LANGUAGE={language}:{_escape(role)}")
+    if contact.kind in _ROLE_OF_KIND:
+        lines.append(f"ROLE:{_ROLE_OF_KIND[contact.kind]}")
     for position, email in enumerate(contact.emails):
         if is_v4:
             lines.append(f"EMAIL{';PREF=1' if position == 0 else ''}:{_escape(email)}")
@@ -362,6 +405,12 @@ def _card_lines(
     lines.append(f"X-PRESSCTL-KIND:{_escape(contact.kind)}")
     if contact.outlet:
         lines.append(f"X-PRESSCTL-OUTLET:{_escape(contact.outlet)}")
+    if contact.organization:
+        lines.append(f"X-PRESSCTL-ORGANIZATION:{_escape(contact.organization)}")
+    if contact.salutation:
+        lines.append(f"X-PRESSCTL-SALUTATION:{_escape(contact.salutation)}")
+    if contact.first_name_ok:
+        lines.append("X-PRESSCTL-FIRST-NAME-OK:true")
     if contact.country:
         lines.append(f"X-PRESSCTL-COUNTRY:{_escape(contact.country)}")
     if contact.embargo_ok:
