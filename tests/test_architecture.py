@@ -52,6 +52,7 @@ PURE_MODULES = {"pressctl.times", "pressctl.errors", "pressctl.contacts.model",
                 "pressctl.contacts.regions", "pressctl.contacts.validation",
                 "pressctl.contacts.french_forms", "pressctl.contacts.languages",
                 "pressctl.releases.typography", "pressctl.releases.salutations",
+                "pressctl.releases.markdown", "pressctl.releases.headers",
                 "pressctl.config.salutations",
                 "pressctl.releases.documents", "pressctl.releases.embargo",
                 "pressctl.releases.audience", "pressctl.releases.release_file",
@@ -190,8 +191,8 @@ def test_contacts_and_releases_never_import_delivery():
         ("email_validator", {"pressctl.contacts.emails"}),
         ("platformdirs", {"pressctl.config.locations"}),
         ("jinja2", {"pressctl.releases.templating"}),
-        ("markupsafe", {"pressctl.releases.templating"}),
-        ("markdown_it", {"pressctl.releases.templating", "pressctl.contacts.extraction.html"}),
+        ("markupsafe", {"pressctl.releases.markdown"}),  # the body's HTML, escaped there
+        ("markdown_it", {"pressctl.releases.markdown", "pressctl.contacts.extraction.html"}),
         ("icalendar", {"pressctl.releases.calendar", "pressctl.inbox.itip"}),
         ("smtplib", {"pressctl.delivery.transport.smtp"}),
         ("ssl", {"pressctl.delivery.transport.smtp",
@@ -250,11 +251,20 @@ def test_nothing_outside_the_cli_imports_the_cli():
 def test_command_modules_never_import_the_app_or_each_other():
     # State and the shared printers live in cli.context and cli.views; the app imports
     # the command modules, so a command module importing the app would be a cycle.
+    # One exception: a group split by command family. Its module (the registry's, e.g.
+    # contacts_cmd) imports its families (contacts_*_cmd) to register their commands in
+    # its help order; a family imports no command module, so there is no cycle.
+    from pressctl.cli.registry import GROUPS
+
+    groups = {f"pressctl.cli.{module}" for _, module, _ in GROUPS}
     for module, names in IMPORTS.items():
         if module.startswith("pressctl.cli.") and module != "pressctl.cli.launcher":
             assert "pressctl.cli.app" not in names, module
         if module.endswith("_cmd"):
-            assert not {n for n in names if n.endswith("_cmd")}, module
+            family = module.removesuffix("_cmd") + "_"
+            own = {n for n in names if module in groups and n.startswith(family)
+                   and n not in groups}
+            assert not {n for n in names if n.endswith("_cmd")} - own, module
 
 
 PURE = sorted(m for m in IMPORTS if m in PURE_MODULES or m.startswith(PURE_PACKAGES))

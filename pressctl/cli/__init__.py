@@ -8,5 +8,6 @@ questions: a no exits 6), approval_screen (`mailout create`'s), signals, and one
 *_cmd module per command group: parse the command line, call the core, print.
 
 May import every package of pressctl; nothing imports it. A command module never imports
-the app or another command module.
+the app or another command module, but for a group split by command family: its module
+(contacts_cmd) imports its families (contacts_*_cmd), which import none.
 """

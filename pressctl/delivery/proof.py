@@ -58,7 +58,8 @@ from pressctl.delivery.mailouts import PlannedMailout, plan_mailouts
 from pressctl.delivery.run import Transports
 from pressctl.errors import DeliveryFailed, InvalidEmail, InvalidInput, Problem
 from pressctl.outbox.states import SendStatus
-from pressctl.releases.messages import MessageFactory, Variant, header_address
+from pressctl.releases.headers import header_address
+from pressctl.releases.messages import MessageFactory, Variant
 from pressctl.releases.recipients import Recipient
 from pressctl.releases.rendering import plan_messages
 from pressctl.times import iso

@@ -29,8 +29,8 @@ from pressctl.errors import ConfigError, Problem, ProblemsFound
 from pressctl.releases.documents import Release
 from pressctl.releases.messages import InlineImage, new_content_id
 
-if TYPE_CHECKING:  # templating imports jinja2: only the functions that render import it
-    from pressctl.releases.templating import ShownImage
+if TYPE_CHECKING:  # markdown imports markdown_it: only the functions that read a body import it
+    from pressctl.releases.markdown import ShownImage
 
 MAX_IMAGE = 5 * 1024 * 1024  # one image: beyond this, link to the picture instead
 MAX_LOGO = 512 * 1024
@@ -107,7 +107,7 @@ def is_remote(src: str) -> bool:
 def image_problems(release: Release) -> list[Problem]:
     """Every image of the release's body that cannot go inside the message, at its file
     and line, saying what to do."""
-    from pressctl.releases.templating import markdown_images
+    from pressctl.releases.markdown import markdown_images
 
     problems, seen = [], set()
     for image in markdown_images(release.body):
@@ -150,7 +150,7 @@ def _unusable(release: Release, src: str) -> str | None:
 def body_pictures(release: Release, domain: str) -> BodyPictures:
     """The body's images read, one part per file, with Content-IDs in ``domain``. Raises
     ProblemsFound (exit 3) with :func:`image_problems`' reasons."""
-    from pressctl.releases.templating import ShownImage, markdown_images
+    from pressctl.releases.markdown import ShownImage, markdown_images
 
     images = markdown_images(release.body)
     if not images:

@@ -27,19 +27,12 @@ What a caller must know:
   and base64 never produce (a 7bit .ics containing "=_" goes QP).
 * Header data is never trusted. Control characters (CR, LF, TAB, NUL, U+2028...) in names,
   subject and file names become spaces; names also lose doubled and outer spaces, the
-  subject its outer spaces. An address with whitespace, controls, <>()[],;:"\\ or not
-  exactly one "@" raises ValueError (no quoted local parts, no domain literals), as do a
-  malformed Message-ID, language tag, content type or unsubscribe URL. The unsubscribe
-  token is percent-encoded and required when the sender has an unsubscribe_url.
-* Names: ASCII ones go as atoms or one quoted-string, others word by word with one RFC 2047
-  encoded-word per run of non-ASCII words. Never two adjacent encoded-words in a name:
-  Python's parser keeps the space between them where RFC 2047 drops it. So a run of
-  non-ASCII words over ~60 octets gives an encoded-word longer than RFC 2047's 75
-  characters (readers accept it). The Subject encodes only the words that need it
-  (non-ASCII, "=?", over 77 characters), in encoded-words of at most 69 characters.
-* Addresses: a non-ASCII domain goes in IDNA form (UTS 46) when the local part is ASCII;
-  :func:`header_address` gives that form for the SMTP envelope too. A non-ASCII local
-  part stays UTF-8 (RFC 6532) and needs SMTPUTF8: check :func:`needs_smtputf8` for the
+  subject its outer spaces. A bad address raises ValueError, as do a malformed
+  Message-ID, language tag, content type or unsubscribe URL. The unsubscribe token is
+  percent-encoded and required when the sender has an unsubscribe_url.
+* Names, the Subject, addresses and file names are encoded by pressctl.releases.headers
+  (RFC 2047 encoded-words, IDNA domains, RFC 2231 parameters); its docstring gives the
+  rules. A non-ASCII local part needs SMTPUTF8: check headers.needs_smtputf8 for the
   sender and each recipient and give the transport ``mail_options=["SMTPUTF8"]``.
 * :func:`new_message_id` depends only on its seed: a retried message keeps its Message-ID.
   The factory's ``domain`` is the domain of :meth:`MessageFactory.message_id`.
@@ -55,31 +48,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
-from functools import lru_cache
 from urllib.parse import quote
+
+from pressctl.releases.headers import (
+    address_field,
+    clean,
+    commas,
+    fold,
+    header_address,
+    header_domain,
+    parameter,
+    semicolons,
+    unstructured,
+)
 
 SALUTATION = "\x00SALUTATION\x00"  # where the per-recipient salutation goes in text and html
 UNSUBSCRIBE = "\x00UNSUBSCRIBE\x00"  # where the recipient's own unsubscribe link goes
 _HOLES = re.compile("\x00(SALUTATION|UNSUBSCRIBE)\x00")
 
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_SPACES = re.compile(" {2,}")
-_BAD_ADDRESS = re.compile(r'[\s<>()\[\],;:"\\\x00-\x1f\x7f-\x9f]')
-_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+\Z")
-_ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 _MESSAGE_ID = re.compile(r"<[!-;=?A-~]+@[!-;=?A-~]+>\Z")  # printable ASCII but <, >, @
 _LANGUAGE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*\Z")
 _MIME_TYPE = re.compile(r"[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+\Z")
 _URL_OK = re.compile(r"https://[!-~]+\Z")
 _TOKEN_OK = re.compile(r"[A-Za-z0-9._~-]*\Z")
-
-_LIMIT = 78  # preferred header line length
-_EW_MAX = _LIMIT - len("Subject: ")  # within RFC 2047's 75, and one fits on a Subject line
-_EW_EMPTY = len("=?utf-8?q??=")
-_Q_BYTE = [f"={b:02X}" for b in range(256)]
-_Q = {chr(b): _Q_BYTE[b] for b in range(128)}  # Q encoding safe in phrases (RFC 2047 5(3))
-_Q.update({c: c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!*+-/"})
-_Q[" "] = "_"
 
 
 @dataclass(frozen=True)
@@ -123,165 +114,21 @@ class Variant:
     images: tuple[InlineImage, ...] = ()  # multipart/related beside the HTML
 
 
-# -- headers ------------------------------------------------------------------------------
-
-
-def _clean(value: str) -> str:
-    """A header value on one line: control characters become spaces."""
-    return _CONTROLS.sub(" ", value) if _CONTROLS.search(value) else value
-
-
-def _clean_name(name: str) -> str:
-    return _SPACES.sub(" ", _clean(name)).strip(" ")
-
-
-def _q_text(text: str) -> list[str]:
-    """Q-encoded characters of ``text``, one string per character (never split)."""
-    q = _Q
-    return [q[c] if c in q else "".join([_Q_BYTE[b] for b in c.encode()]) for c in text]
-
-
-def _encoded_word(text: str) -> str:
-    return "=?utf-8?q?" + "".join(_q_text(text)) + "?="
-
-
-def _encoded_words(text: str) -> list[str]:
-    """Encoded-words of at most 69 characters, for unstructured headers only."""
-    words: list[str] = []
-    chunk: list[str] = []
-    size = _EW_EMPTY
-    for enc in _q_text(text):
-        if chunk and size + len(enc) > _EW_MAX:
-            words.append("=?utf-8?q?" + "".join(chunk) + "?=")
-            chunk, size = [], _EW_EMPTY
-        chunk.append(enc)
-        size += len(enc)
-    if chunk:
-        words.append("=?utf-8?q?" + "".join(chunk) + "?=")
-    return words
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _fold(field: str, pieces: list[str]) -> str:
-    """A header line: the pieces joined by single spaces, folding before a piece that would
-    pass 78 characters. Every fold replaces one of those spaces, so unfolding restores it."""
-    out, size = [field, ":"], len(field) + 1
-    for i, piece in enumerate(pieces):
-        if i and size + 1 + len(piece) > _LIMIT:
-            out.append("\r\n ")
-            size = 1
-        else:
-            out.append(" ")
-            size += 1
-        out.append(piece)
-        size += len(piece)
-    out.append("\r\n")
-    return "".join(out)
-
-
-def _phrase(name: str) -> list[str]:
-    """A display name as RFC 5322 phrase words that parse back to exactly ``name``."""
-    if name.isascii() and "=?" not in name:
-        if _ATOMS.match(name):
-            return name.split(" ")
-        if len(name) <= 60:
-            return [_quoted(name)]
-    pieces: list[str] = []
-    run: list[str] = []  # consecutive words needing an encoded-word share one
-    for word in name.split(" "):
-        if not word.isascii() or "=?" in word:
-            run.append(word)
-            continue
-        if run:
-            pieces.append(_encoded_word(" ".join(run)))
-            run = []
-        pieces.append(word if _ATOM.match(word) else _quoted(word))
-    if run:
-        pieces.append(_encoded_word(" ".join(run)))
-    return pieces
-
-
-def _unstructured(text: str) -> list[str]:
-    """Pieces of an unstructured value (Subject): ASCII words as they are, runs of words
-    that need it as encoded-words (whitespace between adjacent encoded-words is ignored
-    by readers, so a run is encoded with its inner spaces)."""
-    pieces: list[str] = []
-    run: list[str] = []
-    for word in text.split(" "):
-        if not word.isascii() or "=?" in word or len(word) > _LIMIT - 1:
-            run.append(word)
-            continue
-        if run and word == "":  # a double space inside a run stays inside it
-            run.append(word)
-            continue
-        if run:
-            trailing = []
-            while run[-1] == "":
-                trailing.append(run.pop())
-            pieces.extend(_encoded_words(" ".join(run)))
-            pieces.extend(trailing)
-            run = []
-        pieces.append(word)
-    if run:
-        pieces.extend(_encoded_words(" ".join(run)))
-    return pieces
-
-
-@lru_cache(maxsize=1024)
-def _idna(domain: str) -> str:
-    import idna  # IDNA 2008 + UTS 46; installed with email-validator, which needs it
-
-    try:
-        return idna.encode(domain, uts46=True).decode("ascii")
-    except UnicodeError as exc:  # idna.IDNAError is one
-        raise ValueError(f"domain {domain!r} cannot be encoded with IDNA: {exc}") from None
-
-
-def header_address(address: str) -> str:
-    """``address`` as it goes in a header: checked, with an IDNA domain when the local part
-    is ASCII. Raises ValueError for anything that could break out of the header."""
-    if _BAD_ADDRESS.search(address) or address.count("@") != 1:
-        raise ValueError(f"not a plain e-mail address: {address!r}")
-    local, _, domain = address.partition("@")
-    if not local or not domain:
-        raise ValueError(f"not a plain e-mail address: {address!r}")
-    if address.isascii() or not local.isascii():
-        return address
-    return local + "@" + _idna(domain)
-
-
-def needs_smtputf8(address: str) -> bool:
-    """True when ``address`` has a non-ASCII local part: only SMTPUTF8 can deliver it."""
-    return not address.partition("@")[0].isascii()
-
-
-def _address_field(field: str, name: str, address: str) -> str:
-    addr = header_address(address)
-    name = _clean_name(name)
-    if not name:
-        return f"{field}: {addr}\r\n"
-    return _fold(field, [*_phrase(name), f"<{addr}>"])
-
-
-def _domain(domain: str) -> str:
-    return header_address("x@" + domain)[2:]
+# -- ids ----------------------------------------------------------------------------------
 
 
 def new_content_id(data: bytes, domain: str) -> str:
     """A Content-ID for an inline part: from its bytes, so one image used twice (or in
     each message of a variant) is one part with one id."""
     digest = hashlib.blake2b(data, digest_size=12).hexdigest()
-    return f"<img.{digest}@{_domain(domain)}>"
+    return f"<img.{digest}@{header_domain(domain)}>"
 
 
 def new_message_id(seed: str, domain: str) -> str:
     """A Message-ID made only from ``seed`` (say mailout id + recipient id) and ``domain``:
     the same seed gives the same id, so a retried message keeps its id."""
     digest = hashlib.blake2b(seed.encode("utf-8"), digest_size=16).hexdigest()
-    return f"<{digest}.pressctl@{_domain(domain)}>"
+    return f"<{digest}.pressctl@{header_domain(domain)}>"
 
 
 # -- bodies -------------------------------------------------------------------------------
@@ -354,26 +201,6 @@ class _Body:
         return b"".join(parts)
 
 
-def _param(key: str, value: str) -> list[str]:
-    """Content-Type/-Disposition parameter pieces; RFC 2231 (with continuations) when the
-    value is not short printable ASCII."""
-    value = _clean(value)
-    if value.isascii() and len(value) <= 60:
-        return [f"{key}={_quoted(value)}"]
-    enc = quote(value.encode("utf-8"), safe="!#$&+^`{|}~")
-    sections, start = [], 0
-    while start < len(enc):
-        end = min(start + 50, len(enc))
-        if end < len(enc) and "%" in enc[end - 2 : end]:  # do not cut a %XX escape
-            end = enc.rindex("%", start, end)
-        sections.append(enc[start:end])
-        start = end
-    if len(sections) == 1:
-        return [f"{key}*=utf-8''{enc}"]
-    first = f"{key}*0*=utf-8''{sections[0]}"
-    return [first] + [f"{key}*{i}*={s}" for i, s in enumerate(sections[1:], 1)]
-
-
 def _attachment_head(filename: str, content_type: str, content_id: str | None = None) -> bytes:
     """The headers of a base64 part: an attachment, or an inline part with a Content-ID."""
     content_type = content_type.strip().lower()
@@ -381,20 +208,12 @@ def _attachment_head(filename: str, content_type: str, content_id: str | None = 
         raise ValueError(f"not a MIME type: {content_type!r}")
     if content_id is not None and not _MESSAGE_ID.match(content_id):
         raise ValueError(f"not a Content-ID: {content_id!r}")
-    ctype = _fold("Content-Type", _semicolons([content_type, *_param("name", filename)]))
+    ctype = fold("Content-Type", semicolons([content_type, *parameter("name", filename)]))
     disposition = "attachment" if content_id is None else "inline"
-    disp = _fold("Content-Disposition", _semicolons([disposition,
-                                                     *_param("filename", filename)]))
+    disp = fold("Content-Disposition",
+                semicolons([disposition, *parameter("filename", filename)]))
     cid = f"Content-ID: {content_id}\r\n" if content_id is not None else ""
     return (ctype + disp + cid + "Content-Transfer-Encoding: base64\r\n\r\n").encode("ascii")
-
-
-def _semicolons(items: list[str]) -> list[str]:
-    return [item + ";" for item in items[:-1]] + items[-1:]
-
-
-def _commas(items: list[str]) -> list[str]:
-    return [item + "," for item in items[:-1]] + items[-1:]
 
 
 # -- the factory --------------------------------------------------------------------------
@@ -404,7 +223,7 @@ class MessageFactory:
     """Everything one variant's messages share, encoded once; ``build`` per recipient."""
 
     def __init__(self, variant: Variant, sender: Sender, *, domain: str) -> None:
-        self.domain = _domain(domain)
+        self.domain = header_domain(domain)
         if not _LANGUAGE.match(variant.language):
             raise ValueError(f"not a language tag: {variant.language!r}")
         self._calendar = variant.calendar
@@ -420,11 +239,11 @@ class MessageFactory:
         self._alt = f"=_alt_{key}"
         self._mixed = f"=_mix_{key}" if variant.attachments or variant.calendar else None
 
-        self._from = _address_field("From", sender.name, sender.address)
+        self._from = address_field("From", sender.name, sender.address)
         middle = []
         if sender.reply_to:
             middle.append(f"Reply-To: {header_address(sender.reply_to)}\r\n")
-        middle.append(_fold("Subject", _unstructured(_clean(variant.subject).strip(" "))))
+        middle.append(fold("Subject", unstructured(clean(variant.subject).strip(" "))))
         middle.append("MIME-Version: 1.0\r\n")
         middle.append(f"Content-Language: {variant.language}\r\n")
         self._middle = "".join(middle)
@@ -446,7 +265,7 @@ class MessageFactory:
         tail.append(f'Content-Type: multipart/{kind}; boundary="{top}"\r\n\r\n')
         self._tail = "".join(tail)
         if self._unsubscribe and self._url is None:
-            self._middle += _fold("List-Unsubscribe", self._unsubscribe)  # one entry
+            self._middle += fold("List-Unsubscribe", self._unsubscribe)  # one entry
 
         alt = self._alt.encode("ascii")
         self._text = _Body("plain", variant.text, escape=False)
@@ -494,12 +313,12 @@ class MessageFactory:
         if not _MESSAGE_ID.match(message_id):
             raise ValueError(f"not a Message-ID: {message_id!r}")
         head = [f"Date: {dated[1]}\r\nMessage-ID: {message_id}\r\n", self._from,
-                _address_field("To", name, address), self._middle]
+                address_field("To", name, address), self._middle]
         link = self._link(unsubscribe_token)
         if self._url is not None:
             if not unsubscribe_token:
                 raise ValueError("unsubscribe_token is required: the sender has an unsubscribe_url")
-            head.append(_fold("List-Unsubscribe", _commas([*self._unsubscribe, f"<{link}>"])))
+            head.append(fold("List-Unsubscribe", commas([*self._unsubscribe, f"<{link}>"])))
         head.append(self._tail)
         values = {"SALUTATION": salutation, "UNSUBSCRIBE": link}
         out = ["".join(head).encode("utf-8"), self._open,

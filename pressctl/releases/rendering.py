@@ -202,7 +202,8 @@ def _variant(book: Book, release: Release, officers: list[Contact], templates: T
              notice: EventNotice | None = None) -> Variant:
     from pressctl.releases.images import body_pictures, logo
     from pressctl.releases.inlining import NOTICES, finish_html
-    from pressctl.releases.templating import markdown_to_html, markdown_to_text, template_name
+    from pressctl.releases.markdown import markdown_to_html, markdown_to_text
+    from pressctl.releases.templating import template_name
 
     orgs = [book.store.orgs.find(name) for name in release.organizations]
     domain = sender.address.rpartition("@")[2]  # of the images' Content-IDs

@@ -1,5 +1,5 @@
 """Images of a release's body and the logo (pressctl.releases.images), and how Markdown shows
-them (pressctl.releases.templating): an inline cid: part with its caption, never a broken
+them (pressctl.releases.markdown): an inline cid: part with its caption, never a broken
 <img>, never a remote image; every problem at its file and line."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pressctl.config.branding import BrandingSettings
 from pressctl.errors import ConfigError, ProblemsFound
 from pressctl.releases.checking import read_release
 from pressctl.releases.images import LOGO_BOX, body_pictures, logo, sniff
-from pressctl.releases.templating import (
+from pressctl.releases.markdown import (
     ShownImage,
     markdown_images,
     markdown_to_html,

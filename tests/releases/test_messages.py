@@ -1,5 +1,6 @@
-"""pressctl.releases.messages: every message built here is parsed back with Python's own e-mail
-parser (policy default) and compared with what went in."""
+"""pressctl.releases.messages (and the header fields of pressctl.releases.headers): every
+message built here is parsed back with Python's own e-mail parser (policy default) and
+compared with what went in."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from pressctl.releases import messages
+from pressctl.releases import headers, messages
+from pressctl.releases.headers import needs_smtputf8
 from pressctl.releases.messages import (
     SALUTATION,
     Attachment,
     MessageFactory,
     Sender,
     Variant,
-    needs_smtputf8,
     new_message_id,
 )
 
@@ -505,8 +506,9 @@ def test_same_content_as_email_message():
 # -- the module's own rules ---------------------------------------------------------------
 
 
-def test_no_clock_and_no_randomness_inside():
-    source = Path(messages.__file__).read_text(encoding="utf-8")
+@pytest.mark.parametrize("module", [messages, headers], ids=["messages", "headers"])
+def test_no_clock_and_no_randomness_inside(module):
+    source = Path(module.__file__).read_text(encoding="utf-8")
     imported = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):

@@ -255,11 +255,11 @@ ID de réunion\u00a0:   979 8149 5219
 GOLDEN_FR_CONTACTS = """
 Contacts presse du CNES
 -----------------------
-Pascale Bresson, Press Officer
+Pascale Bresson, Attachée de presse
   Tél.\u00a001 44 76 75 39
   pascale.bresson@cnes.fr
 
-Raphaël Sart, Press Officer
+Raphaël Sart, Responsable presse
   Tél.\u00a001 44 76 74 51
   raphael.sart@cnes.fr
 """

@@ -110,12 +110,14 @@ def test_first_name(name, first):
 @pytest.fixture
 def sample(book):
     """The sample book; Pascale Bresson (CNES, the first officer) has her role in French
-    and English, her colleague Raphaël Sart only "Press Officer" as written."""
+    and English, her colleague Raphaël Sart only "Press Officer" as written (his French
+    title of the sample file removed)."""
     import_orgs(book, SAMPLES / "organizations.json")
     assert import_file(book, open_contact_file(SAMPLES / "contacts.csv")).added == 26
     edit_contact(book, "pascale.bresson@cnes.fr", {
         "role": "Attachée de Presse",
         "roles": ["fr=Attachée de presse", "en=Press officer"]})
+    edit_contact(book, "raphael.sart@cnes.fr", {"roles": ["fr="]})
     return book
 
 

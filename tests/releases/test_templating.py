@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -14,16 +16,17 @@ import pytest
 from conftest import REPO
 
 from pressctl.errors import EXIT_INVALID, InvalidInput
+from pressctl.releases import markdown, templating
 from pressctl.releases.inlining import NOTICES, finish_html
+from pressctl.releases.markdown import markdown_to_html, markdown_to_text
 from pressctl.releases.templating import (
     TemplateError,
     Templates,
     by_organization,
     mailto_uri,
-    markdown_to_html,
-    markdown_to_text,
     tel_uri,
     template_name,
+    underline,
     wrap,
 )
 
@@ -561,7 +564,7 @@ def test_markdown_to_text_lists_headings_and_quotes():
     ]
 
 
-def test_only_templating_uses_jinja2_and_markdown_it():
+def test_only_templating_uses_jinja2_and_only_markdown_renders_markdown():
     # Contact extraction reads Markdown with markdown-it too (issue 8: one reader per
     # format); it never renders, so jinja2 stays templating's alone.
     users: dict[str, set[str]] = {"jinja2": set(), "markdown_it": set()}
@@ -574,7 +577,35 @@ def test_only_templating_uses_jinja2_and_markdown_it():
                 if name.split(".")[0] in users:
                     users[name.split(".")[0]].add(path.relative_to(package).as_posix())
     assert users == {"jinja2": {"releases/templating.py"},
-                     "markdown_it": {"releases/templating.py", "contacts/extraction/html.py"}}
+                     "markdown_it": {"releases/markdown.py", "contacts/extraction/html.py"}}
+
+
+@pytest.mark.parametrize(("code", "never"), [
+    ("from pressctl.releases.markdown import markdown_images, markdown_to_html, "
+     "markdown_to_text; s = '# T\\n\\n![c](a.png) *x*\\n'; markdown_images(s); "
+     "markdown_to_html(s); markdown_to_text(s)", "jinja2"),
+    ("from pressctl.releases.templating import Templates; t = Templates(); t.names(); "
+     "assert t.check() == []", "markdown_it"),
+], ids=["markdown-without-jinja2", "templating-without-markdown-it"])
+def test_markdown_and_templating_never_load_each_others_library(code, never):
+    # Each costs ~45 ms to import: `templates list` needs no markdown-it, and reading a
+    # body's images (release check) needs no Jinja2. Run in a fresh interpreter, so an
+    # import anywhere down the line counts.
+    check = f"import sys; {code}; assert {never!r} not in sys.modules, 'imported {never}'"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                          check=False, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_the_text_part_is_as_wide_and_underlined_in_the_body_as_in_the_templates():
+    # markdown does not import templating (jinja2): it has the width and the underline
+    # written again, and they must stay what the templates' wrap and underline use.
+    assert markdown.TEXT_WIDTH == templating.TEXT_WIDTH == 72
+    text = markdown_to_text("# Launch of *SVOM*\n\n## Ariane 6 flies\n\n### Small\n")
+    assert text.split("\n\n") == [underline("Launch of SVOM", "="),
+                                    underline("Ariane 6 flies"), "SMALL"]
+    long = "word " * 40
+    assert markdown_to_text(long) == wrap(long.strip())
 
 
 def test_tel_links_dial_from_abroad_even_when_the_number_is_shown_nationally():

@@ -29,7 +29,7 @@ is a context manager.
   (no shell, stdin closed, new session so it cannot prompt, ``env`` as its environment).
   Never in a repr or an error; server replies are scrubbed of it. Of a failing command only
   the exit status is told: its output, stderr included, may hold the secret.
-* Envelope addresses go through messages.header_address (IDNA); SMTPUTF8 only for a
+* Envelope addresses go through headers.header_address (IDNA); SMTPUTF8 only for a
   non-ASCII local part; bare CR/LF become CRLF. smtplib's putcmd/getreply/send replace
   sendmail() to tell a drop while sending (transient) from one after (unknown). smtplib,
   ssl and subprocess are imported when first needed (start-up time).

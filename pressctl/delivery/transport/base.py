@@ -10,7 +10,7 @@ from typing import Protocol
 
 from pressctl.errors import ConfigError
 from pressctl.outbox.states import SendStatus
-from pressctl.releases.messages import header_address
+from pressctl.releases.headers import header_address
 
 _LINE_ENDS = re.compile(rb"\r\n|\r|\n")
 

@@ -21,7 +21,7 @@ from pressctl.delivery.transport.base import (
 )
 from pressctl.errors import ConfigError
 from pressctl.outbox.states import SendStatus
-from pressctl.releases.messages import header_address, needs_smtputf8
+from pressctl.releases.headers import header_address, needs_smtputf8
 
 if TYPE_CHECKING:  # imported when first needed: start-up time
     import smtplib
@@ -345,7 +345,7 @@ class SmtpTransport(_Closing):
         """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
         round trips per message instead of four, with the same outcomes."""
         extra = "".join(f" {option}" for option in options)
-        # Both addresses went through messages.header_address: plain, no <>, no spaces.
+        # Both addresses went through headers.header_address: plain, no <>, no spaces.
         conn.send(f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
                   .encode("ascii"))
         replies = [conn.getreply()]
