@@ -278,3 +278,10 @@ def test_an_unknown_display_timezone_is_refused_naming_the_file(tmp_path, value)
     with pytest.raises(ConfigError, match="display.timezone") as raised:
         load_settings(config)
     assert str(config) in str(raised.value) and "Europe/Paris" in raised.value.hint
+
+
+def test_the_csv_dialects_config_accepts_are_the_ones_the_writer_knows():
+    from pressctl.config.defaults import CSV_DIALECTS as NAMED
+    from pressctl.contacts.formats.csvfile import CSV_DIALECTS as WRITTEN
+
+    assert set(NAMED) == set(WRITTEN)

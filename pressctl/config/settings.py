@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pressctl.config.branding import KNOWN_KEYS as BRANDING_KEYS
 from pressctl.config.branding import BrandingSettings, parse_branding
-from pressctl.config.defaults import PHONE_STYLES
+from pressctl.config.defaults import CSV_DIALECTS, PHONE_STYLES
 from pressctl.config.dkim import KNOWN_KEYS, DkimSettings, parse_dkim
 from pressctl.config.locations import DatabaseLocation, parse_database
 from pressctl.config.salutations import KNOWN_KEYS as SALUTATION_KEYS
@@ -149,8 +149,6 @@ def _settings_from(data: dict, path: Path) -> Settings:
     contacts = data.get("contacts", {})
     display = data.get("display", {})
     region = _region(contacts.get("default_region", "FR"), path, "contacts.default_region")
-    from pressctl.contacts.formats.csvfile import CSV_DIALECTS
-
     dialect = contacts.get("csv_dialect", "standard")
     if dialect not in CSV_DIALECTS:
         raise ConfigError(f"{path}: contacts.csv_dialect {dialect!r} is not one of "
