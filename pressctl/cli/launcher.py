@@ -1,6 +1,7 @@
-"""The console script. Answers ``--version``, ``--help`` and the first word of a shell
-completion before importing typer, because start-up time is part of the interface (cron,
-shell completion, scripts)."""
+"""The console script. Answers ``--version``, ``--help``, the first word of a shell
+completion and an `outbox run` with nothing to do (cron's, every minute: see
+pressctl.cli.idle) before importing typer, because start-up time is part of the interface
+(cron, shell completion, scripts)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(top_level_help(__version__))
         return
+    if args[-2:] == ["outbox", "run"]:
+        from pressctl.cli import idle
+
+        if idle.answer(args, os.environ):
+            return  # nothing to do: silent, exit 0, as the full path would be
     from pressctl.cli.app import run
 
     run(args)
