@@ -48,16 +48,16 @@ def export_chunks(store: Store, where: ContactFilter, fmt: str, *, vcard_version
     """The selected contacts as text chunks; ``csv_dialect`` only matters for CSV."""
     if fmt == "csv" and csv_dialect != "standard":
         from pressctl.contacts.formats.csvfile import write_csv
-        from pressctl.contacts.phones import format_phone
+        from pressctl.contacts.phones import phone_formatter
 
         # The same phone text as export_contacts, so both dialects hold the same cells.
-        return write_csv(store.contacts.stream(where),
-                         lambda phone: format_phone(phone, "international"),
+        return write_csv(store.contacts.stream(where), phone_formatter("international"),
                          dialect=csv_dialect)
     return export_contacts(store, where, fmt, vcard_version=vcard_version)
 
 
 def export_to_file(store: Store, where: ContactFilter, out: Path, fmt: str, *,
                    vcard_version: str = "3.0", csv_dialect: str = "standard") -> None:
-    write_private_file(out, "".join(export_chunks(store, where, fmt, vcard_version=vcard_version,
-                                                  csv_dialect=csv_dialect)))
+    # Written as the contacts are read (0600, then renamed over ``out``: whole or not at all).
+    write_private_file(out, export_chunks(store, where, fmt, vcard_version=vcard_version,
+                                          csv_dialect=csv_dialect))

@@ -22,7 +22,7 @@ from pressctl.book.forgotten import refuse_forgotten
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import clean_email_field, email_key
-from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
+from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, sort_key
 from pressctl.contacts.phones import field_text, parse_phone_field
 from pressctl.contacts.validation import edited_roles, normalise_tags, validate_fields
 from pressctl.errors import (
@@ -496,11 +496,10 @@ def export_contacts(
     store: Store, where: ContactFilter, fmt: str, *, vcard_version: str = "3.0",
 ) -> Iterator[str]:
     """The selected contacts as text chunks, in a format `contacts import` reads back."""
-    from pressctl.contacts.phones import format_phone
+    from pressctl.contacts.phones import phone_formatter
 
-    def phone_text(phone: Phone) -> str:
-        return format_phone(phone, "international")
-
+    phone_text = phone_formatter("international")
+    # Streamed: each format writes a contact as soon as the store reads it.
     contacts = store.contacts.stream(where)
     if fmt == "csv":
         from pressctl.contacts.formats.csvfile import write_csv
@@ -511,10 +510,10 @@ def export_contacts(
 
         return write_json(contacts, phone_text)
     if fmt == "vcard":
-        from pressctl.contacts.formats.vcard import SUPPORTED_WRITE_VERSIONS, write_vcards
+        from pressctl.contacts.formats.vcard import SUPPORTED_WRITE_VERSIONS, iter_vcards
 
         if vcard_version not in SUPPORTED_WRITE_VERSIONS:
             raise InvalidInput(f"vCard version {vcard_version!r}",
                                hint=f"use {' or '.join(SUPPORTED_WRITE_VERSIONS)}")
-        return iter([write_vcards(list(contacts), vcard_version, phone_text=phone_text)])
+        return iter_vcards(contacts, vcard_version, phone_text=phone_text)
     raise InvalidInput(f"unknown export format {fmt!r}", hint="use csv, vcard or json")

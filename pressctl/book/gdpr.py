@@ -56,6 +56,7 @@ from pressctl.errors import InvalidInput, PressctlError
 from pressctl.store import Store
 from pressctl.store.gdpr import Compaction, PersonRow
 from pressctl.store.inbox import StoredRsvp
+from pressctl.store.search import purge as purge_search_index
 
 FORGOTTEN_REASON = "asked to be forgotten"
 CANCELLED = "cancelled: the recipient asked to be forgotten"
@@ -252,6 +253,9 @@ def _forget(book: Book, ref: str, dry_run: bool) -> tuple[ForgetReport, Scrubber
     changed.update(store.gdpr.delete_contact(contact.stored_id))
     _scrub_columns(store, scrubber, changed)
     _scrub_variants(store, scrubber, changed, label)
+    # The search index keeps a removed text's trigrams (and queued copies of it) until
+    # its segments are merged: merged now, inside the erasure (secure_delete zeroes them).
+    purge_search_index(store.db, store.dialect)
     _verify(store, scrubber, label)
     record(book, ChangeAction.REMOVE, Subject.CONTACT, contact.stored_id,
            f"contact #{contact.id} forgotten, on request: its addresses are kept only as "

@@ -143,7 +143,8 @@ def list_(
     st = state(ctx)
     book = st.book()
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    print_contacts(st.out, book.store.contacts.select(where), book.settings, as_json=json_out,
+    # Streamed from the store: piped or --json, each contact is printed as it is read.
+    print_contacts(st.out, book.store.contacts.stream(where), book.settings, as_json=json_out,
                    layout=Layout(wide, columns))
 
 

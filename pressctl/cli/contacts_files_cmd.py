@@ -90,10 +90,9 @@ def export(
     Example: pressctl contacts export --tag space --out space.vcf
     Example: pressctl contacts export --format csv --excel --out contacts.csv
     """
-    import sys
-
     from pressctl.book.contact_files import export_chunks, export_format, export_to_file
     from pressctl.book.filters import contact_filter
+    from pressctl.cli.streamed import write_blocks
 
     st = state(ctx)
     book = st.book()
@@ -103,10 +102,9 @@ def export(
     # --excel / --no-excel, else the config's default (it only applies to CSV)
     dialect = {True: "excel", False: "standard", None: st.settings().csv_dialect}[excel]
     where = contact_filter(kind, tag, org, outlet, lang, country, search, embargo_ok, opted_out)
-    if out is None:
-        for chunk in export_chunks(book.store, where, chosen, vcard_version=vcard_version,
-                                   csv_dialect=dialect):
-            sys.stdout.write(chunk)
+    if out is None:  # written as the contacts are read, a block at a time
+        write_blocks(export_chunks(book.store, where, chosen, vcard_version=vcard_version,
+                                   csv_dialect=dialect))
         return
     export_to_file(book.store, where, out, chosen, vcard_version=vcard_version,
                    csv_dialect=dialect)

@@ -69,12 +69,13 @@ def local_time(stored: str | None, zone: tzinfo) -> str:
 
 def phone_display(settings: Settings, style: str | None = None) -> Callable[[Phone], str]:
     """How a phone is shown: the chosen style (else the settings'), then its label."""
-    from pressctl.contacts.phones import format_phone
+    from pressctl.contacts.phones import phone_formatter
 
-    chosen = style or settings.display.phone_style
+    number = phone_formatter(style or settings.display.phone_style,
+                             settings.display.own_country)
 
     def show(phone: Phone) -> str:
-        text = format_phone(phone, chosen, settings.display.own_country)
+        text = number(phone)
         return f"{text} ({phone.label})" if phone.label else text
 
     return show
@@ -95,8 +96,9 @@ def contact_json(contact: Contact, settings: Settings) -> dict:
 
 
 def _flags(c: Contact) -> str:
-    return " ".join(f for f in ("embargo-ok" if c.embargo_ok else "",
-                                "OPTED-OUT" if c.opted_out else "") if f)
+    if c.embargo_ok:
+        return "embargo-ok OPTED-OUT" if c.opted_out else "embargo-ok"
+    return "OPTED-OUT" if c.opted_out else ""
 
 
 # `contacts list`, `audiences show`: on a terminal what does not fit is left out, the
@@ -118,17 +120,31 @@ CONTACT_COLUMNS = (
 
 def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings, *,
                    as_json: bool = False, layout: Layout | None = None) -> None:
-    if as_json:
-        out.json([contact_json(c, settings) for c in contacts])
-        return
+    """Contacts as a table on a terminal, else tab-separated rows or (``as_json``) a JSON
+    array written as they come: piped, a book of any size is listed in flat memory."""
+    from pressctl.cli.streamed import write_json_array, write_tab_separated
+
     show = phone_display(settings)
-    rows = [
+    if as_json:
+        from pressctl.contacts.formats.jsonfile import contact_to_json
+
+        write_json_array(contact_to_json(c, show) for c in contacts)
+        return
+    rows = (
         (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
          phone_cells(c.phones, show), ",".join(c.tags), ",".join(c.languages), _flags(c))
         for c in contacts
-    ]
-    out.table(CONTACT_COLUMNS, rows, layout=layout)
-    out.info(f"{len(rows)} contact(s)")
+    )
+    if out.rich_stdout:
+        # The terminal's table is laid out from the widths of all its cells
+        # (pressctl.cli.tables), so its rows are kept: nobody pages 300,000 rows on a
+        # terminal, and a pipe or --json streams them.
+        kept = list(rows)
+        out.table(CONTACT_COLUMNS, kept, layout=layout)
+        count = len(kept)
+    else:
+        count = write_tab_separated(CONTACT_COLUMNS, rows, layout)
+    out.info(f"{count} contact(s)")
 
 
 # `contacts show` and `contacts history` on a terminal: the release above its mailout,

@@ -39,6 +39,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from phonenumbers import ValidationResult as Possible
 
 from pressctl.contacts.model import Phone
+from pressctl.contacts.phone_display import house_text, quick_format
 from pressctl.errors import InvalidPhone
 
 _number_type_helper: Callable[[str, pn.PhoneMetadata], int] | None
@@ -160,22 +161,42 @@ def check_phone(text: str, region: str | None) -> list[PhoneCheck]:
 
 def format_phone(phone: Phone, style: str = "international", own_country: str | None = None) -> str:
     """Display a stored number; see ``STYLES``. The extension is appended as " ext. 5"."""
-    if style == "e164":
-        shown = phone.e164
-    else:
-        number = _stored_number(phone.e164)
-        if style == "auto":
-            at_home = pn.region_code_for_number(number) == (_normal_region(own_country) or "")
-            style = "national" if at_home else "international"
-        if style == "international":
-            shown = pn.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-        elif style == "national":
-            shown = pn.format_number(number, PhoneNumberFormat.NATIONAL)
-        elif style == "house":
-            shown = _house_format(number)
-        else:
-            raise ValueError(f"unknown phone style {style!r} (expected one of {', '.join(STYLES)})")
-    return f"{shown} ext. {phone.extension}" if phone.extension else shown
+    return phone_formatter(style, own_country)(phone)
+
+
+def phone_formatter(style: str, own_country: str | None = None) -> Callable[[Phone], str]:
+    """:func:`format_phone` with the style and own country fixed, checked once: for the
+    many numbers of a list or an export."""
+    if style not in STYLES:
+        raise ValueError(f"unknown phone style {style!r} (expected one of {', '.join(STYLES)})")
+    own_region = _normal_region(own_country) or ""
+
+    def show(phone: Phone) -> str:
+        shown = phone.e164 if style == "e164" else _shown(phone.e164, style, own_region)
+        return f"{shown} ext. {phone.extension}" if phone.extension else shown
+
+    return show
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _shown(e164: str, style: str, own_region: str) -> str:
+    """One display form of a stored number: read from the metadata without a parse
+    (pressctl.contacts.phone_display), else from a parse. Cached: a book repeats its
+    switchboards; one display form per number and style, ever."""
+    quick = quick_format(e164, style, own_region)
+    if quick is not None:
+        return quick
+    number = _stored_number(e164)
+    if style == "auto":
+        at_home = pn.region_code_for_number(number) == own_region
+        style = "national" if at_home else "international"
+    if style == "national":
+        return pn.format_number(number, PhoneNumberFormat.NATIONAL)
+    international = pn.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    if style == "house":
+        return house_text(number.country_code or 0, international,
+                          pn.format_number(number, PhoneNumberFormat.NATIONAL))
+    return international
 
 
 def field_text(phone: Phone, number: str | None = None) -> str:
@@ -522,22 +543,6 @@ def _report(outcome: _Outcome) -> PhoneCheck:
         extension=phone.extension if phone else None,
         error=outcome.error,
     )
-
-
-def _house_format(number: pn.PhoneNumber) -> str:
-    """International with the droppable trunk prefix shown: "+33 (0)1 44 76 75 39".
-
-    The trunk is whatever the national format has in front of the international digits;
-    where the national format has no such prefix (+1, +39) this is the international format.
-    """
-    international = pn.format_number(number, PhoneNumberFormat.INTERNATIONAL)
-    head = f"+{number.country_code} "
-    if not international.startswith(head):
-        return international
-    rest = international[len(head) :]
-    national = pn.format_number(number, PhoneNumberFormat.NATIONAL)
-    trunk = national[: -len(rest)].strip() if national.endswith(rest) else ""
-    return f"{head}({trunk}){rest}" if trunk.isdigit() else international
 
 
 @lru_cache(maxsize=4096)

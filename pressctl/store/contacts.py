@@ -16,15 +16,17 @@ from pressctl.contacts.emails import email_key
 from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
 from pressctl.errors import InvalidInput
 from pressctl.store.database import Connection, Database
+from pressctl.store.search import search_clause
 
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
 _CONTACT_COLUMNS = (
     "id, name, kind, role, organization, outlet, languages, country, notes, "
     "embargo_ok, opted_out, created, updated, salutation, first_name_ok"
 )
-# A row of _CONTACT_COLUMNS as read, and as written (id None before the insert, sort_name).
+# A row of _CONTACT_COLUMNS as read (then sort_name, where a chunk ends), and as written
+# (id None before the insert, sort_name).
 _ContactRow = tuple[int, str, str, str | None, str | None, str | None, str, str | None,
-                    str | None, int, int, str, str, str | None, int]
+                    str | None, int, int, str, str, str | None, int, str]
 _NewRow = tuple[int | None, str, str, str | None, str | None, str | None, str, str | None,
                 str | None, int, int, str | None, str | None, str | None, int, str]
 
@@ -35,6 +37,7 @@ class ContactQueries:
 
     def __init__(self, database: Database) -> None:
         self.db: Connection = database.db
+        self.dialect: str = database.dialect  # which search SQL (pressctl.store.search)
 
     # -- contacts: writing ---------------------------------------------------------------
 
@@ -173,21 +176,35 @@ class ContactQueries:
         return int(self.db.execute("SELECT count(*) FROM contacts").fetchone()[0])
 
     def select(self, where: ContactFilter = EVERY_CONTACT) -> list[Contact]:
+        """The contacts of :meth:`stream` as a list (for a few: by ids, an audience)."""
         return list(self.stream(where))
 
     def stream(self, where: ContactFilter = EVERY_CONTACT) -> Iterator[Contact]:
         """Contacts matching ``where`` ordered by name, with their e-mails, phones and tags.
 
-        Read in chunks, so that exporting or selecting from 100,000 contacts never holds
-        all their e-mails, phones and tags at once.
+        Read CHUNK contacts at a time, each chunk's e-mails, phones, tags and roles with
+        one query per table: listing or exporting a book of any size holds one chunk.
+        SQLite steps one statement (fetchmany), which also reads the whole list from one
+        snapshot of the book. psycopg would fetch a statement's whole result at once, so
+        on PostgreSQL each chunk is a query of its own (LIMIT CHUNK) that resumes after
+        the last (sort_name, id) read: keyset pagination on the contacts_sort_name index.
         """
-        clause, params = _filter_sql(where)
-        rows = self.db.execute(
-            f"SELECT {_CONTACT_COLUMNS} FROM contacts WHERE {clause} ORDER BY sort_name, id",
-            params,
-        )
-        while chunk := rows.fetchmany(CHUNK):
+        clause, params = _filter_sql(where, self.dialect)
+        select = f"SELECT {_CONTACT_COLUMNS}, sort_name FROM contacts WHERE ({clause})"
+        if self.dialect == "sqlite":
+            rows = self.db.execute(f"{select} ORDER BY sort_name, id", params)
+            while chunk := rows.fetchmany(CHUNK):
+                yield from self._with_children(chunk)
+            return
+        page = f" ORDER BY sort_name, id LIMIT {CHUNK}"
+        chunk = self.db.execute(select + page, params).fetchall()
+        while chunk:
             yield from self._with_children(chunk)
+            if len(chunk) < CHUNK:
+                return
+            last = chunk[-1]
+            chunk = self.db.execute(f"{select} AND (sort_name, id) > (?, ?){page}",
+                                    [*params, last[-1], last[0]]).fetchall()
 
     def _with_children(self, chunk: list[_ContactRow]) -> Iterator[Contact]:
         ids = [row[0] for row in chunk]
@@ -218,9 +235,11 @@ class ContactQueries:
             roles[cid][language] = role
         for row in chunk:
             cid = row[0]
+            languages = row[6].split(",") if row[6] else []
             yield Contact(
                 id=cid, name=row[1], kind=row[2], role=row[3], organization=row[4],
-                outlet=row[5], languages=[x for x in row[6].split(",") if x],
+                outlet=row[5],
+                languages=[x for x in languages if x] if "" in languages else languages,
                 country=row[7], notes=row[8], embargo_ok=bool(row[9]),
                 opted_out=bool(row[10]), created=row[11], updated=row[12],
                 salutation=row[13], first_name_ok=bool(row[14]),
@@ -241,8 +260,9 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def _filter_sql(f: ContactFilter) -> tuple[str, list[object]]:
-    """The WHERE clause of a filter and its parameters."""
+def _filter_sql(f: ContactFilter, dialect: str) -> tuple[str, list[object]]:
+    """The WHERE clause of a filter and its parameters (the search's depends on the
+    engine: pressctl.store.search)."""
     clauses: list[str] = []
     params: list[object] = []
     if f.ids is not None:
@@ -277,20 +297,8 @@ def _filter_sql(f: ContactFilter) -> tuple[str, list[object]]:
     if f.opted_out is not None:
         clauses.append("opted_out = ?")
         params.append(int(f.opted_out))
-    if f.search:
-        pattern = _like(f.search)
-        fields = ("name", "role", "organization", "outlet", "notes")
-        parts = [f"{col} LIKE ? ESCAPE '\\'" for col in fields]
-        parts.append(
-            "id IN (SELECT contact_id FROM contact_emails WHERE address LIKE ? ESCAPE '\\')"
-        )
-        parts.append(  # a role in any language: "press officer" finds whose English role it is
-            "id IN (SELECT contact_id FROM contact_roles WHERE role LIKE ? ESCAPE '\\')"
-        )
-        params.extend([pattern] * len(parts))
-        digits = "".join(ch for ch in f.search if ch.isdigit())
-        if len(digits) >= 3:
-            parts.append("id IN (SELECT contact_id FROM contact_phones WHERE e164 LIKE ?)")
-            params.append(f"%{digits}%")
-        clauses.append("(" + " OR ".join(parts) + ")")
+    if f.search:  # name, role (in any language), organisation, outlet, notes, e-mail, phone
+        clause, values = search_clause(f.search, dialect)
+        clauses.append(clause)
+        params.extend(values)
     return (" AND ".join(clauses) or "1 = 1"), params

@@ -9,7 +9,9 @@ own, and they must be equal), and the state of the delivery workers running on t
 source, which means nothing elsewhere: ``outbox_lease`` (a lease belongs to a running
 worker; the target's first run takes its own) and ``outbox_rate`` (the next free send
 slot, on the source server's clock). A table of running workers added later belongs
-there too.
+there too. The search index (pressctl.store.search) is not copied either: its FTS5 tables
+and its queue of changes are derived from the contacts, and the target's triggers build
+its own as they go in.
 
 The checksum of a table is the sha256 of its rows' own sha256 digests, sorted: the order
 the two engines return rows in (their collations differ) does not matter, and every
@@ -45,8 +47,10 @@ from pressctl.errors import ConfigError, InvalidInput, PressctlError, StorageErr
 from pressctl.store.database import Database, Location, PostgresDatabase
 from pressctl.store.dialect import POSTGRES
 from pressctl.store.postgres import connect
+from pressctl.store.search import QUEUE as SEARCH_QUEUE
 
 NOT_COPIED = frozenset({"schema_migrations", "outbox_lease", "outbox_rate"})
+DERIVED = frozenset({SEARCH_QUEUE})  # the search index's own: the target makes its own
 BATCH = 1000  # rows read and written at a time: memory stays flat on big books
 
 
@@ -120,7 +124,7 @@ def schema_names(database: Database) -> list[str]:
 def book_tables(database: Database) -> list[str]:
     """The tables a copy carries, parents before children (by their foreign keys), then
     by name."""
-    names = set(_all_tables(database)) - NOT_COPIED
+    names = set(_all_tables(database)) - NOT_COPIED - DERIVED
     parents: dict[str, set[str]] = {name: set() for name in names}
     for child, parent in _foreign_keys(database):
         if child in names and parent in names and child != parent:
@@ -348,8 +352,10 @@ def _all_tables(database: Database) -> list[str]:
         sql = ("SELECT table_name FROM information_schema.tables WHERE table_schema = "
                "current_schema() AND table_type = 'BASE TABLE'")
     else:
-        sql = "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 7) " \
-              "<> 'sqlite_'"
+        # Plain tables only: a virtual table (the search index) and its shadow tables are
+        # derived, and the target's triggers build its own as the rows go in.
+        sql = "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = " \
+              "'table' AND substr(name, 1, 7) <> 'sqlite_'"
     return sorted(r[0] for r in database.db.execute(sql).fetchall())
 
 

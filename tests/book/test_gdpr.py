@@ -56,6 +56,8 @@ from pressctl.releases.templating import Templates
 from pressctl.store import Store
 from pressctl.store.changes import Subject
 from pressctl.store.gdpr import GdprQueries
+from pressctl.store.search import QUEUE as SEARCH_QUEUE
+from pressctl.store.search import TABLE as SEARCH_TABLE
 
 NAME = "Jean Martin"
 SECOND = "jean.martin@proton.example"
@@ -358,6 +360,11 @@ def test_every_table_is_searched_and_frozen_messages_are_the_only_blobs(book):
         blobs = {(r[0], r[1]) for r in store.db.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
             "WHERE table_schema = current_schema() AND data_type = 'bytea'")}
+    # The search index's tables (pressctl.store.search) hold copies of contacts' texts:
+    # `forget` empties its queue and merges its segments instead (test_search_index.py).
+    index = {t for t in tables if t == SEARCH_QUEUE or t.startswith(SEARCH_TABLE)}
+    tables -= index
+    blobs -= {(t, c) for t, c in blobs if t in index}
     # mailout_variants holds no text column: its frozen messages are searched apart
     assert {t for t, _ in columns} == tables - {"schema_migrations", "book_secrets",
                                                  "mailout_variants"}

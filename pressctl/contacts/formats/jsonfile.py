@@ -21,6 +21,7 @@ _ALIASES = {"email": "emails", "phone": "phones", "organisation": "organization"
             "language": "languages", "tag": "tags", "beats": "tags"}
 _IGNORED = {"id", "created", "updated"}
 _REJECT_KEYS = {"line", "error", "record"}
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
 def read_json(text: str, source: str) -> list[RawRecord]:
@@ -164,11 +165,10 @@ def contact_to_json(contact: Contact, phone_text: Callable[[Phone], str]) -> dic
 
 def write_json(contacts: Iterable[Contact], phone_text: Callable[[Phone], str]) -> Iterator[str]:
     """Yield a JSON list of contacts, one object per chunk (streams large books)."""
+    encode = _ENCODER.encode  # json.dumps(..., ensure_ascii=False) without a new encoder each
     yield "["
     first = True
     for contact in contacts:
-        yield ("\n  " if first else ",\n  ") + json.dumps(
-            contact_to_json(contact, phone_text), ensure_ascii=False
-        )
+        yield ("\n  " if first else ",\n  ") + encode(contact_to_json(contact, phone_text))
         first = False
     yield "\n]\n" if not first else "]\n"
