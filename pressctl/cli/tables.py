@@ -18,7 +18,6 @@ this one at start-up.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
 
@@ -177,11 +176,10 @@ def print_table(columns: Sequence[Col], rows: Sequence[Sequence[Any]], *, termin
     ``note`` receives the one line saying which columns were left out (stderr)."""
     layout = layout or Layout()
     shown = pick(columns, layout.columns)
-    if not terminal:
-        out = sys.stdout
-        out.write("\t".join(columns[i].header for i in shown) + "\n")
-        for row in rows:
-            out.write("\t".join(plain(row[i]) for i in shown) + "\n")
+    if not terminal:  # one writer of tab-separated tables: streamed's, which lists use too
+        from pressctl.cli.streamed import write_tab_separated  # it imports this module
+
+        write_tab_separated(columns, rows, layout)
         return
     assert console is not None
     lines = [[cell_lines(row[i]) for i in range(len(columns))] for row in rows]
