@@ -17,7 +17,12 @@ every 10 ms (bench/_proc.py); the memory of 300,000 over that of 100,000 says wh
 it is flat. With --postgresql the same commands also run on a book on a throw-away
 PostgreSQL server (tests/pg_server.py); its server processes are not in the tree.
 
+With --before DIR (a folder holding an earlier ``pressctl`` package, e.g. ``git archive
+REV pressctl | tar -x -C DIR``), each SQLite command also runs with that code
+(PYTHONPATH=DIR, same venv, same books), interleaved, and the table gives after/before.
+
     python bench/bench_list.py [--sizes 100000,300000] [--runs 3] [--postgresql]
+                               [--before DIR]
 
 Targets (issue 12): >= 50,000 rows/s to a pipe, peak RSS <= 100 MB whatever the size.
 """
@@ -93,7 +98,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--postgresql", action="store_true",
                         help="also on a book on a throw-away PostgreSQL server")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="a folder with an earlier pressctl package, run interleaved")
     args = parser.parse_args()
+    if args.before is not None and not (args.before / "pressctl" / "__init__.py").is_file():
+        sys.exit(f"--before {args.before}: no pressctl package in it")
     sizes = [int(s) for s in args.sizes.split(",")]
     script = console_script()
     load = os.getloadavg()
@@ -126,12 +135,17 @@ def main() -> None:
                             _piped(["sqlite3", "-separator", "\t", str(home / "pressctl.db"),
                                     DUMP]))
                     for case, words in CASES.items():
-                        measured = _piped([str(script), "--home", str(home), "-q", *words], env)
-                        results.setdefault((backend, size, case), []).append(measured)
+                        argv = [str(script), "--home", str(home), "-q", *words]
                         rows = counts[backend, size]
-                        print(f"run {run + 1} {backend} {size:,} {case}: "
-                              f"{rows / measured[0]:,.0f} rows/s, {measured[1]:.0f} MiB",
-                              flush=True)
+                        versions = [(backend, env)]
+                        if args.before is not None and backend == "sqlite":
+                            versions.append(("before", dict(env, PYTHONPATH=str(args.before))))
+                        for kind, kind_env in versions:
+                            measured = _piped(argv, kind_env)
+                            results.setdefault((kind, size, case), []).append(measured)
+                            print(f"run {run + 1} {kind} {size:,} {case}: "
+                                  f"{rows / measured[0]:,.0f} rows/s, {measured[1]:.0f} MiB",
+                                  flush=True)
     finally:
         if server is not None:
             server.stop()
@@ -144,9 +158,10 @@ def _report(results, counts, sizes, runs) -> None:
           f"load average at the end {load[0]:.2f} {load[1]:.2f}")
     print("\n| book | command | rows/s | / sqlite3 dump | CPU µs/row | wall | tree RSS |")
     print("|---|---|---|---|---|---|---|")
-    for backend in ("reference", "sqlite", "postgresql"):
+    for backend in ("reference", "sqlite", "before", "postgresql"):
         for size in sizes:
-            rows = counts.get((backend if backend != "reference" else "sqlite", size))
+            rows = counts.get((backend if backend not in ("reference", "before")
+                               else "sqlite", size))
             dump = results.get(("reference", size, "sqlite3 dump"))
             if rows is None or dump is None:
                 continue
@@ -163,6 +178,21 @@ def _report(results, counts, sizes, runs) -> None:
                 shown = "—" if case == "python -c pass" else f"{rate:,.0f}"
                 print(f"| {backend} {size:,} | {case} | {shown} | {ratio} | {per_row} | "
                       f"{wall:.2f} s | {rss:.0f} MiB |")
+    if any(kind == "before" for kind, _, _ in results):
+        print("\nSQLite, after / before (rows/s; peak tree RSS), same run:\n")
+        print("| book | command | before | after | after / before |")
+        print("|---|---|---|---|---|")
+        for (kind, size, case), measured in results.items():
+            before = results.get(("before", size, case))
+            if kind != "sqlite" or not before:
+                continue
+            rows = counts["sqlite", size]
+            now = rows / statistics.median(w for w, _, _ in measured)
+            then = rows / statistics.median(w for w, _, _ in before)
+            print(f"| {size:,} | {case} | {then:,.0f}/s, "
+                  f"{statistics.median(m for _, m, _ in before):.0f} MiB | {now:,.0f}/s, "
+                  f"{statistics.median(m for _, m, _ in measured):.0f} MiB | "
+                  f"{now / then:.2f} |")
     if len(sizes) > 1:
         small, large = min(sizes), max(sizes)
         print(f"\nPeak tree RSS at {large:,} / at {small:,} (1.00: flat):")

@@ -131,7 +131,7 @@ def measure(store: Store, homes: dict[str, tuple[Path, dict[str, str]]],
                 c.stored_id for c in store.contacts.select(ContactFilter(search=text))):
             sys.exit(f"{what}: the index and the LIKE scan disagree on {text!r}")
         times: dict[str, list[float]] = {k: [] for k in (
-            "cli", "empty", "python", "index", "scan", "select")}
+            "cli", "empty", "python", "psycopg", "index", "scan", "select")}
         for _ in range(runs):
             for key, (home, env) in homes.items():
                 argv = [script, "--home", str(home), "contacts", "list", "--search", text]
@@ -142,11 +142,14 @@ def measure(store: Store, homes: dict[str, tuple[Path, dict[str, str]]],
                     sys.exit(f"contacts list failed: {done.stderr.decode()[-2000:]}")
             times["python"].append(_timed(lambda: subprocess.run(
                 [sys.executable, "-c", "pass"], check=True)))
+            if store.dialect != "sqlite":  # the driver's own import, a floor for the list
+                times["psycopg"].append(_timed(lambda: subprocess.run(
+                    [sys.executable, "-c", "import psycopg"], check=True)))
             times["index"].append(_timed(lambda t=text: _found(store, t)))
             times["scan"].append(_timed(lambda t=text: _before(store, t)))
             times["select"].append(_timed(
                 lambda t=text: store.contacts.select(ContactFilter(search=t))))
-        medians = {k: statistics.median(v) for k, v in times.items()}
+        medians = {k: statistics.median(v) for k, v in times.items() if v}
         figures.append({"what": what, "text": text, "rows": len(found), **medians})
         print(f"  {what} ({text!r}, {len(found)} rows): list {medians['cli'] * 1000:.0f} ms "
               f"(empty book {medians['empty'] * 1000:.0f} ms); ids {medians['index'] * 1000:.1f}"
@@ -166,6 +169,9 @@ def _table(backend: str, figures: list[dict]) -> None:
               f"{f['index'] * 1000:.1f} ms | {f['scan'] * 1000:.0f} ms | "
               f"{f['scan'] / f['index']:.0f} | {f['select'] * 1000:.0f} ms |")
     print(f"\n`python -c pass`: {statistics.median(f['python'] for f in figures) * 1000:.1f} ms")
+    if any("psycopg" in f for f in figures):
+        print("`python -c 'import psycopg'`: "
+              f"{statistics.median(f['psycopg'] for f in figures) * 1000:.1f} ms")
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ LAYERS: dict[str, set[str]] = {
 PURE_PACKAGES = ("pressctl.outbox", "pressctl.contacts.extraction")
 PURE_MODULES = {"pressctl.times", "pressctl.errors", "pressctl.contacts.model",
                 "pressctl.contacts.phones", "pressctl.contacts.phone_display",
-                "pressctl.contacts.emails",
+                "pressctl.contacts.phone_types", "pressctl.contacts.emails",
                 "pressctl.contacts.regions", "pressctl.contacts.validation",
                 "pressctl.contacts.french_forms", "pressctl.contacts.languages",
                 "pressctl.releases.typography", "pressctl.releases.salutations",
@@ -189,7 +189,8 @@ def test_contacts_and_releases_never_import_delivery():
         ("rich", {m for m in IMPORTS if m.startswith("pressctl.cli")}),
         ("click", set()),
         ("phonenumbers", {"pressctl.contacts.phones", "pressctl.contacts.regions",
-                          "pressctl.contacts.phone_display"}),  # its metadata, without a parse
+                          "pressctl.contacts.phone_display",  # its metadata, without a parse
+                          "pressctl.contacts.phone_types"}),  # its type patterns, precompiled
         ("email_validator", {"pressctl.contacts.emails"}),
         ("platformdirs", {"pressctl.config.locations"}),
         ("jinja2", {"pressctl.releases.templating"}),

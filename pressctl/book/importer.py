@@ -11,12 +11,23 @@ Per contact, because `pressctl log --contact` must show that an import changed a
 and because an edit refused by a conflict names the last writer of that contact from the
 trail: an import that updated it is that writer. The entries of a chunk are written with
 one statement, in the import's transaction (a dry run or a refused import records nothing).
+
+Memory stays flat whatever the file's size: records are read, validated and inserted a
+chunk at a time; the report's lists keep their first items in memory and the rest in a
+temporary file (pressctl.book.spool); duplicate e-mails of earlier chunks are found in
+the store (they are inserted, uncommitted), and the line that added a contact is one
+integer per contact of this import (an array), not a dictionary of every e-mail of the
+file. Validation runs in worker processes, which send their results back as plain tuples
+in marshal's format with the e-mail keys already computed: unpickling dataclasses, or
+even tuples through pickle, cost the main process more than the inserts.
 """
 
 from __future__ import annotations
 
 import gc
+import marshal
 import os
+from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +46,7 @@ from pressctl.book.contacts import (
 )
 from pressctl.book.forgotten import FORGOTTEN, forgotten_keys
 from pressctl.book.session import Book
+from pressctl.book.spool import Spool
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
 from pressctl.contacts.emails import email_key
 from pressctl.contacts.formats import RawRecord, Rejected
@@ -49,6 +61,7 @@ if TYPE_CHECKING:
 
 CHUNK = 2_000
 PARALLEL_FROM = 6_000  # below this, starting workers costs more than it saves
+MAX_WORKERS = 2
 
 
 @dataclass(slots=True)
@@ -56,21 +69,46 @@ class ImportReport:
     source: str
     added: int = 0
     updated: int = 0
-    skipped: list[Problem] = field(default_factory=list)
+    skipped: Spool[Problem] = field(default_factory=Spool)
     # rows holding an address that asked to be forgotten (`contacts forget`): never
     # imported whatever --on-duplicate says, always reported
-    forgotten: list[Problem] = field(default_factory=list)
-    rejected: list[Rejected] = field(default_factory=list)
-    clashes: list[Problem] = field(default_factory=list)
-    notes: list[Problem] = field(default_factory=list)
+    forgotten: Spool[Problem] = field(default_factory=Spool)
+    rejected: Spool[Rejected] = field(default_factory=Spool)
+    clashes: Spool[Problem] = field(default_factory=Spool)
+    notes: Spool[Problem] = field(default_factory=Spool)
     file_notes: list[str] = field(default_factory=list)
-    opted_out: list[OptOutNotice] = field(default_factory=list)  # said, never silent
+    opted_out: Spool[OptOutNotice] = field(default_factory=Spool)  # said, never silent
     dry_run: bool = False
-    ids: set[int] = field(default_factory=set, repr=False)  # contacts added or updated so far
 
     @property
     def problems(self) -> list[Problem]:
         return [Problem(f"{self.source}:{r.record.line}", r.reason) for r in self.rejected]
+
+
+@dataclass(slots=True)
+class _Added:
+    """The contacts this import added (ids from ``first`` on, as the store gives them to
+    a chunk) and the line of the file each came from: one integer per contact."""
+
+    first: int | None = None
+    lines: array = field(default_factory=lambda: array("l"))
+    updated: set[int] = field(default_factory=set)  # book contacts updated (counted once)
+
+    def add(self, contacts: list[Contact], lines: list[int]) -> None:
+        for contact, line in zip(contacts, lines, strict=True):
+            cid = contact.stored_id
+            if self.first is None:
+                self.first = cid
+            offset = cid - self.first
+            if offset >= len(self.lines):  # 0 for ids this import did not add
+                self.lines.extend([0] * (offset + 1 - len(self.lines)))
+            self.lines[offset] = line
+
+    def line_of(self, cid: int) -> int:
+        """The line that added contact ``cid``; 0 if this import did not add it."""
+        if self.first is None or not 0 <= cid - self.first < len(self.lines):
+            return 0
+        return self.lines[cid - self.first]
 
 
 def _line_of(problem: Problem) -> int:
@@ -94,19 +132,21 @@ def import_file(
     check_dns: bool = False,
     workers: int | None = None,
 ) -> ImportReport:
+    """Import ``file`` into the book (see the module docstring). ``workers``: validation
+    processes (0: validate in this process; None: as the file's size and the cores say)."""
     policy = duplicate_policy(on_duplicate)
     report = ImportReport(file.source, file_notes=list(file.notes), dry_run=dry_run)
     region_for = book.region_for(region)
-    seen: dict[str, int] = {}  # e-mail key -> the line of the file it was first met on
+    added = _Added()
     try:
         with _no_cyclic_gc(), book.store.transaction():
             for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
-                _apply_chunk(book, report, chunk, seen, policy)
+                _apply_chunk(book, report, chunk, added, policy)
             invalid = report.rejected and not skip_invalid
             if report.clashes and not invalid:
-                raise DuplicateContact(report.clashes)
+                raise DuplicateContact(list(report.clashes))
             if invalid:  # every problem in one pass, duplicates included
-                problems = sorted(report.problems + report.clashes, key=_line_of)
+                problems = sorted([*report.problems, *report.clashes], key=_line_of)
                 clashes = f" and {len(report.clashes)} duplicate(s)" if report.clashes else ""
                 raise ProblemsFound(
                     f"{file.source}: {len(report.rejected)} invalid record(s){clashes}, "
@@ -140,35 +180,38 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, Validated]],
-                 seen: dict[str, int], policy: OnDuplicate) -> None:
+def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, _Packed]],
+                 added: _Added, policy: OnDuplicate) -> None:
     """Sort one chunk's records into added, merged, skipped, rejected and clashing.
 
-    ``seen`` maps the e-mail keys met so far in this file to their line; contacts of
-    earlier chunks are already inserted (uncommitted), so the store finds their owner.
+    Contacts of earlier chunks are already inserted (uncommitted), so the store finds
+    the owner of an e-mail met earlier in the file, and ``added`` the line that added it;
+    ``seen`` holds the keys of this chunk's rows, not inserted yet.
     """
     store = book.store
-    keys = [email_key(e) for _, v in chunk if v.contact for e in v.contact.emails]
+    keys = [k for _, packed in chunk for k in packed[3]]
     owners = store.contacts.owners_of_email_keys(keys)
     forgotten = forgotten_keys(store, keys)
+    seen: dict[str, int] = {}  # e-mail keys of this chunk's new contacts -> their line
     pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
     new: list[Contact] = []
     lines: list[int] = []  # the line of the file each of ``new`` was first met on
     skipped: list[tuple[str, list[str]]] = []  # skipped rows: where, keys the book has
-    for record, result in chunk:
-        where = f"{report.source}:{record.line}"
-        if result.notes:
-            report.notes.extend(Problem(where, n) for n in result.notes)
-        contact = result.contact
-        if contact is None:  # not valid: validation says why
-            report.rejected.append(Rejected(record, "; ".join(result.problems)))
+    source = report.source
+    for record, (fields, problems, notes, row_keys) in chunk:
+        if notes:
+            report.notes.extend(Problem(f"{source}:{record.line}", n) for n in notes)
+        if fields is None:  # not valid: validation says why
+            report.rejected.append(Rejected(record, "; ".join(problems)))
             continue
-        row_keys = [email_key(e) for e in contact.emails]
-        if forgotten.intersection(row_keys):  # the whole row: it is that person's
-            report.forgotten.append(Problem(where, FORGOTTEN))
+        if forgotten and forgotten.intersection(row_keys):  # the whole row: that person's
+            report.forgotten.append(Problem(f"{source}:{record.line}", FORGOTTEN))
             continue
-        clashing = [k for k in row_keys if k in seen or k in owners]
+        # A key clashes with a contact: this chunk's (pending) or the book's (owners,
+        # which holds the earlier chunks' too). Not with a row that was refused.
+        clashing = [k for k in row_keys if k in pending or k in owners]
         if not clashing:
+            contact = _contact(fields)
             contact.created = contact.updated = book.now
             new.append(contact)
             lines.append(record.line)
@@ -176,29 +219,35 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
                 seen[key] = record.line
                 pending[key] = contact
             continue
-        clashes = [
-            f"e-mail {k} is also on line {seen[k]}" if k in seen
-            else clash_text(store, k, owners[k])
-            for k in clashing
-        ]
+        where = f"{source}:{record.line}"
+        if policy is OnDuplicate.UPDATE:
+            _update(book, report, record, _contact(fields), row_keys, clashing, owners,
+                    pending, new, added)
+            continue
+        clashes = [_clash(store, k, seen, owners, added) for k in clashing]
         if policy is OnDuplicate.FAIL:
             report.clashes.extend(Problem(where, c) for c in clashes)
-        elif policy is OnDuplicate.SKIP:
+        else:
             report.skipped.append(Problem(where, "; ".join(clashes)))
             skipped.append((where, [k for k in row_keys if k in owners]))
-        else:
-            _update(book, report, record, contact, clashing, owners, pending, new)
-            for key in row_keys:
-                seen.setdefault(key, record.line)
     notices = _keep_new_opt_outs(book, report, new, lines)
     store.contacts.insert(new)
     record_many(book, (NewChange(ChangeAction.IMPORT, Subject.CONTACT, c.stored_id,
-                                 f"added from {report.source}:{line}")
+                                 f"added from {source}:{line}")
                        for c, line in zip(new, lines, strict=True)))
+    added.add(new, lines)
     report.opted_out.extend(notices)  # after the insert, which gives them their ids
     report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
     report.added += len(new)
-    report.ids.update(c.stored_id for c in new)
+
+
+def _clash(store: Store, key: str, seen: dict[str, int], owners: dict[str, int],
+           added: _Added) -> str:
+    """What a clash says: the earlier line of this file, else the book's contact."""
+    line = seen.get(key) or added.line_of(owners[key])
+    if line:
+        return f"e-mail {key} is also on line {line}"
+    return clash_text(store, key, owners[key])
 
 
 def _skipped_opt_outs(store: Store, skipped: list[tuple[str, list[str]]],
@@ -219,19 +268,22 @@ def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
                        lines: list[int]) -> list[OptOutNotice]:
     """Flag and suppress this chunk's new contacts as their opt-outs say (one query for
     the suppressions of the whole chunk)."""
-    held = book.store.suppressions.suppressions_of(email_key(e) for c in new for e in c.emails)
+    keys = [[email_key(e) for e in c.emails] for c in new]
+    held = book.store.suppressions.suppressions_of(k for row in keys for k in row)
     notices: list[OptOutNotice] = []
-    for contact, line in zip(new, lines, strict=True):
+    for contact, line, row_keys in zip(new, lines, keys, strict=True):
+        if not contact.opted_out and not any(k in held for k in row_keys):
+            continue  # nothing to suppress, nothing to say (keep_opt_outs would agree)
         where = f"{report.source}:{line}"
         mine = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
                              reason=f"marked opted out in {where}", now=book.now, held=held)
-        notices += opt_out_notices(contact, mine, (email_key(e) for e in contact.emails), where)
+        notices += opt_out_notices(contact, mine, row_keys, where)
     return notices
 
 
 def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contact,
-            clashing: list[str], owners: dict[str, int], pending: dict[str, Contact],
-            new: list[Contact]) -> None:
+            row_keys: list[str], clashing: list[str], owners: dict[str, int],
+            pending: dict[str, Contact], new: list[Contact], added: _Added) -> None:
     """--on-duplicate update: merge the record into the one contact its e-mails name."""
     in_chunk = {id(pending[k]): pending[k] for k in clashing if k in pending}
     in_store = {owners[k] for k in clashing if k in owners and k not in pending}
@@ -258,12 +310,12 @@ def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contac
     book.store.contacts.replace(merged)
     record_change(book, ChangeAction.IMPORT, Subject.CONTACT, cid,
            f"updated from {where} (--on-duplicate update): {changed_fields(existing, merged)}")
-    report.opted_out += opt_out_notices(merged, held, (email_key(e) for e in contact.emails),
-                                        where)
+    report.opted_out.extend(opt_out_notices(merged, held, row_keys, where))
     for key in (email_key(e) for e in merged.emails):
         owners[key] = cid
-    if cid not in report.ids:  # counted once, and not at all when this import added it
-        report.ids.add(cid)
+    # counted once, and not at all when this import added it
+    if not added.line_of(cid) and cid not in added.updated:
+        added.updated.add(cid)
         report.updated += 1
 
 
@@ -272,53 +324,49 @@ def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contac
 _job: tuple[RegionFor, str, bool] | None = None  # inherited by forked workers
 
 _Fields = dict[str, str | list[str]]  # a RawRecord's fields
-# A Validated as plain tuples (see _validate_packed): the contact's fields, its phones'
-# (e164, extension, type, label), then the problems and notes.
+# A Validated as plain values (see _validate_packed): the contact's fields, its phones'
+# (e164, extension, type, label), then the problems, the notes and the e-mail keys.
 _PackedPhone = tuple[str, str | None, str, str | None]
 _PackedContact = tuple[str, str, str | None, str | None, str | None, list[str], list[str],
                        str | None, list[str], list[_PackedPhone], str | None, bool, bool,
                        dict[str, str], str | None, bool]
-_Packed = tuple[_PackedContact | None, list[str], list[str]]
+_Packed = tuple[_PackedContact | None, list[str], list[str], list[str]]
 
 
-def _validate_many(field_list: list[_Fields]) -> list[Validated]:
+def _validate_rows(field_list: list[_Fields]) -> list[_Packed]:
     assert _job is not None, "set by _validated_chunks before any record is validated"
     region_for, default_kind, check_dns = _job
     return [
-        validate_fields(f, region_for, default_kind=default_kind, check_dns=check_dns)
+        _pack(validate_fields(f, region_for, default_kind=default_kind, check_dns=check_dns))
         for f in field_list
     ]
 
 
-def _validate_packed(field_list: list[_Fields]) -> list[_Packed]:
-    """In a worker: validate and pack as plain tuples, which pickle ten times faster
-    than dataclasses on the way back."""
-    return [_pack(v) for v in _validate_many(field_list)]
+def _validate_packed(field_list: list[_Fields]) -> bytes:
+    """In a worker: validate, and send the results back as plain values in marshal's
+    format, which the main process reads three times faster than pickle's."""
+    return marshal.dumps(_validate_rows(field_list))
 
 
 def _pack(v: Validated) -> _Packed:
     c = v.contact
     if c is None:
-        return (None, v.problems, v.notes)
+        return (None, v.problems, v.notes, [])
     phones = [(p.e164, p.extension, p.type, p.label) for p in c.phones]
     return ((c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
              c.country, c.emails, phones, c.notes, c.embargo_ok, c.opted_out, c.roles,
              c.salutation, c.first_name_ok),
-            v.problems, v.notes)
+            v.problems, v.notes, [email_key(e) for e in c.emails])
 
 
-def _unpack(packed: _Packed) -> Validated:
-    fields, problems, notes = packed
-    if fields is None:
-        return Validated(None, problems, notes)
+def _contact(fields: _PackedContact) -> Contact:
     (name, kind, role, org, outlet, tags, languages, country, emails, phones, text,
      embargo_ok, opted_out, roles, salutation, first_name_ok) = fields
-    contact = Contact(name=name, kind=kind, role=role, organization=org, outlet=outlet,
-                      tags=tags, languages=languages, country=country, emails=emails,
-                      phones=[Phone(*p) for p in phones], notes=text,
-                      embargo_ok=embargo_ok, opted_out=opted_out, roles=roles,
-                      salutation=salutation, first_name_ok=first_name_ok)
-    return Validated(contact, problems, notes)
+    return Contact(name=name, kind=kind, role=role, organization=org, outlet=outlet,
+                   tags=tags, languages=languages, country=country, emails=emails,
+                   phones=[Phone(*p) for p in phones], notes=text,
+                   embargo_ok=embargo_ok, opted_out=opted_out, roles=roles,
+                   salutation=salutation, first_name_ok=first_name_ok)
 
 
 def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
@@ -329,28 +377,37 @@ def _chunks(records: Iterator[RawRecord]) -> Iterator[list[RawRecord]]:
 def _validated_chunks(
     file: ContactFile, region_for: RegionFor, default_kind: str, check_dns: bool,
     workers: int | None,
-) -> Iterator[list[tuple[RawRecord, Validated]]]:
+) -> Iterator[list[tuple[RawRecord, _Packed]]]:
     global _job
     _job = (region_for, default_kind, check_dns)
     if workers is None:
-        workers = min(2, os.cpu_count() or 1) if file.size_hint >= PARALLEL_FROM else 1
-    if workers <= 1 or not _can_fork():
+        workers = _workers_for(file.size_hint, os.cpu_count() or 1)
+    if workers < 1 or not _can_fork():
         for batch in _chunks(file.records):
-            yield list(zip(batch, _validate_many([r.fields for r in batch]), strict=True))
+            yield list(zip(batch, _validate_rows([r.fields for r in batch]), strict=True))
         return
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        pending: list[tuple[list[RawRecord], AsyncResult[list[_Packed]]]] = []
+        pending: list[tuple[list[RawRecord], AsyncResult[bytes]]] = []
         for batch in _chunks(file.records):
             fields = [r.fields for r in batch]
             pending.append((batch, pool.apply_async(_validate_packed, (fields,))))
             if len(pending) > workers * 2:  # bounded read-ahead keeps memory flat
                 done_batch, result = pending.pop(0)
-                yield list(zip(done_batch, map(_unpack, result.get()), strict=True))
+                yield list(zip(done_batch, marshal.loads(result.get()), strict=True))
         for done_batch, result in pending:
-            yield list(zip(done_batch, map(_unpack, result.get()), strict=True))
+            yield list(zip(done_batch, marshal.loads(result.get()), strict=True))
+
+
+def _workers_for(rows: int, cpus: int) -> int:
+    """Worker processes for a file of ``rows``: none for a small file; else one per core
+    but the main process's own, at least one and at most MAX_WORKERS (the main process,
+    which reads the file and writes the book, is the limit beyond that)."""
+    if rows < PARALLEL_FROM:
+        return 0
+    return max(1, min(MAX_WORKERS, cpus - 1))
 
 
 def _can_fork() -> bool:

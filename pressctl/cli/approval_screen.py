@@ -11,19 +11,20 @@ plain text.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from pressctl.cli.output import Output
-from pressctl.delivery.approval import Outcome, Reason
+from pressctl.delivery.approval import NAMED, Outcome, Reason
 from pressctl.releases.embargo import Phase
 from pressctl.times import iso
 
 if TYPE_CHECKING:
-    from pressctl.delivery.approval import Approval, LeftOut, PhaseSummary
+    from pressctl.delivery.approval import Approval, LeftOut, LeftOutGroup, PhaseSummary
 
-NAMES_SHOWN = 5  # left-out contacts named per reason before "... and N more"
+NAMES_SHOWN = NAMED  # left-out contacts named per reason before "... and N more"
 _LABEL = 11  # width of the labels column
 
 # Who is left out, as the screen says it: (reason, outcome) -> words after the count.
@@ -70,11 +71,9 @@ def approval_lines(approval: Approval, user_zone: tzinfo) -> list[Line]:
         lines.append(_row("To" if index == 0 else "", f"{first}"))
     if approval.more > 0:
         lines.append(_row("", f"… and {approval.more} more"))
-    groups = list(dict.fromkeys((m.reason, m.outcome) for m in approval.left_out))
-    for index, (reason, outcome) in enumerate(groups):
-        members = approval.left_out_for(reason, outcome)
-        lines += _left_out_lines("Left out" if index == 0 else "", members)
-    if not approval.left_out:
+    for index, group in enumerate(approval.groups):
+        lines += _left_out_lines("Left out" if index == 0 else "", group)
+    if not approval.groups:
         lines.append(_row("Left out", "nobody of the audience"))
     return lines
 
@@ -93,16 +92,16 @@ def _phase_lines(phase: PhaseSummary, release_zone: str | None, user_zone: tzinf
     return lines
 
 
-def _left_out_lines(label: str, members: list[LeftOut]) -> list[Line]:
-    first = members[0]
-    words = _LEFT_OUT.get((first.reason, first.outcome), first.detail)
-    lines = [_row(label, f"{len(members)} {words}", "red")]
-    for member in members[:NAMES_SHOWN]:
+def _left_out_lines(label: str, group: LeftOutGroup) -> list[Line]:
+    first = group.first[0]
+    words = _LEFT_OUT.get((group.reason, group.outcome), first.detail)
+    lines = [_row(label, f"{group.count} {words}", "red")]
+    for member in group.first[:NAMES_SHOWN]:
         # Each bouncing address has its own since-when and server reply.
-        extra = f": {member.detail}" if first.reason == Reason.BOUNCING else ""
+        extra = f": {member.detail}" if group.reason == Reason.BOUNCING else ""
         lines.append(_row("", f"  {member}{extra}"))
-    if len(members) > NAMES_SHOWN:
-        lines.append(_row("", f"  … and {len(members) - NAMES_SHOWN} more"))
+    if group.count > NAMES_SHOWN:
+        lines.append(_row("", f"  … and {group.count - NAMES_SHOWN} more"))
     return lines
 
 
@@ -144,6 +143,37 @@ def phase_rows(approval: Approval) -> list[dict]:
 
 def approval_json(approval: Approval) -> dict:
     """The whole summary, as `mailout create --dry-run --json` prints it (times in UTC)."""
+    return {**_approval_head(approval),
+            "left_out_contacts": [_left_out_json(m) for m in approval.members]}
+
+
+def write_approval_json(approval: Approval) -> None:
+    """:func:`approval_json` printed as ``Output.json`` prints it, the members left out
+    written as they are read (an embargoed release to 300,000 contacts may leave out
+    most of them until the lift)."""
+    from pressctl.cli.streamed import INDENT, indented_json, write_blocks
+
+    head = indented_json(_approval_head(approval))  # "{\n  ...\n}": reopened below
+    inner = INDENT * 2
+
+    def text() -> Iterator[str]:
+        yield head[:-2] + ',\n  "left_out_contacts": '
+        count = 0
+        for member in approval.members:
+            yield ("[\n" if count == 0 else ",\n") + inner + indented_json(
+                _left_out_json(member), inner)
+            count += 1
+        yield ("\n" + INDENT + "]" if count else "[]") + "\n}\n"
+
+    write_blocks(text())
+
+
+def _left_out_json(member: LeftOut) -> dict:
+    return {"id": member.contact_id, "name": member.name, "address": member.address,
+            "reason": str(member.reason), "gets": str(member.outcome), "detail": member.detail}
+
+
+def _approval_head(approval: Approval) -> dict:
     sender = approval.sender
     return {
         "reference": approval.reference,
@@ -155,8 +185,4 @@ def approval_json(approval: Approval) -> dict:
                               "phase": str(f.phase), "language": f.language}
                              for f in approval.first],
         "more": approval.more,
-        "left_out_contacts": [{"id": m.contact_id, "name": m.name, "address": m.address,
-                               "reason": str(m.reason), "gets": str(m.outcome),
-                               "detail": m.detail}
-                     for m in approval.left_out],
     }

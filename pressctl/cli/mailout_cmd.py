@@ -92,10 +92,10 @@ def create(
     Example: pressctl mailout create PR106-2020.en.md --at "2020-09-22 08:00 Europe/Paris" --yes
     """
     from pressctl.cli import prompts
-    from pressctl.cli.approval_screen import approval_json, phase_rows, print_approval
+    from pressctl.cli.approval_screen import phase_rows, print_approval, write_approval_json
     from pressctl.cli.views import format_local
-    from pressctl.delivery.approval import summarize
-    from pressctl.delivery.mailouts import plan_mailouts, render_mailouts, store_mailouts
+    from pressctl.delivery.mailouts import prepare_mailouts
+    from pressctl.delivery.spooled import spool_mailouts, store_spooled, summarize_spooled
     from pressctl.delivery.unsubscribe import ensure_key, load_key
 
     if at is not None and now:
@@ -105,39 +105,43 @@ def create(
     st = state(ctx)
     book = st.book()
     clock = _now()
-    plans = plan_mailouts(book, file, at="now" if now or at is None else at,
-                          audience=audience, public_at_lift=public_at_lift, now=clock)
-    for warning in plans[0].releases.warnings:
+    prepared = prepare_mailouts(book, file, at="now" if now or at is None else at, now=clock)
+    for warning in prepared.releases.warnings:
         st.out.warn(str(warning))
-    rendered = render_mailouts(book, plans, _templates(st, templates))
-    approval = summarize(book, plans, rendered)
-    zone = book.zone  # display.timezone, else TZ, else the system's
-    rows = phase_rows(approval)
-    if json_out and dry_run:
-        st.out.json(approval_json(approval))
-    elif not json_out:
-        st.out.table(("phase", "due", "recipients", "languages", "embargoed", "get nothing"),
-                     [(p.phase, format_local(p.due_at, zone), p.messages,
-                       ",".join(r["languages"]), r["embargoed"], p.left_out)
-                      for p, r in zip(approval.phases, rows, strict=True)])
-    if not (json_out or st.out.quiet):
-        print_approval(st.out, approval, zone)
-    if at is None and not now:
-        st.out.info("No --at given: due now")
-    if dry_run:
-        st.out.info("Dry run: nothing stored")
-        return
-    if not yes:
-        if not prompts.interactive():
-            raise typer.BadParameter("not on a terminal: pass --yes to approve the mailout")
-        left_out = sum(p.left_out for p in approval.phases)
-        nothing = (f"; {left_out} contact(s) of the audience get nothing (they do not accept "
-                   "embargoes, --no-public)" if left_out else "")
-        prompts.confirm_or_stop(f"Approve {approval.messages} message(s){nothing}?",
-                                "Nothing approved: no mailout was stored.")
-    ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
-    ids = store_mailouts(book, plans, None, path=file, rendered=rendered,
-                         token_key=load_key(st.paths.unsubscribe_key))
+    # Planned, summed up and stored a recipient at a time, the rows spooled in between
+    # (pressctl.delivery.spooled): flat memory whatever the audience's size.
+    with spool_mailouts(book, prepared, _templates(st, templates), audience=audience,
+                        public_at_lift=public_at_lift) as spooled:
+        for warning in spooled.warnings:
+            st.out.warn(str(warning))
+        approval = summarize_spooled(book, spooled)
+        zone = book.zone  # display.timezone, else TZ, else the system's
+        rows = phase_rows(approval)
+        if json_out and dry_run:
+            write_approval_json(approval)
+        elif not json_out:
+            st.out.table(("phase", "due", "recipients", "languages", "embargoed",
+                          "get nothing"),
+                         [(p.phase, format_local(p.due_at, zone), p.messages,
+                           ",".join(r["languages"]), r["embargoed"], p.left_out)
+                          for p, r in zip(approval.phases, rows, strict=True)])
+        if not (json_out or st.out.quiet):
+            print_approval(st.out, approval, zone)
+        if at is None and not now:
+            st.out.info("No --at given: due now")
+        if dry_run:
+            st.out.info("Dry run: nothing stored")
+            return
+        if not yes:
+            if not prompts.interactive():
+                raise typer.BadParameter("not on a terminal: pass --yes to approve the mailout")
+            left_out = sum(p.left_out for p in approval.phases)
+            nothing = (f"; {left_out} contact(s) of the audience get nothing (they do not "
+                       "accept embargoes, --no-public)" if left_out else "")
+            prompts.confirm_or_stop(f"Approve {approval.messages} message(s){nothing}?",
+                                    "Nothing approved: no mailout was stored.")
+        ensure_key(st.paths.unsubscribe_key)  # homes made before one-click tokens have none
+        ids = store_spooled(book, spooled, token_key=load_key(st.paths.unsubscribe_key))
     if json_out:
         st.out.json([{"id": i, **r} for i, r in zip(ids, rows, strict=True)])
     for mailout_id, phase in zip(ids, approval.phases, strict=True):

@@ -120,15 +120,26 @@ def _array(value: list[Any], indent: str) -> str:
 
 
 def write_tab_separated(columns: Sequence[Col], rows: Iterable[Sequence[Any]],
-                        layout: Layout | None = None) -> int:
+                        layout: Layout | None = None, *, text_only: bool = False) -> int:
     """A table not on a terminal, row by row: the header, then each row tab-separated,
-    with the columns --columns picks (else all); returns how many rows there were."""
+    with the columns --columns picks (else all); returns how many rows there were.
+
+    ``text_only``: every cell of every row is a string already (what tables.plain()
+    makes of its value, newlines aside), one per column: each line is joined at once,
+    its newlines made spaces (`contacts list`: a third of the time of its printing)."""
     shown = pick(columns, (layout or Layout()).columns)
+    every = shown == list(range(len(columns)))
     count = 0
 
     def text() -> Iterator[str]:
         nonlocal count
         yield "\t".join(columns[i].header for i in shown) + "\n"
+        if text_only:
+            for row in rows:
+                cells = row if every else [row[i] for i in shown]
+                yield "\t".join(cells).replace("\n", " ") + "\n"
+                count += 1
+            return
         for row in rows:
             # plain() of a string, inline: most cells are strings, and a call each costs.
             yield "\t".join([cell.replace("\n", " ") if type(cell) is str else _text(cell)

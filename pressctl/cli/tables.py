@@ -12,19 +12,22 @@ widths, so that nothing it decides can squeeze a name to nothing.
 Not on a terminal (piped), a table is tab-separated text with every column (or those
 ``--columns`` picks): scripts get all the data whatever the width.
 
-Imports typer (for the shared options) and no rich at import time: command modules import
-this one at start-up.
+Imports neither typer nor rich at import time: command modules import this one at
+start-up, and the fast `contacts list` (pressctl.cli.fast_list) prints through it without
+typer. The shared options (``Wide``, ``Columns``) live in pressctl.cli.table_options and
+are handed out from here on first use; a bad ``--columns`` imports typer to say so.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, Any, Literal, NamedTuple
-
-import typer
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from pressctl.cli.table_options import Columns as Columns
+    from pressctl.cli.table_options import Wide as Wide
 
 # How a cell longer than its column is shown: wrapped onto more lines (at spaces, else
 # folded), cut to one line with "…", or never cut (the column is as wide as its widest
@@ -62,11 +65,13 @@ class Layout(NamedTuple):
     columns: str | None = None  # "name,email,phone", as typed
 
 
-Wide = Annotated[bool, typer.Option(
-    "--wide", help="Every column, even wider than the terminal (it wraps or scrolls).")]
-Columns = Annotated[str | None, typer.Option(
-    "--columns", metavar="NAME,...",
-    help="Only these columns, in this order (e.g. name,email,phone).")]
+def __getattr__(name: str) -> Any:
+    """``Wide`` and ``Columns`` (typer's options), made when a command module first asks."""
+    if name in ("Wide", "Columns"):
+        from pressctl.cli import table_options
+
+        return getattr(table_options, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def as_columns(columns: Sequence[str | Col], keep_whole: Sequence[str] = ()) -> list[Col]:
@@ -87,12 +92,16 @@ def pick(columns: Sequence[Col], asked: str | None) -> list[int]:
     for name in (n for n in asked.split(",") if n.strip()):
         index = next((i for i, c in enumerate(columns) if c.named(name)), None)
         if index is None:
+            import typer  # only to say what is wrong: printing a table needs none
+
             known = ", ".join(c.name for c in columns)
             raise typer.BadParameter(f"no column {name.strip()!r} in this table; its "
                                      f"columns are: {known}", param_hint="'--columns'")
         if index not in chosen:
             chosen.append(index)
     if not chosen:
+        import typer
+
         raise typer.BadParameter("name at least one column", param_hint="'--columns'")
     return chosen
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from pressctl.contacts.model import Contact, Phone
     from pressctl.releases.rendering import BuiltMessage
     from pressctl.store.inbox import Bouncing
+    from pressctl.store.listing import ContactLine
     from pressctl.store.suppressions import OptIn, Suppression
 
 # An import lists this many rejected rows (all of them are in the rejects file) and this
@@ -95,10 +96,17 @@ def contact_json(contact: Contact, settings: Settings) -> dict:
     return contact_to_json(contact, phone_display(settings))
 
 
-def _flags(c: Contact) -> str:
-    if c.embargo_ok:
-        return "embargo-ok OPTED-OUT" if c.opted_out else "embargo-ok"
-    return "OPTED-OUT" if c.opted_out else ""
+# A contact's flags column, by (embargo_ok, opted_out).
+_FLAGS = {(False, False): "", (True, False): "embargo-ok", (False, True): "OPTED-OUT",
+          (True, True): "embargo-ok OPTED-OUT"}
+
+
+def _contact_row(c: Contact | ContactLine, show: Callable[[Phone], str]) -> tuple:
+    """A contact's cells in CONTACT_COLUMNS (lists stay lists: a terminal shows an item
+    a line)."""
+    return (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
+            phone_cells(c.phones, show), ",".join(c.tags), ",".join(c.languages),
+            _FLAGS[bool(c.embargo_ok), bool(c.opted_out)])
 
 
 # `contacts list`, `audiences show`: on a terminal what does not fit is left out, the
@@ -121,8 +129,12 @@ CONTACT_COLUMNS = (
 def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings, *,
                    as_json: bool = False, layout: Layout | None = None) -> None:
     """Contacts as a table on a terminal, else tab-separated rows or (``as_json``) a JSON
-    array written as they come: piped, a book of any size is listed in flat memory."""
+    array written as they come: piped, a book of any size is listed in flat memory.
+
+    Given the store's stream (pressctl.store.listing.ContactStream), a table reads only
+    its columns (the stream's lines), not whole contacts; --json shows every field."""
     from pressctl.cli.streamed import write_json_array, write_tab_separated
+    from pressctl.store.listing import ContactStream
 
     show = phone_display(settings)
     if as_json:
@@ -130,20 +142,27 @@ def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings,
 
         write_json_array(contact_to_json(c, show) for c in contacts)
         return
-    rows = (
-        (c.id, c.name, c.kind, c.role, c.organization or c.outlet, c.emails,
-         phone_cells(c.phones, show), ",".join(c.tags), ",".join(c.languages), _flags(c))
-        for c in contacts
-    )
+    lines = contacts.lines() if isinstance(contacts, ContactStream) else None
+    listed: Iterable[Contact | ContactLine] = contacts if lines is None else lines
     if out.rich_stdout:
         # The terminal's table is laid out from the widths of all its cells
         # (pressctl.cli.tables), so its rows are kept: nobody pages 300,000 rows on a
         # terminal, and a pipe or --json streams them.
-        kept = list(rows)
+        kept = [_contact_row(c, show) for c in listed]
         out.table(CONTACT_COLUMNS, kept, layout=layout)
         count = len(kept)
+    elif lines is not None:
+        # The store's lines (an int id, strings or None, lists of strings): every cell as
+        # the text tables.plain() makes of it (a list joined by ", ", None as ""), so
+        # that the writer meets strings only, its quick case.
+        count = write_tab_separated(CONTACT_COLUMNS, (
+            (str(c.id), c.name, c.kind, c.role or "", c.organization or c.outlet or "",
+             ", ".join(c.emails), ", ".join(phone_cells(c.phones, show)), ",".join(c.tags),
+             ",".join(c.languages), _FLAGS[c.embargo_ok, c.opted_out])
+            for c in lines), layout, text_only=True)
     else:
-        count = write_tab_separated(CONTACT_COLUMNS, rows, layout)
+        count = write_tab_separated(CONTACT_COLUMNS, (_contact_row(c, show) for c in listed),
+                                    layout)
     out.info(f"{count} contact(s)")
 
 

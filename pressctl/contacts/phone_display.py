@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import phonenumbers as pn
 
@@ -48,11 +48,42 @@ class _Format(NamedTuple):
     groups: tuple[int, ...]
 
 
+class _Lazy:
+    """One number format of a country, compiled the first time it is read: a list meets a
+    few formats of each country, and compiling them all (133 patterns for the ten
+    countries of the sample book) cost more than the rest of `contacts list`. Until then
+    its slots are empty, and reading one (``__getattr__`` runs only then) compiles it;
+    after that a read is a slot's, as fast as the named tuple's it copies."""
+
+    __slots__ = ("groups", "leading", "national", "pattern", "printf", "raw", "template")
+    leading: re.Pattern[str] | None
+    pattern: re.Pattern[str]
+    template: str
+    printf: str | None
+    groups: tuple[int, ...]
+
+    def __init__(self, raw: pn.NumberFormat, *, national: bool) -> None:
+        self.raw = raw
+        self.national = national
+
+    def __getattr__(self, name: str) -> Any:
+        if name not in _Format._fields:
+            raise AttributeError(name)
+        # _country declines a country without the first-group rule or with an incomplete
+        # format: neither is None here.
+        assert _first_group is not None
+        made = _compiled(self.raw, _first_group, national=self.national)
+        assert made is not None
+        for field, value in zip(_Format._fields, made, strict=True):
+            setattr(self, field, value)
+        return getattr(made, name)
+
+
 class _Country(NamedTuple):
     regions: tuple[str, ...]
     strip: re.Pattern[str] | None  # what parse would take off the front as a prefix
-    international: tuple[_Format, ...]
-    national: tuple[_Format, ...]
+    international: tuple[_Lazy, ...]
+    national: tuple[_Lazy, ...]
 
 
 def quick_format(e164: str, style: str, own_region: str) -> str | None:
@@ -118,7 +149,7 @@ def _calling(head: str) -> tuple[int, int, _Country] | None:
     return None
 
 
-def _apply(formats: tuple[_Format, ...], nsn: str) -> str:
+def _apply(formats: tuple[_Lazy, ...], nsn: str) -> str:
     """phonenumbers' choice of a number format and its substitution, on compiled rules."""
     for rule in formats:
         if rule.leading is not None and not rule.leading.match(nsn):
@@ -161,14 +192,13 @@ def _country(code: int) -> _Country | None:
     if metadata is None:
         return None
     prefix = metadata.national_prefix_for_parsing
-    national = [_compiled(f, _first_group, national=True) for f in metadata.number_format]
-    international = [_compiled(f, _first_group, national=False)
-                     for f in metadata.intl_number_format or metadata.number_format]
-    chosen = [f for f in (*national, *international) if f is not None]
-    if len(chosen) != len(national) + len(international):
+    national = list(metadata.number_format)
+    international = list(metadata.intl_number_format or metadata.number_format)
+    if any(f.pattern is None or f.format is None for f in (*national, *international)):
         return None  # a format without a pattern or a template: not one we can apply
     return _Country(regions, re.compile(prefix) if prefix else None,
-                    tuple(chosen[len(national):]), tuple(chosen[:len(national)]))
+                    tuple(_Lazy(f, national=False) for f in international),
+                    tuple(_Lazy(f, national=True) for f in national))
 
 
 def _compiled(number_format: pn.NumberFormat, first_group: re.Pattern[str], *,

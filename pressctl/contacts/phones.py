@@ -40,13 +40,8 @@ from phonenumbers import ValidationResult as Possible
 
 from pressctl.contacts.model import Phone
 from pressctl.contacts.phone_display import house_text, quick_format
+from pressctl.contacts.phone_types import region_and_type
 from pressctl.errors import InvalidPhone
-
-_number_type_helper: Callable[[str, pn.PhoneMetadata], int] | None
-try:  # one type computation per number instead of two (is_valid_number + number_type)
-    from phonenumbers.phonenumberutil import _number_type_helper
-except ImportError:  # pragma: no cover - only if phonenumbers reorganises its internals
-    _number_type_helper = None
 
 STYLES = ("e164", "international", "national", "house", "auto")
 CACHE_SIZE = 8192
@@ -480,26 +475,8 @@ def _valid_type(number: pn.PhoneNumber) -> int:
 
 
 def _region_and_type(number: pn.PhoneNumber) -> tuple[str | None, int]:
-    if _number_type_helper is None:  # pragma: no cover
-        return pn.region_code_for_number(number), pn.number_type(number)
-    code = _country_code(number)
-    regions = pn.COUNTRY_CODE_TO_REGION_CODE.get(code, ())
-    national = pn.national_significant_number(number)
-    # The walk of region_code_for_number: a sole region owns its code; of shared codes
-    # (+1, +44, +7) the first region whose leading digits or patterns match owns the
-    # number. The type found on the way is kept instead of being computed again.
-    for region in regions:
-        metadata = _metadata(code, region)
-        if metadata is None:
-            continue
-        if len(regions) == 1:
-            return region, _number_type_helper(national, metadata)
-        if metadata.leading_digits is not None:
-            if re.match(metadata.leading_digits, national):
-                return region, _number_type_helper(national, metadata)
-        elif (found := _number_type_helper(national, metadata)) != PhoneNumberType.UNKNOWN:
-            return region, found
-    return None, PhoneNumberType.UNKNOWN
+    """region_code_for_number and number_type in one walk (pressctl.contacts.phone_types)."""
+    return region_and_type(_country_code(number), pn.national_significant_number(number))
 
 
 # --------------------------------------------------------------------------- labels

@@ -25,7 +25,7 @@ from pressctl.outbox.policy import Action, manual_transition
 from pressctl.outbox.states import MailoutState, RowState
 from pressctl.releases.checking import load_release_set
 from pressctl.releases.documents import ReleaseSet
-from pressctl.releases.embargo import Phase, split_audience, timing
+from pressctl.releases.embargo import Phase, Timing, split_audience, timing
 from pressctl.releases.recipients import Excluded, Recipient, public_copy, select_recipients
 from pressctl.releases.rendering import Plan, plan_messages
 from pressctl.store.mailouts import MailoutRecord
@@ -78,21 +78,10 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
     (``left_out``, and a warning). WHEN "lift" (or any time after it) sends the public
     version to everyone in one mailout.
     """
-    from pressctl.delivery.events import prepare_invitation
-
-    # An invitation carries the SEQUENCE pressctl keeps for its event (pressctl.delivery.events).
-    releases = prepare_invitation(book, load_release_set(path, now.date()), path)
-    lift = releases.main.embargo.utc if releases.main.embargo else None
-    if at == "lift":
-        if lift is None:
-            raise InvalidInput(f"{path}: --at lift, but the release has no embargo")
-        due = lift
-    else:
-        due = parse_start(at, now) if at else now
-    when = timing(lift, due, now)
-    public = releases.public()
+    prepared = prepare_mailouts(book, path, at=at, now=now)
+    releases, public, when, zone = (prepared.releases, prepared.public, prepared.when,
+                                    prepared.zone)
     excluded: list[Excluded] = []
-    zone = release_zone(releases)
     if when.embargoed_at is None:
         everyone = select_recipients(book, public, audience, excluded=excluded)
         return [PlannedMailout(Phase.SINGLE, when.public_at, public, everyone,
@@ -107,8 +96,38 @@ def plan_mailouts(book: Book, path: Path, *, at: str | None, audience: str | Non
                                     covers=covers, excluded=excluded, zone=zone))
     elif split.left_out:
         plans[0].left_out_members = split.left_out
-        releases.warnings.append(_left_out(path, len(split.left_out)))
+        releases.warnings.append(left_out_warning(path, len(split.left_out)))
     return plans
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedRelease:
+    """A release about to be planned: its versions, when each phase is due, its zone."""
+
+    path: Path
+    releases: ReleaseSet  # as approved: an invitation carries its SEQUENCE
+    public: ReleaseSet  # the versions once the embargo has lifted
+    when: Timing
+    zone: str | None  # see release_zone
+
+
+def prepare_mailouts(book: Book, path: Path, *, at: str | None,
+                     now: datetime) -> PreparedRelease:
+    """The release at ``path`` loaded and timed for :func:`plan_mailouts` (and its
+    streamed form, pressctl.delivery.spooled): WHEN ``at`` (default now, or "lift")."""
+    from pressctl.delivery.events import prepare_invitation
+
+    # An invitation carries the SEQUENCE pressctl keeps for its event (pressctl.delivery.events).
+    releases = prepare_invitation(book, load_release_set(path, now.date()), path)
+    lift = releases.main.embargo.utc if releases.main.embargo else None
+    if at == "lift":
+        if lift is None:
+            raise InvalidInput(f"{path}: --at lift, but the release has no embargo")
+        due = lift
+    else:
+        due = parse_start(at, now) if at else now
+    return PreparedRelease(path, releases, releases.public(), timing(lift, due, now),
+                           release_zone(releases))
 
 
 def release_zone(releases: ReleaseSet) -> str | None:
@@ -122,7 +141,7 @@ def release_zone(releases: ReleaseSet) -> str | None:
     return None
 
 
-def _left_out(path: Path, count: int) -> Problem:
+def left_out_warning(path: Path, count: int) -> Problem:
     return Problem(str(path), f"{count} contact(s) of the audience do not accept embargoes "
                    "and get nothing (--no-public): leave out --no-public to send them the "
                    "public version at the lift")
@@ -187,12 +206,17 @@ def store_mailouts(book: Book, plans: list[PlannedMailout], templates, *, path: 
         for plan in plans:
             for withdrawn in plan.withdraws:
                 _cancel(book, withdrawn, f"the event was cancelled (mailout #{plan.id})")
-        record_many(book, (NewChange(
-            ChangeAction.APPROVE, Subject.MAILOUT, plan.id,
-            f"approved {_what(plan)} ({plan.phase}): "
-            f"{len(plan.recipients)} message(s) due {iso(plan.due_at)}")
-            for plan in plans if plan.id is not None))
+        record_many(book, (approval_change(plan, len(plan.recipients)) for plan in plans
+                           if plan.id is not None))
     return [plan.id for plan in plans if plan.id is not None]
+
+
+def approval_change(plan: PlannedMailout, messages: int) -> NewChange:
+    """The trail's line for the approval of a stored ``plan`` of ``messages`` rows."""
+    assert plan.id is not None, "stored plans only"
+    return NewChange(ChangeAction.APPROVE, Subject.MAILOUT, plan.id,
+                     f"approved {_what(plan)} ({plan.phase}): "
+                     f"{messages} message(s) due {iso(plan.due_at)}")
 
 
 def _what(plan: PlannedMailout) -> str:

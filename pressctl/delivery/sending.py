@@ -7,6 +7,16 @@ rate limit and sends it. Just before the final dot, the row is marked in flight
 (pressctl.delivery.inflight). A row is settled before its connection marks the next one,
 so a crash leaves at most one row per connection whose outcome is unknown.
 
+Over SMTP nothing waits that need not (no barrier between claiming, building and
+sending): messages go in their wire form, spliced from the variant's parts stuffed once
+(pressctl.delivery.wire); a connection makes its next message while the current final
+dot goes out, and with PIPELINING that message's envelope goes with the dot (one round
+trip per message; not under a rate limit, whose slot each message takes when it starts);
+while the relay works on the dot, the connection records its earlier results and claims
+its next rows. The next message's data goes only after the dot's reply is read, so the
+rule above holds: an envelope sent ahead and never followed by data is discarded by the
+relay, and its row, never marked, goes back to the queue after a crash.
+
 On PostgreSQL (several workers, pressctl.delivery.lease) the mark is also committed to
 the row (``transmitting_at``) before the final dot, and each result rides with the next
 mark of its connection (pressctl.delivery.marks): a worker on another machine, which
@@ -29,15 +39,19 @@ import contextlib
 import threading
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from pressctl.delivery.inflight import InflightJournal
-from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger
+from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger, Prepared
 from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
 from pressctl.delivery.sharedlimit import SharedLimiter
 from pressctl.delivery.transport import Transport, TransportFactory
+from pressctl.delivery.transport.base import Wire
+from pressctl.delivery.wire import stuff
 from pressctl.errors import InvalidInput
 from pressctl.inbox.verp import verp_sender
 from pressctl.outbox.states import SendStatus
@@ -64,6 +78,16 @@ WATCH_EVERY = 0.5  # seconds between two looks for mailouts paused from elsewher
 
 class _Stopped(Exception):
     """A stop came while a connection waited for the rate limit (internal)."""
+
+
+@dataclass(slots=True)
+class _Ready:
+    """A claimed row whose message is built (and signed), its in-flight entry taken."""
+
+    item: Claimed
+    sender: str  # the envelope sender
+    data: bytes | Wire
+    entry: int  # its in-flight entry (InflightJournal.begin)
 
 
 class Connections:
@@ -150,23 +174,43 @@ class Connections:
         ledger = self.ledger
         claimed: deque[Claimed] = deque()
         done: list[Settlement] = []  # results not yet in the database (they are in the file)
+        upcoming: list[_Ready] = []  # the next message, made while this one's dot went out
         oldest = 0.0
         marks: MarkWriter | None = None
+        # With PIPELINING, a message's envelope goes out with the final dot of the one
+        # before it (pressctl.delivery.transport.smtp). Not under a rate limit: its slot
+        # is taken for each message on its own, when that message starts.
+        wire = getattr(transport, "takes_wire", False)
+        ahead = wire and self.limiter is None
+        trouble: list[BaseException] = []  # what went wrong in _meanwhile, raised after
         try:
             marks = ledger.mark_writer() if ledger.shared else None
             while True:
-                if not claimed:
-                    if marks is not None:
-                        marks.flush()
-                    claimed = ledger.record_and_claim(done)
+                if upcoming:
+                    ready: _Ready | None = upcoming.pop()
+                    settlement = None
+                else:
                     if not claimed:
-                        return
-                item = claimed.popleft()
-                settlement, reachable = self._send(slot, transport, item, marks)
+                        if marks is not None:
+                            marks.flush()
+                        claimed.extend(ledger.record_and_claim(done))
+                        if not claimed:
+                            return
+                    ready, settlement = self._prepare(slot, transport, claimed.popleft())
+                reachable = True
+                if ready is not None:
+                    following = partial(self._following, slot, transport, claimed,
+                                        upcoming) if ahead else None
+                    meanwhile = partial(self._meanwhile, claimed, done, marks,
+                                        trouble) if wire else None
+                    settlement, reachable = self._deliver(slot, transport, ready, marks,
+                                                          following, meanwhile)
                 if settlement is not None:
                     if not done:
                         oldest = self.clock()
                     done.append(settlement)
+                if trouble:
+                    raise trouble.pop()
                 if not reachable:
                     return  # this connection stops at its first failure to connect
                 if done and (len(done) >= FLUSH_COUNT or self.clock() - oldest >= FLUSH_SECONDS):
@@ -179,37 +223,96 @@ class Connections:
             try:  # results first, then what was claimed and not sent goes back, untried
                 if marks is not None:
                     marks.close()
+                done += [ledger.untried(ready.item.row) for ready in upcoming]
                 done += [ledger.untried(item.row) for item in claimed]
                 ledger.record_and_claim(done, claim=False)
             except BaseException as err:
                 if self.error is None:
                     self.error = err
 
-    def _send(self, slot: int, transport: Transport, item: Claimed,
-              marks: MarkWriter | None) -> tuple[Settlement | None, bool]:
-        """Send one claimed row: (its result to record, None when already recorded;
-        whether the relay could be reached)."""
+    def _prepare(self, slot: int, transport: Transport,
+                 item: Claimed) -> tuple[_Ready | None, Settlement | None]:
+        """A claimed row made ready to send: (it, None), or (None, its result to record;
+        None when already recorded) when it must not go now."""
         ledger, row, prepared = self.ledger, item.row, item.prepared
         if self.stop.is_set() or row.mailout_id in self.halted:
-            return ledger.untried(row), True
+            return None, ledger.untried(row)
         if self.clock() - item.at > RECHECK_AFTER and ledger.recheck(row):
-            return None, True  # opted out or consent withdrawn since it was claimed
-        data = prepared.factories[row.variant].build(
-            name=row.name, address=row.address, salutation=row.salutation,
-            now=prepared.date, message_id=row.message_id, unsubscribe_token=row.token)
-        if self.sign is not None:
-            data = self.sign(data)
+            return None, None  # opted out or consent withdrawn since it was claimed
+        data = self._message(transport, row, prepared)
         # Workers sharing a server's outbox wait for their slot just before the final dot
         # (in commit): what the relay counts is when a message is complete, and the SMTP
         # exchange before it takes each connection a different time.
-        late_limit = self.limiter if isinstance(self.limiter, SharedLimiter) else None
-        if self.limiter is not None and late_limit is None:
+        if self.limiter is not None and not isinstance(self.limiter, SharedLimiter):
             with contextlib.suppress(_Stopped):
                 self.limiter.acquire(self.clock, self._sleep)
         if self.stop.is_set():
-            return ledger.untried(row), True
+            return None, ledger.untried(row)
         assert self.journal is not None
-        journal, entry = self.journal, self.journal.begin(slot, row.id)
+        sender = self._envelope_sender(prepared.senders[row.variant], row)
+        return _Ready(item, sender, data, self.journal.begin(slot, row.id)), None
+
+    def _message(self, transport: Transport, row: RowRecord, prepared: Prepared) -> bytes | Wire:
+        """The row's message: in wire form for a transport that takes it (spliced from
+        the variant's, pressctl.delivery.wire, unless DKIM signs the whole)."""
+        wire = getattr(transport, "takes_wire", False)
+        factory = (prepared.wire(row.variant) if wire and self.sign is None
+                   else prepared.factories[row.variant])
+        data = factory.build(name=row.name, address=row.address, salutation=row.salutation,
+                             now=prepared.date, message_id=row.message_id,
+                             unsubscribe_token=row.token)
+        if factory is not prepared.factories[row.variant]:
+            return Wire(data)
+        if self.sign is not None:
+            data = self.sign(data)
+        return Wire(stuff(data)) if wire else data
+
+    def _following(self, slot: int, transport: Transport, claimed: deque[Claimed],
+                   upcoming: list[_Ready]) -> tuple[str, str, Wire] | None:
+        """Asked just before a final dot: the connection's next message, made ready now
+        so that its envelope goes with that dot; None when it should go the usual way
+        (none claimed, a stop, a halted mailout, a row due for its recheck)."""
+        if not claimed or self.stop.is_set():
+            return None
+        item = claimed[0]
+        if item.row.mailout_id in self.halted or self.clock() - item.at > RECHECK_AFTER:
+            return None
+        claimed.popleft()
+        ready, _ = self._prepare(slot, transport, item)
+        if ready is None or not isinstance(ready.data, Wire):
+            claimed.appendleft(item)  # a stop just came: the loop gives it back
+            return None
+        upcoming.append(ready)
+        return ready.sender, item.row.address, ready.data
+
+    def _meanwhile(self, claimed: deque[Claimed], done: list[Settlement],
+                   marks: MarkWriter | None, trouble: list[BaseException]) -> None:
+        """While the relay works on a final dot, the database work that would otherwise
+        wait for its reply: the results held are recorded once there are half a batch of
+        them, and the next rows are claimed when this connection has at most one left
+        (one transaction). What goes wrong is kept in ``trouble`` and raised once the
+        reply is recorded."""
+        low = len(claimed) <= 1
+        if self.stop.is_set() or (not low and len(done) < FLUSH_COUNT // 2):
+            return
+        try:
+            if low and marks is not None:
+                marks.flush()
+            claimed.extend(self.ledger.record_and_claim(done, claim=low))
+        except BaseException as err:
+            trouble.append(err)
+
+    def _deliver(self, slot: int, transport: Transport, ready: _Ready,
+                 marks: MarkWriter | None,
+                 following: Callable[[], tuple[str, str, Wire] | None] | None,
+                 meanwhile: Callable[[], None] | None = None
+                 ) -> tuple[Settlement | None, bool]:
+        """Send one message: (its result to record, None when already recorded; whether
+        the relay could be reached)."""
+        ledger, row, prepared = self.ledger, ready.item.row, ready.item.prepared
+        late_limit = self.limiter if isinstance(self.limiter, SharedLimiter) else None
+        assert self.journal is not None
+        journal, entry = self.journal, ready.entry
 
         def commit() -> bool:  # just before the final dot: see pressctl.delivery.inflight
             try:
@@ -232,8 +335,13 @@ class Connections:
             self.in_flight[slot] = row.id
             return True
 
-        outcome = transport.send(self._envelope_sender(prepared.senders[row.variant], row),
-                                 row.address, data, crlf=True, commit=commit)
+        if following is not None or meanwhile is not None:
+            outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[call-arg,arg-type]
+                                     crlf=True, commit=commit, following=following,
+                                     meanwhile=meanwhile)
+        else:
+            outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[arg-type]
+                                     crlf=True, commit=commit)
         moment = ledger.now()
         if outcome.status in JOURNAL_STATUS:
             journal.finish(entry, JOURNAL_STATUS[outcome.status], outcome.code,

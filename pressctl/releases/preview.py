@@ -12,10 +12,14 @@ from __future__ import annotations
 import base64
 import email
 import email.policy
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
+from itertools import chain
 from pathlib import Path
 from typing import cast
 
@@ -23,20 +27,22 @@ from pressctl.book.session import Book
 from pressctl.config import write_private_file
 from pressctl.errors import InvalidInput
 from pressctl.releases.documents import ReleaseSet
-from pressctl.releases.recipients import Recipient, select_recipients
+from pressctl.releases.recipients import Recipient, stream_recipients
 from pressctl.releases.rendering import BuiltMessage
 
 SHOWN_HEADERS = ("From", "To", "Subject", "Date")
 
 
 def preview_recipients(book: Book, path: Path, releases: ReleaseSet, audience: str | None = None,
-                       only: list[str] | None = None) -> list[Recipient]:
-    """The recipients of the release at ``path`` (see select_recipients); a preview for
-    nobody is refused (exit 3)."""
-    recipients = select_recipients(book, releases, audience, only=only)
-    if not recipients:
+                       only: list[str] | None = None) -> Iterator[Recipient]:
+    """The recipients of the release at ``path`` (see select_recipients), as the book is
+    read (:func:`stream_recipients`); a preview for nobody is refused (exit 3) before the
+    first is given."""
+    recipients = stream_recipients(book, releases, audience, only=only)
+    first = next(recipients, None)
+    if first is None:
         raise InvalidInput(f"{path}: nobody to send to", hint="check the audience and opt-outs")
-    return recipients
+    return chain((first,), recipients)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,24 +56,44 @@ class PreviewFiles:
 
 
 def write_previews(messages: Iterable[BuiltMessage], folder: Path) -> Iterator[PreviewFiles]:
-    """Write each message into ``folder`` as it passes (a 10,000-message preview is never
-    held at once), numbered in order and named after the recipient's address."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    for number, message in enumerate(messages, 1):
-        slug = re.sub(r"[^a-z0-9]+", "-", message.recipient.address.lower()).strip("-")
-        stem = folder / f"{number:05d}-{slug}"
-        eml = stem.with_suffix(".eml")
-        write_private_file(eml, message.raw)
-        html = ics = None
-        parsed = _parsed(message.raw)
-        for part in parsed.walk():
-            if part.get_content_type() == "text/html":
-                html = stem.with_suffix(".html")
-                write_private_file(html, _with_images(_lf(part.get_content()), parsed))
-            elif part.get_content_type() == "text/calendar":
-                ics = stem.with_suffix(".ics")
-                write_private_file(ics, cast(bytes, part.get_payload(decode=True)))
-        yield PreviewFiles(message, eml, html, ics)
+    """Write each message as it passes (a 100,000-message preview is never held at once),
+    numbered in order and named after the recipient's address. The files go to a hidden
+    staging folder beside ``folder`` and move in only once the last message is written:
+    a preview that fails half-way (a template error in one language) leaves ``folder`` as
+    it was, like every other failed command."""
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInput(f"{folder}: not a folder", hint="give --out a folder to write into")
+    folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.partial-", dir=folder.parent))
+    finished = False
+    try:
+        for number, message in enumerate(messages, 1):
+            yield _write_one(message, staging, folder, number)
+        finished = True
+    finally:
+        if finished:
+            folder.mkdir(exist_ok=True, mode=0o700)
+            for written in sorted(staging.iterdir()):
+                os.replace(written, folder / written.name)
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_one(message: BuiltMessage, staging: Path, folder: Path, number: int) -> PreviewFiles:
+    """Write one message's files into ``staging``; the paths returned are where they will
+    be once the preview is complete."""
+    slug = re.sub(r"[^a-z0-9]+", "-", message.recipient.address.lower()).strip("-")
+    stem = f"{number:05d}-{slug}"
+    write_private_file(staging / f"{stem}.eml", message.raw)
+    html = ics = None
+    parsed = _parsed(message.raw)
+    for part in parsed.walk():
+        if part.get_content_type() == "text/html":
+            html = folder / f"{stem}.html"
+            write_private_file(staging / html.name, _with_images(_lf(part.get_content()), parsed))
+        elif part.get_content_type() == "text/calendar":
+            ics = folder / f"{stem}.ics"
+            write_private_file(staging / ics.name, cast(bytes, part.get_payload(decode=True)))
+    return PreviewFiles(message, folder / f"{stem}.eml", html, ics)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,24 +9,22 @@ a write that lands between the two reads makes the edit refused, never lost."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from dataclasses import replace
 
 from pressctl.contacts.emails import email_key
-from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, Phone, sort_key
+from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, sort_key
 from pressctl.errors import InvalidInput
 from pressctl.store.database import Connection, Database
+from pressctl.store.listing import CHUNK, ContactStream
 from pressctl.store.search import search_clause
 
-CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
 _CONTACT_COLUMNS = (
     "id, name, kind, role, organization, outlet, languages, country, notes, "
     "embargo_ok, opted_out, created, updated, salutation, first_name_ok"
 )
-# A row of _CONTACT_COLUMNS as read (then sort_name, where a chunk ends), and as written
-# (id None before the insert, sort_name).
-_ContactRow = tuple[int, str, str, str | None, str | None, str | None, str, str | None,
-                    str | None, int, int, str, str, str | None, int, str]
+# A row of _CONTACT_COLUMNS as written (id None before the insert, then sort_name); the
+# reading is pressctl.store.listing's.
 _NewRow = tuple[int | None, str, str, str | None, str | None, str | None, str, str | None,
                 str | None, int, int, str | None, str | None, str | None, int, str]
 
@@ -179,73 +177,17 @@ class ContactQueries:
         """The contacts of :meth:`stream` as a list (for a few: by ids, an audience)."""
         return list(self.stream(where))
 
-    def stream(self, where: ContactFilter = EVERY_CONTACT) -> Iterator[Contact]:
-        """Contacts matching ``where`` ordered by name, with their e-mails, phones and tags.
-
-        Read CHUNK contacts at a time, each chunk's e-mails, phones, tags and roles with
-        one query per table: listing or exporting a book of any size holds one chunk.
-        SQLite steps one statement (fetchmany), which also reads the whole list from one
-        snapshot of the book. psycopg would fetch a statement's whole result at once, so
-        on PostgreSQL each chunk is a query of its own (LIMIT CHUNK) that resumes after
-        the last (sort_name, id) read: keyset pagination on the contacts_sort_name index.
-        """
+    def stream(self, where: ContactFilter = EVERY_CONTACT) -> ContactStream:
+        """Contacts matching ``where`` ordered by name, with their e-mails, phones, tags
+        and roles (or, through the stream's ``lines()``, what a list shows of them): one
+        row per contact, its children aggregated by the database, read CHUNK contacts at
+        a time, so that listing or exporting a book of any size holds one chunk
+        (pressctl.store.listing: how, on each engine)."""
         clause, params = _filter_sql(where, self.dialect)
-        select = f"SELECT {_CONTACT_COLUMNS}, sort_name FROM contacts WHERE ({clause})"
-        if self.dialect == "sqlite":
-            rows = self.db.execute(f"{select} ORDER BY sort_name, id", params)
-            while chunk := rows.fetchmany(CHUNK):
-                yield from self._with_children(chunk)
-            return
-        page = f" ORDER BY sort_name, id LIMIT {CHUNK}"
-        chunk = self.db.execute(select + page, params).fetchall()
-        while chunk:
-            yield from self._with_children(chunk)
-            if len(chunk) < CHUNK:
-                return
-            last = chunk[-1]
-            chunk = self.db.execute(f"{select} AND (sort_name, id) > (?, ?){page}",
-                                    [*params, last[-1], last[0]]).fetchall()
-
-    def _with_children(self, chunk: list[_ContactRow]) -> Iterator[Contact]:
-        ids = [row[0] for row in chunk]
-        marks = ",".join("?" * len(ids))
-        emails: dict[int, list[str]] = defaultdict(list)
-        for cid, address in self.db.execute(
-            f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({marks}) "
-            "ORDER BY contact_id, position", ids,
-        ):
-            emails[cid].append(address)
-        phones: dict[int, list[Phone]] = defaultdict(list)
-        for cid, e164, ext, kind, label in self.db.execute(
-            "SELECT contact_id, e164, extension, type, label FROM contact_phones "
-            f"WHERE contact_id IN ({marks}) ORDER BY contact_id, position", ids,
-        ):
-            phones[cid].append(Phone(e164, ext, kind, label))
-        tags: dict[int, list[str]] = defaultdict(list)
-        for cid, tag in self.db.execute(
-            f"SELECT contact_id, tag FROM contact_tags WHERE contact_id IN ({marks}) "
-            "ORDER BY contact_id, position", ids,
-        ):
-            tags[cid].append(tag)
-        roles: dict[int, dict[str, str]] = defaultdict(dict)
-        for cid, language, role in self.db.execute(
-            f"SELECT contact_id, language, role FROM contact_roles WHERE contact_id IN ({marks}) "
-            "ORDER BY contact_id, position", ids,
-        ):
-            roles[cid][language] = role
-        for row in chunk:
-            cid = row[0]
-            languages = row[6].split(",") if row[6] else []
-            yield Contact(
-                id=cid, name=row[1], kind=row[2], role=row[3], organization=row[4],
-                outlet=row[5],
-                languages=[x for x in languages if x] if "" in languages else languages,
-                country=row[7], notes=row[8], embargo_ok=bool(row[9]),
-                opted_out=bool(row[10]), created=row[11], updated=row[12],
-                salutation=row[13], first_name_ok=bool(row[14]),
-                emails=emails.get(cid, []), phones=phones.get(cid, []), tags=tags.get(cid, []),
-                roles=roles.get(cid, {}),
-            )
+        # PostgreSQL runs a filter other than ids once, then reads its contacts by id.
+        filtered = replace(where, ids=None) != EVERY_CONTACT
+        return ContactStream(self.db, self.dialect, clause, params, filtered=filtered,
+                             chunk=CHUNK)
 
 
 def _contact_row(c: Contact) -> _NewRow:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -98,6 +97,8 @@ def _why_read_only(path: Path) -> str:
 
 
 def _free_bytes(path: Path) -> int | None:
+    import shutil  # only when a write failed: every command imports this module (1.5 ms)
+
     try:
         return shutil.disk_usage(path.parent).free
     except OSError:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 
 from pressctl.outbox.states import MailoutState, RowState
 from pressctl.store.database import Database
 
+ROWS_CHUNK = 1000  # mailout rows per executemany (insert_rows)
 ROW_COLUMNS = ("id, mailout_id, variant, contact_id, name, address, salutation, message_id, "
                "token, state, attempts, next_attempt_at, reply, updated, sent_at")
 
@@ -80,13 +82,14 @@ class MailoutQueries:
     def insert_rows(self, mailout_id: int, rows: Iterable[tuple], now: str) -> None:
         """rows: (variant, contact_id, name, address, salutation, message_id, token,
         fallback_variant, fallback_message_id, fallback_token); the fallback is the row's
-        place in the linked public mailout (None outside an embargoed phase)."""
-        self.db.executemany(
-            "INSERT INTO mailout_rows (mailout_id, variant, contact_id, name, address, "
-            "salutation, message_id, token, fallback_variant, fallback_message_id, "
-            "fallback_token, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(mailout_id, *row, now) for row in rows],
-        )
+        place in the linked public mailout (None outside an embargoed phase). Inserted
+        ROWS_CHUNK at a time, as ``rows`` comes: a mailout of any size holds one chunk."""
+        remaining = iter(rows)
+        while chunk := [(mailout_id, *row, now) for row in islice(remaining, ROWS_CHUNK)]:
+            self.db.executemany(
+                "INSERT INTO mailout_rows (mailout_id, variant, contact_id, name, address, "
+                "salutation, message_id, token, fallback_variant, fallback_message_id, "
+                "fallback_token, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", chunk)
 
     def get(self, mailout_id: int) -> MailoutRecord | None:
         row = self.db.execute(

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, NOW, SAMPLES, db_snapshot
 
-from pressctl.book import importer
+from pressctl.book import importer, spool
 from pressctl.book.contacts import add_contact, export_contacts
 from pressctl.book.importer import import_file
 from pressctl.book.orgs import add_org, import_orgs
@@ -73,6 +73,14 @@ def by_email(book: Book, address: str):
 def other_book(tmp_path: Path):
     """A second, empty contact book (for round trips)."""
     store = Store.open(tmp_path / "other" / "pressctl.db")
+    yield Book(store, Settings(default_region="FR", display=DisplaySettings(own_country="FR")), NOW)
+    store.close()
+
+
+@pytest.fixture
+def third_book(tmp_path: Path):
+    """A third, empty contact book."""
+    store = Store.open(tmp_path / "third" / "pressctl.db")
     yield Book(store, Settings(default_region="FR", display=DisplaySettings(own_country="FR")), NOW)
     store.close()
 
@@ -586,7 +594,8 @@ def _big_csv(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_worker_processes_give_the_same_contacts_and_problems(tmp_path, book, other_book):
+def test_worker_processes_give_the_same_contacts_and_problems(tmp_path, book, other_book,
+                                                              third_book):
     if "fork" not in multiprocessing.get_all_start_methods():
         pytest.skip("worker processes need fork")
     path = write(tmp_path, "big.csv", _big_csv(7_000))
@@ -597,11 +606,12 @@ def test_worker_processes_give_the_same_contacts_and_problems(tmp_path, book, ot
         return (report.added, [str(p) for p in report.problems],
                 [str(p) for p in report.skipped], contacts)
 
-    serial = outcome(book, 1)
+    serial = outcome(book, 0)
     parallel = outcome(other_book, 2)
     assert serial[0] == 7_000 - 8 - 6 - 5
     assert len(serial[1]) == 8 + 6 and len(serial[2]) == 5
     assert parallel == serial
+    assert outcome(third_book, 1) == serial  # one worker process
 
 
 def test_large_files_pick_worker_processes_by_themselves(book, tmp_path, monkeypatch):
@@ -737,3 +747,110 @@ def test_a_skipped_row_naming_an_opted_out_address_still_says_so(book, tmp_path)
     [notice] = report.opted_out
     assert (notice.where, notice.contact.id, notice.suppression.address) == (
         f"{path}:4", ids["elodie.marchand@example.net"], "elodie.marchand@example.net")
+
+
+# -- bulk inserts and bounded memory (issue 12) --------------------------------------------
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_chunk_with_a_rejected_row_in_the_middle_stores_the_others(book, tmp_path,
+                                                                     monkeypatch, workers):
+    if workers and "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("worker processes need fork")
+    monkeypatch.setattr(importer, "CHUNK", 5)
+    rows = [f"P{i},p{i}@example.org,01 44 76 75 {i:02d}" for i in range(9)]
+    rows[2] = "Bad,bad@,01 44 76 75 02"  # line 4, in the middle of the first chunk
+    path = write(tmp_path, "c.csv", "Nom,Courriel,Tél.\n" + "\n".join(rows) + "\n")
+    _, report = run(book, path, skip_invalid=True, workers=workers)
+    assert [p.where for p in report.problems] == [f"{path}:4"]
+    assert report.added == 8
+    stored = {c.emails[0]: c for c in book.store.contacts.select()}
+    assert sorted(stored) == sorted(f"p{i}@example.org" for i in range(9) if i != 2)
+    assert stored["p3@example.org"].phones == [Phone("+33144767503")]
+    trail = [c.summary for c in book.store.changes.trail() if "added from" in c.summary]
+    assert f"added from {path}:5" in trail and f"added from {path}:4" not in trail
+
+
+def test_a_large_report_keeps_few_rows_in_memory_and_still_lists_every_rejected_row(
+        book, tmp_path, monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK", 7)
+    monkeypatch.setattr(spool, "KEPT", 3)
+    monkeypatch.setattr(spool, "BATCH", 4)
+    rows = []
+    for i in range(60):
+        rows.append(f"P{i},p{i}@example.org" if i % 3 else f"P{i},p{i}-at-example.org")
+    path = write(tmp_path, "c.csv", "Nom,Courriel\n" + "\n".join(rows) + "\n")
+    file, report = run(book, path, skip_invalid=True)
+    want = [f"{path}:{i + 2}" for i in range(0, 60, 3)]
+    assert [p.where for p in report.problems] == want
+    assert report.rejected.in_memory < 3 + 4  # the head and at most one batch
+    assert report.added == 40
+    out = rejects_text(file, report.rejected)
+    assert [row[0] for row in csv.reader(io.StringIO(out))][1:] == [
+        f"P{i}" for i in range(0, 60, 3)]
+
+
+@pytest.mark.parametrize("policy", ["fail", "skip"])
+def test_a_duplicate_of_a_row_several_chunks_earlier_names_its_line(book, tmp_path,
+                                                                    monkeypatch, policy):
+    # Earlier chunks are in the store, not in memory: the line comes from the import's
+    # own record of the contacts it added, not from the book's clash text.
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    rows = [f"P{i},p{i}@example.org" for i in range(7)] + ["Again,P1@EXAMPLE.org"]
+    path = write(tmp_path, "c.csv", "Nom,Courriel\n" + "\n".join(rows) + "\n")
+    if policy == "fail":
+        with pytest.raises(DuplicateContact) as caught:
+            run(book, path)
+        [problem] = caught.value.problems
+    else:
+        _, report = run(book, path, on_duplicate="skip")
+        [problem] = report.skipped
+    assert problem.where == f"{path}:9"
+    assert problem.message == "e-mail p1@example.org is also on line 3"
+
+
+def test_a_duplicate_of_a_book_contact_names_that_contact_not_a_line(book, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    ids = seed(book)
+    rows = [f"P{i},p{i}@example.org" for i in range(5)] + ["Again,pascale.bresson@cnes.fr"]
+    path = write(tmp_path, "c.csv", "Nom,Courriel\n" + "\n".join(rows) + "\n")
+    _, report = run(book, path, on_duplicate="skip")
+    [problem] = report.skipped
+    assert problem.message == (f"e-mail pascale.bresson@cnes.fr already belongs to contact "
+                               f"#{ids['pascale.bresson@cnes.fr']} Pascale Bresson")
+
+
+def test_a_contact_added_then_updated_by_later_chunks_counts_as_added_only(book, tmp_path,
+                                                                          monkeypatch):
+    monkeypatch.setattr(importer, "CHUNK", 2)
+    seed(book)
+    rows = ["A,a@example.org,x", "B,b@example.org,", "C,c@example.org,",
+            "A2,a@example.org,y", "P,pascale.bresson@cnes.fr,z", "A3,a@example.org,w"]
+    path = write(tmp_path, "c.csv", "Nom,Courriel,Rubriques\n" + "\n".join(rows) + "\n")
+    _, report = run(book, path, on_duplicate="update")
+    assert (report.added, report.updated) == (3, 1)
+    assert by_email(book, "a@example.org").tags == ["x", "y", "w"]
+
+
+@pytest.mark.parametrize(("rows", "cpus", "want"), [
+    (100, 2, 0), (importer.PARALLEL_FROM, 1, 1), (importer.PARALLEL_FROM, 2, 1),
+    (100_000, 4, importer.MAX_WORKERS), (100_000, 64, importer.MAX_WORKERS),
+])
+def test_worker_processes_follow_the_file_size_and_the_cores(rows, cpus, want):
+    # On 2 cores one worker validates while the main process reads and writes: a second
+    # worker would only share the same two cores (and add a process's memory).
+    assert importer._workers_for(rows, cpus) == want
+
+
+@pytest.mark.parametrize("chunk", [1, 2_000])
+def test_an_address_only_on_a_refused_row_does_not_clash_with_a_later_row(book, tmp_path,
+                                                                        monkeypatch, chunk):
+    monkeypatch.setattr(importer, "CHUNK", chunk)
+    # C names A's and B's addresses: refused; z@ belongs to nobody, so Z is a new contact.
+    path = write(tmp_path, "c.csv", "Nom,Courriel\nA,a@example.org\nB,b@example.org\n"
+                 'C,"a@example.org; b@example.org; z@example.org"\nZ,z@example.org\n')
+    _, report = run(book, path, on_duplicate="update", skip_invalid=True)
+    assert [p.where for p in report.problems] == [f"{path}:4"]
+    assert "different contacts" in report.problems[0].message
+    assert (report.added, report.updated) == (3, 0)
+    assert by_email(book, "z@example.org").name == "Z"

@@ -185,6 +185,37 @@ def test_a_template_typo_is_named_by_check_and_preview(sample_book, home, releas
     assert french.exit_code == 0, french.stderr
 
 
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_a_preview_that_fails_half_way_leaves_the_out_folder_as_it_was(
+        sample_book, home, release, tmp_path, exists):
+    """French readers render, English ones hit the typo: whatever was written before the
+    failure never reaches --out (a failed command changes nothing)."""
+    assert sample_book("templates", "init", "release.en.txt.j2").exit_code == 0
+    user = home / "templates" / "release.en.txt.j2"
+    lines = user.read_text(encoding="utf-8").split("\n")
+    lines[2] = "{{ releas.title }}"
+    user.write_text("\n".join(lines), encoding="utf-8")
+    out = tmp_path / "previews"
+    if exists:
+        out.mkdir()
+        (out / "notes.txt").write_text("mine", encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+
+    preview = sample_book("release", "preview", release, "--all", "--out", out)
+    assert preview.exit_code == 3
+    assert f"{user}:3: 'releas' is undefined" in preview.stderr
+    no_traceback(preview)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
+    if exists:
+        assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+    user.unlink()  # the same preview, template fixed: everything arrives, nothing staged
+    fixed = sample_book("release", "preview", release, "--all", "--out", out)
+    assert fixed.exit_code == 0, fixed.stderr
+    assert len(list(out.glob("*.eml"))) > 1
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
 def test_templates_list_show_path_init(cli, home):
     listed = cli("templates", "list", "--json")
     assert listed.exit_code == 0

@@ -86,6 +86,22 @@ def test_tab_separated_rows_written_one_by_one_are_what_print_table_writes(monke
                                                                 layout=layout))
 
 
+@pytest.mark.parametrize("asked", [None, "email,id", "name", "flags,name,id,email"])
+def test_rows_of_text_only_are_written_as_plain_makes_their_cells(monkeypatch, asked):
+    """text_only (the cells are tables.plain()'s strings already): the same bytes,
+    newlines inside a cell made spaces, as the rows of the values they show."""
+    from pressctl.cli.tables import plain
+
+    layout = Layout(columns=asked)
+    texts = [tuple(plain(cell) if type(cell) is not str else cell for cell in row)
+             for row in ROWS]
+    assert any("\n" in cell for row in texts for cell in row)
+    written = _printed(monkeypatch, lambda: write_tab_separated(
+        COLUMNS, iter(texts), layout, text_only=True))
+    assert written == _printed(monkeypatch, lambda: write_tab_separated(COLUMNS, ROWS, layout))
+    assert written.count("\n") == len(ROWS) + 1
+
+
 def _settings() -> Settings:
     return Settings(display=DisplaySettings(own_country="FR", phone_style="auto"))
 
@@ -165,3 +181,49 @@ def test_a_list_on_a_terminal_is_laid_out_from_all_its_rows(monkeypatch):
     views.print_contacts(out, _contacts(seen, printed), _settings())
     assert [row[1] for row in tables[0]] == ["Ann", "Bob", "Cid"]
     assert tables[0][0][6] == ["01 44 76 75 39"]  # auto: national for the own country
+
+
+@pytest.mark.parametrize("mode", ["piped", "terminal", "json"])
+def test_the_stores_stream_is_printed_as_its_contacts_are(monkeypatch, tmp_path, mode):
+    """Given the store's stream, a table reads only its columns (the stream's lines:
+    pressctl.store.listing) and --json whole contacts; either way, what is printed is
+    what the same contacts print, as a plain list of Contacts, in every mode."""
+    from pressctl.cli import views
+    from pressctl.store import Store
+    from pressctl.store.listing import ContactStream
+
+    store = Store.open(tmp_path / "book.db")
+    people = [Contact(name=f"{name}\nSecond line", kind=kind, role=role, outlet="Le Monde",
+                      organization=org, emails=emails, tags=tags, languages=langs,
+                      phones=phones, embargo_ok=embargo, opted_out=opted, notes="n|o,t\te",
+                      created="2026-12-02T10:00:00Z", updated="2026-12-02T10:00:00Z")
+              for name, kind, role, org, emails, tags, langs, phones, embargo, opted in [
+                  ("Ann", "officer", "Press\nofficer", "CNES", ["ann@example.org"],
+                   ["space", "a,b"], ["fr", "en"],
+                   [Phone("+33144767539", "12", "work", "standard")], True, False),
+                  ("Bob", "journalist", None, None, [], [], [], [], False, True),
+                  ("Cid", "other", "", "", ["c@example.org", "d@example.org"], ["\tx"],
+                   ["de-CH"], [Phone("+33625796479", None, "mobile", None),
+                               Phone("+12025550143", None, "fax", "office")], True, True)]]
+    with store.transaction():
+        store.contacts.insert(people)
+    read: list[str] = []
+    lines, contacts = ContactStream.lines, ContactStream.__iter__
+    monkeypatch.setattr(ContactStream, "lines", lambda s: read.append("lines") or lines(s))
+    monkeypatch.setattr(ContactStream, "__iter__",
+                        lambda s: read.append("contacts") or contacts(s))
+    if mode == "terminal":
+        monkeypatch.setattr(Output, "rich_stdout", property(lambda self: True))
+
+    def printed(source) -> str:
+        buffer = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", buffer)
+        views.print_contacts(Output(quiet=True), source, _settings(), as_json=mode == "json",
+                             layout=Layout(wide=True))
+        return buffer.getvalue()
+
+    from_stream = printed(store.contacts.stream())
+    assert read == (["contacts"] if mode == "json" else ["lines"])
+    assert from_stream == printed(store.contacts.select())
+    assert "Ann" in from_stream and "Cid" in from_stream
+    store.close()

@@ -1,8 +1,11 @@
 """ContactQueries.stream reads a book of any size in chunks (issue 12), on both backends:
-the contacts CHUNK at a time (SQLite: one statement stepped by fetchmany; PostgreSQL: one
-LIMIT query per chunk, resuming after the last name and id), their e-mails, phones, tags
-and roles by one query per table and chunk; never the whole table for the first contact,
-never a query per contact; every contact once, in name order, ties across chunks too."""
+one row per contact with its e-mails, phones, tags and roles aggregated by the database
+(pressctl.store.listing), CHUNK rows at a time. SQLite: one statement stepped by
+fetchmany. PostgreSQL: the whole book in LIMIT queries resuming after the last name and
+id; a filtered list reads the matching ids once (the filter runs once), then their
+contacts a chunk of ids at a time. Never the whole table for the first contact, never a
+query per contact or per child table; every contact once, in name order, ties across
+chunks too."""
 
 from __future__ import annotations
 
@@ -49,10 +52,11 @@ def stored(store) -> list[Contact]:
 
 
 class _Recorded:
-    """A statement run, and how its rows were read."""
+    """A statement run, its parameters, and how its rows were read."""
 
-    def __init__(self, sql: str) -> None:
+    def __init__(self, sql: str, params) -> None:
         self.sql = sql
+        self.params = list(params)
         self.reads: list[tuple[str, int]] = []  # ("fetchmany", size asked) / ("fetchall", 0)
         self.rows = 0
 
@@ -91,7 +95,7 @@ class _Recording:
         self.statements: list[_Recorded] = []
 
     def execute(self, sql, params=()):
-        record = _Recorded(sql)
+        record = _Recorded(sql, params)
         self.statements.append(record)
         return _Cursor(self.inner.execute(sql, params), record)
 
@@ -99,10 +103,9 @@ class _Recording:
         return getattr(self.inner, name)
 
     def contact_reads(self) -> list[_Recorded]:
-        return [s for s in self.statements if " FROM contacts WHERE" in s.sql]
-
-    def child_reads(self, table: str) -> list[_Recorded]:
-        return [s for s in self.statements if f" FROM {table} " in s.sql]
+        """The statements that read contacts with their children (all of them here)."""
+        return [s for s in self.statements
+                if all(f" FROM {table} " in s.sql for table in CHILD_TABLES)]
 
 
 @pytest.fixture
@@ -123,22 +126,20 @@ def test_every_contact_comes_once_in_name_order_with_its_children(store, stored,
 def test_the_first_contact_reads_one_chunk_not_the_table(store, stored, recording):
     first = next(store.contacts.stream())
     assert first == stored[0]
-    [read] = recording.contact_reads()
-    assert read.rows <= CHUNK
+    [read] = recording.statements  # its children came with it: no query of their own
+    assert read in recording.contact_reads() and read.rows <= CHUNK
     if store.database.dialect == "sqlite":
         assert read.reads == [("fetchmany", CHUNK)]  # a statement stepped, chunk by chunk
     else:
         assert f"LIMIT {CHUNK}" in read.sql and read.reads == [("fetchall", 0)]
-    for table in CHILD_TABLES:  # the first chunk's children, one query a table
-        [children] = recording.child_reads(table)
-        assert children.sql.count("?") == CHUNK
 
 
-def test_a_whole_book_is_read_chunk_by_chunk_one_query_per_table_and_chunk(store, stored,
+def test_a_whole_book_is_read_chunk_by_chunk_one_statement_for_all_tables(store, stored,
                                                                            recording):
     assert len(list(store.contacts.stream())) == len(stored) == 13
     chunks = -(-len(stored) // CHUNK)  # 3: 5, 5 and 3 contacts
     reads = recording.contact_reads()
+    assert reads == recording.statements  # no query per contact, none per child table
     if store.database.dialect == "sqlite":
         [read] = reads
         assert {how for how in read.reads} == {("fetchmany", CHUNK)}
@@ -147,8 +148,21 @@ def test_a_whole_book_is_read_chunk_by_chunk_one_query_per_table_and_chunk(store
         assert all(f"LIMIT {CHUNK}" in r.sql and r.rows <= CHUNK for r in reads)
         assert all("(sort_name, id) >" in r.sql for r in reads[1:])
     assert sum(r.rows for r in reads) == len(stored)
-    for table in CHILD_TABLES:
-        assert len(recording.child_reads(table)) == chunks  # not one per contact
+
+
+@pytest.mark.parametrize("store", ["postgresql"], indirect=True)
+def test_postgresql_runs_a_filter_once_then_reads_its_contacts_by_id(store, stored,
+                                                                   recording):
+    """A search (or any filter) spanning several chunks: the matching ids in one query,
+    then their contacts, a chunk of ids at a time, without the filter again."""
+    found = list(store.contacts.stream(ContactFilter(search="dupont")))
+    assert found == [c for c in stored if c.name == "Jean Dupont"] and len(found) == 7
+    first, *pages = recording.statements
+    assert "LIKE" in first.sql and "%dupont%" in first.params
+    assert first.sql.startswith("SELECT id FROM contacts")
+    assert len(pages) == 2 and pages == recording.contact_reads()  # 5 + 2 contacts
+    assert all("LIKE" not in p.sql and len(p.params) <= CHUNK for p in pages)
+    assert [i for p in pages for i in p.params] == [c.id for c in found]
 
 
 @pytest.mark.parametrize("where, expected", [
@@ -163,8 +177,8 @@ def test_a_filter_holds_on_every_chunk(store, stored, recording, where, expected
 
 def test_an_empty_book_streams_nothing(store, recording):
     assert list(store.contacts.stream(EVERY_CONTACT)) == []
-    assert all(r.rows == 0 for r in recording.contact_reads())
-    assert all(not recording.child_reads(t) for t in CHILD_TABLES)
+    [read] = recording.statements
+    assert read.rows == 0
 
 
 def test_a_chunk_exactly_full_ends_the_stream(store, recording):
@@ -175,10 +189,18 @@ def test_a_chunk_exactly_full_ends_the_stream(store, recording):
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # SQLite's query plan
-def test_a_chunks_tags_are_read_in_order_from_their_index(stored, store):
-    """Migration 0016: the tags of a chunk come in their order from an index that holds
-    them; no sort, no read of the table."""
-    plan = " ".join(str(row[3]) for row in store.database.db.execute(
-        "EXPLAIN QUERY PLAN SELECT contact_id, tag FROM contact_tags "
-        "WHERE contact_id IN (1, 2, 3) ORDER BY contact_id, position"))
-    assert "COVERING INDEX contact_tags_in_order" in plan and "TEMP B-TREE" not in plan
+def test_each_contacts_children_are_found_through_an_index(stored, store, recording):
+    """Each child table is searched by contact id through an index (the tags, migration
+    0016's, holds them in order), never scanned; the contacts are read in table order and
+    sorted by name once."""
+    list(store.contacts.stream())
+    [read] = recording.statements
+    plan = [str(row[3]) for row in store.database.db.execute(
+        "EXPLAIN QUERY PLAN " + read.sql, read.params)]
+    for table in CHILD_TABLES:
+        assert any(step.startswith(f"SEARCH {table} USING") and "(contact_id=?)" in step
+                   for step in plan), plan
+        assert not any(step.startswith(f"SCAN {table}") for step in plan), plan
+    assert "SEARCH contact_tags USING COVERING INDEX contact_tags_in_order (contact_id=?)" \
+        in plan
+    assert plan[0] == "SCAN contacts" and plan[-1] == "USE TEMP B-TREE FOR ORDER BY"

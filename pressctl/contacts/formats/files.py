@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -180,7 +180,7 @@ def _text_lines(path: Path, source: str) -> Iterator[str]:
         raise
 
 
-def rejects_text(file: ContactFile, rejected: list[Rejected]) -> str:
+def rejects_text(file: ContactFile, rejected: Iterable[Rejected]) -> str:
     """The rejected records exactly as they stood in the file, each with its reason.
 
     CSV: the original header and rows with an ``error`` column added at the end;

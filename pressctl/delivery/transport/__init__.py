@@ -1,5 +1,6 @@
-"""Delivering bytes: SMTP (smtp.py, the only smtplib user), a Maildir or .eml folder
-(maildir.py), a recorder (recorder.py); base.py holds what they share.
+"""Delivering bytes: SMTP (smtp.py, the only smtplib user; smtp_check.py for `pressctl smtp
+test`), a Maildir or .eml folder (maildir.py), a recorder (recorder.py); base.py holds what
+they share.
 
 Each transport has ``send(sender, recipient, data, commit=...) -> Outcome`` (one message,
 one recipient, CRLF ``data`` from pressctl.releases.messages), ``interrupt()`` and ``close()``, and
@@ -41,7 +42,8 @@ is a context manager.
 from pressctl.delivery.transport.base import INTERRUPTED, Outcome, Transport, TransportFactory
 from pressctl.delivery.transport.maildir import FileTransport
 from pressctl.delivery.transport.recorder import RecordingTransport
-from pressctl.delivery.transport.smtp import SmtpTransport, check_smtp, resolve_password
+from pressctl.delivery.transport.smtp import SmtpTransport, resolve_password
+from pressctl.delivery.transport.smtp_check import check_smtp
 
 __all__ = ["INTERRUPTED", "FileTransport", "Outcome", "RecordingTransport", "SmtpTransport",
            "Transport", "TransportFactory", "check_smtp", "resolve_password"]

@@ -27,11 +27,32 @@ class Outcome:
 Commit = Callable[[], "bool | None"]
 
 
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """A message already in its wire form (pressctl.delivery.wire): CRLF lines, dot-stuffed,
+    ending with CRLF, without the final dot. Only a transport whose ``takes_wire`` is
+    True is given one."""
+
+    body: bytes
+
+
+# Asked by a pipelining transport just before a message's final dot (before its commit):
+# the next message of the connection, (sender, recipient, Wire), or None. Its envelope
+# (MAIL, RCPT, DATA) goes out with this message's final dot (RFC 2920), and the caller's
+# next send() must be that message; a transport that sees any other closes the connection
+# (the relay discards a message that never ended).
+Following = Callable[[], "tuple[str, str, Wire] | None"]
+
+
 class Transport(Protocol):
     """One connection's way of delivering; see pressctl.delivery.transport."""
 
     def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
              commit: Commit | None = None) -> Outcome: ...
+
+    # SmtpTransport also takes ``data`` as a Wire, ``following=`` (a Following) and
+    # ``meanwhile=`` (run once the final dot is out, before its reply is read): see its
+    # ``takes_wire``.
 
     def interrupt(self) -> None: ...
 
@@ -46,6 +67,7 @@ INTERRUPTED = Outcome(SendStatus.INTERRUPTED, None,
 
 class _Closing:
     _stopping = False
+    takes_wire = False  # send() takes a Wire, following= and meanwhile= (SmtpTransport)
 
     def close(self) -> None:
         pass

@@ -5,15 +5,17 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, NamedTuple
 
 from pressctl.config import TLS_HINT as _TLS_HINT
 from pressctl.config import Security, SmtpSettings
 from pressctl.delivery.transport.base import (
     INTERRUPTED,
     Commit,
+    Following,
     Outcome,
+    Wire,
     _Closing,
     _envelope,
     _Failure,
@@ -21,7 +23,7 @@ from pressctl.delivery.transport.base import (
 )
 from pressctl.errors import ConfigError
 from pressctl.outbox.states import SendStatus
-from pressctl.releases.headers import header_address, needs_smtputf8
+from pressctl.releases.headers import needs_smtputf8
 
 if TYPE_CHECKING:  # imported when first needed: start-up time
     import smtplib
@@ -84,9 +86,29 @@ def _reason(err: BaseException) -> str:
     return getattr(err, "strerror", None) or str(err) or type(err).__name__
 
 
+class _Ahead(NamedTuple):
+    """The envelope of a connection's next message, sent with the final dot of the one
+    before it (RFC 2920: a message's data may start a pipelined group)."""
+
+    sender: str  # as the caller gave them
+    recipient: str
+    mail_from: str  # as they went out
+    rcpt_to: str
+    wire: Wire
+
+
 class SmtpTransport(_Closing):
     """Delivers over one reused SMTP connection. Construction checks the settings and reads
-    the password (ConfigError); the first :meth:`send` connects."""
+    the password (ConfigError); the first :meth:`send` connects.
+
+    ``send`` also takes a message in wire form (a Wire) and a ``following`` callable:
+    when the relay offers PIPELINING, the next message's MAIL, RCPT and DATA go out with
+    this one's final dot, so that each message costs one round trip instead of two. The
+    dot's reply is still read before send() returns, and the next message's data only
+    goes out in the next send(): a connection never has more than one final dot
+    unanswered."""
+
+    takes_wire = True
 
     def __init__(self, settings: SmtpSettings, env: Mapping[str, str]) -> None:
         settings.check()
@@ -101,6 +123,7 @@ class SmtpTransport(_Closing):
         self._stopping = False
         self._committed = False
         self._opening: smtplib.SMTP | None = None  # a connection _open() is setting up
+        self._ahead: _Ahead | None = None  # an envelope sent ahead, its replies unread
 
     def __repr__(self) -> str:
         s = self.settings
@@ -108,26 +131,37 @@ class SmtpTransport(_Closing):
         state = "connected" if self._conn is not None else "not connected"
         return f"<SmtpTransport {self._where} {s.security}{user}, {state}>"
 
-    def send(self, sender: str, recipient: str, data: bytes, *, crlf: bool = False,
-             commit: Commit | None = None) -> Outcome:
-        mail_from, rcpt_to = _envelope(sender, recipient)
+    def send(self, sender: str, recipient: str, data: bytes | Wire, *, crlf: bool = False,
+             commit: Commit | None = None, following: Following | None = None,
+             meanwhile: Callable[[], None] | None = None) -> Outcome:
+        ahead, self._ahead = self._ahead, None
+        sent_ahead = (ahead is not None and ahead.wire is data
+                      and (ahead.sender, ahead.recipient) == (sender, recipient))
+        if ahead is not None and not sent_ahead:
+            self._discard()  # the envelope that went out was another message's
+        mail_from, rcpt_to = ((ahead.mail_from, ahead.rcpt_to) if ahead is not None
+                              and sent_ahead else _envelope(sender, recipient))
         if isinstance(rcpt_to, Outcome):
             return rcpt_to
         with self._lock:
             if self._stopping:
                 return INTERRUPTED
             self._committed = False
-        payload = _wire(data, crlf)
+        # all but the final dot, which goes on its own after the commit
+        payload = data.body if isinstance(data, Wire) else _wire(data, crlf)[:-3]
         utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         for _attempt in range(2):
             reused = self._conn is not None
             if not reused:
+                sent_ahead = False
                 try:
                     self._conn = self._open()
                 except _Failure as failure:
                     return INTERRUPTED if self._stopping else failure.outcome
             outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
-                                                          commit)
+                                                          commit, following, sent_ahead,
+                                                          meanwhile)
+            sent_ahead = False
             if not (dead_before_mail and reused) or self._stopping:
                 break
         return outcome
@@ -153,7 +187,7 @@ class SmtpTransport(_Closing):
         conn, self._conn = self._conn, None
         if conn is not None:
             try:
-                if self._stopping:
+                if self._stopping or self._ahead is not None:  # QUIT would be message data
                     conn.close()
                 else:
                     conn.quit()
@@ -269,9 +303,14 @@ class SmtpTransport(_Closing):
         raise ConfigError(problem, hint=hint)
 
     def _transaction(self, mail_from: str, rcpt_to: str, payload: bytes, utf8: bool,
-                     commit: Commit | None = None) -> tuple[Outcome, bool]:
+                     commit: Commit | None = None, following: Following | None = None,
+                     sent_ahead: bool = False, meanwhile: Callable[[], None] | None = None
+                     ) -> tuple[Outcome, bool]:
         """One MAIL/RCPT/DATA exchange -> (outcome, whether the connection was found dead
-        before the server accepted anything: the case worth one reconnection)."""
+        before the server accepted anything: the case worth one reconnection).
+        ``sent_ahead``: its envelope went out with the previous final dot: only its
+        replies are read. ``meanwhile`` runs once the final dot is out, while the relay
+        works on it (it must not raise: its caller keeps what goes wrong)."""
         import smtplib
 
         conn = self._conn
@@ -284,14 +323,14 @@ class SmtpTransport(_Closing):
                                f"{self._where} does not support SMTPUTF8, "
                                f"needed for {who} (non-ASCII before the @)"), False
             options.append("SMTPUTF8")
-        if not payload.isascii() and conn.has_extn("8bitmime"):
-            options.append("BODY=8BITMIME")
-        if conn.has_extn("size"):
-            options.append(f"SIZE={len(payload)}")
+        options += self._size_options(conn, payload)
         envelope = self._pipelined if not utf8 and conn.has_extn("pipelining") else self._stepwise
         self._stage = "MAIL FROM"
         try:
-            replies = envelope(conn, mail_from, rcpt_to, options)
+            if sent_ahead:
+                replies = self._envelope_replies(conn)
+            else:
+                replies = envelope(conn, mail_from, rcpt_to, options)
             mail_code, mail_reply = replies[0]
             if mail_code == 530:
                 self._reset()
@@ -305,12 +344,22 @@ class SmtpTransport(_Closing):
                 if code not in wanted:  # a 421 to MAIL: the reused connection was dead
                     return self._refused(code, reply), index == 0 and code == 421
             self._stage = "the message"
-            conn.send(payload[:-3])  # all but the final dot
+            conn.send(payload)  # all but the final dot
+            ahead = None
+            if following is not None and conn.has_extn("pipelining"):
+                try:  # before the commit: the gap between the mark and the dot stays small
+                    ahead = self._next_envelope(conn, following())
+                except BaseException:
+                    self._discard()  # the server drops a message that never ended
+                    raise
             if not self._commit(commit):
-                self._discard()  # the server drops a message that never ended
+                self._discard()
                 return INTERRUPTED, False
-            conn.send(payload[-3:])
+            conn.send(b".\r\n" + ahead[0] if ahead else b".\r\n")
+            self._ahead = ahead[1] if ahead else None
             self._stage = "end of DATA"
+            if meanwhile is not None:
+                meanwhile()
             code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as err:
             self._discard()
@@ -344,10 +393,11 @@ class SmtpTransport(_Closing):
                    options: list[str]) -> list[tuple[int, bytes]]:
         """MAIL, RCPT and DATA in one write, then their three replies (RFC 2920): two
         round trips per message instead of four, with the same outcomes."""
-        extra = "".join(f" {option}" for option in options)
-        # Both addresses went through headers.header_address: plain, no <>, no spaces.
-        conn.send(f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
-                  .encode("ascii"))
+        conn.send(_commands(mail_from, rcpt_to, options))
+        return self._envelope_replies(conn)
+
+    def _envelope_replies(self, conn) -> list[tuple[int, bytes]]:
+        """The replies to a pipelined MAIL, RCPT and DATA."""
         replies = [conn.getreply()]
         self._stage = "RCPT TO"
         replies.append(conn.getreply())
@@ -358,6 +408,33 @@ class SmtpTransport(_Closing):
             conn.send(b".\r\n")  # no valid envelope: close the empty message at once
             conn.getreply()
         return replies
+
+    def _size_options(self, conn, payload: bytes) -> list[str]:
+        options = []
+        if not payload.isascii() and conn.has_extn("8bitmime"):
+            options.append("BODY=8BITMIME")
+        if conn.has_extn("size"):
+            options.append(f"SIZE={len(payload) + 3}")  # with the final dot, as before
+        return options
+
+    def _next_envelope(self, conn, following: tuple[str, str, Wire] | None
+                       ) -> tuple[bytes, _Ahead] | None:
+        """The commands that start the next message, and what send() will check it by;
+        None when it cannot go ahead (no next message, an address send() must refuse or
+        that needs SMTPUTF8): it then goes the usual way."""
+        if following is None:
+            return None
+        sender, recipient, wire = following
+        try:
+            mail_from, rcpt_to = _envelope(sender, recipient)
+        except ConfigError:
+            return None
+        if isinstance(rcpt_to, Outcome) or needs_smtputf8(mail_from) \
+                or needs_smtputf8(rcpt_to):
+            return None
+        options = self._size_options(conn, wire.body)
+        return (_commands(mail_from, rcpt_to, options),
+                _Ahead(sender, recipient, mail_from, rcpt_to, wire))
 
     def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
         if 500 <= code < 600:
@@ -381,7 +458,7 @@ class SmtpTransport(_Closing):
             self._discard()
 
     def _discard(self) -> None:
-        conn, self._conn = self._conn, None
+        conn, self._conn, self._ahead = self._conn, None, None
         if conn is not None:
             conn.close()
 
@@ -399,46 +476,9 @@ class SmtpTransport(_Closing):
         return f"{how}: {version}, certificate {checked}"
 
 
-def check_smtp(settings: SmtpSettings, env: Mapping[str, str], *, send_to: str | None = None,
-               sender: str | None = None) -> list[str]:
-    """What `pressctl smtp test` shows: connect, EHLO, TLS, AUTH and, with ``send_to``, one
-    small test message (from ``sender``, else the username when it is an address).
-    Returns human lines; any failure is a one-line ConfigError."""
-    transport = SmtpTransport(settings, env)
-    lines: list[str] = []
-    try:
-        try:
-            conn = transport._conn = transport._open(lines)
-        except _Failure as failure:
-            raise ConfigError(failure.outcome.reply, hint="check host, port and security") from None
-        lines.append("SMTPUTF8 (non-ASCII before the @): "
-                     + ("supported" if conn.has_extn("smtputf8") else "not supported"))
-        if send_to:
-            user = settings.username or ""
-            sender = sender or (user if "@" in user else None)
-            if not sender:
-                raise ConfigError("the test message needs a sender address")
-            mail_from, rcpt_to = _envelope(sender, send_to)
-            if isinstance(rcpt_to, Outcome):
-                raise ConfigError(rcpt_to.reply)
-            outcome = transport.send(sender, send_to, _test_message(mail_from, rcpt_to))
-            said = f"{outcome.code} {outcome.reply}" if outcome.code else outcome.reply
-            if outcome.status != SendStatus.SENT:
-                raise ConfigError(f"the test message to {send_to} was not accepted "
-                                  f"({outcome.status}): {said}")
-            lines.append(f"test message to {send_to}: {said}")
-    finally:
-        transport.close()
-    return lines
-
-
-def _test_message(sender: str, recipient: str) -> bytes:
-    from email.utils import formatdate, make_msgid
-
-    domain = header_address("x@" + sender.rpartition("@")[2])[2:]  # IDNA
-    return "\r\n".join([
-        f"From: {sender}", f"To: {recipient}", "Subject: pressctl SMTP test",
-        f"Date: {formatdate(usegmt=True)}", f"Message-ID: {make_msgid('smtptest', domain)}",
-        "MIME-Version: 1.0", 'Content-Type: text/plain; charset="us-ascii"', "",
-        "This message was sent by `pressctl smtp test`. You can delete it.", "",
-    ]).encode("utf-8")
+def _commands(mail_from: str, rcpt_to: str, options: list[str]) -> bytes:
+    """MAIL, RCPT and DATA in one write. Both addresses went through
+    headers.header_address: plain, no <>, no spaces."""
+    extra = "".join(f" {option}" for option in options)
+    return (f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
+            .encode("ascii"))
