@@ -49,7 +49,8 @@ LAYERS: dict[str, set[str]] = {
 PURE_PACKAGES = ("pressctl.outbox", "pressctl.contacts.extraction")
 PURE_MODULES = {"pressctl.times", "pressctl.errors", "pressctl.contacts.model",
                 "pressctl.contacts.phones", "pressctl.contacts.phone_display",
-                "pressctl.contacts.phone_types", "pressctl.contacts.emails",
+                "pressctl.contacts.phone_types", "pressctl.contacts.phone_forms",
+                "pressctl.contacts.emails",
                 "pressctl.contacts.regions", "pressctl.contacts.validation",
                 "pressctl.contacts.french_forms", "pressctl.contacts.languages",
                 "pressctl.releases.typography", "pressctl.releases.salutations",

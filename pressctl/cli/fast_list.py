@@ -208,28 +208,11 @@ def read_stamp(place: idle.Place) -> tuple[_Display, bool] | None:
 def renew_stamp(place: idle.Place) -> None:
     """Validate config.toml as the full path does and, when it is valid, write the stamp
     beside it; an invalid file gets none (the full path reports it)."""
-    from contextlib import suppress
-    from pathlib import Path
-
-    from pressctl.config import load_settings, write_private_file
-    from pressctl.errors import PressctlError
-
-    if not os.path.isdir(place.config_dir):
-        return
     code = code_state()
-    before = file_state(place.config_file)
-    try:
-        settings = load_settings(Path(place.config_file))
-    except PressctlError:
-        return
-    if before is None or file_state(place.config_file) != before:
-        return  # changed while being read: the next list checks it again
-    text = stamp_text(code, before, settings.database is not None, settings)
-    with suppress(OSError):  # a folder we may not write: every list takes the full path
-        write_private_file(Path(os.path.join(place.config_dir, STAMP_NAME)), text)
-
-
-# -- the answer --------------------------------------------------------------------------------
+    idle.write_checked_stamp(
+        place, os.path.join(place.config_dir, STAMP_NAME), file_state,
+        lambda state, settings: stamp_text(code, state, settings.database is not None,
+                                           settings))
 
 
 def answer(args: list[str], env: Mapping[str, str]) -> int | None:

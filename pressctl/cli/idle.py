@@ -36,7 +36,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+
+TYPE_CHECKING = False  # typing's own costs an import this module is here to avoid
+if TYPE_CHECKING:
+    from pressctl.config.settings import Settings
 
 STAMP_NAME = ".outbox-idle"
 _STAMP_HEADER = "pressctl: config.toml checked for `outbox run` (pressctl.cli.idle; safe to delete)"
@@ -295,27 +299,40 @@ def renew_stamp(place: Place) -> None:
     """Validate config.toml as the full path does and, when it is valid, write the stamp
     beside it. A config.toml that is not valid gets none (the full path reports it);
     a folder that does not exist or cannot be written stays as it is."""
+    from pressctl.store.migrations import MIGRATIONS
+
+    fingerprint = code_fingerprint()
+    write_checked_stamp(
+        place, place.stamp, config_digest,
+        lambda digest, settings: stamp_text(fingerprint, digest, [m.name for m in MIGRATIONS],
+                                            settings.database is not None))
+
+
+def write_checked_stamp(place: Place, stamp: str,
+                        state: Callable[[str], str | None],
+                        text: Callable[[str, Settings], str]) -> None:
+    """The one way a fast path's stamp is written (this run's and `contacts list`'s):
+    config.toml is validated by the full path's own parser, and the stamp, ``text`` of
+    the file's ``state`` and its settings, is written only when the file is valid and
+    its state did not change while it was read. Nothing is written into a folder that
+    does not exist; one that cannot be written leaves every later run on the full path."""
     from contextlib import suppress
     from pathlib import Path
 
     from pressctl.config import load_settings, write_private_file
     from pressctl.errors import PressctlError
-    from pressctl.store.migrations import MIGRATIONS
 
     if not os.path.isdir(place.config_dir):
         return
-    fingerprint = code_fingerprint()
-    before = config_digest(place.config_file)
+    before = state(place.config_file)
     try:
         settings = load_settings(Path(place.config_file))
     except PressctlError:
         return
-    if before is None or config_digest(place.config_file) != before:
+    if before is None or state(place.config_file) != before:
         return  # changed while being read: the next run checks it again
-    text = stamp_text(fingerprint, before, [m.name for m in MIGRATIONS],
-                      settings.database is not None)
-    with suppress(OSError):  # a folder we may not write: every run takes the full path
-        write_private_file(Path(place.stamp), text)
+    with suppress(OSError):
+        write_private_file(Path(stamp), text(before, settings))
 
 
 def _store_idle():

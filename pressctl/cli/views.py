@@ -70,10 +70,11 @@ def local_time(stored: str | None, zone: tzinfo) -> str:
 
 def phone_display(settings: Settings, style: str | None = None) -> Callable[[Phone], str]:
     """How a phone is shown: the chosen style (else the settings'), then its label."""
-    from pressctl.contacts.phones import phone_formatter
+    # Not pressctl.contacts.phones: numbers read with their stored forms need no
+    # phonenumbers (the list's fast path); the others import it when they meet it.
+    from pressctl.contacts.phone_forms import formatter
 
-    number = phone_formatter(style or settings.display.phone_style,
-                             settings.display.own_country)
+    number = formatter(style or settings.display.phone_style, settings.display.own_country)
 
     def show(phone: Phone) -> str:
         text = number(phone)

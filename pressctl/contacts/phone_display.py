@@ -25,6 +25,9 @@ from typing import Any, NamedTuple
 
 import phonenumbers as pn
 
+from pressctl.contacts.phone_forms import house_text
+from pressctl.contacts.phone_types import region_and_type
+
 _first_group: re.Pattern[str] | None
 try:  # the rule that puts a national prefix before the first group ("0\\1")
     from phonenumbers.phonenumberutil import _FIRST_GROUP_PATTERN as _first_group
@@ -106,18 +109,20 @@ def quick_format(e164: str, style: str, own_region: str) -> str | None:
     return None
 
 
-def house_text(code: int, international: str, national: str) -> str:
-    """International with the droppable trunk prefix shown: "+33 (0)1 44 76 75 39".
-
-    The trunk is whatever the national form has in front of the international digits;
-    where the national form has no such prefix (+1, +39) this is the international form.
-    """
-    head = f"+{code} "
-    if not international.startswith(head):
-        return international
-    rest = international[len(head):]
-    trunk = national[: -len(rest)].strip() if national.endswith(rest) else ""
-    return f"{head}({trunk}){rest}" if trunk.isdigit() else international
+def quick_forms(e164: str) -> tuple[str, str, str] | None:
+    """The international and national forms of ``e164`` and its region
+    (``pn.region_code_for_number``, "" where it names none), from one split: what the
+    store keeps beside the number (pressctl.contacts.phone_forms); None when this module
+    cannot be sure (see the module docstring)."""
+    split = _split(e164)
+    if split is None:
+        return None
+    code, nsn, country = split
+    if len(country.regions) == 1:
+        region = country.regions[0]
+    else:
+        region = region_and_type(code, nsn)[0] or ""  # pn.region_code_for_number's
+    return f"+{code} {_apply(country.international, nsn)}", _apply(country.national, nsn), region
 
 
 def _split(e164: str) -> tuple[int, str, _Country] | None:
@@ -175,11 +180,15 @@ def _at_home(code: int, nsn: str, country: _Country, own_region: str) -> bool:
         return True
     # A code several regions share (+1, +44, +7): phonenumbers matches the number
     # against each region's rules, which only need the national significant number.
+    return bool(pn.region_code_for_number(_number(code, nsn)) == own_region)
+
+
+def _number(code: int, nsn: str) -> pn.PhoneNumber:
+    """The PhoneNumber parse would make of a split number (enough to find its region)."""
     zeros = len(nsn) - len(nsn.lstrip("0"))  # kept as parse keeps them (Italy's 0)
-    number = pn.PhoneNumber(country_code=code, national_number=int(nsn),
-                            italian_leading_zero=True if zeros else None,
-                            number_of_leading_zeros=min(zeros, len(nsn) - 1) if zeros else None)
-    return bool(pn.region_code_for_number(number) == own_region)
+    return pn.PhoneNumber(country_code=code, national_number=int(nsn),
+                          italian_leading_zero=True if zeros else None,
+                          number_of_leading_zeros=min(zeros, len(nsn) - 1) if zeros else None)
 
 
 @cache

@@ -39,17 +39,18 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from phonenumbers import ValidationResult as Possible
 
 from pressctl.contacts.model import Phone
-from pressctl.contacts.phone_display import house_text, quick_format
+from pressctl.contacts.phone_display import house_text, quick_format, quick_forms
+from pressctl.contacts.phone_forms import STYLES as STYLES  # read from here too
+from pressctl.contacts.phone_forms import formatter
+from pressctl.contacts.phone_forms import normal_region as _normal_region
 from pressctl.contacts.phone_types import region_and_type
 from pressctl.errors import InvalidPhone
 
-STYLES = ("e164", "international", "national", "house", "auto")
 CACHE_SIZE = 8192
 
 NO_REGION = (
     "has no country code and no default region (use --region XX or set the contact's country)"
 )
-_REGION_ALIASES = {"UK": "GB"}  # people write UK; ISO 3166 says GB
 
 _FAX_WORDS = frozenset(
     ["fax", "faxe", "télécopie", "telecopie", "télécopieur", "telecopieur", "telefax", "téléfax"]
@@ -161,16 +162,36 @@ def format_phone(phone: Phone, style: str = "international", own_country: str | 
 
 def phone_formatter(style: str, own_country: str | None = None) -> Callable[[Phone], str]:
     """:func:`format_phone` with the style and own country fixed, checked once: for the
-    many numbers of a list or an export."""
-    if style not in STYLES:
-        raise ValueError(f"unknown phone style {style!r} (expected one of {', '.join(STYLES)})")
-    own_region = _normal_region(own_country) or ""
+    many numbers of a list or an export. Numbers read with their stored display forms
+    are shown from them (pressctl.contacts.phone_forms), the others from :func:`_shown`."""
+    return formatter(style, own_country)
 
-    def show(phone: Phone) -> str:
-        shown = phone.e164 if style == "e164" else _shown(phone.e164, style, own_region)
-        return f"{shown} ext. {phone.extension}" if phone.extension else shown
 
-    return show
+@lru_cache(maxsize=CACHE_SIZE)
+def display_forms(e164: str) -> tuple[str, str, str] | None:
+    """What the store keeps beside a number so that showing it needs no phonenumbers
+    (pressctl.contacts.phone_forms): its international and national forms (without
+    extension) and its region ("" where phonenumbers names none), all as :func:`_shown`
+    and phonenumbers give them. None for a number phonenumbers cannot read, or (never
+    seen) one whose international form does not start with "+code ", which "house" reads.
+    Cached: a book repeats its switchboards."""
+    forms = quick_forms(e164)
+    if forms is not None:
+        return forms
+    try:
+        international = _shown(e164, "international", "")
+        national = _shown(e164, "national", "")
+    except InvalidPhone:
+        return None
+    head, space, _ = international.partition(" ")
+    if not (space and head[1:].isdigit() and e164.startswith(head)):
+        return None
+    return international, national, pn.region_code_for_number(_stored_number(e164)) or ""
+
+
+def shown_without_stored_forms(e164: str, style: str, own_region: str) -> str:
+    """A style of a number the store read no display forms for: :func:`_shown`."""
+    return _shown(e164, style, own_region)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -531,11 +552,6 @@ def _stored_number(e164: str) -> pn.PhoneNumber:
 
 
 # --------------------------------------------------------------------------- metadata
-
-
-def _normal_region(region: str | None) -> str | None:
-    region = (region or "").strip().upper()
-    return _REGION_ALIASES.get(region, region) or None
 
 
 @cache

@@ -6,7 +6,7 @@ stored in flat memory, with exactly the rows, ids and approval screen of
 Those hold every recipient, message and left-out member in lists: 170 MiB for 100,000
 recipients, past 200 MB at 300,000. Here the book is read once
 (:func:`pressctl.releases.recipients.stream_recipients`); each recipient's rows are
-planned as it comes (:class:`pressctl.releases.planning.MessagePlanner`: the variants
+planned as it comes (:class:`pressctl.releases.rendering.MessagePlanner`: the variants
 rendered once each, in the same order) and put in a spool per phase
 (:class:`pressctl.book.spool.Spool`: the first rows in memory, the others in an unnamed
 temporary file), while the approval summary is counted: rows per phase and language,
@@ -47,9 +47,8 @@ from pressctl.delivery.mailouts import (
 )
 from pressctl.errors import Problem
 from pressctl.releases.embargo import Phase
-from pressctl.releases.planning import MessagePlanner
 from pressctl.releases.recipients import Recipient, public_copy, stream_recipients
-from pressctl.releases.rendering import Plan, PlannedMessage
+from pressctl.releases.rendering import MessagePlanner, Plan, PlannedMessage
 from pressctl.times import iso
 
 if TYPE_CHECKING:

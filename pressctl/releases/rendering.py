@@ -92,6 +92,48 @@ class Plan:
     domain: str
 
 
+class MessagePlanner:
+    """The variants of one release set, rendered as recipients need them, and each
+    recipient's message planned on its own (:meth:`plan`), so that an audience of any
+    size is planned without holding it (pressctl.releases.planning). Variants are
+    numbered in the order recipients first need them. A release without a press officer
+    to send from is refused when the planner is made."""
+
+    def __init__(self, book: Book, releases: ReleaseSet, templates: Templates, *,
+                 now: datetime, seed: str = "preview",
+                 notice: EventNotice | None = None) -> None:
+        self.book = book
+        self.releases = releases
+        self.templates = templates
+        self.now = now
+        self.seed = seed
+        self.notice = notice
+        self.officers = _officers_with_an_address(book, releases.main)
+        self.sender = _sender(_sending_officer(self.officers), book)
+        self.domain = self.sender.address.rpartition("@")[2]
+        self.variants: list[tuple[Variant, Sender]] = []
+        self._numbers: dict[tuple[str, bool, str | None], int] = {}
+
+    def plan(self, recipient: Recipient) -> PlannedMessage:
+        key = (recipient.version.path, recipient.embargoed, recipient.contact.country)
+        number = self._numbers.get(key)
+        if number is None:
+            number = self._numbers[key] = len(self.variants)
+            # the same address; the name in the version's language: "Name (ASC)" in French
+            spoken = _sender(_sending_officer(self.officers), self.book,
+                             recipient.version.language)
+            self.variants.append((_variant(self.book, recipient.version, self.officers,
+                                           self.templates, spoken, recipient.contact.country,
+                                           self.now, self.notice), spoken))
+        contact = recipient.contact
+        language = recipient.version.language
+        return PlannedMessage(
+            recipient, number,
+            typeset(salutation(contact, language, self.book.settings.salutations), language),
+            new_message_id(f"{self.seed}/{self.releases.main.reference}/{contact.id}",
+                           self.domain))
+
+
 def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
                   templates: Templates, *, now: datetime, seed: str = "preview",
                   notice: EventNotice | None = None) -> Plan:
@@ -102,28 +144,9 @@ def plan_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],
 
     ``notice`` makes the messages an update or a cancellation of the release's invitation
     (pressctl.releases.events): its iTIP method, and its notice stamped at the top."""
-    officers = _officers_with_an_address(book, releases.main)
-    sender = _sender(_sending_officer(officers), book)
-    domain = sender.address.rpartition("@")[2]
-    variants: list[tuple[Variant, Sender]] = []
-    numbers: dict[tuple[str, bool, str | None], int] = {}
-    planned = []
-    for recipient in recipients:
-        key = (recipient.version.path, recipient.embargoed, recipient.contact.country)
-        if key not in numbers:
-            numbers[key] = len(variants)
-            # the same address; the name in the version's language: "Name (ASC)" in French
-            spoken = _sender(_sending_officer(officers), book, recipient.version.language)
-            variants.append((_variant(book, recipient.version, officers, templates, spoken,
-                                      recipient.contact.country, now, notice), spoken))
-        contact = recipient.contact
-        planned.append(PlannedMessage(
-            recipient, numbers[key],
-            typeset(salutation(contact, recipient.version.language, book.settings.salutations),
-                    recipient.version.language),  # "Bonjour J.-Y. Le Gall," typeset too
-            new_message_id(f"{seed}/{releases.main.reference}/{contact.id}", domain),
-        ))
-    return Plan(variants, planned, domain)
+    planner = MessagePlanner(book, releases, templates, now=now, seed=seed, notice=notice)
+    planned = [planner.plan(recipient) for recipient in recipients]
+    return Plan(planner.variants, planned, planner.domain)
 
 
 def build_messages(book: Book, releases: ReleaseSet, recipients: list[Recipient],

@@ -29,6 +29,30 @@ _NewRow = tuple[int | None, str, str, str | None, str | None, str | None, str, s
                 str | None, int, int, str | None, str | None, str | None, int, str]
 
 
+_NO_FORMS = (None, None, None)  # shown from a parse, as before migration 0017
+_FORMS_PAGE = 5000  # phones read at a time by fill_phone_forms
+
+
+def fill_phone_forms(db: Connection) -> int:
+    """Give every stored phone without display forms its forms (pressctl.contacts.
+    phones.display_forms), a page of phones at a time; returns how many got them."""
+    from pressctl.contacts.phones import display_forms
+
+    filled = 0
+    last: list[object] = [-1, -1]
+    while rows := db.execute(
+            "SELECT contact_id, position, e164 FROM contact_phones "
+            "WHERE international IS NULL AND (contact_id, position) > (?, ?) "
+            f"ORDER BY contact_id, position LIMIT {_FORMS_PAGE}", last).fetchall():
+        updates = [(*forms, cid, position) for cid, position, e164 in rows
+                   if (forms := display_forms(e164)) is not None]
+        db.executemany("UPDATE contact_phones SET international = ?, national = ?, "
+                       "region = ? WHERE contact_id = ? AND position = ?", updates)
+        filled += len(updates)
+        last = [rows[-1][0], rows[-1][1]]
+    return filled
+
+
 class ContactQueries:
     """Contacts with their e-mails, phones and tags: writing (inside the caller's
     transaction) and reading, by id, e-mail key, sort key or filter."""
@@ -83,15 +107,16 @@ class ContactQueries:
             "INSERT INTO contact_emails (contact_id, position, address, key) VALUES (?,?,?,?)",
             [(c.id, i, e, email_key(e)) for c in contacts for i, e in enumerate(c.emails)],
         )
-        self.db.executemany(
-            "INSERT INTO contact_phones (contact_id, position, e164, extension, type, label) "
-            "VALUES (?,?,?,?,?,?)",
-            [
-                (c.id, i, p.e164, p.extension, p.type, p.label)
-                for c in contacts
-                for i, p in enumerate(c.phones)
-            ],
-        )
+        phones = [(c.id, i, p) for c in contacts for i, p in enumerate(c.phones)]
+        if phones:  # its forms beside each number (migration 0017), made with phonenumbers
+            from pressctl.contacts.phones import display_forms
+
+            self.db.executemany(
+                "INSERT INTO contact_phones (contact_id, position, e164, extension, type, "
+                "label, international, national, region) VALUES (?,?,?,?,?,?,?,?,?)",
+                [(cid, i, p.e164, p.extension, p.type, p.label,
+                  *(display_forms(p.e164) or _NO_FORMS)) for cid, i, p in phones],
+            )
         self.db.executemany(
             "INSERT INTO contact_tags (contact_id, position, tag) VALUES (?,?,?)",
             [(c.id, i, t) for c in contacts for i, t in enumerate(c.tags)],

@@ -41,6 +41,7 @@ from json.decoder import JSONDecoder
 from typing import Any, NamedTuple
 
 from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.phone_forms import remember
 from pressctl.store.dialect import SQLITE
 
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
@@ -49,9 +50,12 @@ _COLUMNS = ("id, name, kind, role, organization, outlet, languages, country, not
 # Each child table: (table, the JSON of one row per engine, the columns it reads).
 _CHILDREN = (
     ("contact_emails", "address", "address"),
-    ("contact_phones", "{array}(e164, extension, type, label)", "e164, extension, type, label"),
+    ("contact_phones", "{array}(e164, extension, type, label, international, national, "
+     "region)", "e164, extension, type, label, international, national, region"),
     ("contact_tags", "tag", "tag"),
 )
+# What an international form puts between the digits of its number ("+1 202-358-1600").
+_FORM_MARKS = str.maketrans("", "", " -()./")
 # (text, index) -> (value, end): the json module's C scanner, set on every decoder (and
 # missing from typeshed's JSONDecoder).
 _scan: Callable[[str, int], tuple[Any, int]] = JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -170,7 +174,7 @@ def read_lines(db: Any, dialect: str, clause: str, params: Sequence[object], *,
             yield ContactLine(
                 cid, name, kind, role, organization, outlet,
                 scan(addresses, 0)[0] if addresses != "[]" else [],
-                [Phone(*p) for p in scan(numbers, 0)[0]] if numbers != "[]" else [],
+                _phones(scan(numbers, 0)[0]) if numbers != "[]" else [],
                 scan(labels, 0)[0] if labels != "[]" else [],
                 listed, bool(embargo_ok), bool(opted_out))
 
@@ -192,10 +196,26 @@ def _built(rows: list[Any]) -> Iterator[Contact]:
             embargo_ok=bool(embargo_ok), opted_out=bool(opted_out), created=created,
             updated=updated, salutation=salutation, first_name_ok=bool(first_name_ok),
             emails=scan(emails, 0)[0] if emails != "[]" else [],
-            phones=[Phone(*p) for p in scan(phones, 0)[0]] if phones != "[]" else [],
+            phones=_phones(scan(phones, 0)[0]) if phones != "[]" else [],
             tags=scan(tags, 0)[0] if tags != "[]" else [],
             roles=scan(roles, 0)[0] if roles != "{}" else {},
         )
+
+
+def _phones(stored: list[list[Any]]) -> list[Phone]:
+    """A contact's phones from their JSON rows; the display forms stored beside each
+    number (migration 0017) handed to pressctl.contacts.phone_forms, which shows it.
+    Forms are trusted only where the international one holds the very digits of the
+    number: not NULL ones (written before 0017), nor forms left beside a number changed
+    by hand or by `contacts forget` (its token); such a number is shown as before 0017,
+    from a parse."""
+    phones = []
+    marks = _FORM_MARKS
+    for e164, extension, kind, label, international, national, region in stored:
+        if international is not None and international.translate(marks) == e164:
+            remember(e164, international, national, region)
+        phones.append(Phone(e164, extension, kind, label))
+    return phones
 
 
 def _pages(db: Any, dialect: str, select: str, clause: str, params: Sequence[object],

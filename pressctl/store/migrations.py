@@ -46,6 +46,12 @@ def _number_tags(db: Any, dialect: str) -> None:
                    updates)
 
 
+def _fill_phone_forms(db: Any, dialect: str) -> None:
+    from pressctl.store.contacts import fill_phone_forms  # it imports this module
+
+    fill_phone_forms(db)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         "0001_contacts_and_organizations",
@@ -476,5 +482,19 @@ MIGRATIONS: list[Migration] = [
         CREATE INDEX contact_tags_in_order ON contact_tags (contact_id, position, tag);
         """,
         None,
+    ),
+    Migration(
+        # Issue 12: each phone's display forms (international, national) and region,
+        # computed once when the number is written (pressctl.store.contacts), so that
+        # listing a book needs neither phonenumbers nor a format per number. The numbers
+        # already stored get theirs here; NULL where phonenumbers cannot format one
+        # (it is then shown as before, from a parse).
+        "0017_contact_phone_forms",
+        """
+        ALTER TABLE contact_phones ADD COLUMN international TEXT;
+        ALTER TABLE contact_phones ADD COLUMN national TEXT;
+        ALTER TABLE contact_phones ADD COLUMN region TEXT;
+        """,
+        _fill_phone_forms,
     ),
 ]

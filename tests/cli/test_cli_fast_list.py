@@ -232,6 +232,46 @@ def test_each_phone_style_and_own_country_of_config_toml_is_shown(listed, consol
         compare(console_script, listed, ["contacts", "list"])
 
 
+def _forget_forms(home: Path) -> None:
+    """The book's phones as written before migration 0017: no display forms."""
+    import sqlite3
+
+    with sqlite3.connect(home / "pressctl.db") as db:
+        db.execute("UPDATE contact_phones SET international = NULL, national = NULL, "
+                   "region = NULL")
+    db.close()
+
+
+@pytest.mark.sqlite_only
+def test_phones_without_stored_forms_are_shown_as_those_with_them(listed, console_script):
+    # Stored forms (migration 0017) against phonenumbers' own formatting of the same
+    # numbers: every style, own country, table and JSON, byte for byte.
+    config = listed / "config.toml"
+    base = config.read_text()
+    cases = [(style, own, words) for style, own in (
+        ("e164", "FR"), ("international", "FR"), ("national", "GB"), ("house", "FR"),
+        ("auto", "GB"), ("auto", "FR"), ("auto", "US")) for words in ([], ["--json"])]
+
+    def outputs() -> list[tuple[int, bytes, bytes]]:
+        found = []
+        for style, own, words in cases:
+            config.write_text(base.replace('phone_style = "auto"', f'phone_style = "{style}"')
+                              .replace('own_country = "FR"', f'own_country = "{own}"'))
+            warm(console_script, listed)
+            found.append(on_pipe([str(console_script), "contacts", "list", *words],
+                                 env_of(listed)))
+        return found
+
+    with_forms = outputs()
+    assert "+33 (0)1" in b"".join(out for _, out, _ in with_forms).decode()  # house
+    modules = probe(["contacts", "list"], env_of(listed))
+    assert modules is not None and "phonenumbers" not in modules
+    _forget_forms(listed)
+    assert outputs() == with_forms
+    modules = probe(["contacts", "list"], env_of(listed))
+    assert modules is not None and "phonenumbers" in modules  # formatted from a parse
+
+
 # -- what it does not import --------------------------------------------------------------------
 
 
@@ -243,6 +283,10 @@ def test_piped_it_imports_no_typer_click_or_rich(listed, words):
     assert modules is not None, "the full path ran"
     assert loaded(modules, NOT_ON_A_PIPE) == set()
     assert "pressctl.cli.app" not in modules and "platformdirs" not in modules
+    if "--tag" not in words:  # a filter is validated (pressctl.book.filters): it parses
+        # Every phone of the sample book has its display forms stored (migration 0017).
+        assert loaded(modules, ("phonenumbers",)) == set()
+        assert "pressctl.contacts.phones" not in modules
 
 
 @pytest.mark.sqlite_only
@@ -468,10 +512,13 @@ def test_the_command_line_is_read_as_typer_reads_it_or_left_to_it(args, expected
 def test_a_countrys_number_formats_are_compiled_only_when_a_number_reaches_them():
     # The sample book's ten countries hold 133 patterns; compiling them all cost a list
     # more than the rest of its work (pressctl.contacts.phone_display._Lazy).
-    from pressctl.contacts import phone_display
+    from pressctl.contacts import phone_display, phones
     from pressctl.contacts.model import Phone
     from pressctl.contacts.phones import format_phone
 
+    phone_display._calling.cache_clear()  # formats compiled by another test are not ours
+    phone_display._country.cache_clear()
+    phones._shown.cache_clear()
     country = phone_display._country(49)
     assert country is not None and len(country.national) > 5
     shown = format_phone(Phone("+4930123456", None, "work", None), "national", "FR")

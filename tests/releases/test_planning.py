@@ -4,7 +4,6 @@ read as the book is read (recipients.stream_recipients) are select_recipients' l
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from datetime import UTC, datetime
 
@@ -20,10 +19,10 @@ from pressctl.contacts.formats.files import open_contact_file
 from pressctl.errors import InvalidInput
 from pressctl.releases import recipients as recipients_module
 from pressctl.releases.checking import load_release_set
-from pressctl.releases.planning import MessagePlanner, stream_messages
+from pressctl.releases.planning import stream_messages
 from pressctl.releases.preview import preview_recipients
 from pressctl.releases.recipients import Excluded, select_recipients, stream_recipients
-from pressctl.releases.rendering import build_messages, plan_messages
+from pressctl.releases.rendering import MessagePlanner, build_messages, plan_messages
 from pressctl.releases.templating import Templates
 
 NOW = datetime(2099, 9, 20, 8, 0, tzinfo=UTC)  # before the embargo of embargoed_release
@@ -55,19 +54,24 @@ def test_streamed_messages_are_the_built_ones_byte_for_byte(sample, releases):
     assert len({m.raw.split(b"Subject:")[1][:40] for m in built}) >= 2  # several variants
 
 
-def test_the_planner_numbers_variants_as_plan_messages(sample, releases):
+def test_variants_are_numbered_in_the_order_recipients_first_need_them(sample, releases):
+    """One variant per (language version, embargoed or not, reader's country), numbered
+    as first needed: a mailout's stored rows point at variants by these numbers."""
     everyone = select_recipients(sample, releases, "all")
-    plan = plan_messages(sample, releases, everyone, Templates(), now=NOW, seed="s")
     planner = MessagePlanner(sample, releases, Templates(), now=NOW, seed="s")
-    assert [planner.plan(r) for r in everyone] == plan.messages
-    assert _comparable(planner.variants) == _comparable(plan.variants)
-    assert planner.domain == plan.domain
-    assert len(planner.variants) > 2
-
-
-def _comparable(variants):
-    """Variants without their calendar: a bound method of each render's own template."""
-    return [(dataclasses.replace(v, calendar=None), v.calendar is None, s) for v, s in variants]
+    planned = [planner.plan(r) for r in everyone]
+    keys = [(r.version.path, r.embargoed, r.contact.country) for r in everyone]
+    first_needed = list(dict.fromkeys(keys))
+    assert [m.variant for m in planned] == [first_needed.index(k) for k in keys]
+    assert len(planner.variants) == len(first_needed) > 2
+    for (variant, _sender), key in zip(planner.variants, first_needed, strict=True):
+        assert variant.language == next(r.version.language for r in everyone
+                                        if (r.version.path, r.embargoed,
+                                            r.contact.country) == key)
+    assert planner.domain == planner.sender.address.rpartition("@")[2]
+    plan = plan_messages(sample, releases, everyone, Templates(), now=NOW, seed="s")
+    assert plan.messages == planned  # the list form is the same planner
+    assert len({m.message_id for m in planned}) == len(planned)
 
 
 def test_messages_are_built_as_asked_for(sample, releases):
