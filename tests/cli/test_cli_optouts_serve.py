@@ -46,13 +46,21 @@ def mailed(sample_book, home, tmp_path) -> tuple[str, str]:
     return email.utils.parseaddr(str(message["To"]))[1], f"{url.path}?{url.query}"
 
 
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal's foreground command gets it. A test run started in the
+    background by a non-interactive shell inherits SIGINT ignored, and so would the
+    server (POSIX keeps an ignored signal ignored across exec)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 class Running:
     """The console script serving, its stderr read line by line as it comes."""
 
     def __init__(self, console_script: Path, listen: str) -> None:
         self.process = subprocess.Popen(
             [str(console_script), "optouts", "serve", "--listen", listen],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy())
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+            preexec_fn=_as_in_a_terminal)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
