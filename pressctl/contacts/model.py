@@ -22,12 +22,16 @@ class Phone:
 
     ``e164`` is "+33144767539"; ``extension`` holds digits only ("5"), ``type`` is "work",
     "mobile" or "fax" and ``label`` an annotation kept as written ("standard", "switchboard").
+    ``forms`` are the display forms the store keeps beside the number (international,
+    national, region: pressctl.contacts.phone_forms), when it read them; not part of the
+    phone's value, so two phones with the same number compare equal with or without them.
     """
 
     e164: str
     extension: str | None = None
     type: str = "work"
     label: str | None = None
+    forms: tuple[str, str, str] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(slots=True)

@@ -4,8 +4,8 @@ phonenumbers: a list of a book whose numbers all have their forms never imports 
 
 The store computes each number's international and national forms and its region when
 it writes the number (pressctl.contacts.phones.display_forms: phonenumbers' own forms,
-one parse per number, ever) and hands them over as it reads contacts back
-(:func:`remember`), keyed by the number: forms depend on the number alone. Every style
+one parse per number, ever) and gives them back with each phone it reads
+(``Phone.forms``). Every style
 follows from the three: "house" from the two forms (:func:`house_text`), "auto" from the
 region. A number the store holds no forms for (written before migration 0017, or one
 phonenumbers could not format) is shown as before, by pressctl.contacts.phones, which
@@ -24,24 +24,6 @@ if TYPE_CHECKING:
 
 STYLES = ("e164", "international", "national", "house", "auto")
 REGION_ALIASES = {"UK": "GB"}  # people write UK; ISO 3166 says GB
-# Forms remembered at most (then forgotten all at once): a list shows each chunk of
-# contacts as it reads it, so only a chunk's numbers need be here. A table on a terminal
-# holds every row before drawing; past this many numbers it formats the rest itself.
-REMEMBERED = 20_000
-
-# e164 -> (international, national, region; "" when phonenumbers names none)
-_forms: dict[str, tuple[str, str, str]] = {}
-
-
-def remember(e164: str, international: str, national: str, region: str) -> None:
-    """The stored display forms of a number, as the store read them."""
-    if len(_forms) >= REMEMBERED:
-        _forms.clear()
-    _forms[e164] = (international, national, region)
-
-
-def forget_all() -> None:
-    _forms.clear()
 
 
 def normal_region(region: str | None) -> str | None:
@@ -56,7 +38,6 @@ def formatter(style: str, own_country: str | None = None) -> Callable[[Phone], s
     if style not in STYLES:
         raise ValueError(f"unknown phone style {style!r} (expected one of {', '.join(STYLES)})")
     own_region = normal_region(own_country) or ""
-    forms = _forms
     parsed: list[Callable[[str, str, str], str]] = []
 
     def computed(e164: str) -> str:
@@ -68,7 +49,7 @@ def formatter(style: str, own_country: str | None = None) -> Callable[[Phone], s
 
     def show(phone: Phone) -> str:
         e164 = phone.e164
-        stored = forms.get(e164)
+        stored = phone.forms
         if style == "e164":
             shown = e164
         elif stored is None:

@@ -41,7 +41,6 @@ from json.decoder import JSONDecoder
 from typing import Any, NamedTuple
 
 from pressctl.contacts.model import Contact, Phone
-from pressctl.contacts.phone_forms import remember
 from pressctl.store.dialect import SQLITE
 
 CHUNK = 900  # contacts read at a time (SQLite allows 999 parameters in a query)
@@ -203,8 +202,8 @@ def _built(rows: list[Any]) -> Iterator[Contact]:
 
 
 def _phones(stored: list[list[Any]]) -> list[Phone]:
-    """A contact's phones from their JSON rows; the display forms stored beside each
-    number (migration 0017) handed to pressctl.contacts.phone_forms, which shows it.
+    """A contact's phones from their JSON rows, each with the display forms stored beside
+    it (migration 0017: ``Phone.forms``, read by pressctl.contacts.phone_forms).
     Forms are trusted only where the international one holds the very digits of the
     number: not NULL ones (written before 0017), nor forms left beside a number changed
     by hand or by `contacts forget` (its token); such a number is shown as before 0017,
@@ -212,9 +211,9 @@ def _phones(stored: list[list[Any]]) -> list[Phone]:
     phones = []
     marks = _FORM_MARKS
     for e164, extension, kind, label, international, national, region in stored:
-        if international is not None and international.translate(marks) == e164:
-            remember(e164, international, national, region)
-        phones.append(Phone(e164, extension, kind, label))
+        trusted = international is not None and international.translate(marks) == e164
+        phones.append(Phone(e164, extension, kind, label,
+                            (international, national, region) if trusted else None))
     return phones
 
 

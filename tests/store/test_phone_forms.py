@@ -40,13 +40,6 @@ def store(request, tmp_path):
     s.close()
 
 
-@pytest.fixture(autouse=True)
-def no_remembered_forms():
-    phone_forms.forget_all()  # forms read by another test are not this test's
-    yield
-    phone_forms.forget_all()
-
-
 def _phonenumbers(e164: str) -> tuple[str, str, str]:
     number = pn.parse(e164, None)
     return (pn.format_number(number, pn.PhoneNumberFormat.INTERNATIONAL),
@@ -128,7 +121,6 @@ def test_numbers_without_forms_are_shown_as_numbers_with_them(store):
     with store.transaction():  # as written before migration 0017
         store.db.execute("UPDATE contact_phones SET international = NULL, national = NULL, "
                          "region = NULL")
-    phone_forms.forget_all()
     assert _shown(store) == expected
 
 
