@@ -80,11 +80,22 @@ class DueQueue:
     offered at most once per run (a transient failure waits for a later run)."""
 
     def __init__(self, due: list[MailoutRecord]) -> None:
+        self._due = list(due)
         self._mailouts = list(due)
         self._current: MailoutRecord | None = None
         self._ids: list[int] = []
         self._after = 0
         self._left = 0  # due rows the current mailout had left (an estimate: PostgreSQL)
+        self._part: tuple[int, int] | None = None  # (index, processes): see split()
+        self._ours = True  # the pass over this process's own part (else the others')
+
+    def split(self, index: int, processes: int) -> None:
+        """One of several sender processes on SQLite (pressctl.delivery.processes): take
+        first the rows whose id is ``index`` modulo ``processes``, then, once those are
+        gone, the others' that are still queued (a process that finishes early helps the
+        rest). Claims stay atomic in the store: two processes never both get a row;
+        this only keeps them from asking for the same rows."""
+        self._part = (index, processes) if processes > 1 else None
 
     def take(self, store: Store, now: str, count: int,
              sharers: int) -> tuple[MailoutRecord, list[int]] | None:
@@ -97,6 +108,8 @@ class DueQueue:
                 taken, self._ids = self._ids[:share], self._ids[share:]
                 return self._current, taken
             if self._current is None:
+                if not self._mailouts and self._part is not None and self._ours:
+                    self._ours, self._mailouts = False, list(self._due)  # the others' now
                 if not self._mailouts:
                     return None
                 self._current, self._after = self._mailouts.pop(0), 0
@@ -105,6 +118,9 @@ class DueQueue:
                 self._current = None
                 continue
             self._after, self._ids = page[-1], page
+            if self._part is not None:
+                index, processes = self._part
+                self._ids = [i for i in page if (i % processes == index) == self._ours]
 
     def claim(self, store: Store, run_id: str, now: str, count: int,
               sharers: int) -> tuple[MailoutRecord, list[RowRecord]] | None:
@@ -142,6 +158,7 @@ class DueQueue:
         if self._current is not None and self._current.id in mailout_ids:
             self._current, self._ids = None, []
         self._mailouts = [m for m in self._mailouts if m.id not in mailout_ids]
+        self._due = [m for m in self._due if m.id not in mailout_ids]
 
 
 # What the in-flight file keeps of an outcome (one byte; NOT_OFFERED is never written).

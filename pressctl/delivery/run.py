@@ -12,6 +12,10 @@ only the rows of workers found dead (pressctl.delivery.lease.live_workers), when
 starts and again during its run (pressctl.delivery.recovery), and the relay's rate limit
 is shared through the database (pressctl.delivery.sharedlimit).
 
+Over SMTP with two connections or more, the connections are spread over sender processes
+(:func:`sender_processes`, pressctl.delivery.processes): one run id, one lease, one
+in-flight file and one report, as for one process.
+
 Most cron runs find nothing due: the connections, the ledger and the transports are
 imported only when there is something to send (or a dead run's rows to settle).
 """
@@ -32,13 +36,15 @@ from pressctl.delivery import inflight
 from pressctl.delivery.lease import OutboxLease, shared_outbox
 from pressctl.delivery.recovery import forget_journals, recover_dead_run, recover_workers
 from pressctl.delivery.report import RunReport, StopReason, StopRequest, exit_code_for
-from pressctl.errors import PressctlError
+from pressctl.errors import ConfigError, PressctlError
 from pressctl.store import Store
 from pressctl.store.mailouts import MailoutRecord
 from pressctl.times import Now, from_iso, iso
 
 if TYPE_CHECKING:
+    from pressctl.delivery.inflight import InflightJournal
     from pressctl.delivery.ledger import Progress
+    from pressctl.delivery.processes import SenderProcesses
     from pressctl.delivery.sending import Connections, Limiter
     from pressctl.delivery.transport import TransportFactory
 
@@ -173,12 +179,21 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
             due = book.store.mailouts.due(iso(now()))
         report.mailouts = [m.id for m in due]
         if due:
-            working = _connections(book, due, report, transports or transport_for(
-                book.settings, home, env), journal_dir=journal_dir, now=now, clock=clock,
-                stop=stop, progress=progress)
+            chosen = transports or transport_for(book.settings, home, env)
+            count = sender_processes(book, chosen, env) if transports is None else 1
+            from pressctl.delivery.processes import SenderProcesses
+
+            working: Connections | SenderProcesses
+            if count > 1:
+                working = _processes(book, due, report, chosen, count, journal_dir=journal_dir,
+                                     now=now, clock=clock, stop=stop, progress=progress)
+            else:
+                working = _connections(book, due, report, chosen, journal_dir=journal_dir,
+                                       now=now, clock=clock, stop=stop, progress=progress)
+            beat = (working.ledger.take_over_dead if lease.shared
+                    and not isinstance(working, SenderProcesses) else None)
             lease.start_heartbeat(on_lost=lambda: stop.request(StopReason.LEASE_LOST),
-                                  on_beat=working.ledger.take_over_dead if lease.shared
-                                  else None)
+                                  on_beat=beat)
             try:
                 working.run()
             except PressctlError as err:  # logged below, then raised to the edge
@@ -204,7 +219,8 @@ def run_outbox(book: Book, *, home: Path, env: Mapping[str, str],
 def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
                  transports: Transports, *, journal_dir: Path, now: Now,
                  clock: Callable[[], float], stop: StopRequest,
-                 progress: Progress | None) -> Connections:
+                 progress: Progress | None,
+                 shared_journal: tuple[InflightJournal, int] | None = None) -> Connections:
     """The connections that will deliver ``due``, over one ledger of their rows."""
     from pressctl.delivery.ledger import Ledger
     from pressctl.delivery.sending import Connections
@@ -218,7 +234,66 @@ def _connections(book: Book, due: list[MailoutRecord], report: RunReport,
                     stop=stop, progress=progress, journal_dir=journal_dir)
     return Connections(ledger, transports.make, journal_dir=journal_dir,
                        limiter=seeded_limiter(book, delivery, now(), clock()),
-                       sign=transports.sign, verp=delivery.verp)
+                       sign=transports.sign, verp=delivery.verp,
+                       shared_journal=shared_journal)
+
+
+PROCESSES_ENV = "PRESSCTL_DELIVERY_PROCESSES"
+
+
+def sender_processes(book: Book, transports: Transports, env: Mapping[str, str]) -> int:
+    """How many sender processes a run uses (pressctl.delivery.processes): over SMTP with
+    two connections or more, min(2, cores), or ``PRESSCTL_DELIVERY_PROCESSES`` (1: one
+    process, as before); never more than connections. One process under a rate limit on
+    SQLite (the limiter lives in the process; on PostgreSQL it is the database's), or
+    where the system cannot fork."""
+    from pressctl.delivery import processes
+
+    wanted = env.get(PROCESSES_ENV, "").strip()
+    if wanted:
+        try:
+            count = int(wanted)
+        except ValueError:
+            raise ConfigError(f"{PROCESSES_ENV}={wanted!r}: not a number of processes",
+                              hint="a whole number, 1 for one process") from None
+    else:
+        count = min(2, os.cpu_count() or 1)
+    if book.settings.smtp is None or transports.connections < 2 or not processes.supported():
+        return 1
+    if book.settings.delivery.limits and not shared_outbox(book.store):
+        return 1
+    return max(1, min(count, transports.connections))
+
+
+def _processes(book: Book, due: list[MailoutRecord], report: RunReport,
+               transports: Transports, count: int, *, journal_dir: Path, now: Now,
+               clock: Callable[[], float], stop: StopRequest,
+               progress: Progress | None) -> SenderProcesses:
+    """The run's connections spread over ``count`` sender processes, each over a ledger of
+    its own (its own run id and connection to the book)."""
+    from pressctl.delivery.processes import SenderProcesses, split_connections
+
+    location = book.store.path
+
+    def open_store() -> Store:
+        if location is not None:
+            return Store.open(location, create=False)
+        return book.store.sibling()  # a new connection to the same database server
+
+    def build(store: Store, part: RunReport, connections: int, index: int, of: int,
+              journal: tuple[InflightJournal, int], heard: Progress | None) -> Connections:
+        child = Book(store, book.settings, book.now, actor=book.actor, zone=book.zone)
+        working = _connections(child, due, part, transports._replace(connections=connections),
+                               journal_dir=journal_dir, now=now, clock=clock, stop=stop,
+                               progress=heard, shared_journal=journal)
+        if not shared_outbox(store):
+            working.ledger.queue.split(index, of)
+        return working
+
+    return SenderProcesses(book.store, report,
+                           shares=split_connections(transports.connections, count),
+                           build=build, open_store=open_store, journal_dir=journal_dir,
+                           now=now, stop=stop, progress=progress)
 
 
 def _give_up(book: Book, now: Now, report: RunReport) -> None:

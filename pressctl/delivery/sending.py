@@ -95,7 +95,8 @@ class Connections:
 
     def __init__(self, ledger: Ledger, make: TransportFactory, *, journal_dir: Path,
                  limiter: Limiter | None,
-                 sign: Callable[[bytes], bytes] | None = None, verp: bool = False) -> None:
+                 sign: Callable[[bytes], bytes] | None = None, verp: bool = False,
+                 shared_journal: tuple[InflightJournal, int] | None = None) -> None:
         self.ledger, self.report = ledger, ledger.report
         self.make, self.connections = make, max(1, ledger.connections)
         self.journal_dir, self.limiter = journal_dir, limiter  # one limiter for all (locked)
@@ -108,6 +109,11 @@ class Connections:
         self.in_flight: list[int | None] = [None] * self.connections
         self.error: BaseException | None = None  # stops every connection; raised at the end
         self.journal: InflightJournal | None = None
+        # One of several sender processes (pressctl.delivery.processes): the run's file,
+        # made by the parent, whose rings from ``slot_base`` on are this process's; the
+        # parent settles what is left over once every process is done, and removes it.
+        self.shared_journal = shared_journal
+        self.slot_base = shared_journal[1] if shared_journal else 0
 
     def run(self) -> None:
         # Transports are made before any row is claimed: a missing password or a bad CA
@@ -115,8 +121,9 @@ class Connections:
         transports = [self.make() for _ in range(self.connections)]
         threads = []
         try:
-            self.journal = InflightJournal(self.journal_dir, self.ledger.run_id,
-                                           self.connections)
+            self.journal = (self.shared_journal[0] if self.shared_journal else
+                            InflightJournal(self.journal_dir, self.ledger.run_id,
+                                            self.connections))
             for slot, transport in enumerate(transports):
                 self.stop.listen(transport.interrupt)
                 thread = threading.Thread(target=self._work, args=(slot, transport),
@@ -130,7 +137,7 @@ class Connections:
                 # commit a message (after a stop, none does).
                 self.stop.request(StopReason.INTERRUPTED)
             try:
-                if self.journal is not None:
+                if self.journal is not None and self.shared_journal is None:
                     self.ledger.settle_leftovers(self.journal_dir)
                     self.journal.close()
             except Exception as err:
@@ -250,7 +257,7 @@ class Connections:
             return None, ledger.untried(row)
         assert self.journal is not None
         sender = self._envelope_sender(prepared.senders[row.variant], row)
-        return _Ready(item, sender, data, self.journal.begin(slot, row.id)), None
+        return _Ready(item, sender, data, self.journal.begin(self.slot_base + slot, row.id)), None
 
     def _message(self, transport: Transport, row: RowRecord, prepared: Prepared) -> bytes | Wire:
         """The row's message: in wire form for a transport that takes it (spliced from

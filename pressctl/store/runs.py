@@ -144,19 +144,20 @@ class RunQueries:
 
     def claim_rows(self, row_ids: list[int], run_id: str, now: str) -> list[RowRecord]:
         """Take these rows for this run, those still queued, due, and of a mailout still
-        scheduled (not paused or cancelled meanwhile); returns those taken, in id order."""
+        scheduled (not paused or cancelled meanwhile); returns those taken, in id order:
+        only the rows this statement took (RETURNING), never one that the same run id
+        already held - the sender processes of one run (pressctl.delivery.processes)
+        claim under one id, and each must get only its own."""
         if not row_ids:
             return []
         marks = ",".join("?" * len(row_ids))
-        self.db.execute(
+        taken = self.db.execute(
             "UPDATE mailout_rows SET state = 'sending', claimed_by = ?, updated = ? "
             f"WHERE id IN ({marks}) AND state = 'queued' AND (next_attempt_at IS NULL OR "
             "next_attempt_at <= ?) AND mailout_id IN "
-            "(SELECT id FROM mailouts WHERE state = 'scheduled')",
-            (run_id, now, *row_ids, now))
-        return [RowRecord(*r) for r in self.db.execute(
-            f"SELECT {ROW_COLUMNS} FROM mailout_rows WHERE id IN ({marks}) AND claimed_by = ? "
-            "AND state = 'sending' ORDER BY id", (*row_ids, run_id))]
+            f"(SELECT id FROM mailouts WHERE state = 'scheduled') RETURNING {ROW_COLUMNS}",
+            (run_id, now, *row_ids, now)).fetchall()
+        return sorted((RowRecord(*r) for r in taken), key=lambda row: row.id)
 
     def halted_mailouts(self, mailout_ids: Iterable[int]) -> set[int]:
         """Of these mailouts, those no longer scheduled (paused or cancelled meanwhile)."""
