@@ -159,13 +159,16 @@ def measure(store: Store, homes: dict[str, tuple[Path, dict[str, str]]],
 
 
 def _table(backend: str, figures: list[dict]) -> None:
+    driver = all("psycopg" in f for f in figures)  # the floor of a PostgreSQL list
     print(f"\n{backend}:\n")
     print("| search | rows | `contacts list --search` | same, empty book | / `python -c pass` "
-          "| ids, index | ids, LIKE scan | scan / index | select (contacts built) |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          + ("| / `import psycopg` " if driver else "")
+          + "| ids, index | ids, LIKE scan | scan / index | select (contacts built) |")
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|" if driver else ""))
     for f in figures:
+        by_driver = f" {f['cli'] / f['psycopg']:.2f} |" if driver else ""
         print(f"| {f['what']}: `{f['text']}` | {f['rows']} | {f['cli'] * 1000:.0f} ms | "
-              f"{f['empty'] * 1000:.0f} ms | {f['cli'] / f['python']:.1f} | "
+              f"{f['empty'] * 1000:.0f} ms | {f['cli'] / f['python']:.1f} |{by_driver} "
               f"{f['index'] * 1000:.1f} ms | {f['scan'] * 1000:.0f} ms | "
               f"{f['scan'] / f['index']:.0f} | {f['select'] * 1000:.0f} ms |")
     print(f"\n`python -c pass`: {statistics.median(f['python'] for f in figures) * 1000:.1f} ms")

@@ -46,14 +46,8 @@ def export_format(out: Path | None, fmt: str | None) -> str:
 def export_chunks(store: Store, where: ContactFilter, fmt: str, *, vcard_version: str = "3.0",
                   csv_dialect: str = "standard") -> Iterator[str]:
     """The selected contacts as text chunks; ``csv_dialect`` only matters for CSV."""
-    if fmt == "csv" and csv_dialect != "standard":
-        from pressctl.contacts.formats.csvfile import write_csv
-        from pressctl.contacts.phones import phone_formatter
-
-        # The same phone text as export_contacts, so both dialects hold the same cells.
-        return write_csv(store.contacts.stream(where), phone_formatter("international"),
-                         dialect=csv_dialect)
-    return export_contacts(store, where, fmt, vcard_version=vcard_version)
+    return export_contacts(store, where, fmt, vcard_version=vcard_version,
+                           csv_dialect=csv_dialect)
 
 
 def export_to_file(store: Store, where: ContactFilter, out: Path, fmt: str, *,

@@ -494,26 +494,32 @@ def check_book(book: Book, where: ContactFilter = EVERY_CONTACT) -> list[Finding
 
 def export_contacts(
     store: Store, where: ContactFilter, fmt: str, *, vcard_version: str = "3.0",
+    csv_dialect: str = "standard",
 ) -> Iterator[str]:
-    """The selected contacts as text chunks, in a format `contacts import` reads back."""
-    from pressctl.contacts.phones import phone_formatter
+    """The selected contacts as text chunks, in a format `contacts import` reads back
+    (``csv_dialect`` only matters for CSV). Streamed: each format writes a contact as
+    soon as the store reads it, from its row (pressctl.contacts.contact_rows: no
+    Contact built), phones in their international form."""
+    from pressctl.contacts.contact_rows import number_text
 
-    phone_text = phone_formatter("international")
-    # Streamed: each format writes a contact as soon as the store reads it.
-    contacts = store.contacts.stream(where)
+    number = number_text("international")
     if fmt == "csv":
-        from pressctl.contacts.formats.csvfile import write_csv
+        from pressctl.contacts.formats.csvfile import write_csv_rows
 
-        return write_csv(contacts, phone_text)
+        return write_csv_rows(store.contacts.stream(where).rows(), number,
+                              dialect=csv_dialect)
     if fmt == "json":
-        from pressctl.contacts.formats.jsonfile import write_json
+        from pressctl.contacts.formats.jsonfile import write_json_rows
 
-        return write_json(contacts, phone_text)
+        return write_json_rows(store.contacts.stream(where).rows(), number)
     if fmt == "vcard":
-        from pressctl.contacts.formats.vcard import SUPPORTED_WRITE_VERSIONS, iter_vcards
+        from pressctl.contacts.formats.vcard_writer import (
+            SUPPORTED_WRITE_VERSIONS,
+            iter_vcard_rows,
+        )
 
         if vcard_version not in SUPPORTED_WRITE_VERSIONS:
             raise InvalidInput(f"vCard version {vcard_version!r}",
                                hint=f"use {' or '.join(SUPPORTED_WRITE_VERSIONS)}")
-        return iter_vcards(contacts, vcard_version, phone_text=phone_text)
+        return iter_vcard_rows(store.contacts.stream(where).rows(), vcard_version, number)
     raise InvalidInput(f"unknown export format {fmt!r}", hint="use csv, vcard or json")

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pressctl.contacts.canonical import kind_of, normalise_tags
 from pressctl.contacts.model import ContactFilter
 from pressctl.contacts.regions import country_code, language_tag
-from pressctl.contacts.validation import kind_of, normalise_tags
 from pressctl.errors import InvalidInput
 
 

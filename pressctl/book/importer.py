@@ -18,8 +18,13 @@ temporary file (pressctl.book.spool); duplicate e-mails of earlier chunks are fo
 the store (they are inserted, uncommitted), and the line that added a contact is one
 integer per contact of this import (an array), not a dictionary of every e-mail of the
 file. Validation runs in worker processes, which send their results back as plain tuples
-in marshal's format with the e-mail keys already computed: unpickling dataclasses, or
-even tuples through pickle, cost the main process more than the inserts.
+in marshal's format with the e-mail keys already computed (the keys the store writes):
+unpickling dataclasses, or even tuples through pickle, cost the main process more than
+the inserts; the records go to them in marshal's format too.
+
+The main process (reading, writing the book) bounds the rate on two cores, so it does
+as little as it can: the search index is written a chunk at a time, not by the
+database's triggers row by row (ContactQueries.search_index_by_chunk).
 """
 
 from __future__ import annotations
@@ -139,7 +144,8 @@ def import_file(
     region_for = book.region_for(region)
     added = _Added()
     try:
-        with _no_cyclic_gc(), book.store.transaction():
+        with _no_cyclic_gc(), book.store.transaction(), \
+                book.store.contacts.search_index_by_chunk():
             for chunk in _validated_chunks(file, region_for, default_kind, check_dns, workers):
                 _apply_chunk(book, report, chunk, added, policy)
             invalid = report.rejected and not skip_invalid
@@ -196,6 +202,9 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
     pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
     new: list[Contact] = []
     lines: list[int] = []  # the line of the file each of ``new`` was first met on
+    # id(contact) -> the contact (kept, so that no other takes its id) and its e-mail
+    # keys, as the worker computed them
+    keys_of: dict[int, tuple[Contact, list[str]]] = {}
     skipped: list[tuple[str, list[str]]] = []  # skipped rows: where, keys the book has
     source = report.source
     for record, (fields, problems, notes, row_keys) in chunk:
@@ -215,6 +224,7 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
             contact.created = contact.updated = book.now
             new.append(contact)
             lines.append(record.line)
+            keys_of[id(contact)] = (contact, row_keys)
             for key in row_keys:
                 seen[key] = record.line
                 pending[key] = contact
@@ -230,8 +240,10 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
         else:
             report.skipped.append(Problem(where, "; ".join(clashes)))
             skipped.append((where, [k for k in row_keys if k in owners]))
-    notices = _keep_new_opt_outs(book, report, new, lines)
-    store.contacts.insert(new)
+    # the keys the worker computed; a contact merged with a later row has new e-mails
+    new_keys = [_keys(c, keys_of) for c in new]
+    notices = _keep_new_opt_outs(book, report, new, lines, new_keys)
+    store.contacts.insert(new, email_keys=new_keys)
     record_many(book, (NewChange(ChangeAction.IMPORT, Subject.CONTACT, c.stored_id,
                                  f"added from {source}:{line}")
                        for c, line in zip(new, lines, strict=True)))
@@ -264,11 +276,17 @@ def _skipped_opt_outs(store: Store, skipped: list[tuple[str, list[str]]],
     return notices
 
 
+def _keys(contact: Contact, keys_of: dict[int, tuple[Contact, list[str]]]) -> list[str]:
+    known = keys_of.get(id(contact))
+    if known is not None and known[0] is contact:
+        return known[1]
+    return [email_key(e) for e in contact.emails]  # merged with a later row of the chunk
+
+
 def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
-                       lines: list[int]) -> list[OptOutNotice]:
+                       lines: list[int], keys: list[list[str]]) -> list[OptOutNotice]:
     """Flag and suppress this chunk's new contacts as their opt-outs say (one query for
-    the suppressions of the whole chunk)."""
-    keys = [[email_key(e) for e in c.emails] for c in new]
+    the suppressions of the whole chunk); ``keys``: each one's e-mail keys."""
     held = book.store.suppressions.suppressions_of(k for row in keys for k in row)
     notices: list[OptOutNotice] = []
     for contact, line, row_keys in zip(new, lines, keys, strict=True):
@@ -342,10 +360,20 @@ def _validate_rows(field_list: list[_Fields]) -> list[_Packed]:
     ]
 
 
-def _validate_packed(field_list: list[_Fields]) -> bytes:
-    """In a worker: validate, and send the results back as plain values in marshal's
-    format, which the main process reads three times faster than pickle's."""
-    return marshal.dumps(_validate_rows(field_list))
+def _validate_packed(fields: bytes | list[_Fields]) -> bytes:
+    """In a worker: validate records sent as marshal's bytes (which the main process
+    writes three times faster than pickle; a list when they hold values marshal cannot
+    write), and send the results back in that format, which the main process reads
+    three times faster than pickle's."""
+    records: list[_Fields] = marshal.loads(fields) if isinstance(fields, bytes) else fields
+    return marshal.dumps(_validate_rows(records))
+
+
+def _sent(fields: list[_Fields]) -> bytes | list[_Fields]:
+    try:
+        return marshal.dumps(fields)
+    except ValueError:  # a value of a type marshal does not write: pickled by the pool
+        return fields
 
 
 def _pack(v: Validated) -> _Packed:
@@ -392,7 +420,7 @@ def _validated_chunks(
     with context.Pool(workers) as pool:
         pending: list[tuple[list[RawRecord], AsyncResult[bytes]]] = []
         for batch in _chunks(file.records):
-            fields = [r.fields for r in batch]
+            fields = _sent([r.fields for r in batch])
             pending.append((batch, pool.apply_async(_validate_packed, (fields,))))
             if len(pending) > workers * 2:  # bounded read-ahead keeps memory flat
                 done_batch, result = pending.pop(0)

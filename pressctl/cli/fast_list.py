@@ -15,8 +15,13 @@ pressctl.cli.views. Only the reading of the command line and of the settings dif
   tests/cli/test_cli_fast_list.py holds the two tables to the typer command's options.
   Anything else (--help, an unknown option, an argument) is typer's to read.
 * The home, book and acting name are checked as the idle cron run checks them
-  (pressctl.cli.idle: a home given by --home or PRESSCTL_HOME, a SQLite file; a
-  PostgreSQL book, a URL or no home take the full path).
+  (pressctl.cli.idle: a home given by --home or PRESSCTL_HOME; no home takes the full
+  path). The book is the SQLite file, or a PostgreSQL URL given by --db, PRESSCTL_DB or
+  config.toml's [database] url (read with tomllib while the stamp holds for the file),
+  parsed by the full path's own pressctl.config.locations and connected to with its
+  password source ([database] password_env / password_command) as the full path does;
+  the URL and password are never shown (the store names the book by the masked URL).
+  A sqlite: URL takes the full path.
 * The settings a list uses ([display]) are read from a stamp beside config.toml
   (:data:`STAMP_NAME`) that the full path's parser wrote: the first list that meets a
   config.toml (or a new pressctl, or an edited config module) validates it with
@@ -28,8 +33,9 @@ pressctl.cli.views. Only the reading of the command line and of the settings dif
 * A filter the core refuses (--kind nobody), a --columns name the table does not have,
   or a book that does not open takes the full path, which reports it.
 
-On a terminal the table is drawn by rich, as on the full path (rich is then imported);
-piped, or with --json, neither rich nor typer is.
+On a terminal the table is drawn by pressctl.cli.plain_table, byte for byte as rich draws
+it on the full path, when all its text is of the kinds it knows (else by rich, which is
+then imported); piped, or with --json, neither rich nor typer is.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from pressctl.cli import idle
 
 if TYPE_CHECKING:
+    from pressctl.cli.output import Output
     from pressctl.config import Settings
     from pressctl.contacts.model import ContactFilter
 
@@ -222,9 +229,10 @@ def answer(args: list[str], env: Mapping[str, str]) -> int | None:
     if parsed is None:
         return None
     options, wanted = parsed
-    place = idle.locate({f"--{k}": v for k, v in options.items() if k in ("home", "db")}, env)
-    if isinstance(place, str):
+    found = _locate(options, env)
+    if found is None:
         return None
+    place, url = found
     as_user = {"--as": options["as_user"]} if "as_user" in options else {}
     if idle.actor_problem(as_user, env) is not None:
         return None
@@ -236,45 +244,100 @@ def answer(args: list[str], env: Mapping[str, str]) -> int | None:
             renew_stamp(place)
         return None
     display, names_url = stamp
-    if (names_url and not place.db_given) or not os.path.isfile(place.database):
+    configured = names_url and not place.db_given
+    if url is None and not configured and not os.path.isfile(place.database):
         return None
     # The cyclic garbage collector is held while ~150 modules load: their objects are
     # there to stay, and looking through them again and again costs ~3 ms.
     import gc
 
     gc.disable()
-    store = _StorePackage()
+    packages = [_Package("store")]
+    if url is not None or configured:  # pressctl.config.locations reads the URL
+        packages.append(_Package("config"))
     try:
-        code = _list(place.database, display, options, wanted)
+        code = _list(place, url, configured, display, options, wanted, env)
     except BaseException:
-        store.complete()
+        for package in packages:
+            package.complete()
         raise
     finally:
         gc.enable()
     if code is None:
-        store.complete()  # the full path imports pressctl.store: it gets all of it
+        for package in packages:  # the full path imports them: it gets all of them
+            package.complete()
     return code
 
 
-def _list(database_file: str, display: _Display, options: dict[str, Any],
-          wanted: dict[str, Any]) -> int | None:
-    try:  # everything that may go wrong before a byte is printed: the full path says it
-        from pathlib import Path
+def _locate(options: dict[str, Any],
+            env: Mapping[str, str]) -> tuple[idle.Place, str | None] | None:
+    """Where config.toml and the book are (pressctl.cli.idle.locate), and the URL --db or
+    PRESSCTL_DB gave (None: a file, or none given); None when the full path should look."""
+    db = options.get("db") or env.get("PRESSCTL_DB") or None
+    if db is None or not idle._has_scheme(db):
+        place = idle.locate({f"--{k}": v for k, v in options.items() if k in ("home", "db")},
+                            env)
+        return None if isinstance(place, str) else (place, None)
+    # A URL: the home (config.toml, the stamp) is found as without it.
+    place = idle.locate({"--home": options["home"]} if "home" in options else {},
+                        {k: v for k, v in env.items() if k != "PRESSCTL_DB"})
+    if isinstance(place, str):
+        return None
+    place.db_given = True
+    return place, db
 
+
+def _open(place: idle.Place, url: str | None, configured: bool, options: dict[str, Any],
+          env: Mapping[str, str]) -> Any:
+    """The book, opened as pressctl.cli.context.State.book opens it (without creating or
+    changing anything when its schema is up to date); raises when the full path should
+    run (a bad URL, no driver, no server, no schema: it says which)."""
+    from pathlib import Path
+
+    from pressctl.store.database import Database, PostgresDatabase
+
+    if url is None and not configured:
+        return Database.open(Path(place.database), create=False)
+    from pressctl.config.locations import DatabaseLocation, parse_database
+
+    if url is not None:
+        location = parse_database(url, base=Path.cwd(),
+                                  where="--db" if options.get("db") else "PRESSCTL_DB")
+    else:  # config.toml's [database], as pressctl.config.settings reads it
+        import tomllib
+
+        with open(place.config_file, "rb") as handle:
+            table = tomllib.load(handle)["database"]
+        if read_stamp(place) is None:  # changed since the stamp was read
+            raise LookupError("config.toml changed")
+        config = Path(place.config_file)
+        location = parse_database(table["url"].strip(), base=config.parent,
+                                  where=f"{config}: database.url")
+        secret = {k: table[k] for k in ("password_env", "password_command") if k in table}
+        if secret and location.url is not None:
+            location = DatabaseLocation(url=location.url, **secret)
+    if location.url is None:  # sqlite: a URL naming a file
+        raise LookupError("a sqlite: URL")
+    return PostgresDatabase.connect(location.conninfo(env), location.masked, create=False)
+
+
+def _list(place: idle.Place, url: str | None, configured: bool, display: _Display,
+          options: dict[str, Any], wanted: dict[str, Any],
+          env: Mapping[str, str]) -> int | None:
+    try:  # everything that may go wrong before a byte is printed: the full path says it
         from pressctl.cli.output import Output
         from pressctl.cli.tables import Layout, pick
         from pressctl.cli.views import CONTACT_COLUMNS, print_contacts
         from pressctl.errors import PressctlError
         from pressctl.store.contacts import ContactQueries
-        from pressctl.store.database import Database
 
         where = _filter(wanted)  # refused (exit 3): the full path reports it
         pick(CONTACT_COLUMNS, wanted.get("columns"))  # refused: typer's exit 2
-        book = Database.open(Path(database_file), create=False)
+        book = _open(place, url, configured, options, env)
     except Exception:
         return None
     path = book.path
-    out = Output(quiet=bool(options.get("quiet")), color=not options.get("no_color"))
+    out = _output(Output)(quiet=bool(options.get("quiet")), color=not options.get("no_color"))
     settings: Any = _Settings(display)
     import gc
 
@@ -313,6 +376,25 @@ def _list(database_file: str, display: _Display, options: dict[str, Any],
     return 0
 
 
+def _output(base: type[Output]) -> type[Output]:
+    """pressctl.cli.output.Output whose tables are drawn without rich when
+    pressctl.cli.plain_table is sure to draw what rich would (rich's import is ~45 ms)."""
+
+    class PlainTableOutput(base):  # type: ignore[valid-type,misc]
+        def table(self, columns: Any, rows: Any, title: str | None = None, *,
+                  keep_whole: Any = (), layout: Any = None) -> None:
+            if title is None and not keep_whole and self.rich_stdout:
+                from pressctl.cli import plain_table
+                from pressctl.cli.tables import as_columns
+
+                if plain_table.print_table(as_columns(columns), rows, layout=layout,
+                                           note=self.info):
+                    return
+            super().table(columns, rows, title, keep_whole=keep_whole, layout=layout)
+
+    return PlainTableOutput
+
+
 def _filter(wanted: dict[str, Any]) -> ContactFilter:
     """The full path's filter (pressctl.book.filters.contact_filter) of the options."""
     if not any(name in wanted for name in FILTERS):
@@ -324,23 +406,25 @@ def _filter(wanted: dict[str, Any]) -> ContactFilter:
     return contact_filter(*(wanted.get(name) for name in FILTERS))
 
 
-class _StorePackage:
-    """pressctl.store without its ``__init__`` (which imports every query module, ~15 ms,
-    where a list needs two): its submodules import as usual. :meth:`complete` runs the
-    ``__init__`` after all, for the full path, which needs the whole package."""
+class _Package:
+    """pressctl.store (or pressctl.config) without its ``__init__`` (which imports every
+    query module, ~15 ms, where a list needs two; every settings parser, with
+    phonenumbers, where a URL needs its parser): its submodules import as usual.
+    :meth:`complete` runs the ``__init__`` after all, for the full path, which needs the
+    whole package."""
 
-    def __init__(self) -> None:
+    def __init__(self, short: str) -> None:
         from importlib.machinery import ModuleSpec, SourceFileLoader
         from types import ModuleType
 
         import pressctl
 
         self.module: ModuleType | None = None
-        if "pressctl.store" in sys.modules:
+        name = f"pressctl.{short}"
+        if name in sys.modules:
             return
 
-        name = "pressctl.store"
-        folder = os.path.join(os.path.dirname(os.path.abspath(pressctl.__file__)), "store")
+        folder = os.path.join(os.path.dirname(os.path.abspath(pressctl.__file__)), short)
         loader = SourceFileLoader(name, os.path.join(folder, "__init__.py"))
         spec = ModuleSpec(name, loader, origin=loader.path, is_package=True)
         spec.submodule_search_locations = [folder]
@@ -352,7 +436,7 @@ class _StorePackage:
         module.__package__ = name
         module.__loader__ = loader
         sys.modules[name] = module
-        pressctl.store = module  # as an import sets it
+        setattr(pressctl, short, module)  # as an import sets it
         self.module = module
         self.loader = loader
 

@@ -52,12 +52,18 @@ def write_blocks(chunks: Iterable[str]) -> None:
 def write_json_array(items: Iterable[Any]) -> int:
     """Print ``items`` to stdout as one indented JSON array, written as they come;
     returns how many there were."""
+    return write_json_texts(indented_json(item, INDENT) for item in items)
+
+
+def write_json_texts(texts: Iterable[str]) -> int:
+    """:func:`write_json_array` of items already written as JSON, each as
+    ``indented_json(item, INDENT)`` writes it; returns how many there were."""
     count = 0
 
     def text() -> Iterator[str]:
         nonlocal count
-        for item in items:
-            yield ("[\n" if count == 0 else ",\n") + INDENT + indented_json(item, INDENT)
+        for item in texts:
+            yield ("[\n" if count == 0 else ",\n") + INDENT + item
             count += 1
         yield "\n]\n" if count else "[]\n"
 

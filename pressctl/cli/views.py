@@ -83,6 +83,20 @@ def phone_display(settings: Settings, style: str | None = None) -> Callable[[Pho
     return show
 
 
+def row_phone_display(settings: Settings,
+                      style: str | None = None) -> Callable[[list[Any]], str]:
+    """:func:`phone_display` of a phone's JSON row (pressctl.contacts.contact_rows)."""
+    from pressctl.contacts.contact_rows import number_text
+
+    number = number_text(style or settings.display.phone_style, settings.display.own_country)
+
+    def show(phone: list[Any]) -> str:
+        text = number(phone)
+        return f"{text} ({phone[3]})" if phone[3] else text
+
+    return show
+
+
 def phone_cells(phones: Iterable[Phone], show: Callable[[Phone], str]) -> list[str]:
     """A table cell's phones: a work phone as is, the others with their type."""
     return [show(p) + ("" if p.type == "work" else f" [{p.type}]") for p in phones]
@@ -137,12 +151,20 @@ def print_contacts(out: Output, contacts: Iterable[Contact], settings: Settings,
     from pressctl.cli.streamed import write_json_array, write_tab_separated
     from pressctl.store.listing import ContactStream
 
-    show = phone_display(settings)
     if as_json:
+        if isinstance(contacts, ContactStream):  # each object written from its row
+            from pressctl.cli.streamed import INDENT, write_json_texts
+            from pressctl.contacts.formats.jsonfile import contact_row_json
+
+            display = row_phone_display(settings)
+            write_json_texts(contact_row_json(row, display, INDENT)
+                             for row in contacts.rows())
+            return
         from pressctl.contacts.formats.jsonfile import contact_to_json
 
-        write_json_array(contact_to_json(c, show) for c in contacts)
+        write_json_array(contact_to_json(c, phone_display(settings)) for c in contacts)
         return
+    show = phone_display(settings)
     lines = contacts.lines() if isinstance(contacts, ContactStream) else None
     listed: Iterable[Contact | ContactLine] = contacts if lines is None else lines
     if out.rich_stdout:

@@ -35,6 +35,7 @@ from functools import cache, lru_cache
 from typing import NamedTuple, TypedDict
 
 import phonenumbers as pn
+import phonenumbers.phonenumberutil as _pnu
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 from phonenumbers import ValidationResult as Possible
 
@@ -428,7 +429,81 @@ def _parse(text: str, international: bool, region: str | None) -> pn.PhoneNumber
     if not _LETTER.search(text):
         digits = _NON_DIGITS.sub("", text)
         text = f"+{digits}" if international else digits
+        number = _parse_digits(text, region)
+        if number is not None:
+            return number
     return pn.parse(text, region)
+
+
+_NOT_STRIPPED = (Possible.TOO_SHORT, Possible.IS_POSSIBLE_LOCAL_ONLY, Possible.INVALID_LENGTH)
+
+
+def _parse_digits(text: str, region: str | None) -> pn.PhoneNumber | None:
+    """``pn.parse(text, region)`` for the text :func:`_parse` makes of most numbers: ASCII
+    digits, after one "+" or not, and a supported region or none. None: anything else, and
+    any number ``pn.parse`` refuses, which ``pn.parse`` is then asked to say why.
+
+    The same steps as ``pn.parse``, through its own helpers, without those that change
+    nothing in such a text (finding the number in it, its extension, its punctuation)
+    and without its digit-by-digit normalisation (a Unicode lookup per digit): half of
+    its cost. Tests compare both on the sample contacts, the benchmark's numbers and
+    generated ones. The number's validity is still phonenumbers' (:func:`_valid_type`)."""
+    plus = text[:1] == "+"
+    digits = text[1:] if plus else text
+    if not (3 <= len(digits) <= 200 and digits.isascii() and digits.isdigit()):
+        return None
+    metadata = pn.PhoneMetadata.metadata_for_region(region, None) if region else None
+    if metadata is None and not plus:
+        return None  # pn.parse: INVALID_COUNTRY_CODE (no region to read it in)
+    number = pn.PhoneNumber()
+    code = 0
+    national = digits
+    if not plus:
+        assert metadata is not None
+        idd = _compiled(metadata.international_prefix or "NonMatch")
+        plus, digits = _pnu._parse_prefix_as_idd(idd, digits)
+    if plus:
+        if len(digits) <= _pnu._MIN_LENGTH_FOR_NSN:
+            return None  # TOO_SHORT_AFTER_IDD
+        code, national = _pnu._extract_country_code(digits)
+        if code == 0:
+            return None  # INVALID_COUNTRY_CODE, or pn.parse's second reading
+    elif (metadata is not None
+          and digits.startswith(prefix := str(metadata.country_code))):
+        # pn._maybe_extract_country_code: the region's own code written without "+"
+        general = metadata.general_desc
+        _, stripped, _ = _pnu._maybe_strip_national_prefix_carrier_code(
+            digits[len(prefix):], metadata)
+        if ((not _pnu._match_national_number(digits, general, False)
+             and _pnu._match_national_number(stripped, general, False))
+                or _pnu._test_number_length(digits, metadata) == Possible.TOO_LONG):
+            code = metadata.country_code or 0  # a region's metadata always has its code
+            national = stripped
+    if code:
+        number.country_code = code
+        number_region = pn.region_code_for_country_code(code)
+        if number_region != region:
+            metadata = pn.PhoneMetadata.metadata_for_region_or_calling_code(code,
+                                                                            number_region)
+    else:
+        assert metadata is not None
+        number.country_code = metadata.country_code
+    if len(national) < _pnu._MIN_LENGTH_FOR_NSN:
+        return None  # TOO_SHORT_NSN
+    if metadata is not None:
+        _, potential, _ = _pnu._maybe_strip_national_prefix_carrier_code(national, metadata)
+        if _pnu._test_number_length(potential, metadata) not in _NOT_STRIPPED:
+            national = potential
+    if not _pnu._MIN_LENGTH_FOR_NSN <= len(national) <= _pnu._MAX_LENGTH_FOR_NSN:
+        return None  # TOO_SHORT_NSN, TOO_LONG
+    _pnu._set_italian_leading_zeros_for_phone_number(national, number)
+    number.national_number = int(national)
+    return number
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def _parse_error_reason(

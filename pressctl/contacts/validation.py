@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from pressctl.contacts.canonical import KIND_WORDS, normalise_tags
+from pressctl.contacts.canonical import kind_of as kind_of  # where its users find it
 from pressctl.contacts.emails import clean_email_field, email_key
 from pressctl.contacts.languages import known_language
 from pressctl.contacts.model import KINDS, Contact, Phone
@@ -30,13 +32,7 @@ _LABELS = {"organization": "organisation", "emails": "e-mail", "phones": "phone"
            "first_name_ok": "first name ok"}
 MAX_SALUTATION = 200
 
-_KIND_WORDS = {
-    "officer": "officer", "press officer": "officer", "press-officer": "officer",
-    "attaché de presse": "officer", "attachée de presse": "officer",
-    "journalist": "journalist", "journaliste": "journalist", "journalistin": "journalist",
-    "giornalista": "journalist", "periodista": "journalist", "press": "journalist",
-    "other": "other", "autre": "other",
-}
+_KIND_WORDS = KIND_WORDS  # pressctl.contacts.canonical
 _TRUE = {"true", "yes", "y", "1", "x", "oui", "o", "ja", "sí", "si", "vrai", "✓"}
 _FALSE = {"false", "no", "n", "0", "non", "nein", "faux", ""}
 
@@ -223,6 +219,17 @@ def _unstorable(fields: Mapping[str, object]) -> list[str]:
     """Text no file or database can hold: lone surrogates (what Python makes of bytes that
     are not UTF-8 in a command-line argument, or a broken JSON "\\udcff" escape) and NUL
     characters. One problem per field, naming it; the text is shown escaped."""
+    texts: list[object] = []
+    for value in fields.values():
+        if isinstance(value, list):
+            texts.extend(value)
+        else:
+            texts.append(value)
+    try:  # most records: every value text, none holding such text (one search)
+        if not _UNSTORABLE.search("".join(texts)):  # type: ignore[arg-type]
+            return []
+    except TypeError:  # a flag, None: each value in turn, as below
+        pass
     problems = []
     for key, value in fields.items():
         for text in value if isinstance(value, list) else [value]:
@@ -243,16 +250,9 @@ def _unstorable(fields: Mapping[str, object]) -> list[str]:
     return problems
 
 
-def normalise_tags(items: list[str]) -> list[str]:
-    tags: list[str] = []
-    for item in items:
-        tag = _SPACES.sub("-", item.strip().casefold())
-        if tag and tag not in tags:
-            tags.append(tag)
-    return tags
-
-
 def _text(value: object) -> str:
+    if value.__class__ is str:  # most values: spared the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, list):
@@ -261,6 +261,8 @@ def _text(value: object) -> str:
 
 
 def _values(value: object) -> list[str]:
+    if value.__class__ is str:
+        return [value] if value.strip() else []
     if value is None:
         return []
     items = value if isinstance(value, list) else [value]
@@ -284,6 +286,8 @@ def _name(fields: Mapping[str, object], problems: list[str]) -> str | None:
     if not name:
         problems.append("name is missing")
         return None
+    if name.isprintable() and "  " not in name and len(name) <= MAX_NAME:
+        return name  # no control character, line break nor run of spaces: as it is
     if _LINE_BREAK.search(name) or _CONTROL.search(name):
         problems.append(f"name {name!r} contains a line break or control character")
         return None
@@ -298,6 +302,8 @@ def _single_line(value: object, label: str, problems: list[str]) -> str | None:
     text = _text(value)
     if not text:
         return None
+    if text.isprintable() and "  " not in text:
+        return text  # no control character, line break nor space but single " ": as it is
     if _LINE_BREAK.search(text) or _CONTROL.search(text):
         problems.append(f"{label} {text!r} contains a line break or control character")
         return None
@@ -327,8 +333,3 @@ def _flag(value: object, label: str, problems: list[str]) -> bool:
         return False
     problems.append(f'{label} "{text}" is not true or false')
     return False
-
-
-def kind_of(text: str) -> str | None:
-    """The canonical kind for a word people use, or None."""
-    return _KIND_WORDS.get(text.strip().casefold())

@@ -9,15 +9,23 @@ a write that lands between the two reads makes the edit refused, never lost."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from pressctl.contacts.emails import email_key
 from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, sort_key
 from pressctl.errors import InvalidInput
 from pressctl.store.database import Connection, Database
+from pressctl.store.dialect import SQLITE
 from pressctl.store.listing import CHUNK, ContactStream
-from pressctl.store.search import search_clause
+from pressctl.store.search import (
+    index_range,
+    insert_triggers_dropped,
+    insert_triggers_restored,
+    queue_children,
+    search_clause,
+)
 
 _CONTACT_COLUMNS = (
     "id, name, kind, role, organization, outlet, languages, country, notes, "
@@ -60,11 +68,29 @@ class ContactQueries:
     def __init__(self, database: Database) -> None:
         self.db: Connection = database.db
         self.dialect: str = database.dialect  # which search SQL (pressctl.store.search)
+        self._by_chunk = False  # see search_index_by_chunk
+
+    @contextmanager
+    def search_index_by_chunk(self) -> Iterator[None]:
+        """Inside a transaction (an import): the search index written by :meth:`insert`,
+        one statement for the contacts it is given, instead of by the triggers, a row at
+        a time (pressctl.store.search.insert_triggers_dropped). The triggers are back when
+        the block ends; if it raises, the transaction's rollback brings them back."""
+        triggers = insert_triggers_dropped(self.db, self.dialect)
+        self._by_chunk = self.dialect == SQLITE
+        try:
+            yield
+        finally:
+            self._by_chunk = False
+        insert_triggers_restored(self.db, triggers)
 
     # -- contacts: writing ---------------------------------------------------------------
 
-    def insert(self, contacts: list[Contact]) -> None:
-        """Insert new contacts (inside a transaction); sets each contact's ``id``."""
+    def insert(self, contacts: list[Contact], *,
+               email_keys: list[list[str]] | None = None) -> None:
+        """Insert new contacts (inside a transaction); sets each contact's ``id``.
+        ``email_keys``: each contact's e-mail keys (pressctl.contacts.emails.email_key of
+        each of its e-mails, in order), when the caller has them already."""
         if not contacts:
             return
         next_id = (self.db.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0) + 1
@@ -75,7 +101,9 @@ class ContactQueries:
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [_contact_row(c) for c in contacts],
         )
-        self._insert_children(contacts)
+        self._insert_children(contacts, email_keys)
+        if self._by_chunk:
+            index_range(self.db, next_id, next_id + len(contacts) - 1)
 
     def replace(self, contact: Contact, *, version: int | None = None) -> bool:
         """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction).
@@ -100,12 +128,18 @@ class ContactQueries:
         for table in ("contact_emails", "contact_phones", "contact_tags", "contact_roles"):
             self.db.execute(f"DELETE FROM {table} WHERE contact_id = ?", (contact.id,))
         self._insert_children([contact])
+        if self._by_chunk:
+            queue_children(self.db, contact_id)
         return True
 
-    def _insert_children(self, contacts: list[Contact]) -> None:
+    def _insert_children(self, contacts: list[Contact],
+                         email_keys: list[list[str]] | None = None) -> None:
+        if email_keys is None:
+            email_keys = [[email_key(e) for e in c.emails] for c in contacts]
         self.db.executemany(
             "INSERT INTO contact_emails (contact_id, position, address, key) VALUES (?,?,?,?)",
-            [(c.id, i, e, email_key(e)) for c in contacts for i, e in enumerate(c.emails)],
+            [(c.id, i, e, k) for c, keys in zip(contacts, email_keys, strict=True)
+             for i, (e, k) in enumerate(zip(c.emails, keys, strict=True))],
         )
         phones = [(c.id, i, p) for c in contacts for i, p in enumerate(c.phones)]
         if phones:  # its forms beside each number (migration 0017), made with phonenumbers

@@ -231,6 +231,8 @@ class PostgresDatabase(Database):
         database without pressctl's schema is refused, as a missing file is)."""
         database = cls(connect(conninfo, where), where, conninfo)
         try:
+            if database.pg.migrated(m.name for m in MIGRATIONS):
+                return database  # nothing to create or migrate: no lock, no DDL
             database.pg.lock_migrations()  # two first runs cannot both create the schema
             try:
                 if not create and not database.pg.has_schema():

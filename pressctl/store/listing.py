@@ -9,10 +9,13 @@ module's C scanner (``scan_once``): the database wrote the text, so the checks
 ``json.loads`` adds around it (surrounding space, trailing data) buy nothing and cost
 several times the scan.
 
-What is read: whole Contacts (:func:`read_contacts`: exports, --json, audiences), or
+What is read: whole Contacts (:func:`read_contacts`: audiences, and anything else that
+wants Contacts), every column as it came (:func:`read_rows`,
+pressctl.contacts.contact_rows.ContactRow: exports and `contacts list --json`, whose
+writers go from the row to their text; the aggregates left as the database's JSON), or
 only the columns of a list (:func:`read_lines`, ContactLine: no Contact built, no notes
 or times fetched). :class:`ContactStream`, what ContactQueries.stream returns, is the
-first and gives the second on request.
+first and gives either of the others on request.
 
 How the rows come, by engine:
 
@@ -40,6 +43,7 @@ from collections.abc import Callable, Iterator, Sequence
 from json.decoder import JSONDecoder
 from typing import Any, NamedTuple
 
+from pressctl.contacts.contact_rows import ContactRow, phone_of
 from pressctl.contacts.model import Contact, Phone
 from pressctl.store.dialect import SQLITE
 
@@ -53,8 +57,6 @@ _CHILDREN = (
      "region)", "e164, extension, type, label, international, national, region"),
     ("contact_tags", "tag", "tag"),
 )
-# What an international form puts between the digits of its number ("+1 202-358-1600").
-_FORM_MARKS = str.maketrans("", "", " -()./")
 # (text, index) -> (value, end): the json module's C scanner, set on every decoder (and
 # missing from typeshed's JSONDecoder).
 _scan: Callable[[str, int], tuple[Any, int]] = JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -143,6 +145,15 @@ class ContactStream(Iterator[Contact]):
         db, dialect, clause, params, filtered, chunk = self._query
         return read_lines(db, dialect, clause, params, filtered=filtered, chunk=chunk)
 
+    def rows(self) -> Iterator[ContactRow]:
+        """The same contacts as ContactRows (every column; the lists as JSON texts). Read
+        once, as :meth:`lines`."""
+        if self._contacts is not None:
+            raise ValueError("this stream of contacts is already being read")
+        self._contacts = iter(())
+        db, dialect, clause, params, filtered, chunk = self._query
+        return read_rows(db, dialect, clause, params, filtered=filtered, chunk=chunk)
+
 
 def read_contacts(db: Any, dialect: str, clause: str, params: Sequence[object], *,
                   filtered: bool, chunk: int = CHUNK) -> Iterator[Contact]:
@@ -152,6 +163,20 @@ def read_contacts(db: Any, dialect: str, clause: str, params: Sequence[object], 
     select = f"{_COLUMNS}, {', '.join(_aggregates(dialect))}"
     for rows in _pages(db, dialect, select, clause, params, filtered, chunk):
         yield from _built(rows)
+
+
+def read_rows(db: Any, dialect: str, clause: str, params: Sequence[object], *,
+              filtered: bool, chunk: int = CHUNK) -> Iterator[ContactRow]:
+    """:func:`read_contacts` as ContactRows: the rows as the database gave them."""
+    select = f"{_COLUMNS}, {', '.join(_aggregates(dialect))}"
+    make = ContactRow._make
+    width = len(ContactRow._fields)
+    for rows in _pages(db, dialect, select, clause, params, filtered, chunk):
+        if dialect == SQLITE:
+            yield from map(make, rows)
+        else:  # PostgreSQL's whole-book pages end with sort_name
+            for row in rows:
+                yield make(row[:width])
 
 
 def read_lines(db: Any, dialect: str, clause: str, params: Sequence[object], *,
@@ -203,18 +228,9 @@ def _built(rows: list[Any]) -> Iterator[Contact]:
 
 def _phones(stored: list[list[Any]]) -> list[Phone]:
     """A contact's phones from their JSON rows, each with the display forms stored beside
-    it (migration 0017: ``Phone.forms``, read by pressctl.contacts.phone_forms).
-    Forms are trusted only where the international one holds the very digits of the
-    number: not NULL ones (written before 0017), nor forms left beside a number changed
-    by hand or by `contacts forget` (its token); such a number is shown as before 0017,
-    from a parse."""
-    phones = []
-    marks = _FORM_MARKS
-    for e164, extension, kind, label, international, national, region in stored:
-        trusted = international is not None and international.translate(marks) == e164
-        phones.append(Phone(e164, extension, kind, label,
-                            (international, national, region) if trusted else None))
-    return phones
+    it (migration 0017: ``Phone.forms``, read by pressctl.contacts.phone_forms) where
+    they can be trusted (pressctl.contacts.contact_rows.phone_of says when)."""
+    return list(map(phone_of, stored))
 
 
 def _pages(db: Any, dialect: str, select: str, clause: str, params: Sequence[object],

@@ -43,6 +43,10 @@ without the indexes, and searches read every row, with the same results (README)
 Shorter searches (1 or 2 characters: no trigram to look up) read every row, as before,
 with the same results.
 
+An import is the one exception to "kept by the database": in its transaction the
+triggers of inserts are set aside and it writes each chunk's documents in one statement
+(:func:`insert_triggers_dropped`; the index is the same, byte for byte).
+
 A removed document's trigrams stay in FTS5's segments until they are merged:
 :func:`purge` merges them all, for `contacts forget`.
 """
@@ -204,6 +208,97 @@ def _sqlite_statements() -> list[str]:
             f"contact_id * 4 + {source}, {column} FROM {table}",
         ]
     return statements
+
+
+# --- an import: the index written a chunk at a time ------------------------------------
+#
+# Per row, the triggers cost an import ~23 µs a contact (a program run per row, a queue
+# row written and read back, then FTS5's own work); one statement a chunk, ~13 µs (most
+# of it FTS5 tokenizing, which no path avoids). During an import
+# (one transaction, which holds the book's only write lock) the triggers of inserts are
+# dropped and each chunk's documents are written in one statement, in rowid order, from
+# the rows just inserted; they are the documents the triggers would have queued (the same
+# expressions), so that the index is, byte for byte, the same (tests). The triggers are
+# created again, from their own text, before the import commits; an import that fails
+# rolls back, which brings them back too (SQLite's DDL is transactional). The triggers of
+# updates and deletes stay: what they queue is written in its order, as ever.
+
+_INSERT_TRIGGERS = ("contacts_search_insert",
+                    *(f"{table}_search_insert" for table, _, _ in _CHILDREN))
+
+
+def _range_documents() -> str:
+    """The documents of contacts ``?1`` to ``?2`` and of their child rows, by rowid."""
+    parts = [f"SELECT id * 4 AS doc, {_contact_text('contacts')} AS body FROM contacts "
+             "WHERE id BETWEEN ?1 AND ?2"]
+    parts += [f"SELECT position * {_POSITION} + contact_id * 4 + {source}, {column} "
+              f"FROM {table} WHERE contact_id BETWEEN ?1 AND ?2"
+              for table, source, column in _CHILDREN]
+    return " UNION ALL ".join(parts) + " ORDER BY doc"
+
+
+def _out_of_range() -> str:
+    """The first table holding a row of contacts ``?1`` to ``?2`` beyond the rowids'
+    range (what the triggers refuse), or none."""
+    parts = [f"SELECT 'contacts' FROM contacts WHERE id BETWEEN ?1 AND ?2 AND id > {_MAX_ID}"]
+    parts += [f"SELECT '{table}' FROM {table} WHERE contact_id BETWEEN ?1 AND ?2 AND "
+              f"position NOT BETWEEN 0 AND {_MAX_POSITION}" for table, _, _ in _CHILDREN]
+    return " UNION ALL ".join(parts) + " LIMIT 1"
+
+
+def insert_triggers_dropped(db: Any, dialect: str) -> list[str]:
+    """SQLite, inside a write transaction: the queue written into the index, and the
+    triggers of inserts dropped; returns their text, for :func:`insert_triggers_restored`.
+    Until then, the caller writes the documents of what it inserts: :func:`index_range`
+    for new contacts, :func:`queue_children` for the child rows of a rewritten one.
+    PostgreSQL: nothing to do (its GIN indexes keep themselves, batched in their
+    pending lists); returns []."""
+    if dialect != SQLITE:
+        return []
+    for statement in _FLUSH:
+        db.execute(statement)
+    marks = ",".join("?" * len(_INSERT_TRIGGERS))
+    triggers = [sql for (sql,) in db.execute(
+        f"SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks}) "
+        "ORDER BY name", _INSERT_TRIGGERS)]
+    if len(triggers) != len(_INSERT_TRIGGERS):  # never seen: a book without its index
+        raise RuntimeError("the search index's triggers are not all there")
+    for name in _INSERT_TRIGGERS:
+        db.execute(f"DROP TRIGGER {name}")
+    return triggers
+
+
+def insert_triggers_restored(db: Any, triggers: list[str]) -> None:
+    """The triggers :func:`insert_triggers_dropped` dropped, created again from their text."""
+    for sql in triggers:
+        db.execute(sql)
+
+
+def index_range(db: Any, first: int, last: int) -> None:
+    """SQLite, triggers dropped: the documents of the new contacts ``first`` to ``last``
+    (ids no document of the index or the queue has: new rows) written into the index in
+    one statement; refused as the triggers refuse a row beyond the rowids' range."""
+    _refuse_out_of_range(db, first, last)
+    db.execute(f"INSERT INTO {TABLE} (rowid, text) {_range_documents()}", (first, last))
+
+
+def _refuse_out_of_range(db: Any, first: int, last: int) -> None:
+    found = db.execute(_out_of_range(), (first, last)).fetchone()
+    if found is not None:  # the error, and the message, of the triggers' RAISE(ABORT)
+        import sqlite3
+
+        what = "id" if found[0] == "contacts" else "position"
+        raise sqlite3.IntegrityError(f"{found[0]}: {what} out of the search index range")
+
+
+def queue_children(db: Any, contact_id: int) -> None:
+    """SQLite, triggers dropped: the documents of a rewritten contact's child rows
+    queued, after what its updates and deletes queued (the order the triggers keep)."""
+    _refuse_out_of_range(db, contact_id, contact_id)
+    for table, source, column in _CHILDREN:
+        db.execute(f"INSERT INTO {QUEUE} (doc, gone, body) SELECT position * {_POSITION} + "
+                   f"contact_id * 4 + {source}, 0, {column} FROM {table} "
+                   "WHERE contact_id = ? ORDER BY position", (contact_id,))
 
 
 _PG_INDEXED = (("contacts_text", "contacts", _PG_JOINED),

@@ -1,11 +1,12 @@
 """`pressctl contacts list` answered by the launcher without typer (issue 12).
 
 The console script lists the book itself (pressctl.cli.fast_list) for the common forms
-of the command on a SQLite home whose config.toml it has seen validated, and prints
+of the command on a home whose config.toml it has seen validated, and prints
 exactly what the full path prints: every test here runs both, the full one with
 PRESSCTL_NO_FAST_PATH set, and compares stdout, stderr and the exit code byte for byte,
-piped and on a terminal (a pty). Anything else (another form, a PostgreSQL book, bad
-input, a config.toml not checked yet) takes the full path, which says what it says."""
+piped and on a terminal (a pty). Anything else (another form, bad input, a config.toml
+not checked yet) takes the full path, which says what it says. PostgreSQL books:
+tests/cli/test_fast_list_postgres.py."""
 
 from __future__ import annotations
 
@@ -290,6 +291,23 @@ def test_piped_it_imports_no_typer_click_or_rich(listed, words):
 
 
 @pytest.mark.sqlite_only
+@pytest.mark.parametrize("words", [["--tag", "space"], ["--kind", "journaliste"],
+                                   ["--tag", "Space", "--kind", "officer", "--lang", "fr",
+                                    "--search", "bresson"]],
+                         ids=["tag", "kind", "several"])
+def test_a_tag_or_kind_filter_imports_no_phone_or_email_parser(listed, console_script,
+                                                               words):
+    # Tags and kinds are made canonical by pressctl.contacts.canonical, not by the
+    # validation of a whole contact (which imports phonenumbers and the e-mail parser).
+    compare(console_script, listed, ["contacts", "list", *words])
+    modules = probe(["contacts", "list", *words], env_of(listed))
+    assert modules is not None and "pressctl.book.filters" in modules
+    assert loaded(modules, ("phonenumbers", "email_validator")) == set()
+    assert "pressctl.contacts.validation" not in modules
+    assert "pressctl.contacts.phones" not in modules
+
+
+@pytest.mark.sqlite_only
 def test_without_filters_the_validation_modules_are_not_loaded(listed):
     # contact_filter() with nothing is the whole book: the fast path says so itself
     from pressctl.book.filters import contact_filter
@@ -303,8 +321,30 @@ def test_without_filters_the_validation_modules_are_not_loaded(listed):
 
 
 @pytest.mark.sqlite_only
-def test_on_a_terminal_it_imports_rich_but_not_typer_or_click(listed):
-    modules = probe(["contacts", "list"], env_of(listed), terminal=True)
+@pytest.mark.parametrize("columns", ["120", "40", None], ids=["120", "40", "tty-size"])
+def test_on_a_terminal_the_sample_book_is_drawn_without_rich_typer_or_click(
+        listed, console_script, columns):
+    # pressctl.cli.plain_table draws it (tests/cli/test_fast_plain_table.py), the same
+    # bytes as rich on the full path: whole, wrapped and folded, columns left out (40);
+    # the width from COLUMNS, else from the terminal itself (a pty of 120 columns).
+    env = env_of(listed)
+    if columns is None:
+        del env["COLUMNS"], env["LINES"]
+    else:
+        env["COLUMNS"] = columns
+    expected = on_terminal([str(console_script), "contacts", "list"],
+                           dict(env, **{NO_FAST_PATH: "1"}))
+    assert on_terminal([str(console_script), "contacts", "list"], env) == expected
+    assert expected[0] == 0 and b"Bresson" in expected[1]
+    modules = probe(["contacts", "list"], env, terminal=True)
+    assert modules is not None
+    assert loaded(modules, ("rich", "typer", "click")) == set()
+
+
+@pytest.mark.sqlite_only
+def test_on_a_terminal_text_it_is_not_sure_of_is_drawn_by_rich(tricky):
+    # The tricky book holds a name in Chinese (two cells a character): rich draws it.
+    modules = probe(["contacts", "list"], env_of(tricky), terminal=True)
     assert modules is not None
     assert "rich" in modules and loaded(modules, ("typer", "click")) == set()
 
@@ -431,18 +471,16 @@ def test_an_error_while_reading_is_reported_as_the_full_path_reports_it(listed,
     assert code != 0 and errors.startswith(b"Error: ") and b"Traceback" not in errors
 
 
-def test_a_postgresql_book_takes_the_full_path_which_still_lists(sample_book, home,
-                                                                 console_script):
-    # [sqlite]: answered fast after the first list; [postgresql]: by the full path
+def test_either_backend_is_listed_fast_after_the_first_list(sample_book, home,
+                                                            console_script):
+    # [sqlite]: the home's file; [postgresql]: the URL of PRESSCTL_DB (more forms in
+    # tests/cli/test_fast_list_postgres.py). The first list checks config.toml.
     url = os.environ.get("PRESSCTL_DB")
     extra = {"PRESSCTL_DB": url} if url else {}
-    if not url:
-        warm(console_script, home)
-    code, out, errors = compare(console_script, home, ["contacts", "list"], fast=not url,
-                                **extra)
+    assert probe(["contacts", "list"], env_of(home, **extra)) is None
+    assert (home / fast_list.STAMP_NAME).exists()
+    code, out, errors = compare(console_script, home, ["contacts", "list"], **extra)
     assert code == 0 and errors == b"26 contact(s)\n" and out.count(b"\n") == 27
-    if url:
-        assert not (home / fast_list.STAMP_NAME).exists()
 
 
 # -- the option tables against the typer command -------------------------------------------------

@@ -186,7 +186,8 @@ def test_a_list_on_a_terminal_is_laid_out_from_all_its_rows(monkeypatch):
 @pytest.mark.parametrize("mode", ["piped", "terminal", "json"])
 def test_the_stores_stream_is_printed_as_its_contacts_are(monkeypatch, tmp_path, mode):
     """Given the store's stream, a table reads only its columns (the stream's lines:
-    pressctl.store.listing) and --json whole contacts; either way, what is printed is
+    pressctl.store.listing) and --json its rows (every column, no Contact built:
+    pressctl.contacts.contact_rows); either way, what is printed is
     what the same contacts print, as a plain list of Contacts, in every mode."""
     from pressctl.cli import views
     from pressctl.store import Store
@@ -208,8 +209,9 @@ def test_the_stores_stream_is_printed_as_its_contacts_are(monkeypatch, tmp_path,
     with store.transaction():
         store.contacts.insert(people)
     read: list[str] = []
-    lines, contacts = ContactStream.lines, ContactStream.__iter__
+    lines, contacts, rows = ContactStream.lines, ContactStream.__iter__, ContactStream.rows
     monkeypatch.setattr(ContactStream, "lines", lambda s: read.append("lines") or lines(s))
+    monkeypatch.setattr(ContactStream, "rows", lambda s: read.append("rows") or rows(s))
     monkeypatch.setattr(ContactStream, "__iter__",
                         lambda s: read.append("contacts") or contacts(s))
     if mode == "terminal":
@@ -223,7 +225,7 @@ def test_the_stores_stream_is_printed_as_its_contacts_are(monkeypatch, tmp_path,
         return buffer.getvalue()
 
     from_stream = printed(store.contacts.stream())
-    assert read == (["contacts"] if mode == "json" else ["lines"])
+    assert read == (["rows"] if mode == "json" else ["lines"])
     assert from_stream == printed(store.contacts.select())
     assert "Ann" in from_stream and "Cid" in from_stream
     store.close()

@@ -21,7 +21,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
+from pressctl.contacts.contact_rows import ContactRow, languages_of, scan, strings_of
 from pressctl.contacts.formats import RawRecord
 from pressctl.contacts.model import Contact, Phone
 from pressctl.errors import InvalidInput
@@ -299,6 +301,55 @@ def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *
     for contact in contacts:
         writer.writerow(_export_row(contact, phone_text))
         yield flush()
+
+
+def write_csv_rows(rows: Iterable[ContactRow], number: Callable[[list[Any]], str], *,
+                   dialect: str = "standard", batch: int = 512) -> Iterator[str]:
+    """:func:`write_csv` of the store's rows (pressctl.contacts.contact_rows): the same
+    text, written from each row without a Contact, ``batch`` rows a chunk. ``number``
+    shows a phone's JSON row (contact_rows.number_text), as ``phone_text`` a Phone."""
+    if dialect not in CSV_DIALECTS:
+        raise InvalidInput(f"unknown CSV dialect {dialect!r}",
+                           hint=f"use one of {', '.join(CSV_DIALECTS)}")
+    excel = dialect == "excel"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
+    if excel:
+        buffer.write("\ufeff")
+    writer.writerow(EXPORT_COLUMNS)
+    cells: list[list[str]] = []
+    prefixes = _PHONE_PREFIX
+    for (cid, name, kind, role, organization, outlet, languages, country, notes, embargo_ok,
+         opted_out, created, updated, salutation, first_name_ok, emails, phones, tags,
+         roles) in rows:
+        if phones == "[]":
+            phone_cell = ""
+        else:
+            phone_cell = "; ".join([
+                prefixes.get(p[2], "") + number(p) + (f" ({p[3]})" if p[3] else "")
+                for p in scan(phones, 0)[0]])
+        cells.append([
+            name, kind, role or "",
+            "" if roles == "{}" else "; ".join(f"{k}={v}" for k, v in scan(roles, 0)[0].items()),
+            organization or "", outlet or "",
+            "; ".join(strings_of(emails)), phone_cell, ",".join(strings_of(tags)),
+            ",".join(languages_of(languages)), country or "",
+            "true" if embargo_ok else "false", "true" if opted_out else "false",
+            salutation or "", "true" if first_name_ok else "false",
+            notes or "", str(cid or ""), created or "", updated or "",
+        ])
+        if len(cells) >= batch:
+            writer.writerows(cells)
+            cells.clear()
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    writer.writerows(cells)
+    yield buffer.getvalue()
+
+
+# pressctl.contacts.phones.field_text's label of a type (a work phone has none).
+_PHONE_PREFIX = {"mobile": "Mobile: ", "fax": "Fax: "}
 
 
 def _phone_cell(phone: Phone, phone_text: Callable[[Phone], str]) -> str:

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from json.encoder import encode_basestring  # the C version when there is one
+from typing import Any
 
+from pressctl.contacts.contact_rows import ContactRow, json_strings, languages_of, scan
 from pressctl.contacts.formats import RAW_KEYS, RawRecord
 from pressctl.contacts.model import Contact, Phone
 from pressctl.errors import InvalidInput
@@ -172,3 +175,120 @@ def write_json(contacts: Iterable[Contact], phone_text: Callable[[Phone], str]) 
         yield ("\n  " if first else ",\n  ") + encode(contact_to_json(contact, phone_text))
         first = False
     yield "\n]\n" if not first else "]\n"
+
+
+def write_json_rows(rows: Iterable[ContactRow],
+                    number: Callable[[list[Any]], str]) -> Iterator[str]:
+    """:func:`write_json` of the store's rows (pressctl.contacts.contact_rows): the same
+    text, each object written from its row (:func:`contact_row_json`)."""
+    yield "["
+    first = True
+    for row in rows:
+        yield ("\n  " if first else ",\n  ") + contact_row_json(row, number)
+        first = False
+    yield "\n]\n" if not first else "]\n"
+
+
+class _Layout:
+    """Where contact_row_json puts its separators: on one line as ``json.dumps`` writes
+    by default, or indented as ``json.dumps(..., indent=2)`` writes an object at
+    ``indent``."""
+
+    def __init__(self, indent: str | None) -> None:
+        if indent is None:
+            self.members = ", "
+            self.open, self.close = "{", "}"
+            self.list_open, self.items, self.list_close = "[", ", ", "]"
+            self.phone_open, self.phone_members, self.phone_close = "{", ", ", "}"
+            self.object_indent: str | None = None
+            return
+        member, item, field = indent + "  ", indent + "    ", indent + "      "
+        self.members = ",\n" + member
+        self.open, self.close = "{\n" + member, "\n" + indent + "}"
+        self.list_open, self.items = "[\n" + item, ",\n" + item
+        self.list_close = "\n" + member + "]"
+        self.phone_open, self.phone_members = "{\n" + field, ",\n" + field
+        self.phone_close = "\n" + item + "}"
+        self.object_indent = member
+
+
+_LAYOUTS: dict[str | None, _Layout] = {}
+
+
+def contact_row_json(row: ContactRow, display: Callable[[list[Any]], str],
+                     indent: str | None = None) -> str:
+    """``json.dumps(contact_to_json(contact, ...), ensure_ascii=False)`` of the row's
+    contact (with ``indent``: ``indent=2``, the object read at ``indent``), written
+    from the row: the e-mails and tags spliced from the database's JSON where it holds
+    no escape (contact_rows.json_strings), every string through the json module's C
+    encoder. ``display`` is the "display" of a phone's JSON row."""
+    layout = _LAYOUTS.get(indent)
+    if layout is None:
+        layout = _LAYOUTS[indent] = _Layout(indent)
+    enc = encode_basestring
+    (cid, name, kind, role, organization, outlet, languages, country, notes, embargo_ok,
+     opted_out, created, updated, salutation, first_name_ok, emails, phones, tags,
+     roles) = row
+    items, list_open, list_close = layout.items, layout.list_open, layout.list_close
+    if phones == "[]":
+        phone_text = "[]"
+    else:
+        opened, between = layout.phone_open, layout.phone_members
+        phone_text = list_open + items.join([
+            opened + '"e164": ' + enc(e164) + between + '"extension": '
+            + ("null" if extension is None else enc(extension)) + between + '"type": '
+            + ("null" if kind_ is None else enc(kind_)) + between + '"label": '
+            + ("null" if label is None else enc(label)) + between + '"display": '
+            + enc(display(phone)) + layout.phone_close
+            for phone in scan(phones, 0)[0]
+            for e164, extension, kind_, label, *_ in (phone,)]) + list_close
+    between = layout.members
+    return "".join([
+        layout.open, '"id": ', "null" if cid is None else str(cid),
+        between, '"name": ', "null" if name is None else enc(name),
+        between, '"kind": ', "null" if kind is None else enc(kind),
+        between, '"role": ', "null" if role is None else enc(role),
+        between, '"roles": ', "{}" if roles == "{}" else _roles(roles, layout),
+        between, '"organization": ', "null" if organization is None else enc(organization),
+        between, '"outlet": ', "null" if outlet is None else enc(outlet),
+        between, '"emails": ', _strings(emails, layout),
+        between, '"phones": ', phone_text,
+        between, '"tags": ', _strings(tags, layout),
+        between, '"languages": ', _list(languages_of(languages), layout),
+        between, '"country": ', "null" if country is None else enc(country),
+        between, '"notes": ', "null" if notes is None else enc(notes),
+        between, '"embargo_ok": ', "true" if embargo_ok else "false",
+        between, '"opted_out": ', "true" if opted_out else "false",
+        between, '"salutation": ', "null" if salutation is None else enc(salutation),
+        between, '"first_name_ok": ', "true" if first_name_ok else "false",
+        between, '"created": ', "null" if created is None else enc(created),
+        between, '"updated": ', "null" if updated is None else enc(updated),
+        layout.close])
+
+
+def _strings(text: str, layout: _Layout) -> str:
+    """A JSON array of strings from the database, in the layout."""
+    if text == "[]":
+        return "[]"
+    spliced = json_strings(text)
+    if spliced is None:
+        return _list(scan(text, 0)[0], layout)
+    if layout.object_indent is None:
+        return spliced
+    return layout.list_open + spliced[1:-1].replace('", "', '"' + layout.items + '"') \
+        + layout.list_close
+
+
+def _list(values: list[str], layout: _Layout) -> str:
+    if not values:
+        return "[]"
+    return layout.list_open + layout.items.join(map(encode_basestring, values)) \
+        + layout.list_close
+
+
+def _roles(text: str, layout: _Layout) -> str:
+    roles = scan(text, 0)[0]
+    if layout.object_indent is None:
+        return _ENCODER.encode(roles)
+    return json.dumps(roles, ensure_ascii=False, indent=2).replace(
+        "\n", "\n" + layout.object_indent)

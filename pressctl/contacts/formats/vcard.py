@@ -1,4 +1,5 @@
-"""vCard files: read 2.1, 3.0 and 4.0 cards into RawRecords, write 3.0 or 4.0 cards.
+"""vCard files: read 2.1, 3.0 and 4.0 cards into RawRecords (the writer of 3.0 and 4.0
+cards is pressctl.contacts.formats.vcard_writer; its names are importable from here too).
 
 The reader is deliberately forgiving about what real address books emit (Apple groups,
 Outlook's vCard 2.1 quoted-printable, bare 2.1 parameters) and only strict about the card
@@ -16,27 +17,27 @@ in validation, where the kind is known); in a card pressctl wrote before ORG nam
 
 from __future__ import annotations
 
-import hashlib
 import quopri
 import re
-import uuid
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import lru_cache
 from urllib.parse import unquote
 
 from pressctl.contacts.formats import RawRecord
-from pressctl.contacts.model import Contact, Phone
+
+# The writer, in its own module: named here too, where callers and tests found it.
+from pressctl.contacts.formats.vcard_writer import _ROLE_OF_KIND
+from pressctl.contacts.formats.vcard_writer import _UID_NAMESPACE as _UID_NAMESPACE
+from pressctl.contacts.formats.vcard_writer import MAX_LINE_OCTETS as MAX_LINE_OCTETS
+from pressctl.contacts.formats.vcard_writer import PRODID as PRODID
+from pressctl.contacts.formats.vcard_writer import (
+    SUPPORTED_WRITE_VERSIONS as SUPPORTED_WRITE_VERSIONS,
+)
+from pressctl.contacts.formats.vcard_writer import _contact_uid as _contact_uid
+from pressctl.contacts.formats.vcard_writer import _escape as _escape
+from pressctl.contacts.formats.vcard_writer import _fold as _fold
+from pressctl.contacts.formats.vcard_writer import iter_vcards as iter_vcards
+from pressctl.contacts.formats.vcard_writer import write_vcards as write_vcards
 from pressctl.errors import Problem, ProblemsFound
-
-SUPPORTED_WRITE_VERSIONS = ("3.0", "4.0")
-PRODID = "-//pressctl//pressctl//EN"
-MAX_LINE_OCTETS = 75
-
-# Fixed namespace so that the same contact always gets the same UID across exports,
-# which lets address books update a card instead of duplicating it.
-_UID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://pressctl.invalid/vcard/contact")
 
 # vCard 2.1 allows parameters without a name ("TEL;CELL;VOICE:"); these bare values are
 # encodings, everything else is a type.
@@ -44,13 +45,12 @@ _BARE_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
 _MOBILE_TYPES = {"cell", "mobile", "iphone"}
 _NOT_PREFERRED = 101  # RFC 6350 PREF runs from 1 (most preferred) to 100
 
-# ROLE, the profession (Outlook's "Profession" field), says the kind of contact.
-_ROLE_OF_KIND = {"journalist": "Journalist", "officer": "Press officer"}
+# ROLE, the profession (Outlook's "Profession" field), says the kind of contact
+# (vcard_writer writes it from the kind).
 _KIND_OF_ROLE = {text.casefold(): kind for kind, text in _ROLE_OF_KIND.items()}
 
 _PHYSICAL_LINE = re.compile(r"([^\r\n]*)(\r\n|\r|\n|\Z)")
 _TEXT_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
-_SPECIAL = re.compile(r"[\\,;\r\n]")  # what a text value escapes
 
 
 @dataclass(slots=True)
@@ -334,200 +334,3 @@ def _tel_uri_to_text(uri: str) -> str:
         if key.strip().lower() == "ext" and value.strip():
             text += f" ext. {unquote(value.strip())}"
     return text
-
-
-def write_vcards(
-    contacts: Iterable[Contact],
-    version: str = "3.0",
-    *,
-    phone_text: Callable[[Phone], str] | None = None,
-) -> str:
-    """Serialise contacts as vCard 3.0 or 4.0 text with CRLF line endings.
-
-    ``phone_text`` gives the human text of a 3.0 TEL value (its full text, extension
-    included); by default the E.164 number followed by " ext. N". vCard 4.0 always
-    writes tel: URIs built from the E.164 number and extension.
-    """
-    return "".join(iter_vcards(contacts, version, phone_text=phone_text))
-
-
-def iter_vcards(
-    contacts: Iterable[Contact],
-    version: str = "3.0",
-    *,
-    phone_text: Callable[[Phone], str] | None = None,
-) -> Iterator[str]:
-    """:func:`write_vcards` one card at a time, each as soon as its contact comes: an
-    export of any size in flat memory. The version is checked now, not at the first card."""
-    if version not in SUPPORTED_WRITE_VERSIONS:
-        raise ValueError(f"vCard version must be 3.0 or 4.0, not {version!r}")
-    describe_phone = phone_text or _default_phone_text
-    return (_card(_card_lines(contact, version, describe_phone)) for contact in contacts)
-
-
-def _card(lines: list[str]) -> str:
-    """A card's lines folded, each ended by CRLF."""
-    text = "\r\n".join(lines) + "\r\n"
-    if text.isascii() and max(map(len, lines)) <= MAX_LINE_OCTETS:
-        return text  # most cards: no line to fold
-    return "".join([_fold(line) + "\r\n" for line in lines])
-
-
-def _default_phone_text(phone: Phone) -> str:
-    return phone.e164 + (f" ext. {phone.extension}" if phone.extension else "")
-
-
-def _card_lines(
-    contact: Contact, version: str, describe_phone: Callable[[Phone], str]
-) -> list[str]:
-    is_v4 = version == "4.0"
-    family, given = _split_name(contact.name)
-    lines = ["BEGIN:VCARD", f"VERSION:{version}"]
-    if is_v4:
-        lines.append("KIND:individual")
-    lines.append(f"PRODID:{PRODID}")
-    lines.append(f"FN:{_escape(contact.name)}")
-    lines.append(f"N:{_escape(family)};{_escape(given)};;;")
-    # What phones and Outlook show as the company: a journalist's outlet, anyone else's
-    # organisation (the other one, if any, is kept in an X-PRESSCTL- property below).
-    shown = ((contact.outlet or contact.organization) if contact.kind == "journalist"
-             else (contact.organization or contact.outlet))
-    if shown:
-        lines.append(f"ORG:{_escape(shown)}")
-    if contact.role:
-        lines.append(f"TITLE:{_escape(contact.role)}")
-    for language, role in contact.roles.items():
-        lines.append(f"TITLE;LANGUAGE={language}:{_escape(role)}")
-    if contact.kind in _ROLE_OF_KIND:
-        lines.append(f"ROLE:{_ROLE_OF_KIND[contact.kind]}")
-    for position, email in enumerate(contact.emails):
-        if is_v4:
-            lines.append(f"EMAIL{';PREF=1' if position == 0 else ''}:{_escape(email)}")
-        else:
-            lines.append(f"EMAIL;TYPE=INTERNET{',PREF' if position == 0 else ''}:{_escape(email)}")
-    for phone in contact.phones:
-        if is_v4:
-            lines.append(f"TEL;VALUE=uri;TYPE={_phone_types(phone).lower()}:{_tel_uri(phone)}")
-        else:
-            lines.append(f"TEL;TYPE={_phone_types(phone)}:{_escape(describe_phone(phone))}")
-    if contact.tags:
-        lines.append("CATEGORIES:" + ",".join(_escape(tag) for tag in contact.tags))
-    if contact.notes:
-        lines.append(f"NOTE:{_escape(contact.notes)}")
-    for position, language in enumerate(contact.languages, start=1):
-        # vCard 3.0 has no LANG property; keep the languages in our own extension, one
-        # per line like LANG, since readers take a comma in a 3.0 value as a list separator.
-        if is_v4:
-            lines.append(f"LANG;PREF={min(position, 100)}:{_escape(language)}")
-        else:
-            lines.append(f"X-PRESSCTL-LANG:{_escape(language)}")
-    lines.append(f"X-PRESSCTL-KIND:{_escape(contact.kind)}")
-    if contact.outlet:
-        lines.append(f"X-PRESSCTL-OUTLET:{_escape(contact.outlet)}")
-    if contact.organization:
-        lines.append(f"X-PRESSCTL-ORGANIZATION:{_escape(contact.organization)}")
-    if contact.salutation:
-        lines.append(f"X-PRESSCTL-SALUTATION:{_escape(contact.salutation)}")
-    if contact.first_name_ok:
-        lines.append("X-PRESSCTL-FIRST-NAME-OK:true")
-    if contact.country:
-        lines.append(f"X-PRESSCTL-COUNTRY:{_escape(contact.country)}")
-    if contact.embargo_ok:
-        lines.append("X-PRESSCTL-EMBARGO-OK:true")
-    if contact.opted_out:
-        lines.append("X-PRESSCTL-OPTED-OUT:true")
-    revision = _revision(contact.updated, is_v4)
-    if revision:
-        lines.append(f"REV:{revision}")
-    lines.append(f"UID:{_contact_uid(contact)}")
-    lines.append("END:VCARD")
-    return lines
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    """(family, given) for N. "Family, Given" is taken as written; otherwise the last
-    word is the family name, together with lower-case particles before it ("de la Cruz").
-    A single word is a given name."""
-    name = " ".join(name.split())
-    if name.count(",") == 1:
-        family, given = (part.strip() for part in name.split(","))
-        return family, given
-    words = name.split(" ")
-    if len(words) < 2:
-        return "", name
-    start = len(words) - 1
-    while start > 1 and words[start - 1].islower():
-        start -= 1
-    return " ".join(words[start:]), " ".join(words[:start])
-
-
-def _contact_uid(contact: Contact) -> str:
-    """Stable urn:uuid for a contact: same id and first e-mail, same UID."""
-    first_email = contact.emails[0].lower() if contact.emails else ""
-    seed = f"{contact.id if contact.id is not None else ''}|{first_email}"
-    if seed == "|":
-        seed = f"name|{contact.name}"
-    # uuid.uuid5, without its UUID object (a fifth of a card's time): SHA-1 of the
-    # namespace and the seed, its first 16 bytes stamped version 5, RFC 4122 variant.
-    digest = bytearray(hashlib.sha1(_UID_NAMESPACE.bytes + seed.encode("utf-8")).digest()[:16])
-    digest[6] = (digest[6] & 0x0F) | 0x50
-    digest[8] = (digest[8] & 0x3F) | 0x80
-    h = digest.hex()
-    return f"urn:uuid:{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-
-def _phone_types(phone: Phone) -> str:
-    return {"mobile": "CELL", "fax": "WORK,FAX"}.get(phone.type, "WORK,VOICE")
-
-
-def _tel_uri(phone: Phone) -> str:
-    return f"tel:{phone.e164}" + (f";ext={phone.extension}" if phone.extension else "")
-
-
-@lru_cache(maxsize=1024)  # an import stamps its contacts with one time: few are different
-def _revision(updated: str | None, is_v4: bool) -> str | None:
-    """REV as a UTC timestamp; a naive stored time is taken as UTC (what SQLite stores)."""
-    if not updated:
-        return None
-    try:
-        moment = datetime.fromisoformat(updated.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y%m%dT%H%M%SZ" if is_v4 else "%Y-%m-%dT%H:%M:%SZ")
-
-
-def _escape(text: str) -> str:
-    if _SPECIAL.search(text) is None:
-        return text  # most values: nothing to escape
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for char in ("\\", ",", ";"):
-        text = text.replace(char, "\\" + char)
-    return text.replace("\n", "\\n")
-
-
-def _fold(line: str) -> str:
-    """Fold at 75 octets; a continuation starts with one space, which counts as an octet.
-    Cutting between characters, never inside one, keeps every physical line valid UTF-8."""
-    if line.isascii():  # a character an octet
-        if len(line) <= MAX_LINE_OCTETS:
-            return line  # most lines
-        rest = MAX_LINE_OCTETS - 1  # 75 characters, then a space and 74 a line
-        return "\r\n ".join([line[:MAX_LINE_OCTETS]] + [
-            line[start:start + rest] for start in range(MAX_LINE_OCTETS, len(line), rest)])
-    if len(line.encode("utf-8")) <= MAX_LINE_OCTETS:
-        return line
-    physical: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > MAX_LINE_OCTETS:
-            physical.append("".join(current))
-            current, size = [" "], 1
-        current.append(char)
-        size += width
-    physical.append("".join(current))
-    return "\r\n".join(physical)
