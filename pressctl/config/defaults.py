@@ -87,6 +87,8 @@ phone_style = "auto"
 # maildir = "outbox"          # relative to the home
 # verp = false                # true: bounces go to press+b.<token>@..., naming the recipient
 #                             # (the relay must deliver press+anything@ to the press office)
+# processes = "auto"          # sender processes over SMTP: min(2, cores), never more than
+#                             # connections; 1 keeps one process
 
 [inbox]
 # `inbox import`: a hard bounce (5.x.x) marks an address bouncing at once; soft bounces

@@ -37,6 +37,8 @@ class DeliverySettings:
     give_up_after: timedelta = timedelta(hours=24)
     maildir: str = "outbox"  # relative to the home, when there is no [smtp] host
     verp: bool = False  # a bounce address per recipient (pressctl.inbox.verp)
+    # sender processes over SMTP (pressctl.delivery.processes); None: min(2, cores)
+    processes: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +122,8 @@ _KNOWN = {
     "sender": {"name", "address", "list_unsubscribe", "unsubscribe_url"},
     "smtp": {"host", "port", "security", "username", "password_env", "password_command",
              "ca_file", "verify", "timeout", "connections"},
-    "delivery": {"rate", "max_attempts", "give_up_after", "maildir", "verp"},
+    "delivery": {"rate", "max_attempts", "give_up_after", "maildir", "verp",
+                 "processes"},
     "database": {"url", "password_env", "password_command"},
     "dkim": set(KNOWN_KEYS),  # checked again, with its hints, by parse_dkim
     "inbox": {"soft_bounces", "soft_days"},
@@ -267,6 +270,12 @@ def _delivery(table: dict, path: Path) -> DeliverySettings:
         if not isinstance(table["verp"], bool):
             raise ConfigError(f"{path}: delivery.verp must be true or false")
         values["verp"] = table["verp"]
+    if "processes" in table:
+        count = table["processes"]
+        if count != "auto" and (type(count) is not int or not 1 <= count <= 16):
+            raise ConfigError(f"{path}: delivery.processes must be \"auto\" or a number "
+                              "from 1 to 16", hint="1 keeps every connection in one process")
+        values["processes"] = None if count == "auto" else count
     return DeliverySettings(**values)
 
 

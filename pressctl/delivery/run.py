@@ -243,10 +243,11 @@ PROCESSES_ENV = "PRESSCTL_DELIVERY_PROCESSES"
 
 def sender_processes(book: Book, transports: Transports, env: Mapping[str, str]) -> int:
     """How many sender processes a run uses (pressctl.delivery.processes): over SMTP with
-    two connections or more, min(2, cores), or ``PRESSCTL_DELIVERY_PROCESSES`` (1: one
-    process, as before); never more than connections. One process under a rate limit on
-    SQLite (the limiter lives in the process; on PostgreSQL it is the database's), or
-    where the system cannot fork."""
+    two connections or more, ``[delivery] processes``, by default min(2, cores);
+    ``PRESSCTL_DELIVERY_PROCESSES`` overrides it for one run (1: one process, as before);
+    never more than connections. One process under a rate limit on SQLite (the limiter
+    lives in the process; on PostgreSQL it is the database's), or where the system
+    cannot fork."""
     from pressctl.delivery import processes
 
     wanted = env.get(PROCESSES_ENV, "").strip()
@@ -254,10 +255,12 @@ def sender_processes(book: Book, transports: Transports, env: Mapping[str, str])
         try:
             count = int(wanted)
         except ValueError:
-            raise ConfigError(f"{PROCESSES_ENV}={wanted!r}: not a number of processes",
-                              hint="a whole number, 1 for one process") from None
+            count = 0
+        if not 1 <= count <= 16:
+            raise ConfigError(f"{PROCESSES_ENV}={wanted!r}: not a number of processes "
+                              "from 1 to 16", hint="1 keeps every connection in one process")
     else:
-        count = min(2, os.cpu_count() or 1)
+        count = book.settings.delivery.processes or min(2, os.cpu_count() or 1)
     if book.settings.smtp is None or transports.connections < 2 or not processes.supported():
         return 1
     if book.settings.delivery.limits and not shared_outbox(book.store):

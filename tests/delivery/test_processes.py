@@ -24,6 +24,7 @@ from test_delivery_run import APPROVED, Clock, approve, book_with, received, sta
 from test_pipelined_delivery import SlowPipelining
 
 from pressctl.book.session import Book
+from pressctl.config import load_settings
 from pressctl.delivery import inflight
 from pressctl.delivery.ledger import DueQueue
 from pressctl.delivery.processes import ChildDied, split_connections
@@ -34,6 +35,7 @@ from pressctl.delivery.run import (
     sender_processes,
     transport_for,
 )
+from pressctl.errors import ConfigError
 from pressctl.times import iso
 
 
@@ -112,6 +114,36 @@ def test_two_processes_by_default_but_one_for_one_connection_a_rate_limit_or_whe
     # The limiter lives in the process on SQLite; on PostgreSQL it is the database's.
     expected = 2 if book.store.dialect == "postgresql" else 1
     assert count(limited, {PROCESSES_ENV: "2"}) == expected
+
+
+def test_the_delivery_processes_setting_chooses_and_the_environment_overrides_it(
+        book, smtp_server):
+    def count(book: Book, env: dict[str, str] | None = None) -> int:
+        return sender_processes(book, transport_for(book.settings, home_of(book), {}),
+                                env or {})
+
+    assert count(_over_smtp(book, smtp_server, 4, processes=1)) == 1
+    assert count(_over_smtp(book, smtp_server, 4, processes=3)) == 3
+    assert count(_over_smtp(book, smtp_server, 2, processes=3)) == 2  # never more than connections
+    assert count(_over_smtp(book, smtp_server, 4, processes=1), {PROCESSES_ENV: "2"}) == 2
+    for wrong in ("two", "0", "17", "-1"):
+        with pytest.raises(ConfigError, match=PROCESSES_ENV):
+            count(_over_smtp(book, smtp_server, 4), {PROCESSES_ENV: wrong})
+
+
+@pytest.mark.parametrize("written, expected", [('"auto"', None), ("1", 1), ("16", 16)])
+def test_delivery_processes_is_read_from_config_toml(tmp_path, written, expected):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[delivery]\nprocesses = {written}\n")
+    assert load_settings(config).delivery.processes == expected
+
+
+@pytest.mark.parametrize("written", ["0", "17", '"two"', "true", "2.0"])
+def test_a_wrong_delivery_processes_is_refused_with_what_to_write(tmp_path, written):
+    config = tmp_path / "config.toml"
+    config.write_text(f"[delivery]\nprocesses = {written}\n")
+    with pytest.raises(ConfigError, match="delivery.processes must be"):
+        load_settings(config)
 
 
 def test_a_claim_gets_only_the_rows_it_took_even_under_the_same_run_id(book, tmp_path):
