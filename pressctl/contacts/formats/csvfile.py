@@ -274,13 +274,9 @@ def _split_phones(value: str, key: str) -> list[str]:
 CSV_DIALECTS = ("standard", "excel")
 
 
-def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *,
-              dialect: str = "standard") -> Iterator[str]:
-    """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back.
-
-    ``dialect="excel"`` starts with a BOM and separates cells with ';' (see the module
-    docstring); both dialects end lines with CRLF, as RFC 4180 says.
-    """
+def _export_writer(dialect: str) -> tuple[io.StringIO, Any]:
+    """A buffer and the csv writer into it for an export in ``dialect`` (the Excel one
+    starts with a BOM and separates cells with ';')."""
     if dialect not in CSV_DIALECTS:
         raise InvalidInput(f"unknown CSV dialect {dialect!r}",
                            hint=f"use one of {', '.join(CSV_DIALECTS)}")
@@ -289,6 +285,17 @@ def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *
     writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
     if excel:
         buffer.write("\ufeff")
+    return buffer, writer
+
+
+def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *,
+              dialect: str = "standard") -> Iterator[str]:
+    """Yield the CSV text of ``contacts`` (header first), in the columns read_csv maps back.
+
+    ``dialect="excel"`` starts with a BOM and separates cells with ';' (see the module
+    docstring); both dialects end lines with CRLF, as RFC 4180 says.
+    """
+    buffer, writer = _export_writer(dialect)
 
     def flush() -> str:
         value = buffer.getvalue()
@@ -308,14 +315,7 @@ def write_csv_rows(rows: Iterable[ContactRow], number: Callable[[list[Any]], str
     """:func:`write_csv` of the store's rows (pressctl.contacts.contact_rows): the same
     text, written from each row without a Contact, ``batch`` rows a chunk. ``number``
     shows a phone's JSON row (contact_rows.number_text), as ``phone_text`` a Phone."""
-    if dialect not in CSV_DIALECTS:
-        raise InvalidInput(f"unknown CSV dialect {dialect!r}",
-                           hint=f"use one of {', '.join(CSV_DIALECTS)}")
-    excel = dialect == "excel"
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if excel else ",", lineterminator="\r\n")
-    if excel:
-        buffer.write("\ufeff")
+    buffer, writer = _export_writer(dialect)
     writer.writerow(EXPORT_COLUMNS)
     cells: list[list[str]] = []
     prefixes = _PHONE_PREFIX
