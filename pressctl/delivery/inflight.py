@@ -6,9 +6,11 @@ Every connection of a run owns a ring of entries in a small file mapped into mem
 (``<database>-inflight/<run id>``, 0600). Just before a message's final dot goes out, its
 row is marked *in flight*; when the relay answers, the same entry gets the outcome (sent,
 refused for now, refused for good, no reply) and its time. A memory write makes no system
-call and lets no other thread run, so the gap between the mark and the final dot is a few
-microseconds, where a database commit would leave milliseconds; what was written to a
-shared mapping stays in the kernel's page cache when the process is killed. Outcomes reach
+call, and the transport makes it as the last step before the write of the final dot
+(:class:`InFlightFlag`), with no call into Python code between the two, so no other thread
+of the process can take the interpreter in between: the gap is a few instructions, where
+a database commit would leave milliseconds. What was written to a shared mapping stays in
+the kernel's page cache when the process is killed. Outcomes reach
 the database in batches (pressctl.delivery.sending), and a ring is never reused before its
 entries are in the database.
 
@@ -52,12 +54,32 @@ class Status(IntEnum):
     UNKNOWN = 5  # the whole message went out, no reply came
 
 
+_IN_FLIGHT = int(Status.IN_FLIGHT)
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     row_id: int
     status: Status
     code: int | None  # the SMTP reply code, when there was one
     at_ms: int  # when the outcome came (ms since the epoch)
+
+
+class InFlightFlag:
+    """One entry's status byte, handed by a commit to the transport, which sets it as the
+    very last step before the final dot's write: ``flag.set(); sock.sendall(dot)``. The
+    set is one store into the mapping and returns straight to the caller; the interpreter
+    hands its lock to another thread only on entering Python code or a loop, and the
+    socket write is a C call, so no other thread runs between the mark and the bytes
+    reaching the kernel (a SIGKILL there is a matter of instructions, not milliseconds)."""
+
+    __slots__ = ("_map", "_at")
+
+    def __init__(self, mapping: mmap.mmap, at: int) -> None:
+        self._map, self._at = mapping, at
+
+    def set(self) -> None:
+        self._map[self._at] = _IN_FLIGHT
 
 
 def _kind(err: OSError) -> StorageKind:
@@ -110,6 +132,10 @@ class InflightJournal:
     def mark(self, offset: int) -> None:
         """The final dot goes out next."""
         self._map[offset + _STATUS] = Status.IN_FLIGHT
+
+    def flag(self, offset: int) -> InFlightFlag:
+        """The entry's in-flight byte, for the transport to set just before the dot."""
+        return InFlightFlag(self._map, offset + _STATUS)
 
     def finish(self, offset: int, status: Status, code: int | None, at_ms: int) -> None:
         """The relay's answer (status written last: see the module docstring)."""

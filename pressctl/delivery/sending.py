@@ -44,7 +44,7 @@ from functools import partial
 from pathlib import Path
 from typing import Protocol
 
-from pressctl.delivery.inflight import InflightJournal
+from pressctl.delivery.inflight import InFlightFlag, InflightJournal
 from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger, Prepared
 from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
@@ -321,7 +321,7 @@ class Connections:
         assert self.journal is not None
         journal, entry = self.journal, ready.entry
 
-        def commit() -> bool:  # just before the final dot: see pressctl.delivery.inflight
+        def commit() -> bool | InFlightFlag:  # before the final dot: pressctl.delivery.inflight
             try:
                 if late_limit is not None and marks is not None:
                     marks.flush()  # results are not held back while this waits
@@ -338,9 +338,8 @@ class Connections:
             except StaleClaim:  # another worker took this run's rows as a dead run's
                 self.stop.request(StopReason.LEASE_LOST)
                 return False
-            journal.mark(entry)
             self.in_flight[slot] = row.id
-            return True
+            return journal.flag(entry)  # set by the transport just before the dot
 
         if following is not None or meanwhile is not None:
             outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[call-arg,arg-type]

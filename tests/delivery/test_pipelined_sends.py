@@ -21,6 +21,21 @@ def wire(n: int) -> Wire:
     return Wire(stuff(message(n)))
 
 
+class _SocketSpy:
+    """A connection's socket that keeps each write (the final dot goes straight to the
+    socket, not through smtplib's send)."""
+
+    def __init__(self, sock, writes: list[bytes]) -> None:
+        self._sock, self._writes = sock, writes
+
+    def sendall(self, data) -> None:
+        self._writes.append(bytes(data))
+        self._sock.sendall(data)
+
+    def __getattr__(self, name: str):
+        return getattr(self._sock, name)
+
+
 class Writes:
     """What the transport writes on its connection, one entry per write."""
 
@@ -30,15 +45,8 @@ class Writes:
 
     def watch(self) -> None:
         conn = self.transport._conn
-        assert conn is not None
-        send = conn.send
-        writes = self.writes
-
-        def spy(data):
-            writes.append(data.encode() if isinstance(data, str) else bytes(data))
-            return send(data)
-
-        conn.send = spy
+        assert conn is not None and conn.sock is not None
+        conn.sock = _SocketSpy(conn.sock, self.writes)
 
 
 def _send_all(transport: SmtpTransport, count: int, *, commit=None) -> list:

@@ -22,9 +22,24 @@ class Outcome:
     reply: str  # the server's reply text, or what went wrong
 
 
+class LastMark(Protocol):
+    """What a commit may return: a mark the transport sets as its very last step before
+    the final dot goes out (pressctl.delivery.inflight.InFlightFlag)."""
+
+    def set(self) -> None: ...
+
+
 # Called when all but the final dot has gone out; returning False withholds the dot (a stop
-# came while the caller waited there): the message is then INTERRUPTED, never complete.
-Commit = Callable[[], "bool | None"]
+# came while the caller waited there): the message is then INTERRUPTED, never complete. A
+# LastMark returned is set just before the dot (see set_last_mark).
+Commit = Callable[[], "bool | LastMark | None"]
+
+
+def set_last_mark(committed: bool | LastMark | None) -> None:
+    """For a transport whose final step is not a socket write (a file's link into new/, a
+    recording): set the commit's mark, if it returned one."""
+    if committed is not None and not isinstance(committed, bool):
+        committed.set()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,14 @@ import socket
 import time
 from pathlib import Path
 
-from pressctl.delivery.transport.base import INTERRUPTED, Commit, Outcome, _Closing, _envelope
+from pressctl.delivery.transport.base import (
+    INTERRUPTED,
+    Commit,
+    Outcome,
+    _Closing,
+    _envelope,
+    set_last_mark,
+)
 from pressctl.outbox.states import SendStatus
 
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9@._+-]")
@@ -78,8 +85,11 @@ class FileTransport(_Closing):
                 if self.fsync:
                     handle.flush()
                     os.fsync(handle.fileno())
-            if commit is not None and commit() is False:
-                return None  # withheld: the file never reaches new/
+            if commit is not None:
+                committed = commit()
+                if committed is False:
+                    return None  # withheld: the file never reaches new/
+                set_last_mark(committed)
             # (the link into new/ is this transport's final dot)
             while True:
                 final = final_dir / name

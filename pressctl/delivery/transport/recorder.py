@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pressctl.delivery.transport.base import INTERRUPTED, Commit, Outcome, _Closing
+from pressctl.delivery.transport.base import INTERRUPTED, Commit, Outcome, _Closing, set_last_mark
 from pressctl.outbox.states import SendStatus
 
 
@@ -31,9 +31,11 @@ class RecordingTransport(_Closing):
         if self._stopping:
             return INTERRUPTED
         outcome = self.failures.get(recipient)
-        if commit is not None and (outcome is None or outcome.status == SendStatus.UNKNOWN) \
-                and commit() is False:  # the whole message went out, unless withheld
-            return INTERRUPTED
+        if commit is not None and (outcome is None or outcome.status == SendStatus.UNKNOWN):
+            committed = commit()
+            if committed is False:  # the whole message went out, unless withheld
+                return INTERRUPTED
+            set_last_mark(committed)
         if outcome is None:
             self.sent.append((sender, recipient, data))
             outcome = Outcome(SendStatus.SENT, 250, "recorded")

@@ -14,6 +14,7 @@ from pressctl.delivery.transport.base import (
     INTERRUPTED,
     Commit,
     Following,
+    LastMark,
     Outcome,
     Wire,
     _Closing,
@@ -194,15 +195,17 @@ class SmtpTransport(_Closing):
             except (smtplib.SMTPException, OSError):
                 conn.close()
 
-    def _commit(self, commit: Commit | None) -> bool:
-        """Whether the final dot may go: False once interrupt() has come."""
+    def _commit(self, commit: Commit | None) -> bool | LastMark:
+        """Whether the final dot may go: False once interrupt() has come; the commit's
+        mark, when it gave one, to set just before the dot."""
         with self._lock:
             if self._stopping:
                 return False
-            if commit is not None and commit() is False:
+            committed = commit() if commit is not None else True
+            if committed is False:
                 return False
             self._committed = True
-            return True
+            return True if committed is None else committed
 
     def _open(self, notes: list[str] | None = None) -> smtplib.SMTP:
         """Connect, EHLO, TLS, AUTH. ``notes`` collects what check_smtp shows."""
@@ -352,10 +355,16 @@ class SmtpTransport(_Closing):
                 except BaseException:
                     self._discard()  # the server drops a message that never ended
                     raise
-            if not self._commit(commit):
+            dot, sock = b".\r\n" + ahead[0] if ahead else b".\r\n", conn.sock
+            if sock is None:
+                raise smtplib.SMTPServerDisconnected("the connection closed")
+            committed = self._commit(commit)
+            if committed is False:
                 self._discard()
                 return INTERRUPTED, False
-            conn.send(b".\r\n" + ahead[0] if ahead else b".\r\n")
+            if committed is not True:
+                committed.set()  # nothing that lets another thread run from here to the
+            sock.sendall(dot)  # write (pressctl.delivery.inflight.InFlightFlag)
             self._ahead = ahead[1] if ahead else None
             self._stage = "end of DATA"
             if meanwhile is not None:
