@@ -4,7 +4,8 @@ compared in the same run with Postfix's own load generator smtp-source on the sa
 
     python bench/bench_smtp.py [--messages 10000] [--connections 4] [--runs 3]
         # a markdown table: pressctl vs smtp-source -s 4 -d sending one of pressctl's own
-        # messages (-F), a message of the same size (-l) and its tiny default; CPU per
+        # messages (-F), a message of the same size (-l) and its tiny default, and vs the
+        # bare Python loop (bare_smtp.py: the same message, no bookkeeping); CPU per
         # message of each sender and of the sink; pressctl's peak RSS (process tree)
     python bench/bench_smtp.py --baseline OTHER/.venv/bin/pressctl  # before/after, same run
     python bench/bench_smtp.py --rss 100000      # peak RSS of a 100,000-recipient mailout
@@ -196,6 +197,20 @@ def _compile(script: str) -> None:
                    capture_output=True)
 
 
+def bare_loop(port: int, messages: int, file: Path, connections: int, *, sink: Sink,
+              into: Measure) -> None:
+    """bench/bare_smtp.py: the bare library loop (stdlib sockets, pressctl's layout of
+    connections and processes, envelopes pipelined with the dots, no bookkeeping)."""
+    processes = str(min(2, os.cpu_count() or 1))  # as [delivery] processes = "auto"
+    cpu, sunk = _children_cpu(), sink.cpu_seconds()
+    start = time.perf_counter()
+    subprocess.run([sys.executable, str(REPO / "bench" / "bare_smtp.py"), str(port),
+                    str(messages), str(file), "--connections", str(connections),
+                    "--processes", processes], check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    into.add(messages, wall, _children_cpu() - cpu, sink.cpu_seconds() - sunk)
+
+
 def throughput(args, script: str, folder: Path) -> None:
     """Runs alternate (baseline, pressctl, smtp-source -F, -l, default) so that all meet
     the same machine load; medians are compared, each ratio within the same runs."""
@@ -207,6 +222,7 @@ def throughput(args, script: str, folder: Path) -> None:
     same, sized, tiny = (Measure("smtp-source -s 4 -d -F (one of pressctl's messages)"),
                          Measure("smtp-source -s 4 -d -l SIZE"),
                          Measure("smtp-source -s 4 -d (its default, tiny message)"))
+    bare = Measure("bare Python loop, same layout (bench/bare_smtp.py)")
     sizes = []
     try:
         for _run in range(args.runs):
@@ -219,6 +235,9 @@ def throughput(args, script: str, folder: Path) -> None:
             smtp_source(sink.port, count, None, file=eml, sink=sink, into=same)
             smtp_source(sink.port, count, len(message), sink=sink, into=sized)
             smtp_source(sink.port, count, None, sink=sink, into=tiny)
+            crlf = folder / "message-crlf.eml"
+            crlf.write_bytes(message)
+            bare_loop(sink.port, count, crlf, args.connections, sink=sink, into=bare)
     finally:
         sink.stop()
     size = int(statistics.median(sizes))
@@ -229,7 +248,7 @@ def throughput(args, script: str, folder: Path) -> None:
     print("| sender | msgs/s (median; runs) | CPU µs/msg, sender | CPU µs/msg, sink "
           "| peak RSS, tree | pressctl / it |")
     print("|---|---|---|---|---|---|")
-    for measure in (ours, base, same, sized, tiny):
+    for measure in (ours, base, same, sized, tiny, bare):
         if not measure.rates:
             continue
         runs = ", ".join(f"{x:,.0f}" for x in measure.rates)
