@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NOW
+from search_index_oracle import documents, leaves
 
 from pressctl.book import importer
 from pressctl.book.contacts import add_contact
@@ -44,25 +45,6 @@ def _file(tmp_path: Path, name: str, rows: list[str]) -> Path:
     return path
 
 
-def _documents(store: Store) -> list[tuple[int, str]]:
-    """What the index must hold, from the contacts as read back (as in
-    tests/store/test_search_index.py)."""
-    docs = []
-    for c in store.contacts.select():
-        cid = c.stored_id
-        docs.append((cid * 4, "\n".join(v or "" for v in (c.name, c.role, c.organization,
-                                                          c.outlet, c.notes))))
-        for source, values in ((1, c.emails), (2, list(c.roles.values())),
-                               (3, [p.e164 for p in c.phones])):
-            docs += [(i * 2**42 + cid * 4 + source, v) for i, v in enumerate(values)]
-    return sorted(docs)
-
-
-def _leaves(connection) -> list[bytes]:
-    return sorted(bytes(r[0]) for r in connection.execute(
-        f"SELECT block FROM {TABLE}_data WHERE id > 10"))
-
-
 def assert_index_holds_the_book(store: Store) -> None:
     with store.transaction():
         purge(store.db, store.dialect)
@@ -71,9 +53,9 @@ def assert_index_holds_the_book(store: Store) -> None:
                                 (TABLE,)).fetchone()
     fresh = sqlite3.connect(":memory:")
     fresh.execute(create)
-    fresh.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)", _documents(store))
+    fresh.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)", documents(store))
     fresh.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
-    assert _leaves(store.db) == _leaves(fresh)
+    assert leaves(store.db) == leaves(fresh)
 
 
 def _triggers(store: Store) -> list[tuple[str, str]]:

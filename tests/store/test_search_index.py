@@ -12,6 +12,7 @@ import string
 from pathlib import Path
 
 import pytest
+from search_index_oracle import documents, leaves
 from store_backends import book_location
 
 from pressctl.book.contacts import add_contact, edit_contact, remove_contacts
@@ -137,26 +138,6 @@ def test_the_table_of_searches_is_not_trivial(filled):
 # -- the index kept in step --------------------------------------------------------------
 
 
-def _documents(store: Store) -> list[tuple[int, str]]:
-    """What the index must hold, worked out here from the contacts as read back: the
-    contact's own text, then each e-mail, role and phone (rowid: position * 2**42 +
-    contact id * 4 + source)."""
-    docs = []
-    for c in store.contacts.select():
-        cid = c.stored_id
-        docs.append((cid * 4, "\n".join(v or "" for v in (c.name, c.role, c.organization,
-                                                          c.outlet, c.notes))))
-        for source, values in ((1, c.emails), (2, list(c.roles.values())),
-                               (3, [p.e164 for p in c.phones])):
-            docs += [(i * 2**42 + cid * 4 + source, v) for i, v in enumerate(values)]
-    return sorted(docs)
-
-
-def _leaves(connection) -> list[bytes]:
-    return sorted(bytes(r[0]) for r in connection.execute(
-        f"SELECT block FROM {TABLE}_data WHERE id > 10"))  # 1 and 10: totals, structure
-
-
 def assert_index_holds_the_book(store: Store) -> None:
     """SQLite: once its queue is written and its segments merged (purge), the index is,
     byte for byte, the index of the book's rows built afresh: nothing missing, nothing
@@ -170,9 +151,9 @@ def assert_index_holds_the_book(store: Store) -> None:
                                 (TABLE,)).fetchone()
     fresh = sqlite3.connect(":memory:")
     fresh.execute(create)
-    fresh.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)", _documents(store))
+    fresh.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)", documents(store))
     fresh.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
-    assert _leaves(store.db) == _leaves(fresh)
+    assert leaves(store.db) == leaves(fresh)
 
 
 def assert_in_step(store: Store, *texts: str) -> None:
@@ -290,9 +271,9 @@ def test_forget_leaves_nothing_of_the_person_in_the_index(book):
                                          (TABLE,)).fetchone()
         fresh.execute(create)
         fresh.executemany(f"INSERT INTO {TABLE} (rowid, text) VALUES (?, ?)",
-                          _documents(book.store))
+                          documents(book.store))
         fresh.execute(f"INSERT INTO {TABLE} ({TABLE}) VALUES ('optimize')")
-        assert _leaves(book.store.db) == _leaves(fresh)  # read before any other purge
+        assert leaves(book.store.db) == leaves(fresh)  # read before any other purge
     assert_in_step(book.store, "qwxzyv", "anne", "introduced")
 
 
