@@ -354,6 +354,54 @@ def test_write_csv_excel_dialect_is_bom_semicolons_and_crlf():
     assert record.fields["name"] == "Zoé Lenoir" and record.fields["outlet"] == "Libération"
 
 
+_FORMULAS = {"name": '=HYPERLINK("http://x.example/","Click")', "outlet": "@SUM(A1:A9)",
+             "role": "+1 editor", "notes": "-2+3 tabs\tinside", "organization": "\tIndented"}
+
+
+def _formula_contact() -> Contact:
+    return Contact(kind="journalist", emails=["f@example.org"],
+                   phones=[Phone("+33144767500", None, "work")], **_FORMULAS)
+
+
+def _cells(text: str, delimiter: str) -> dict[str, str]:
+    header, row = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""),
+                             delimiter=delimiter)
+    return dict(zip(header, row, strict=True))
+
+
+def test_the_excel_dialect_writes_what_excel_would_evaluate_as_text():
+    """A cell starting with = + - @ tab or CR gets an apostrophe in the Excel dialect
+    (CSV injection: Excel would run it; a phone "+33 ..." would show as #NULL!)."""
+    cells = _cells("".join(write_csv([_formula_contact()], _phone_text, dialect="excel")),
+                   ";")
+    for key, value in _FORMULAS.items():
+        assert cells[key] == "'" + value, key
+    assert cells["phones"] == "'+33144767500"
+    assert cells["emails"] == "f@example.org" and cells["kind"] == "journalist"
+
+
+def test_the_standard_dialect_writes_every_cell_as_it_is():
+    cells = _cells("".join(write_csv([_formula_contact()], _phone_text)), ",")
+    for key, value in _FORMULAS.items():
+        assert cells[key] == value, key
+    assert cells["phones"] == "+33144767500"
+
+
+def test_an_excel_export_imports_back_without_the_apostrophes():
+    text = "".join(write_csv([_formula_contact()], _phone_text, dialect="excel"))
+    _, [record] = read(text.removeprefix("\ufeff"))
+    back = validate_fields(record.fields, fr_region).contact
+    assert back.name == _FORMULAS["name"] and back.outlet == _FORMULAS["outlet"]
+    assert back.role == _FORMULAS["role"] and back.notes == _FORMULAS["notes"]
+    assert [p.e164 for p in back.phones] == ["+33144767500"]
+
+
+@pytest.mark.parametrize("name", ["'t Hart", "'Tis Press", "O'Brien", "'"])
+def test_an_apostrophe_before_anything_but_a_formula_character_is_kept(name):
+    _, [record] = read(f"Name,Email\n{name},a@example.org\n")
+    assert record.fields["name"] == name
+
+
 def test_write_csv_refuses_an_unknown_dialect():
     with pytest.raises(InvalidInput, match="unknown CSV dialect 'tsv'"):
         list(write_csv([], _phone_text, dialect="tsv"))

@@ -10,7 +10,11 @@ A role per language: see ``_LANGUAGE_COLUMN`` below ("role_en" columns, or one "
 cell). Writing has two dialects: the standard one (comma, UTF-8 without BOM) and ``excel``, what
 Excel in a French (or German, Italian, Spanish) locale opens by double-click without an
 import wizard: semicolons, a UTF-8 BOM (without it Excel reads cp1252 and garbles accents)
-and CRLF line ends.
+and CRLF line ends. In the Excel dialect a cell that Excel would take for a formula (it
+starts with ``=``, ``+``, ``-``, ``@``, a tab or a CR: ``=HYPERLINK(...)`` in a name, or a
+phone ``+33 1 44 76 75 00``, which Excel shows as ``#NULL!``) is written behind an
+apostrophe, so Excel shows it as text and runs nothing; reading drops an apostrophe
+found before one of those characters, so such a file imports back as it was.
 """
 
 from __future__ import annotations
@@ -247,6 +251,8 @@ def _records(reader: Iterator[list[str]], tap: _LineTap, layout: CsvLayout,
         for key, cell in zip(layout.mapping, row, strict=False):
             if key is None or not cell.strip():
                 continue
+            if cell[:1] == "'":
+                cell = _as_written(cell)
             if key in ("emails", "phones", "mobile", "fax"):
                 value = cell if key in ("emails", "phones") else f"{key.title()}: {cell}"
                 if key == "phones" or key in ("mobile", "fax"):
@@ -272,6 +278,21 @@ def _split_phones(value: str, key: str) -> list[str]:
 
 
 CSV_DIALECTS = ("standard", "excel")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what Excel evaluates (OWASP's list)
+
+
+def _as_text(cell: str) -> str:
+    """An Excel cell that cannot run: an apostrophe before what Excel would evaluate."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def _as_written(cell: str) -> str:
+    """A read cell without the apostrophe _as_text (or a spreadsheet) put before a
+    formula character; "'t Hart" keeps its own."""
+    return cell[1:] if cell[:1] == "'" and cell[1:2] in _FORMULA_CHARS else cell
+
+
+_FORMULA_CHARS = frozenset(_FORMULA_START)
 
 
 def _export_writer(dialect: str) -> tuple[io.StringIO, Any]:
@@ -305,8 +326,10 @@ def write_csv(contacts: Iterable[Contact], phone_text: Callable[[Phone], str], *
 
     writer.writerow(EXPORT_COLUMNS)
     yield flush()
+    excel = dialect == "excel"
     for contact in contacts:
-        writer.writerow(_export_row(contact, phone_text))
+        row = _export_row(contact, phone_text)
+        writer.writerow([_as_text(cell) for cell in row] if excel else row)
         yield flush()
 
 
@@ -319,6 +342,7 @@ def write_csv_rows(rows: Iterable[ContactRow], number: Callable[[list[Any]], str
     writer.writerow(EXPORT_COLUMNS)
     cells: list[list[str]] = []
     prefixes = _PHONE_PREFIX
+    excel = dialect == "excel"
     for (cid, name, kind, role, organization, outlet, languages, country, notes, embargo_ok,
          opted_out, created, updated, salutation, first_name_ok, emails, phones, tags,
          roles) in rows:
@@ -338,6 +362,8 @@ def write_csv_rows(rows: Iterable[ContactRow], number: Callable[[list[Any]], str
             salutation or "", "true" if first_name_ok else "false",
             notes or "", str(cid or ""), created or "", updated or "",
         ])
+        if excel:
+            cells[-1] = [_as_text(cell) for cell in cells[-1]]
         if len(cells) >= batch:
             writer.writerows(cells)
             cells.clear()
