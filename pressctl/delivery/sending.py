@@ -192,6 +192,10 @@ class Connections:
         trouble: list[BaseException] = []  # what went wrong in _meanwhile, raised after
         try:
             marks = ledger.mark_writer() if ledger.shared else None
+            following = partial(self._following, slot, transport, claimed,
+                                upcoming) if ahead else None
+            meanwhile = partial(self._meanwhile, claimed, done, marks,
+                                trouble) if wire else None
             while True:
                 if upcoming:
                     ready: _Ready | None = upcoming.pop()
@@ -206,10 +210,6 @@ class Connections:
                     ready, settlement = self._prepare(slot, transport, claimed.popleft())
                 reachable = True
                 if ready is not None:
-                    following = partial(self._following, slot, transport, claimed,
-                                        upcoming) if ahead else None
-                    meanwhile = partial(self._meanwhile, claimed, done, marks,
-                                        trouble) if wire else None
                     settlement, reachable = self._deliver(slot, transport, ready, marks,
                                                           following, meanwhile)
                 if settlement is not None:

@@ -326,7 +326,8 @@ class SmtpTransport(_Closing):
                                f"{self._where} does not support SMTPUTF8, "
                                f"needed for {who} (non-ASCII before the @)"), False
             options.append("SMTPUTF8")
-        options += self._size_options(conn, payload)
+        if not sent_ahead:  # else its options went with the envelope (_next_envelope)
+            options += self._size_options(conn, payload)
         envelope = self._pipelined if not utf8 and conn.has_extn("pipelining") else self._stepwise
         self._stage = "MAIL FROM"
         try:
