@@ -136,13 +136,17 @@ class Measure:
         self.cpu_us: list[float] = []
         self.sink_us: list[float] = []
         self.rss_kib: list[int] = []
+        self.pss_kib: list[int] = []  # shared pages counted once across the tree
 
-    def add(self, messages: int, wall: float, cpu: float, sink: float, rss: int = 0) -> None:
+    def add(self, messages: int, wall: float, cpu: float, sink: float, rss: int = 0,
+            pss: int = 0) -> None:
         self.rates.append(messages / wall)
         self.cpu_us.append(cpu / messages * 1e6)
         self.sink_us.append(sink / messages * 1e6)
         if rss:
             self.rss_kib.append(rss)
+        if pss:
+            self.pss_kib.append(pss)
 
     @property
     def rate(self) -> float:
@@ -176,7 +180,8 @@ def _delivered(script: str, folder: Path, args, sink: Sink, into: Measure) -> tu
     count = create(script, home, release, args.messages)
     cpu, sunk = _children_cpu(), sink.cpu_seconds()
     result, wall, peak = run_measured([script, "--home", str(home), "outbox", "run"])
-    into.add(count, wall, _children_cpu() - cpu, sink.cpu_seconds() - sunk, peak["tree_rss"])
+    into.add(count, wall, _children_cpu() - cpu, sink.cpu_seconds() - sunk, peak["tree_rss"],
+             peak["tree_pss"])
     if result.returncode:
         raise SystemExit(f"outbox run failed: {result.stderr[-1000:]}")
     shown = pressctl(script, home, "mailout", "list", "--json")
@@ -246,7 +251,7 @@ def throughput(args, script: str, folder: Path) -> None:
           f"{args.connections} connections; {args.runs} alternating runs, medians; "
           f"pressctl timed as the whole command, start-up included\n")
     print("| sender | msgs/s (median; runs) | CPU µs/msg, sender | CPU µs/msg, sink "
-          "| peak RSS, tree | pressctl / it |")
+          "| peak RSS, tree (PSS) | pressctl / it |")
     print("|---|---|---|---|---|---|")
     for measure in (ours, base, same, sized, tiny, bare):
         if not measure.rates:
@@ -254,6 +259,8 @@ def throughput(args, script: str, folder: Path) -> None:
         runs = ", ".join(f"{x:,.0f}" for x in measure.rates)
         rss = (f"{statistics.median(measure.rss_kib) / 1024:.0f} MiB"
                if measure.rss_kib else "")
+        if measure.pss_kib:
+            rss += f" (PSS {statistics.median(measure.pss_kib) / 1024:.0f} MiB)"
         ratio = "" if measure is ours else f"{ours.rate / measure.rate:.2f}"
         print(f"| {measure.name} | {measure.rate:,.0f} ({runs}) | "
               f"{statistics.median(measure.cpu_us):.0f} | {statistics.median(measure.sink_us):.0f} "
