@@ -39,6 +39,10 @@ The scoring rule (what "found exactly" means):
   unmatched proposal sharing no detail with any expected contact is ``extra``.
 
     python bench/bench_extraction.py [--region block|XX] [--json] [--layout KIND]
+                                     [--corpus DIR]
+
+``--corpus DIR`` scores another folder of the same format (blocks + expected.toml), such
+as the held-out set tests/contacts/extraction_heldout/ (blocks written after the tuning).
 
 The module is also imported by tests/contacts/test_extraction_corpus.py, which checks
 the corpus itself and runs the score.
@@ -59,6 +63,8 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+# pressctl.contacts.extraction.scoring.IMPORT_THRESHOLD (tests check they agree)
+IMPORT_THRESHOLD = 0.5
 CORPUS = HERE.parent / "tests" / "contacts" / "extraction_corpus"
 
 _HONORIFIC = re.compile(
@@ -146,15 +152,17 @@ class Proposal:
     emails: frozenset[str]
     phones: frozenset[str]
     line: int
+    confidence: float = 1.0
 
     @classmethod
     def of(cls, contact: Any) -> Proposal:
-        """From a pressctl ProposedContact (name, organization, emails, phones, line)."""
+        """From a pressctl ProposedContact (name, organization, emails, phones, line,
+        confidence)."""
         phones = frozenset(
             f"{p.e164};ext={p.extension}" if p.extension else p.e164 for p in contact.phones
         )
         return cls(contact.name, contact.organization, frozenset(contact.emails), phones,
-                   contact.line)
+                   contact.line, getattr(contact, "confidence", 1.0))
 
 
 def matches(expected: Expected, proposal: Proposal) -> bool:
@@ -192,6 +200,8 @@ class BlockScore:
     matched: int
     org_right: int
     failures: list[dict[str, Any]] = field(default_factory=list)  # kind, what, detail
+    below_threshold: int = 0  # proposals `extract --import` leaves out without --all
+    below_threshold_right: int = 0  # ... of which matched an expected contact
     error: str | None = None
 
 
@@ -200,18 +210,21 @@ def score_block(block: Block, proposals: Sequence[Proposal]) -> BlockScore:
     used: list[Proposal] = []
     unmatched: list[Proposal] = []
     org_ok = 0
+    low = low_right = 0
     for proposal in proposals:
         found = next((e for e in free if matches(e, proposal)), None)
+        low += proposal.confidence < IMPORT_THRESHOLD
         if found is None:
             unmatched.append(proposal)
             continue
+        low_right += proposal.confidence < IMPORT_THRESHOLD
         free.remove(found)
         used.append(proposal)
         if org_right(found, proposal):
             org_ok += 1
     score = BlockScore(block.file, block.source, block.layout, block.language,
                        len(block.contacts), len(proposals), len(proposals) - len(unmatched),
-                       org_ok)
+                       org_ok, below_threshold=low, below_threshold_right=low_right)
     for expected in free:
         near = next((p for p in unmatched if folded_emails(p) & folded_emails(expected)
                      or p.phones & expected.phones), None)
@@ -253,6 +266,8 @@ def totals(scores: Iterable[BlockScore]) -> dict[str, Any]:
     result = prf(sum(s.matched for s in scores), sum(s.proposed for s in scores),
                  sum(s.expected for s in scores))
     result["org_right"] = sum(s.org_right for s in scores)
+    result["below_threshold"] = sum(s.below_threshold for s in scores)
+    result["below_threshold_right"] = sum(s.below_threshold_right for s in scores)
     result["blocks"] = len(scores)
     return result
 
@@ -301,9 +316,13 @@ def run(directory: Path = CORPUS, region: str | None = None,
     return scores
 
 
-def report(scores: Sequence[BlockScore], region: str, seconds: float) -> dict[str, Any]:
+def report(scores: Sequence[BlockScore], region: str, seconds: float,
+           directory: Path = CORPUS) -> dict[str, Any]:
+    directory = directory.resolve()
+    shown = (directory.relative_to(HERE.parent) if directory.is_relative_to(HERE.parent)
+             else directory)
     return {
-        "corpus": str(CORPUS.relative_to(HERE.parent)), "region": region,
+        "corpus": str(shown), "region": region,
         "seconds": round(seconds, 3), "overall": totals(scores),
         "by_layout": grouped(scores, lambda s: s.layout),
         "by_language": grouped(scores, lambda s: s.language),
@@ -341,6 +360,10 @@ def print_text(result: dict[str, Any]) -> None:
         for name, t in result[key].items():
             print(_line(name, t))
     print("Failures by kind: " + ", ".join(f"{k} {v}" for k, v in result["failures"].items()))
+    overall = result["overall"]
+    print(f"Below the import threshold ({IMPORT_THRESHOLD}): {overall['below_threshold']} "
+          f"proposal(s), {overall['below_threshold_right']} of them right (left out by "
+          "`extract --import` without --all)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -349,11 +372,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="'block' (each block's own region, default) or a region for all")
     parser.add_argument("--layout", help="only the blocks of this layout kind")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--corpus", type=Path, default=CORPUS,
+                        help="the corpus folder (blocks + expected.toml); default: "
+                             "tests/contacts/extraction_corpus")
     args = parser.parse_args(argv)
+    if not (args.corpus / "expected.toml").is_file():
+        parser.error(f"--corpus {args.corpus}: no expected.toml there")
     region = None if args.region == "block" else args.region.upper()
     start = time.perf_counter()
-    scores = run(CORPUS, region, args.layout)
-    result = report(scores, region or "per block", time.perf_counter() - start)
+    scores = run(args.corpus, region, args.layout)
+    result = report(scores, region or "per block", time.perf_counter() - start, args.corpus)
     if args.json:
         json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
         print()

@@ -77,11 +77,12 @@ class ProblemsFound(InvalidInput):
 
 
 class DuplicateContact(InvalidInput):
-    """A contact whose e-mail already belongs to another contact (with --on-duplicate fail)."""
+    """A contact the book already has (with --on-duplicate fail): one of its e-mails
+    belongs to another contact, or, without an e-mail, its name and a phone match one."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(
-            f"{len(problems)} duplicate e-mail address(es)",
+            f"{len(problems)} duplicate contact(s)",
             hint="choose --on-duplicate skip or --on-duplicate update",
         )
         self.problems = problems

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pressctl.book.bounces import cleared_by_edit, skip_reason
 from pressctl.book.changes import ChangeAction, NewChange, Subject, edit_conflict, record
 from pressctl.book.changes import record_many as record_changes
+from pressctl.book.duplicates import contact_person_owners, is_person_key, person_clash_text
 from pressctl.book.forgotten import refuse_forgotten
 from pressctl.book.session import Book
 from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notices
@@ -39,7 +40,8 @@ from pressctl.store.suppressions import Suppression
 
 
 class OnDuplicate(StrEnum):
-    """What to do with a contact whose e-mail address the book already has."""
+    """What to do with a contact whose e-mail address the book already has (or, for a
+    contact without an e-mail, its name at one of its numbers: pressctl.book.duplicates)."""
 
     FAIL = "fail"  # refuse, naming each clash (nothing is changed)
     SKIP = "skip"  # keep the stored contact as it is
@@ -142,7 +144,8 @@ def add_contact(
     named = [email_key(e) for e in contact.emails]
     with book.store.transaction():
         refuse_forgotten(book.store, contact.emails, "contact not added")
-        owners = _owners(book.store, contact)
+        # without an e-mail: the same name holding one of its numbers (book.duplicates)
+        owners = _owners(book.store, contact) or contact_person_owners(book.store, contact)
         if not owners:
             _stamp_new(contact, book.now)
             held = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
@@ -382,7 +385,10 @@ def _owners(store: Store, contact: Contact) -> dict[str, int]:
 
 
 def clash_text(store: Store, address: str, contact_id: int) -> str:
-    """What a clash says: the address and the contact that already holds it."""
+    """What a clash says: the address and the contact that already holds it (or, for a
+    contact without an e-mail, the name and number: pressctl.book.duplicates)."""
+    if is_person_key(address):
+        return person_clash_text(store, address, contact_id)
     owner = store.contacts.get(contact_id)
     name = owner.name if owner else "?"
     return f"e-mail {address} already belongs to contact #{contact_id} {name}"

@@ -2,8 +2,10 @@
 
 Records stream through in chunks: validated (in worker processes for large files, since
 phone and e-mail validation dominate), checked for duplicate e-mails against the book and
-the rest of the file, and inserted. Nothing is committed until the whole file has been
-seen, so a problem anywhere leaves the book exactly as it was.
+the rest of the file (and a row without an e-mail for the same name at a shared number:
+pressctl.book.duplicates, one lookup per chunk that has such rows), and inserted. Nothing
+is committed until the whole file has been seen, so a problem anywhere leaves the book
+exactly as it was.
 
 The trail (pressctl.book.changes) gets one entry per contact added or updated, naming the
 file and line ("added from journalists.csv:17"), and one for the import with its counts.
@@ -49,6 +51,7 @@ from pressctl.book.contacts import (
     merge,
     states_kind,
 )
+from pressctl.book.duplicates import is_person_key, person_clash_text, person_line_text
 from pressctl.book.forgotten import FORGOTTEN, forgotten_keys
 from pressctl.book.session import Book
 from pressctl.book.spool import Spool
@@ -57,6 +60,7 @@ from pressctl.contacts.emails import email_key
 from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.contacts.formats.files import ContactFile
 from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.name_keys import name_key
 from pressctl.contacts.validation import RegionFor, Validated, validate_fields
 from pressctl.errors import DuplicateContact, Problem, ProblemsFound
 from pressctl.store import Store
@@ -197,6 +201,10 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
     store = book.store
     keys = [k for _, packed in chunk for k in packed[3]]
     owners = store.contacts.owners_of_email_keys(keys)
+    # Rows without an e-mail are matched by name and number (pressctl.book.duplicates):
+    # the numbers they hold, looked up in the book at once (none: nothing to do).
+    numbers = _numbers_without_email(chunk)
+    people = _People(store, numbers) if numbers else None
     forgotten = forgotten_keys(store, keys)
     seen: dict[str, int] = {}  # e-mail keys of this chunk's new contacts -> their line
     pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
@@ -218,7 +226,11 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
             continue
         # A key clashes with a contact: this chunk's (pending) or the book's (owners,
         # which holds the earlier chunks' too). Not with a row that was refused.
-        clashing = [k for k in row_keys if k in pending or k in owners]
+        # A row without an e-mail has person keys instead (name and number).
+        match_keys = row_keys
+        if people is not None and not row_keys:
+            match_keys = people.keys_of(fields, new, lines, owners, pending, seen)
+        clashing = [k for k in match_keys if k in pending or k in owners]
         if not clashing:
             contact = _contact(fields)
             contact.created = contact.updated = book.now
@@ -228,11 +240,15 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
             for key in row_keys:
                 seen[key] = record.line
                 pending[key] = contact
+            if people is not None:
+                people.added(fields, len(new) - 1)
             continue
         where = f"{source}:{record.line}"
         if policy is OnDuplicate.UPDATE:
-            _update(book, report, record, _contact(fields), row_keys, clashing, owners,
-                    pending, new, added)
+            place = _update(book, report, record, _contact(fields), row_keys, clashing,
+                            owners, pending, new, added)
+            if people is not None and place is not None:  # its numbers are the merged's
+                people.added(fields, place)
             continue
         clashes = [_clash(store, k, seen, owners, added) for k in clashing]
         if policy is OnDuplicate.FAIL:
@@ -257,9 +273,72 @@ def _clash(store: Store, key: str, seen: dict[str, int], owners: dict[str, int],
            added: _Added) -> str:
     """What a clash says: the earlier line of this file, else the book's contact."""
     line = seen.get(key) or added.line_of(owners[key])
+    if is_person_key(key):
+        return person_line_text(key, line) if line else person_clash_text(store, key,
+                                                                           owners[key])
     if line:
         return f"e-mail {key} is also on line {line}"
     return clash_text(store, key, owners[key])
+
+
+def _numbers_without_email(chunk: list[tuple[RawRecord, _Packed]]) -> set[str]:
+    """The numbers (E.164) of the chunk's valid rows that have no e-mail address."""
+    return {phone[0] for _, (fields, _p, _n, keys) in chunk
+            if fields is not None and not keys for phone in fields[9]}
+
+
+class _People:
+    """A chunk's matching by name and number (pressctl.book.duplicates), for its rows
+    without an e-mail: the book's holders of their numbers (one lookup), and the chunk's
+    new contacts by those numbers (their places in ``new``, which a merge keeps). Names
+    are keyed only when a number is shared: most rows share none."""
+
+    def __init__(self, store: Store, numbers: set[str]) -> None:
+        self.numbers = numbers
+        self.holders: dict[str, list[tuple[int, str]]] = {}
+        for number, cid, name in store.duplicates.phone_holders(numbers):
+            self.holders.setdefault(number, []).append((cid, name))
+        self.in_chunk: dict[str, list[int]] = {}  # number -> places in ``new``
+        self.keys: dict[str, str] = {}  # name -> its key
+
+    def key(self, name: str) -> str:
+        key = self.keys.get(name)
+        if key is None:
+            key = self.keys[name] = name_key(name)
+        return key
+
+    def added(self, fields: _PackedContact, place: int) -> None:
+        for phone in fields[9]:
+            if phone[0] in self.numbers:
+                self.in_chunk.setdefault(phone[0], []).append(place)
+
+    def keys_of(self, fields: _PackedContact, new: list[Contact], lines: list[int],
+                owners: dict[str, int], pending: dict[str, Contact],
+                seen: dict[str, int]) -> list[str]:
+        """The person keys a row without an e-mail shares with the book (entered in
+        ``owners``) or with this chunk's new contacts (in ``pending`` and ``seen``)."""
+        found: list[str] = []
+        for number in dict.fromkeys(phone[0] for phone in fields[9]):
+            stored, places = self.holders.get(number, ()), self.in_chunk.get(number, ())
+            if not stored and not places:
+                continue
+            key = self.key(fields[0])
+            if not key:
+                return found
+            person = f"{number}#{key}"
+            for cid, name in stored:
+                if self.key(name) == key:
+                    owners.setdefault(person, cid)
+                    found.append(person)
+                    break
+            for place in places:
+                if self.key(new[place].name) == key:
+                    if person not in pending:  # else it names that contact already
+                        pending[person], seen[person] = new[place], lines[place]
+                    if person not in found:
+                        found.append(person)
+                    break
+        return found
 
 
 def _skipped_opt_outs(store: Store, skipped: list[tuple[str, list[str]]],
@@ -301,21 +380,26 @@ def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
 
 def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contact,
             row_keys: list[str], clashing: list[str], owners: dict[str, int],
-            pending: dict[str, Contact], new: list[Contact], added: _Added) -> None:
-    """--on-duplicate update: merge the record into the one contact its e-mails name."""
+            pending: dict[str, Contact], new: list[Contact], added: _Added) -> int | None:
+    """--on-duplicate update: merge the record into the one contact its e-mails name;
+    the place in ``new`` of the contact it merged into, when one of this chunk's."""
     in_chunk = {id(pending[k]): pending[k] for k in clashing if k in pending}
     in_store = {owners[k] for k in clashing if k in owners and k not in pending}
     if len(in_chunk) + len(in_store) > 1:
         report.rejected.append(Rejected(record, "its e-mails belong to different contacts"))
-        return
+        return None
     kind_stated = states_kind(record.fields)
     if in_chunk:
         target = next(iter(in_chunk.values()))
         merged = merge(target, contact, kind_stated=kind_stated)
-        new[next(i for i, c in enumerate(new) if c is target)] = merged
+        place = next(i for i, c in enumerate(new) if c is target)
+        new[place] = merged
+        for key, held_by in pending.items():  # its person keys too
+            if held_by is target:
+                pending[key] = merged
         for key in (email_key(e) for e in merged.emails):
             pending[key] = merged
-        return
+        return place
     cid = in_store.pop()
     existing = book.store.contacts.get(cid)
     assert existing is not None  # its owner, read in this transaction: it is there
@@ -335,6 +419,7 @@ def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contac
     if not added.line_of(cid) and cid not in added.updated:
         added.updated.add(cid)
         report.updated += 1
+    return None
 
 
 # -- validation, optionally in worker processes ---------------------------------------------

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from pressctl.cli import contacts_dedupe_cmd as dedupe
 from pressctl.cli import contacts_files_cmd as files
 from pressctl.cli import contacts_people_cmd as people
 from pressctl.cli.contacts_options import (
@@ -394,4 +395,6 @@ app.command("unbounce")(people.unbounce)
 app.command("import")(files.import_)
 app.command("export")(files.export)
 app.command("check")(check)
+app.command("duplicates")(dedupe.duplicates)
+app.command("merge")(dedupe.merge)
 app.command("extract")(files.extract)

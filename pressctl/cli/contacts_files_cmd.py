@@ -122,23 +122,47 @@ def extract(
     on_duplicate: OnDuplicate = "fail",
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="With --import: show what would change.")] = False,
+    import_all: Annotated[bool, typer.Option(
+        "--all", help="With --import: also import proposals below the confidence threshold "
+        "(0.5).")] = False,
     json_out: Json = False,
 ) -> None:
     """Propose contacts from the contact blocks of a press release (exit 3 if none).
 
-    Example: pressctl contacts extract release.md --json
+    Each proposal has a confidence (0..1); --import adds those from 0.5 on (--all: every
+    one) and names the others on stderr. Example: pressctl contacts extract release.md --json
     """
-    from pressctl.book.extraction import extract_from_file, import_proposals
+    from pressctl.book.extraction import (
+        IMPORT_THRESHOLD,
+        extract_from_file,
+        import_proposals,
+        known_orgs,
+        split_by_confidence,
+    )
     from pressctl.cli.views import print_import_report, print_proposals
+    from pressctl.errors import ConfigError, InvalidInput
 
     st = state(ctx)
-    settings = st.book().settings if do_import else st.config()
-    proposals = extract_from_file(file, region.upper() if region else settings.default_region)
+    if do_import:
+        book = st.book()
+    else:  # the book's organisations name contacts when there is a book; none is needed
+        try:
+            book = st.book()
+        except (ConfigError, InvalidInput):  # no book, or out of reach (StorageError)
+            book = None
+    settings = book.settings if book is not None else st.config()
+    proposals = extract_from_file(file, region.upper() if region else settings.default_region,
+                                  known_orgs(book) if book is not None else ())
     print_proposals(st.out, proposals, settings, as_json=json_out)
     if do_import:
         from pressctl.contacts.validation import kind_of
 
-        report = import_proposals(st.book(), proposals, str(file), kind=kind_of(kind) or kind,
+        kept, below = split_by_confidence(proposals, everything=import_all)
+        for p in below:  # never dropped silently
+            st.out.warn(f"{file}:{p.line}: {p.name or 'a contact without a name'} not imported: "
+                        f"confidence {p.confidence:.2f} is below {IMPORT_THRESHOLD:.2f} "
+                        "(--all imports it)")
+        report = import_proposals(st.book(), kept, str(file), kind=kind_of(kind) or kind,
                                   on_duplicate=on_duplicate, dry_run=dry_run)
         print_import_report(st.out, report)
         for skipped in report.forgotten:

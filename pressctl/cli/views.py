@@ -19,7 +19,9 @@ from pressctl.cli.output import Output
 from pressctl.cli.tables import Col, Layout
 
 if TYPE_CHECKING:
+    from pressctl.book.duplicates import DuplicateGroup
     from pressctl.book.importer import ImportReport
+    from pressctl.book.merge import MergePlan, MergeResult
     from pressctl.book.optouts import OptOutHistory
     from pressctl.book.suppression import OptOutNotice
     from pressctl.config import Settings
@@ -261,14 +263,17 @@ PROPOSAL_COLUMNS = (
 
 def print_proposals(out: Output, proposals: Sequence[ProposedContact], settings: Settings, *,
                     as_json: bool = False) -> None:
-    """`contacts extract`: the contacts found in a release, each with its line."""
+    """`contacts extract`: the contacts found in a release, each with its line and its
+    confidence (the first column a narrow terminal leaves out)."""
     if as_json:
         out.json([p.to_json() for p in proposals])
         return
     show = phone_display(settings)
-    out.table(PROPOSAL_COLUMNS,
+    columns = (*PROPOSAL_COLUMNS[:-1], Col("confidence", priority=5, overflow="whole"),
+               PROPOSAL_COLUMNS[-1])
+    out.table(columns,
               [(p.line, p.name, p.role, p.organization, phone_cells(p.phones, show),
-                p.emails, p.problems) for p in proposals])
+                p.emails, f"{p.confidence:.2f}", p.problems) for p in proposals])
 
 
 # -- opt-outs --------------------------------------------------------------------------------
@@ -381,3 +386,58 @@ def print_preview_summary(out: Output, messages: Iterable[BuiltMessage], *,
               [(r["recipient"], r["language"], r["version"], r["copy"],
                 f"{r['size'] / 1024:.1f} KB", r["attachments"], r["calendar"]) for r in rows])
     out.info(f"{len(rows)} message(s) built; nothing was sent")
+
+
+# -- likely duplicates and merges (`contacts duplicates`, `contacts merge`) -------------------
+
+
+def print_duplicate_groups(out: Output, groups: Sequence[DuplicateGroup], *,
+                           as_json: bool) -> None:
+    """Each group: why, then its contacts (id, name, organisation or outlet, e-mails),
+    then the merge command that would join them into the lowest id."""
+    if as_json:
+        out.json([{"reasons": g.reasons,
+                   "contacts": [_duplicate_json(c) for c in g.contacts]} for g in groups])
+        return
+    if not groups:
+        out.info("no likely duplicates")
+        return
+    for number, group in enumerate(groups, 1):
+        if number > 1:
+            out.line()
+        out.line(f"{number}. {'; '.join(group.reasons)}")
+        for c in group.contacts:
+            where = c.organization or c.outlet or "-"
+            out.line(f"   #{c.id} {c.name} | {where} | {', '.join(c.emails) or 'no e-mail'}")
+        out.line(f"   merge: pressctl contacts merge {' '.join(str(i) for i in group.ids)}")
+    out.info(f"{len(groups)} group(s) of likely duplicates")
+
+
+def _duplicate_json(c: Contact) -> dict:
+    return {"id": c.id, "name": c.name, "organization": c.organization, "outlet": c.outlet,
+            "emails": list(c.emails), "phones": [p.e164 for p in c.phones],
+            "opted_out": c.opted_out}
+
+
+def merge_plan_lines(plan: MergePlan) -> list[str]:
+    """What `contacts merge` will do, for its question."""
+    m = plan.merged
+    lines = [f"Keep #{plan.keep.id} {plan.keep.name}; merge into it and remove:"]
+    lines += [f"  #{o.id} {o.name} ({', '.join(o.emails) or 'no e-mail'})" for o in plan.others]
+    lines.append(f"Result: e-mails {', '.join(m.emails) or 'none'}; "
+                 f"phones {', '.join(p.e164 for p in m.phones) or 'none'}; "
+                 f"tags {', '.join(m.tags) or 'none'}")
+    lines.append("Opted out: yes (an opt-out on any of them is kept)" if m.opted_out
+                 else "Opted out: no")
+    lines.append(f"Embargo ok: {'yes' if m.embargo_ok else 'no'}")
+    lines.append("Their mailout rows, answers and history move to the kept contact.")
+    return lines
+
+
+def merge_json(result: MergeResult, settings: Settings) -> dict:
+    return {"kept": result.plan.keep.id,
+            "merged": [o.id for o in result.plan.others],
+            "contact": contact_json(result.plan.merged, settings),
+            "moved": {"mailout_rows": result.moved.mailout_rows,
+                      "rsvps": result.moved.rsvps, "changes": result.moved.changes},
+            "opted_out": [notice_json(n) for n in result.opted_out]}

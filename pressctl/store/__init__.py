@@ -19,6 +19,7 @@ from pressctl.store.changes import ChangeQueries
 from pressctl.store.consent import ConsentQueries
 from pressctl.store.contacts import ContactQueries
 from pressctl.store.database import Connection, Database, Location, open_database
+from pressctl.store.duplicates import DuplicateQueries
 from pressctl.store.events import EventQueries
 from pressctl.store.gdpr import GdprQueries
 from pressctl.store.history import HistoryQueries
@@ -54,6 +55,7 @@ class Store:
         self.gdpr = GdprQueries(database)
         self.inbox = InboxQueries(database)
         self.history = HistoryQueries(database)
+        self.duplicates = DuplicateQueries(database)
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,

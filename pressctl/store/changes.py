@@ -49,6 +49,7 @@ class ChangeAction(StrEnum):
     RESUME = "resume"
     CANCEL = "cancel"
     RETRY = "retry"
+    MERGE = "merge"  # `contacts merge`: others merged into the kept contact
 
 
 @dataclass(frozen=True, slots=True)

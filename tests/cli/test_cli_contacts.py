@@ -206,7 +206,8 @@ def test_extract_json_on_the_joint_release(cli):
     found = {c["name"]: c for c in json.loads(result.stdout)}
     assert found["Pascale Bresson"] == {
         "name": "Pascale Bresson", "role": "Press Officer", "organization": "CNES",
-        "phones": ["+33144767539"], "emails": ["pascale.bresson@cnes.fr"]}
+        "phones": ["+33144767539"], "emails": ["pascale.bresson@cnes.fr"],
+        "confidence": 1.0, "lines": {"name": 21, "emails": [21], "phones": [21]}}
     assert found["Françoise Millet"]["organization"] == "SFR"
 
 
@@ -226,6 +227,54 @@ def test_extract_finds_nothing_in_a_release_without_contacts(cli):
     result = cli("contacts", "extract", EXTRACT / "seed001_body.txt")
     assert result.exit_code == 3
     assert "no contacts found" in result.stderr and result.stdout == ""
+
+
+CREDIT_AND_CONTACT = ("Photos by Jane Doe: +33 1 99 00 27 82\n\nPress contact\n"
+                      "Jeanne Martin, Press Officer, +33 1 99 00 27 81, "
+                      "jeanne.martin@example.fr\n")
+
+
+def test_extract_import_leaves_out_proposals_below_the_threshold_and_names_them(
+        cli, home, tmp_path):
+    release = tmp_path / "release.txt"
+    release.write_text(CREDIT_AND_CONTACT, encoding="utf-8")
+    shown = cli("contacts", "extract", release, "--json")
+    assert [(c["name"], c["confidence"]) for c in json.loads(shown.stdout)] == [
+        ("Jane Doe", 0.45), ("Jeanne Martin", 0.95)]
+    result = cli("contacts", "extract", release, "--import")
+    assert result.exit_code == 0, result.stderr
+    assert (f"{release}:1: Jane Doe not imported: confidence 0.45 is below 0.50 "
+            "(--all imports it)") in result.stderr
+    assert [c["name"] for c in _list(cli)] == ["Jeanne Martin"]
+
+
+def test_extract_import_all_imports_every_proposal(cli, home, tmp_path):
+    release = tmp_path / "release.txt"
+    release.write_text(CREDIT_AND_CONTACT, encoding="utf-8")
+    result = cli("contacts", "extract", release, "--import", "--all")
+    assert result.exit_code == 0, result.stderr
+    assert "not imported" not in result.stderr
+    assert sorted(c["name"] for c in _list(cli)) == ["Jane Doe", "Jeanne Martin"]
+
+
+CNES_ADDRESS = "Press contact\nJeanne Martin, +33 1 99 00 27 81, jeanne.martin@cnes.fr\n"
+
+
+def test_extract_names_the_books_organisation_of_the_address_domain(sample_book, tmp_path):
+    release = tmp_path / "release.txt"
+    release.write_text(CNES_ADDRESS, encoding="utf-8")  # CNES is not written in it
+    result = sample_book("contacts", "extract", release, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [c["organization"] for c in json.loads(result.stdout)] == ["CNES"]
+
+
+def test_extract_needs_no_book(cli, missing_home, tmp_path):
+    release = tmp_path / "release.txt"
+    release.write_text(CNES_ADDRESS, encoding="utf-8")
+    result = cli("contacts", "extract", release, "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [c["organization"] for c in json.loads(result.stdout)] == [None]
+    assert not missing_home.exists()
 
 
 def test_extract_import_refuses_a_proposal_with_a_bad_number(cli, home, tmp_path):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 HELP_ORDER = ["add", "list", "show", "history", "edit", "remove", "export-person", "forget",
               "tag", "untag", "optout", "optin", "unbounce", "import", "export", "check",
-              "extract"]
+              "duplicates", "merge", "extract"]
 
 
 def _listed(help_text: str) -> list[str]:
@@ -31,13 +31,18 @@ def test_contacts_help_lists_every_family_in_the_order_it_always_had():
 
 
 def test_every_command_a_family_defines_is_registered_once_on_the_group():
-    from pressctl.cli import contacts_cmd, contacts_files_cmd, contacts_people_cmd
+    from pressctl.cli import (
+        contacts_cmd,
+        contacts_dedupe_cmd,
+        contacts_files_cmd,
+        contacts_people_cmd,
+    )
 
     infos = contacts_cmd.app.registered_commands
     assert [info.name for info in infos] == HELP_ORDER
     callbacks = [info.callback for info in infos]
     assert len(set(callbacks)) == len(callbacks)
-    for module in (contacts_cmd, contacts_people_cmd, contacts_files_cmd):
+    for module in (contacts_cmd, contacts_people_cmd, contacts_files_cmd, contacts_dedupe_cmd):
         defined = {function for name, function in vars(module).items()
                    if inspect.isfunction(function) and not name.startswith("_")
                    and function.__module__ == module.__name__}

@@ -45,9 +45,10 @@ SEED_000 = [
     ("Françoise Millet", "Press Officer", "SFR", ["+33686895517"],
      ["francoisemillet@ortus-sante.fr"]),
 ]
-SEED_002 = [
-    ("Pascale Bresson", "Attachée de Presse", None, ["+33144767539"], ["pascale.bresson@cnes.fr"]),
-    ("Raphaël Sart", "Responsable Presse", None, ["+33144767451"], ["raphael.sart@cnes.fr"]),
+SEED_002 = [  # CNES: the release writes the acronym of the addresses' domain (issue 13)
+    ("Pascale Bresson", "Attachée de Presse", "CNES", ["+33144767539"],
+     ["pascale.bresson@cnes.fr"]),
+    ("Raphaël Sart", "Responsable Presse", "CNES", ["+33144767451"], ["raphael.sart@cnes.fr"]),
 ]
 SEED_003 = [
     ("Pascale Bresson", "Press Officer", None, ["+33144767539"], []),
@@ -71,6 +72,8 @@ def test_seed_000_json_output():
         "organization": "CNES",
         "phones": ["+33144767539"],
         "emails": ["pascale.bresson@cnes.fr"],
+        "confidence": 1.0,
+        "lines": {"name": 21, "emails": [21], "phones": [21]},
     }
 
 
