@@ -1,7 +1,8 @@
 """The contact book's use cases: what `contacts`, `orgs`, `optouts` and `inbox` do.
 
 Adding, editing, removing, tagging, checking and exporting contacts; imports (all or
-nothing); organisations; opt-outs and opt-ins; `contacts extract`. Each takes a Book
+nothing); organisations; opt-outs and opt-ins; `contacts extract`; likely duplicates
+(duplicates.py) and merging them (merge.py). Each takes a Book
 (session.py: the open store, the settings and the time of the command) and returns
 values; none prints or prompts. Every write of a contact keeps its opt-outs
 (suppression.py): an opt-out is forever. What comes back after a send (bounces, RSVPs,
