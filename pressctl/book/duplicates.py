@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pressctl.contacts.model import Contact, ContactFilter
-from pressctl.contacts.name_keys import how_alike, initial_keys, name_key
+from pressctl.contacts.name_keys import NameProfile, name_key, name_profile, profiles_alike
 from pressctl.store import Store
 from pressctl.store.duplicates import NameRow
 
@@ -93,42 +93,47 @@ class DuplicateGroup:
 def likely_duplicates(store: Store) -> list[DuplicateGroup]:
     """Every group of likely duplicates in the book (see the module docstring), ordered by
     lowest id, each group's contacts by id. Reads names and numbers once, then only the
-    contacts of the groups."""
+    contacts of the groups. Each distinct name is normalised once (NameProfile): a book
+    with common names compares millions of candidate pairs."""
     rows = {r.id: r for r in store.duplicates.names()}
     numbers: dict[int, set[str]] = defaultdict(set)
     for cid, e164 in store.duplicates.phones():
         numbers[cid].add(e164)
+    known: dict[str, NameProfile] = {}
+    profiles: dict[int, NameProfile] = {}
     by_key: dict[str, list[int]] = defaultdict(list)
     for cid, row in rows.items():
-        key = name_key(row.name)
-        if key:
-            by_key[key].append(cid)
+        found = known.get(row.name)
+        if found is None:
+            found = known[row.name] = name_profile(row.name)
+        profiles[cid] = found
+        if found.key:
+            by_key[found.key].append(cid)
     reasons: dict[tuple[int, int], list[str]] = {}
-    for cid, row in rows.items():
-        key = name_key(row.name)
-        if not key:
+    for cid, mine in profiles.items():
+        if not mine.key:
             continue
-        for variant in (key, *sorted(initial_keys(row.name))):
+        for variant in (mine.key, *sorted(mine.initials)):
             for other in by_key.get(variant, ()):
-                if other <= cid and variant == key:
+                if other <= cid and variant == mine.key:
                     continue  # each pair of equal keys once
                 if other == cid:
                     continue
                 pair = (min(cid, other), max(cid, other))
                 if pair in reasons:
                     continue
-                why = _why(rows[pair[0]], rows[pair[1]], numbers)
+                why = _why(rows[pair[0]], rows[pair[1]], numbers,
+                           profiles_alike(profiles[pair[0]], profiles[pair[1]]))
                 if why:
                     reasons[pair] = why
     return _groups(store, reasons)
 
 
-def _why(a: NameRow, b: NameRow, numbers: dict[int, set[str]]) -> list[str]:
-    """Why two contacts with alike names are likely one person; [] when nothing else ties
-    them (a name alone is not enough)."""
-    shared = numbers.get(a.id, set()) & numbers.get(b.id, set())
+def _why(a: NameRow, b: NameRow, numbers: dict[int, set[str]], alike: str | None) -> list[str]:
+    """Why two contacts with alike names (``alike``: how, name_keys.how_alike) are likely
+    one person; [] when nothing else ties them (a name alone is not enough)."""
+    shared = numbers.get(a.id, _NONE) & numbers.get(b.id, _NONE)
     ties = [f"same phone {n}" for n in sorted(shared)]
-    alike = how_alike(a.name, b.name)
     named = "same name and " if alike != "initials" else "same "
     if (a.organization and b.organization
             and a.organization.casefold() == b.organization.casefold()):
@@ -140,6 +145,9 @@ def _why(a: NameRow, b: NameRow, numbers: dict[int, set[str]]) -> list[str]:
     if alike and alike != "same name":
         ties.append(f"similar names ({alike})")
     return ties
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _groups(store: Store, reasons: dict[tuple[int, int], list[str]]) -> list[DuplicateGroup]:

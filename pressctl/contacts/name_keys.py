@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from itertools import combinations
 
 # Titles written before a name in the five languages of the releases (after folding:
@@ -66,23 +67,44 @@ def initial_keys(name: str) -> set[str]:
     return keys
 
 
+@dataclass(frozen=True, slots=True)
+class NameProfile:
+    """What comparing a name needs, worked out once (a book compares each name with
+    many others: `contacts duplicates`)."""
+
+    text: str  # the name without surrounding spaces
+    words: tuple[str, ...]  # name_words
+    key: str  # name_key
+    initials: frozenset[str]  # initial_keys
+
+
+def name_profile(name: str) -> NameProfile:
+    words = name_words(name)
+    return NameProfile(name.strip(), tuple(words), " ".join(sorted(words)),
+                       frozenset(initial_keys(name)))
+
+
 def similar_names(a: str, b: str) -> bool:
     """The same normalised name, or one written with initials for the other's words."""
-    key_a, key_b = name_key(a), name_key(b)
-    if not key_a or not key_b:
-        return False
-    return key_a == key_b or key_a in initial_keys(b) or key_b in initial_keys(a)
+    return how_alike(a, b) is not None
 
 
 def how_alike(a: str, b: str) -> str | None:
     """Why two names are one person's name, in words ("same name", "accents or case",
     "word order", "initials"); None when they are not alike."""
-    if not similar_names(a, b):
+    return profiles_alike(name_profile(a), name_profile(b))
+
+
+def profiles_alike(a: NameProfile, b: NameProfile) -> str | None:
+    """:func:`how_alike` of two names' profiles."""
+    if not a.key or not b.key:
         return None
-    if a.strip() == b.strip():
+    if a.key != b.key and a.key not in b.initials and b.key not in a.initials:
+        return None
+    if a.text == b.text:
         return "same name"
-    if name_key(a) != name_key(b):
+    if a.key != b.key:
         return "initials"
-    if name_words(a) == name_words(b):
+    if a.words == b.words:
         return "accents or case"
     return "word order"
