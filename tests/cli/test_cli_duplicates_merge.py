@@ -14,8 +14,7 @@ from conftest import db_snapshot
 from pressctl.cli import prompts
 from pressctl.errors import EXIT_DECLINED, EXIT_INVALID, EXIT_USAGE
 
-SEED_003 = next((Path(__file__).resolve().parents[3] / "shared" / "seeds").glob("003_*.txt"),
-                None)
+SEED_003 = Path(__file__).resolve().parents[1] / "data" / "extract" / "seed003_contacts.txt"
 
 
 def ok(result):
@@ -44,7 +43,6 @@ def test_a_csv_round_trip_adds_no_second_contact_without_email(cli, tmp_path):
     assert "name and phone +33144767500 match contact #1 Camille Roux" in refused.stderr
 
 
-@pytest.mark.skipif(SEED_003 is None, reason="needs ../shared/seeds/003_*.txt")
 def test_extract_import_twice_gives_no_duplicate(cli):
     """The issue's example: seed 003 names Pascale Bresson with a phone and no e-mail."""
     ok(cli("contacts", "extract", SEED_003, "--import"))
