@@ -26,7 +26,14 @@ the inserts; the records go to them in marshal's format too.
 
 The main process (reading, writing the book) bounds the rate on two cores, so it does
 as little as it can: the search index is written a chunk at a time, not by the
-database's triggers row by row (ContactQueries.search_index_by_chunk).
+database's triggers row by row (ContactQueries.search_index_by_chunk); the workers'
+values (the sort key of each name made there, recurring texts interned so that marshal
+writes them once) are written as they came (ContactQueries.insert_plain), a Contact
+being made only for a row merged with a later one or whose opt-outs are kept; the
+trail's entries of a chunk are written from the first id and the lines
+(ChangeQueries.record_numbered). The phones' display forms stay the store's, in the
+main process: made in the worker they cost it more (~10 µs a row with their transfer)
+than they saved the main process (~8), and the worker became the limit.
 """
 
 from __future__ import annotations
@@ -35,13 +42,14 @@ import gc
 import marshal
 import os
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
+from sys import intern
 from typing import TYPE_CHECKING
 
-from pressctl.book.changes import ChangeAction, NewChange, Subject, record_many
+from pressctl.book.changes import ChangeAction, Subject
 from pressctl.book.changes import record as record_change
 from pressctl.book.contacts import (
     OnDuplicate,
@@ -59,11 +67,12 @@ from pressctl.book.suppression import OptOutNotice, keep_opt_outs, opt_out_notic
 from pressctl.contacts.emails import email_key
 from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.contacts.formats.files import ContactFile
-from pressctl.contacts.model import Contact, Phone
+from pressctl.contacts.model import Contact, Phone, sort_key
 from pressctl.contacts.name_keys import name_key
 from pressctl.contacts.validation import RegionFor, Validated, validate_fields
 from pressctl.errors import DuplicateContact, Problem, ProblemsFound
 from pressctl.store import Store
+from pressctl.store.contacts import PlainContact, plain_contact
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
@@ -103,15 +112,16 @@ class _Added:
     lines: array = field(default_factory=lambda: array("l"))
     updated: set[int] = field(default_factory=set)  # book contacts updated (counted once)
 
-    def add(self, contacts: list[Contact], lines: list[int]) -> None:
-        for contact, line in zip(contacts, lines, strict=True):
-            cid = contact.stored_id
-            if self.first is None:
-                self.first = cid
-            offset = cid - self.first
-            if offset >= len(self.lines):  # 0 for ids this import did not add
-                self.lines.extend([0] * (offset + 1 - len(self.lines)))
-            self.lines[offset] = line
+    def add(self, first: int, lines: list[int]) -> None:
+        """Contacts ``first``, ``first`` + 1... added from ``lines``."""
+        if not lines:
+            return
+        if self.first is None:
+            self.first = first
+        offset = first - self.first
+        if offset > len(self.lines):  # 0 for ids this import did not add
+            self.lines.extend([0] * (offset - len(self.lines)))
+        self.lines[offset:offset + len(lines)] = array("l", lines)
 
     def line_of(self, cid: int) -> int:
         """The line that added contact ``cid``; 0 if this import did not add it."""
@@ -190,6 +200,54 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
+class _New:
+    """A chunk's new contacts, in order (their places): the plain values the worker sent,
+    the line each came from and its e-mail keys; a Contact is made only for the few that
+    need one (merged with a later row, or whose opt-outs are kept: ``made``). The store
+    writes them from these values (ContactQueries.insert_plain)."""
+
+    __slots__ = ("keys", "lines", "made", "now", "rows")
+
+    def __init__(self, now: str) -> None:
+        self.now = now
+        self.rows: list[_PackedContact] = []
+        self.lines: list[int] = []  # the line of the file each was first met on
+        self.keys: list[list[str]] = []
+        self.made: dict[int, Contact] = {}  # place -> the contact made of it
+
+    def append(self, fields: _PackedContact, line: int, keys: list[str]) -> int:
+        self.rows.append(fields)
+        self.lines.append(line)
+        self.keys.append(keys)
+        return len(self.rows) - 1
+
+    def contact(self, place: int) -> Contact:
+        made = self.made.get(place)
+        if made is None:
+            made = self.made[place] = _contact(self.rows[place])
+            made.created = made.updated = self.now
+        return made
+
+    def name(self, place: int) -> str:
+        made = self.made.get(place)
+        return self.rows[place][0] if made is None else made.name
+
+    def merged(self, place: int, contact: Contact) -> list[str]:
+        """``contact`` takes the place (its e-mails may be new); returns its keys."""
+        self.made[place] = contact
+        self.keys[place] = keys = [email_key(e) for e in contact.emails]
+        return keys
+
+    def plain(self) -> list[_PackedContact]:
+        """What the store writes: the values sent, or the made contact's."""
+        if not self.made:
+            return self.rows
+        rows = list(self.rows)
+        for place, contact in self.made.items():
+            rows[place] = plain_contact(contact)
+        return rows
+
+
 def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, _Packed]],
                  added: _Added, policy: OnDuplicate) -> None:
     """Sort one chunk's records into added, merged, skipped, rejected and clashing.
@@ -207,12 +265,8 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
     people = _People(store, numbers) if numbers else None
     forgotten = forgotten_keys(store, keys)
     seen: dict[str, int] = {}  # e-mail keys of this chunk's new contacts -> their line
-    pending: dict[str, Contact] = {}  # keys of this chunk's new contacts, not inserted yet
-    new: list[Contact] = []
-    lines: list[int] = []  # the line of the file each of ``new`` was first met on
-    # id(contact) -> the contact (kept, so that no other takes its id) and its e-mail
-    # keys, as the worker computed them
-    keys_of: dict[int, tuple[Contact, list[str]]] = {}
+    pending: dict[str, int] = {}  # keys of this chunk's new contacts -> their places in new
+    new = _New(book.now)
     skipped: list[tuple[str, list[str]]] = []  # skipped rows: where, keys the book has
     source = report.source
     for record, (fields, problems, notes, row_keys) in chunk:
@@ -229,26 +283,22 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
         # A row without an e-mail has person keys instead (name and number).
         match_keys = row_keys
         if people is not None and not row_keys:
-            match_keys = people.keys_of(fields, new, lines, owners, pending, seen)
+            match_keys = people.keys_of(fields, new, owners, pending, seen)
         clashing = [k for k in match_keys if k in pending or k in owners]
         if not clashing:
-            contact = _contact(fields)
-            contact.created = contact.updated = book.now
-            new.append(contact)
-            lines.append(record.line)
-            keys_of[id(contact)] = (contact, row_keys)
+            place = new.append(fields, record.line, list(row_keys))  # its own list
             for key in row_keys:
                 seen[key] = record.line
-                pending[key] = contact
+                pending[key] = place
             if people is not None:
-                people.added(fields, len(new) - 1)
+                people.added(fields, place)
             continue
         where = f"{source}:{record.line}"
         if policy is OnDuplicate.UPDATE:
-            place = _update(book, report, record, _contact(fields), row_keys, clashing,
-                            owners, pending, new, added)
-            if people is not None and place is not None:  # its numbers are the merged's
-                people.added(fields, place)
+            merged_at = _update(book, report, record, _contact(fields), list(row_keys),
+                                clashing, owners, pending, new, added)
+            if people is not None and merged_at is not None:  # its numbers are the merged's
+                people.added(fields, merged_at)
             continue
         clashes = [_clash(store, k, seen, owners, added) for k in clashing]
         if policy is OnDuplicate.FAIL:
@@ -256,17 +306,17 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
         else:
             report.skipped.append(Problem(where, "; ".join(clashes)))
             skipped.append((where, [k for k in row_keys if k in owners]))
-    # the keys the worker computed; a contact merged with a later row has new e-mails
-    new_keys = [_keys(c, keys_of) for c in new]
-    notices = _keep_new_opt_outs(book, report, new, lines, new_keys)
-    store.contacts.insert(new, email_keys=new_keys)
-    record_many(book, (NewChange(ChangeAction.IMPORT, Subject.CONTACT, c.stored_id,
-                                 f"added from {source}:{line}")
-                       for c, line in zip(new, lines, strict=True)))
-    added.add(new, lines)
+    notices = _keep_new_opt_outs(book, report, new)
+    first = store.contacts.insert_plain(new.plain(), new.keys, (book.now, book.now))
+    for place, contact in new.made.items():  # the ids the notices name
+        contact.id = first + place
+    store.changes.record_numbered(
+        book.now, book.actor, ChangeAction.IMPORT, Subject.CONTACT, first,
+        [f"added from {source}:{line}" for line in new.lines])
+    added.add(first, new.lines)
     report.opted_out.extend(notices)  # after the insert, which gives them their ids
     report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
-    report.added += len(new)
+    report.added += len(new.rows)
 
 
 def _clash(store: Store, key: str, seen: dict[str, int], owners: dict[str, int],
@@ -312,9 +362,8 @@ class _People:
             if phone[0] in self.numbers:
                 self.in_chunk.setdefault(phone[0], []).append(place)
 
-    def keys_of(self, fields: _PackedContact, new: list[Contact], lines: list[int],
-                owners: dict[str, int], pending: dict[str, Contact],
-                seen: dict[str, int]) -> list[str]:
+    def keys_of(self, fields: _PackedContact, new: _New, owners: dict[str, int],
+                pending: dict[str, int], seen: dict[str, int]) -> list[str]:
         """The person keys a row without an e-mail shares with the book (entered in
         ``owners``) or with this chunk's new contacts (in ``pending`` and ``seen``)."""
         found: list[str] = []
@@ -332,9 +381,9 @@ class _People:
                     found.append(person)
                     break
             for place in places:
-                if self.key(new[place].name) == key:
+                if self.key(new.name(place)) == key:
                     if person not in pending:  # else it names that contact already
-                        pending[person], seen[person] = new[place], lines[place]
+                        pending[person], seen[person] = place, new.lines[place]
                     if person not in found:
                         found.append(person)
                     break
@@ -355,22 +404,18 @@ def _skipped_opt_outs(store: Store, skipped: list[tuple[str, list[str]]],
     return notices
 
 
-def _keys(contact: Contact, keys_of: dict[int, tuple[Contact, list[str]]]) -> list[str]:
-    known = keys_of.get(id(contact))
-    if known is not None and known[0] is contact:
-        return known[1]
-    return [email_key(e) for e in contact.emails]  # merged with a later row of the chunk
-
-
-def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
-                       lines: list[int], keys: list[list[str]]) -> list[OptOutNotice]:
+def _keep_new_opt_outs(book: Book, report: ImportReport, new: _New) -> list[OptOutNotice]:
     """Flag and suppress this chunk's new contacts as their opt-outs say (one query for
-    the suppressions of the whole chunk); ``keys``: each one's e-mail keys."""
-    held = book.store.suppressions.suppressions_of(k for row in keys for k in row)
+    the suppressions of the whole chunk); a Contact is made only for those concerned."""
+    held = book.store.suppressions.suppressions_of(k for row in new.keys for k in row)
     notices: list[OptOutNotice] = []
-    for contact, line, row_keys in zip(new, lines, keys, strict=True):
-        if not contact.opted_out and not any(k in held for k in row_keys):
+    for place, (fields, line, row_keys) in enumerate(zip(new.rows, new.lines, new.keys,
+                                                         strict=True)):
+        made = new.made.get(place)
+        opted_out = fields[12] if made is None else made.opted_out
+        if not opted_out and not (held and any(k in held for k in row_keys)):
             continue  # nothing to suppress, nothing to say (keep_opt_outs would agree)
+        contact = new.contact(place)
         where = f"{report.source}:{line}"
         mine = keep_opt_outs(book.store, contact, asked=contact.opted_out, earlier=None,
                              reason=f"marked opted out in {where}", now=book.now, held=held)
@@ -380,25 +425,20 @@ def _keep_new_opt_outs(book: Book, report: ImportReport, new: list[Contact],
 
 def _update(book: Book, report: ImportReport, record: RawRecord, contact: Contact,
             row_keys: list[str], clashing: list[str], owners: dict[str, int],
-            pending: dict[str, Contact], new: list[Contact], added: _Added) -> int | None:
+            pending: dict[str, int], new: _New, added: _Added) -> int | None:
     """--on-duplicate update: merge the record into the one contact its e-mails name;
     the place in ``new`` of the contact it merged into, when one of this chunk's."""
-    in_chunk = {id(pending[k]): pending[k] for k in clashing if k in pending}
+    in_chunk = {pending[k] for k in clashing if k in pending}  # places in ``new``
     in_store = {owners[k] for k in clashing if k in owners and k not in pending}
     if len(in_chunk) + len(in_store) > 1:
         report.rejected.append(Rejected(record, "its e-mails belong to different contacts"))
         return None
     kind_stated = states_kind(record.fields)
     if in_chunk:
-        target = next(iter(in_chunk.values()))
-        merged = merge(target, contact, kind_stated=kind_stated)
-        place = next(i for i, c in enumerate(new) if c is target)
-        new[place] = merged
-        for key, held_by in pending.items():  # its person keys too
-            if held_by is target:
-                pending[key] = merged
-        for key in (email_key(e) for e in merged.emails):
-            pending[key] = merged
+        place = next(iter(in_chunk))
+        merged = merge(new.contact(place), contact, kind_stated=kind_stated)
+        for key in new.merged(place, merged):  # its person keys keep the place
+            pending[key] = place
         return place
     cid = in_store.pop()
     existing = book.store.contacts.get(cid)
@@ -428,12 +468,10 @@ _job: tuple[RegionFor, str, bool] | None = None  # inherited by forked workers
 
 _Fields = dict[str, str | list[str]]  # a RawRecord's fields
 # A Validated as plain values (see _validate_packed): the contact's fields, its phones'
-# (e164, extension, type, label), then the problems, the notes and the e-mail keys.
-_PackedPhone = tuple[str, str | None, str, str | None]
-_PackedContact = tuple[str, str, str | None, str | None, str | None, list[str], list[str],
-                       str | None, list[str], list[_PackedPhone], str | None, bool, bool,
-                       dict[str, str], str | None, bool]
-_Packed = tuple[_PackedContact | None, list[str], list[str], list[str]]
+# (e164, extension, type, label) and its sort key, then the problems, the notes and the
+# e-mail keys.
+_PackedContact = PlainContact  # what the store writes (pressctl.store.contacts)
+_Packed = tuple[_PackedContact | None, Sequence[str], Sequence[str], Sequence[str]]
 
 
 def _validate_rows(field_list: list[_Fields]) -> list[_Packed]:
@@ -461,20 +499,34 @@ def _sent(fields: list[_Fields]) -> bytes | list[_Fields]:
         return fields
 
 
+_NOTHING: tuple[str, ...] = ()  # no problem, note or key (shared: so immutable)
+
+
 def _pack(v: Validated) -> _Packed:
+    """In the worker: what the store writes (the sort key made there). Values that recur
+    from row to row (a kind, a tag, a country, a phone's type) are interned: marshal
+    writes each once and the main process reads it back once. The phones' display forms
+    are the store's, in the main process: made here, they cost the worker more than they
+    save the main process (~8 µs a row), and on 2 cores the two were about even."""
     c = v.contact
     if c is None:
-        return (None, v.problems, v.notes, [])
-    phones = [(p.e164, p.extension, p.type, p.label) for p in c.phones]
-    return ((c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
-             c.country, c.emails, phones, c.notes, c.embargo_ok, c.opted_out, c.roles,
-             c.salutation, c.first_name_ok),
-            v.problems, v.notes, [email_key(e) for e in c.emails])
+        return (None, v.problems, v.notes or _NOTHING, _NOTHING)
+    phones = [(p.e164, p.extension, intern(p.type), p.label) for p in c.phones]
+    return ((c.name, intern(c.kind), _interned(c.role), _interned(c.organization),
+             _interned(c.outlet), [intern(t) for t in c.tags],
+             [intern(t) for t in c.languages], _interned(c.country), c.emails, phones,
+             c.notes, c.embargo_ok, c.opted_out, c.roles, c.salutation, c.first_name_ok,
+             sort_key(c.name)),
+            _NOTHING, v.notes or _NOTHING, v.email_keys or _NOTHING)
+
+
+def _interned(text: str | None) -> str | None:
+    return None if text is None else intern(text)
 
 
 def _contact(fields: _PackedContact) -> Contact:
     (name, kind, role, org, outlet, tags, languages, country, emails, phones, text,
-     embargo_ok, opted_out, roles, salutation, first_name_ok) = fields
+     embargo_ok, opted_out, roles, salutation, first_name_ok, _) = fields
     return Contact(name=name, kind=kind, role=role, organization=org, outlet=outlet,
                    tags=tags, languages=languages, country=country, emails=emails,
                    phones=[Phone(*p) for p in phones], notes=text,

@@ -44,6 +44,8 @@ class Validated:
     contact: Contact | None
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what was cleaned, for the user
+    # the contact's e-mail keys (pressctl.contacts.emails.email_key), in order
+    email_keys: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -88,7 +90,7 @@ def validate_fields(
     region = region_for(country, organization)
 
     emails: list[str] = []
-    seen_keys: set[str] = set()
+    seen_keys: dict[str, None] = {}  # the keys of ``emails``, in order
     for text in _values(fields.get("emails")):
         try:
             cleaned = clean_email_field(text, check_dns=check_dns)
@@ -98,7 +100,7 @@ def validate_fields(
         for found in cleaned:
             key = email_key(found.normalized)
             if key not in seen_keys:
-                seen_keys.add(key)
+                seen_keys[key] = None
                 emails.append(found.normalized)
             if found.cleaned:
                 notes.append(
@@ -145,7 +147,9 @@ def validate_fields(
         salutation=_salutation(fields.get("salutation"), problems),
         first_name_ok=_flag(fields.get("first_name_ok"), "first_name_ok", problems),
     )
-    return Validated(None if problems else contact, problems, notes)
+    if problems:
+        return Validated(None, problems, notes)
+    return Validated(contact, problems, notes, list(seen_keys))
 
 
 def role_entry(text: str) -> tuple[str, str] | str:

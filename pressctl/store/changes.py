@@ -97,6 +97,18 @@ class ChangeQueries:
             "VALUES (?,?,?,?,?,?)", rows)
         return len(rows)
 
+    def record_numbered(self, at: str, actor: str, action: ChangeAction, subject: Subject,
+                        first: int, summaries: list[str]) -> int:
+        """Entries for subjects ``first``, ``first`` + 1... (an import's new contacts),
+        one summary each: the rows :meth:`record` writes, without a NewChange a row."""
+        kind, what = str(action), str(subject)
+        rows = [(at, actor, kind, what, str(subject_id), summary)
+                for subject_id, summary in enumerate(summaries, first)]
+        self.db.executemany(
+            "INSERT INTO changes (at, actor, action, subject_kind, subject_id, summary) "
+            "VALUES (?,?,?,?,?,?)", rows)
+        return len(rows)
+
     def trail(self, *, subject: Subject | None = None, subject_id: int | str | None = None,
               since: str | None = None) -> list[Change]:
         """Entries in the order they were recorded (newest last), of one subject if given,

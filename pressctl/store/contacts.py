@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from itertools import repeat
 
 from pressctl.contacts.emails import email_key
 from pressctl.contacts.model import EVERY_CONTACT, Contact, ContactFilter, sort_key
@@ -93,17 +94,31 @@ class ContactQueries:
         each of its e-mails, in order), when the caller has them already."""
         if not contacts:
             return
-        next_id = (self.db.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0) + 1
+        if email_keys is None:
+            email_keys = [[email_key(e) for e in c.emails] for c in contacts]
+        first = self.insert_plain([plain_contact(c) for c in contacts], email_keys,
+                                  [(c.created, c.updated) for c in contacts])
         for offset, contact in enumerate(contacts):
-            contact.id = next_id + offset
+            contact.id = first + offset
+
+    def insert_plain(self, contacts: list[PlainContact], email_keys: list[list[str]],
+                     stamps: list[tuple[str | None, str | None]] | tuple[str, str]) -> int:
+        """Insert new contacts given as plain values (:data:`PlainContact`: what an
+        import's workers send, no Contact made) with their e-mail keys; ``stamps``: each
+        one's (created, updated), or one pair for all. They get consecutive ids, in
+        order; returns the first (inside a transaction). The rows are :meth:`insert`'s,
+        value for value: it writes through here."""
+        if not contacts:
+            return 0
+        first = (self.db.execute("SELECT max(id) FROM contacts").fetchone()[0] or 0) + 1
+        rows, emails, phones, tags, roles = _plain_rows(first, contacts, email_keys, stamps)
         self.db.executemany(
             f"INSERT INTO contacts ({_CONTACT_COLUMNS}, sort_name) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [_contact_row(c) for c in contacts],
-        )
-        self._insert_children(contacts, email_keys)
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        self._insert_child_rows(emails, phones, tags, roles)
         if self._by_chunk:
-            index_range(self.db, next_id, next_id + len(contacts) - 1)
+            index_range(self.db, first, first + len(contacts) - 1)
+        return first
 
     def replace(self, contact: Contact, *, version: int | None = None) -> bool:
         """Overwrite a stored contact, its e-mails, phones and tags (inside a transaction).
@@ -132,34 +147,28 @@ class ContactQueries:
             queue_children(self.db, contact_id)
         return True
 
-    def _insert_children(self, contacts: list[Contact],
-                         email_keys: list[list[str]] | None = None) -> None:
-        if email_keys is None:
-            email_keys = [[email_key(e) for e in c.emails] for c in contacts]
+    def _insert_children(self, contacts: list[Contact]) -> None:
+        plain = [plain_contact(c) for c in contacts]
+        keys = [[email_key(e) for e in c.emails] for c in contacts]
+        _, emails, phones, tags, roles = _plain_rows(0, plain, keys, (None, None),
+                                                     ids=[c.stored_id for c in contacts])
+        self._insert_child_rows(emails, phones, tags, roles)
+
+    def _insert_child_rows(self, emails: list[tuple[object, ...]],
+                           phones: list[tuple[object, ...]], tags: list[tuple[object, ...]],
+                           roles: list[tuple[object, ...]]) -> None:
         self.db.executemany(
             "INSERT INTO contact_emails (contact_id, position, address, key) VALUES (?,?,?,?)",
-            [(c.id, i, e, k) for c, keys in zip(contacts, email_keys, strict=True)
-             for i, (e, k) in enumerate(zip(c.emails, keys, strict=True))],
-        )
-        phones = [(c.id, i, p) for c in contacts for i, p in enumerate(c.phones)]
+            emails)
         if phones:  # its forms beside each number (migration 0017), made with phonenumbers
-            from pressctl.contacts.phones import display_forms
-
             self.db.executemany(
                 "INSERT INTO contact_phones (contact_id, position, e164, extension, type, "
-                "label, international, national, region) VALUES (?,?,?,?,?,?,?,?,?)",
-                [(cid, i, p.e164, p.extension, p.type, p.label,
-                  *(display_forms(p.e164) or _NO_FORMS)) for cid, i, p in phones],
-            )
+                "label, international, national, region) VALUES (?,?,?,?,?,?,?,?,?)", phones)
         self.db.executemany(
-            "INSERT INTO contact_tags (contact_id, position, tag) VALUES (?,?,?)",
-            [(c.id, i, t) for c in contacts for i, t in enumerate(c.tags)],
-        )
+            "INSERT INTO contact_tags (contact_id, position, tag) VALUES (?,?,?)", tags)
         self.db.executemany(
             "INSERT INTO contact_roles (contact_id, language, position, role) VALUES (?,?,?,?)",
-            [(c.id, lang, i, role) for c in contacts
-             for i, (lang, role) in enumerate(c.roles.items())],
-        )
+            roles)
 
     def delete(self, ids: Iterable[int]) -> int:
         ids = list(ids)
@@ -256,6 +265,67 @@ def _contact_row(c: Contact) -> _NewRow:
         c.salutation, int(c.first_name_ok), sort_key(c.name),
     )
 
+
+
+# A phone as plain values: e164, extension, type, label (its display forms are the
+# store's: pressctl.contacts.phones.display_forms).
+PlainPhone = tuple[str, str | None, str, str | None]
+# A new contact as plain values, in this order: name, kind, role, organization, outlet,
+# tags, languages, country, emails, phones (PlainPhone), notes, embargo_ok, opted_out,
+# roles, salutation, first_name_ok, and the sort key of its name (model.sort_key).
+PlainContact = tuple[str, str, str | None, str | None, str | None, list[str], list[str],
+                     str | None, list[str], list[PlainPhone], str | None, bool, bool,
+                     dict[str, str], str | None, bool, str]
+
+
+def plain_contact(c: Contact) -> PlainContact:
+    """A Contact as :data:`PlainContact`."""
+    return (c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
+            c.country, c.emails, [(p.e164, p.extension, p.type, p.label)
+                                  for p in c.phones],
+            c.notes, c.embargo_ok, c.opted_out, c.roles, c.salutation, c.first_name_ok,
+            sort_key(c.name))
+
+
+_Rows = list[tuple[object, ...]]
+
+
+def _plain_rows(first: int, contacts: list[PlainContact], email_keys: list[list[str]],
+                stamps: list[tuple[str | None, str | None]] | tuple[str | None, str | None],
+                ids: list[int] | None = None) -> tuple[_Rows, _Rows, _Rows, _Rows, _Rows]:
+    """The rows of contacts, e-mails, phones, tags and roles of ``contacts`` (ids from
+    ``first`` on, or ``ids``), in the order they are written."""
+    from pressctl.contacts.phones import display_forms
+
+    rows: _Rows = []
+    emails: _Rows = []
+    phones: _Rows = []
+    tags: _Rows = []
+    roles: _Rows = []
+    if ids is None:
+        ids = list(range(first, first + len(contacts)))
+    pairs = repeat(stamps) if isinstance(stamps, tuple) else stamps
+    for cid, c, keys, (created, updated) in zip(ids, contacts, email_keys, pairs, strict=False):
+        (name, kind, role, organization, outlet, tag_list, languages, country, addresses,
+         numbers, notes, embargo_ok, opted_out, role_map, salutation, first_name_ok,
+         sort_name) = c
+        rows.append((cid, name, kind, role, organization, outlet, ",".join(languages),
+                     country, notes, int(embargo_ok), int(opted_out), created, updated,
+                     salutation, int(first_name_ok), sort_name))
+        if len(addresses) != len(keys):
+            raise ValueError("one e-mail key per address")
+        for i, address in enumerate(addresses):
+            emails.append((cid, i, address, keys[i]))
+        for i, (e164, extension, type_, label) in enumerate(numbers):
+            phones.append((cid, i, e164, extension, type_, label,
+                           *(display_forms(e164) or _NO_FORMS)))
+        for i, tag in enumerate(tag_list):
+            tags.append((cid, i, tag))
+        for i, (language, text) in enumerate(role_map.items()):
+            roles.append((cid, language, i, text))
+    if len(ids) != len(contacts) or len(email_keys) != len(contacts):
+        raise ValueError("one id, one list of e-mail keys and one stamp per contact")
+    return rows, emails, phones, tags, roles
 
 def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
