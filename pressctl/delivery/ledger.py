@@ -86,6 +86,7 @@ class DueQueue:
         self._ids: list[int] = []
         self._after = 0
         self._left = 0  # due rows the current mailout had left (an estimate: PostgreSQL)
+        self._more = False  # the current mailout's last page was full: it may have more
         self._part: tuple[int, int] | None = None  # (index, processes): see split()
         self._ours = True  # the pass over this process's own part (else the others')
 
@@ -100,9 +101,13 @@ class DueQueue:
     def take(self, store: Store, now: str, count: int,
              sharers: int) -> tuple[MailoutRecord, list[int]] | None:
         """Up to ``count`` row ids of the current mailout, and no more than a fair share
-        of what is left of its page among ``sharers`` connections, so that a small mailout
-        still goes out over every connection (inside a transaction)."""
+        of what is left of it among ``sharers`` connections, so that a small mailout still
+        goes out over every connection (inside a transaction). What is left is told from
+        its page, topped up first while the mailout may have more: the shares shrink at
+        the end of the mailout, not at the end of every page."""
         while True:
+            if self._more and self._current is not None and len(self._ids) < count * sharers:
+                self._fetch(store, now)
             if self._ids and self._current is not None:
                 share = min(count, -(-len(self._ids) // sharers))
                 taken, self._ids = self._ids[:share], self._ids[share:]
@@ -113,14 +118,23 @@ class DueQueue:
                 if not self._mailouts:
                     return None
                 self._current, self._after = self._mailouts.pop(0), 0
-            page = store.runs.queued_ids(self._current.id, self._after, now, PAGE)
-            if not page:
+            if not self._fetch(store, now):
                 self._current = None
-                continue
-            self._after, self._ids = page[-1], page
-            if self._part is not None:
-                index, processes = self._part
-                self._ids = [i for i in page if (i % processes == index) == self._ours]
+
+    def _fetch(self, store: Store, now: str) -> bool:
+        """The current mailout's next page of ids after those fetched, added to those left
+        (only this process's part of them, or only the others'); False when none came."""
+        assert self._current is not None
+        page = store.runs.queued_ids(self._current.id, self._after, now, PAGE)
+        self._more = len(page) == PAGE
+        if not page:
+            return False
+        self._after = page[-1]
+        if self._part is not None:
+            index, processes = self._part
+            page = [i for i in page if (i % processes == index) == self._ours]
+        self._ids += page
+        return True
 
     def claim(self, store: Store, run_id: str, now: str, count: int,
               sharers: int) -> tuple[MailoutRecord, list[RowRecord]] | None:
@@ -161,6 +175,9 @@ class DueQueue:
         self._due = [m for m in self._due if m.id not in mailout_ids]
 
 
+EMBARGOED = "embargoed"  # the phase whose consent pressctl.store.consent looks at
+
+
 # What the in-flight file keeps of an outcome (one byte; NOT_OFFERED is never written).
 JOURNAL_STATUS = {SendStatus.SENT: Status.SENT, SendStatus.TRANSIENT: Status.TRANSIENT,
                   SendStatus.PERMANENT: Status.PERMANENT, SendStatus.UNKNOWN: Status.UNKNOWN}
@@ -190,6 +207,7 @@ class Ledger:
         self._prepared: dict[int, Prepared] = {}
         self._counting = threading.Lock()
         self._iso_last = (0, "")  # (a second since the epoch, how iso() writes it)
+        self._last_text: tuple[Outcome | None, str] = (None, "")  # an outcome's reply text
         self._sent = after_attempt(SendStatus.SENT, 1, datetime.now(UTC), policy)
 
     def halted(self) -> set[int]:
@@ -228,7 +246,7 @@ class Ledger:
                 if not rows and self.store.runs.halted_mailouts([record.id]):
                     self.queue.drop({record.id})  # paused or cancelled meanwhile
                     continue
-                withheld = self._withheld(rows, now)
+                withheld = self._withheld(rows, now, record.phase)
                 skipped += len(withheld)
                 prepared = self._prepare(record)
                 at = self.clock()
@@ -265,7 +283,9 @@ class Ledger:
         """A row claimed a while ago (slow relay, rate limit): True when it must not go
         any more (opted out or consent withdrawn since); it is then settled as skipped."""
         with self.store.transaction():
-            withheld = self._withheld([row], iso(self.now()))
+            record = self._records.get(row.mailout_id)
+            withheld = self._withheld([row], iso(self.now()),
+                                      record.phase if record is not None else None)
         if withheld and self.progress is not None:
             self.progress(1)
         return bool(withheld)
@@ -298,7 +318,12 @@ class Ledger:
         else:
             step = after_attempt(outcome.status, row.attempts + 1, moment, self.policy,
                                  give_up_at=prepared.give_up_at)
-        text = f"{outcome.code} {outcome.reply}".strip() if outcome.code else outcome.reply
+        last = self._last_text  # a relay that answers alike gives the same Outcome
+        if last[0] is outcome:
+            text = last[1]
+        else:
+            text = f"{outcome.code} {outcome.reply}".strip() if outcome.code else outcome.reply
+            self._last_text = (outcome, text)
         next_at = iso(step.next_attempt_at) if step.next_attempt_at else None
         with self._counting:
             if step.state == RowState.SENT:
@@ -336,21 +361,25 @@ class Ledger:
                                                  iso(self.now()))
                 self.report.unknown += unknown
 
-    def _withheld(self, rows: list[RowRecord], now: str) -> set[int]:
+    def _withheld(self, rows: list[RowRecord], now: str, phase: str | None) -> set[int]:
         """Inside a transaction: the rows that must not go now, settled as skipped: an
         opted-out address; a bouncing address (with since when and why, and how to clear
         it: pressctl.book.bounces); an embargoed copy to a contact who no longer accepts
-        embargoes (who gets the public version instead: pressctl.store.consent)."""
+        embargoes (who gets the public version instead: pressctl.store.consent). The rows
+        are of one mailout, of ``phase`` (None: not known here); only an embargoed one's
+        consent is looked up (a mailout's phase never changes)."""
         from pressctl.book.bounces import skip_reason
 
         store = self.store
         keys = [email_key(row.address) for row in rows]
         blocked = store.suppressions.opted_out_keys(keys)
         bouncing = store.inbox.bouncing_of(keys)
-        withdrawn = store.consent.withdrawn_consent(row.id for row in rows)
+        withdrawn = (store.consent.withdrawn_consent(row.id for row in rows)
+                     if phase is None or phase == EMBARGOED else set())
         withheld: set[int] = set()
-        for row in rows:
-            key = email_key(row.address)
+        if not blocked and not bouncing and not withdrawn:
+            return withheld  # the usual case: every row may go
+        for row, key in zip(rows, keys, strict=True):
             if key in blocked:
                 store.runs.settle_rows(self.run_id, [
                     Settlement(row.id, RowState.SKIPPED, None, "opted out", now, False)])

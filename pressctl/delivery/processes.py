@@ -86,6 +86,23 @@ Build = Callable[[Store, RunReport, int, int, int, "tuple[inflight.InflightJourn
                   "Progress | None"], "Connections"]
 
 
+# What every sender process imports when it makes and sends its first message: its
+# connections and ledger, the frozen variants' classes, the wire form, smtplib, the bounce
+# rules, ctypes for prctl, strptime and the IDNA codec (a host name's).
+PRELOAD = ("_strptime", "ctypes", "encodings.idna", "smtplib", "pressctl.book.bounces",
+           "pressctl.delivery.frozen", "pressctl.delivery.ledger", "pressctl.delivery.sending",
+           "pressctl.delivery.wire", "pressctl.outbox.ratelimit", "pressctl.releases.messages")
+
+
+def preload() -> None:
+    """Import PRELOAD once, before the fork: each child would otherwise import it again,
+    a few hundredths of a second of CPU apiece."""
+    import importlib
+
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
 class ChildDied(PressctlError):
     """A sender process ended without a report (killed, or a crash of the interpreter)."""
 
@@ -115,6 +132,7 @@ class SenderProcesses:
     def run(self) -> None:
         parent = os.getpid()
         failed: BaseException | None = None
+        preload()
         self.journal = inflight.InflightJournal(self.journal_dir, self.report.run_id,
                                                 sum(self.shares))
         try:

@@ -70,7 +70,8 @@ class Limiter(Protocol):
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
 REPLY_WAIT = 120.0  # seconds it waits for the reply to a final dot that went out
-FLUSH_COUNT = 32  # results a connection keeps in memory (and in its ring) at most
+FLUSH_COUNT = 48  # results a connection keeps in memory (and in its ring) at most: more than
+# a batch (ledger.BATCH), so that they go with the claim of the next one, in one transaction
 FLUSH_SECONDS = 0.25  # ... or for at most this long
 RECHECK_AFTER = 1.0  # a row claimed longer ago is checked again (opt-out, consent) first
 WATCH_EVERY = 0.5  # seconds between two looks for mailouts paused from elsewhere
@@ -295,12 +296,12 @@ class Connections:
     def _meanwhile(self, claimed: deque[Claimed], done: list[Settlement],
                    marks: MarkWriter | None, trouble: list[BaseException]) -> None:
         """While the relay works on a final dot, the database work that would otherwise
-        wait for its reply: the results held are recorded once there are half a batch of
-        them, and the next rows are claimed when this connection has at most one left
-        (one transaction). What goes wrong is kept in ``trouble`` and raised once the
-        reply is recorded."""
+        wait for its reply: the next rows are claimed when this connection has at most one
+        left, and the results held are recorded in the same transaction (or on their own
+        once there are FLUSH_COUNT of them: one transaction per batch, not two). What
+        goes wrong is kept in ``trouble`` and raised once the reply is recorded."""
         low = len(claimed) <= 1
-        if self.stop.is_set() or (not low and len(done) < FLUSH_COUNT // 2):
+        if self.stop.is_set() or (not low and len(done) < FLUSH_COUNT):
             return
         try:
             if low and marks is not None:
@@ -320,6 +321,11 @@ class Connections:
         late_limit = self.limiter if isinstance(self.limiter, SharedLimiter) else None
         assert self.journal is not None
         journal, entry = self.journal, ready.entry
+        in_flight, row_id = self.in_flight, row.id
+
+        def mark() -> InFlightFlag:  # the commit of one run on its own (no marks, no slot)
+            in_flight[slot] = row_id
+            return journal.flag(entry)  # set by the transport just before the dot
 
         def commit() -> bool | InFlightFlag:  # before the final dot: pressctl.delivery.inflight
             try:
@@ -341,13 +347,14 @@ class Connections:
             self.in_flight[slot] = row.id
             return journal.flag(entry)  # set by the transport just before the dot
 
+        steps = mark if late_limit is None and marks is None else commit
         if following is not None or meanwhile is not None:
             outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[call-arg,arg-type]
-                                     crlf=True, commit=commit, following=following,
+                                     crlf=True, commit=steps, following=following,
                                      meanwhile=meanwhile)
         else:
             outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[arg-type]
-                                     crlf=True, commit=commit)
+                                     crlf=True, commit=steps)
         moment = ledger.now()
         if outcome.status in JOURNAL_STATUS:
             journal.finish(entry, JOURNAL_STATUS[outcome.status], outcome.code,

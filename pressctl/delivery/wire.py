@@ -70,36 +70,35 @@ class WireFactory:
             return stuff(self.factory.build(
                 name=name, address=address, salutation=salutation, now=now,
                 message_id=message_id, unsubscribe_token=unsubscribe_token))
-        return self._build(name=name, address=address, salutation=salutation, now=now,
-                           message_id=message_id, unsubscribe_token=unsubscribe_token)
+        return self._build(name, address, salutation, now, message_id, unsubscribe_token)
 
-    def _build(self, **values: str | datetime) -> bytes:
+    def _build(self, name: str, address: str, salutation: str, now: datetime,
+               message_id: str, unsubscribe_token: str = "") -> bytes:
         f = self.factory
-        now = values["now"]
         assert isinstance(now, datetime)
         dated = f._dated
         if dated[0] is not now:  # the factory's own check and cache of the Date line
             if now.utcoffset() is None:
                 raise ValueError("now must be timezone-aware")
             f._dated = dated = (now, _m.format_datetime(now))
-        message_id = str(values["message_id"])
+        message_id = str(message_id)
         if not _m._MESSAGE_ID.match(message_id):
             raise ValueError(f"not a Message-ID: {message_id!r}")
-        token = str(values["unsubscribe_token"])
+        token = str(unsubscribe_token)
         if f._url is not None and not token:
             raise ValueError("unsubscribe_token is required: the sender has an unsubscribe_url")
         link = f._link(token)
-        slots = {"date": dated[1], "message_id": message_id, "name": str(values["name"]),
-                 "address": str(values["address"]), "SALUTATION": str(values["salutation"]),
+        slots = {"date": dated[1], "message_id": message_id, "name": str(name),
+                 "address": str(address), "SALUTATION": str(salutation),
                  "UNSUBSCRIBE": link}
         out: list[bytes] = []
         at_start = True
         for piece in self._pieces:
-            if isinstance(piece, _Shared):
+            if piece.__class__ is _Shared:
                 out.append(piece.at_start if at_start else piece.in_line)
                 at_start = piece.ends_line
                 continue
-            data = piece(slots)
+            data = piece(slots)  # type: ignore[operator]
             if not data:
                 continue
             stuffed = data.replace(b"\r\n.", b"\r\n..")
@@ -166,8 +165,31 @@ def _body(part: _m._Body) -> list[Piece]:
         def hole(s: dict[str, str], name: str = name) -> bytes:
             value = _m._lines(s[name])
             return _m._qp_open(html.escape(value) if part.escape else value)
-        pieces += [hole, encoded]
+        # the salutation is often the same as another recipient's, and the link is the
+        # same for all when it is a mailto: (no per-recipient token)
+        pieces += [_memo(hole, name), encoded]
     return pieces
+
+
+MEMO_SIZE = 2048  # values a hole keeps the encoding of (it starts over when full)
+
+
+def _memo(hole: Callable[[dict[str, str]], bytes],
+          name: str) -> Callable[[dict[str, str]], bytes]:
+    """``hole``, remembering what it made of the last values of slot ``name`` (it is a
+    function of that value alone). Two connections may share it: a lost insert only
+    costs an encoding."""
+    made: dict[str, bytes] = {}
+
+    def remembered(s: dict[str, str]) -> bytes:
+        value = s[name]
+        found = made.get(value)
+        if found is None:
+            if len(made) >= MEMO_SIZE:
+                made.clear()
+            found = made[value] = hole(s)
+        return found
+    return remembered
 
 
 def _merged(raw: list[Piece]) -> list[_Shared | Callable[[dict[str, str]], bytes]]:

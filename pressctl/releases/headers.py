@@ -54,7 +54,8 @@ def clean(value: str) -> str:
 
 
 def _clean_name(name: str) -> str:
-    return _SPACES.sub(" ", clean(name)).strip(" ")
+    name = clean(name)
+    return (_SPACES.sub(" ", name) if "  " in name else name).strip(" ")
 
 
 def _q_text(text: str) -> list[str]:
@@ -90,6 +91,8 @@ def _quoted(text: str) -> str:
 def fold(field: str, pieces: list[str]) -> str:
     """A header line: the pieces joined by single spaces, folding before a piece that would
     pass 78 characters. Every fold replaces one of those spaces, so unfolding restores it."""
+    if pieces and len(field) + 1 + len(pieces) + sum(map(len, pieces)) <= _LIMIT:
+        return f"{field}: {' '.join(pieces)}\r\n"  # fits on one line: nothing to fold
     out, size = [field, ":"], len(field) + 1
     for i, piece in enumerate(pieces):
         if i and size + 1 + len(piece) > _LIMIT:
@@ -183,10 +186,18 @@ def needs_smtputf8(address: str) -> bool:
 def address_field(field: str, name: str, address: str) -> str:
     """A From or To line: the cleaned name as a phrase, then the checked ``<address>``."""
     addr = header_address(address)
-    name = _clean_name(name)
-    if not name:
+    phrase = _name_phrase(name)
+    if not phrase:
         return f"{field}: {addr}\r\n"
-    return fold(field, [*_phrase(name), f"<{addr}>"])
+    return fold(field, [*phrase, f"<{addr}>"])
+
+
+@lru_cache(maxsize=4096)
+def _name_phrase(name: str) -> tuple[str, ...]:
+    """The phrase words of a display name, cleaned; none for a name that cleans to nothing
+    (the names of one mailout's recipients come back: one per address)."""
+    name = _clean_name(name)
+    return tuple(_phrase(name)) if name else ()
 
 
 def header_domain(domain: str) -> str:

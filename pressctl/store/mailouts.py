@@ -51,8 +51,11 @@ class RowRecord:
     updated: str
     sent_at: str | None
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "state", RowState(self.state))  # the text read back
+    def __post_init__(self) -> None:  # the text read back, as its member
+        object.__setattr__(self, "state", _ROW_STATES.get(self.state) or RowState(self.state))
+
+
+_ROW_STATES = {str(state): state for state in RowState}  # RowState(text), without its call
 
 
 class MailoutQueries:

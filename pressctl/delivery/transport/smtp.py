@@ -24,7 +24,7 @@ from pressctl.delivery.transport.base import (
 )
 from pressctl.errors import ConfigError
 from pressctl.outbox.states import SendStatus
-from pressctl.releases.headers import needs_smtputf8
+from pressctl.releases.headers import header_address, needs_smtputf8
 
 if TYPE_CHECKING:  # imported when first needed: start-up time
     import smtplib
@@ -125,6 +125,9 @@ class SmtpTransport(_Closing):
         self._committed = False
         self._opening: smtplib.SMTP | None = None  # a connection _open() is setting up
         self._ahead: _Ahead | None = None  # an envelope sent ahead, its replies unread
+        self._extensions: _Extensions | None = None  # those of the connection they name
+        self._senders: dict[str, str] = {}  # envelope senders as they go out (ASCII)
+        self._last_sent: tuple[bytes, Outcome] | None = None  # the last "sent" reply
 
     def __repr__(self) -> str:
         s = self.settings
@@ -136,21 +139,27 @@ class SmtpTransport(_Closing):
              commit: Commit | None = None, following: Following | None = None,
              meanwhile: Callable[[], None] | None = None) -> Outcome:
         ahead, self._ahead = self._ahead, None
-        sent_ahead = (ahead is not None and ahead.wire is data
-                      and (ahead.sender, ahead.recipient) == (sender, recipient))
-        if ahead is not None and not sent_ahead:
-            self._discard()  # the envelope that went out was another message's
-        mail_from, rcpt_to = ((ahead.mail_from, ahead.rcpt_to) if ahead is not None
-                              and sent_ahead else _envelope(sender, recipient))
-        if isinstance(rcpt_to, Outcome):
-            return rcpt_to
+        if (ahead is not None and ahead.wire is data and ahead.sender == sender
+                and ahead.recipient == recipient):
+            # The steady state: its envelope went out with the previous final dot, checked
+            # there (_next_envelope sends none that needs SMTPUTF8).
+            sent_ahead, utf8 = True, False
+            mail_from, rcpt_to = ahead.mail_from, ahead.rcpt_to
+        else:
+            sent_ahead = False
+            if ahead is not None:
+                self._discard()  # the envelope that went out was another message's
+            mail_from, envelope_to = _envelope(sender, recipient)
+            if isinstance(envelope_to, Outcome):
+                return envelope_to
+            rcpt_to = envelope_to
+            utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         with self._lock:
             if self._stopping:
                 return INTERRUPTED
             self._committed = False
         # all but the final dot, which goes on its own after the commit
         payload = data.body if isinstance(data, Wire) else _wire(data, crlf)[:-3]
-        utf8 = needs_smtputf8(mail_from) or needs_smtputf8(rcpt_to)
         for _attempt in range(2):
             reused = self._conn is not None
             if not reused:
@@ -318,39 +327,42 @@ class SmtpTransport(_Closing):
 
         conn = self._conn
         assert conn is not None
-        options = []
-        if utf8:
-            if not conn.has_extn("smtputf8"):
-                who = rcpt_to if needs_smtputf8(rcpt_to) else mail_from
-                return Outcome(SendStatus.PERMANENT, None,
-                               f"{self._where} does not support SMTPUTF8, "
-                               f"needed for {who} (non-ASCII before the @)"), False
-            options.append("SMTPUTF8")
+        extensions = self._extensions_of(conn)
         if not sent_ahead:  # else its options went with the envelope (_next_envelope)
+            options = []
+            if utf8:
+                if not extensions.smtputf8:
+                    who = rcpt_to if needs_smtputf8(rcpt_to) else mail_from
+                    return Outcome(SendStatus.PERMANENT, None,
+                                   f"{self._where} does not support SMTPUTF8, "
+                                   f"needed for {who} (non-ASCII before the @)"), False
+                options.append("SMTPUTF8")
             options += self._size_options(conn, payload)
-        envelope = self._pipelined if not utf8 and conn.has_extn("pipelining") else self._stepwise
         self._stage = "MAIL FROM"
         try:
             if sent_ahead:
                 replies = self._envelope_replies(conn)
+            elif not utf8 and extensions.pipelining:
+                replies = self._pipelined(conn, mail_from, rcpt_to, options)
             else:
-                replies = envelope(conn, mail_from, rcpt_to, options)
+                replies = self._stepwise(conn, mail_from, rcpt_to, options)
             mail_code, mail_reply = replies[0]
             if mail_code == 530:
                 self._reset()
                 raise ConfigError(f"{self._where} requires authentication or TLS first: "
                                   f"{mail_code} {self._text(mail_reply)}",
                                   hint="check username, password and security")
-            expected = (range(200, 300), range(200, 300), (354,))  # MAIL, RCPT, DATA
-            # strict=False: the stepwise envelope stops at the first refusal
-            for index, ((code, reply), wanted) in enumerate(zip(replies, expected,
-                                                                strict=False)):
-                if code not in wanted:  # a 421 to MAIL: the reused connection was dead
-                    return self._refused(code, reply), index == 0 and code == 421
+            if not (len(replies) == 3 and 200 <= mail_code < 300
+                    and 200 <= replies[1][0] < 300 and replies[2][0] == 354):
+                # strict=False: the stepwise envelope stops at the first refusal
+                for index, ((code, reply), wanted) in enumerate(zip(replies, _EXPECTED,
+                                                                    strict=False)):
+                    if code not in wanted:  # a 421 to MAIL: the reused connection was dead
+                        return self._refused(code, reply), index == 0 and code == 421
             self._stage = "the message"
             conn.send(payload)  # all but the final dot
             ahead = None
-            if following is not None and conn.has_extn("pipelining"):
+            if following is not None and extensions.pipelining:
                 try:  # before the commit: the gap between the mark and the dot stays small
                     ahead = self._next_envelope(conn, following())
                 except BaseException:
@@ -370,7 +382,7 @@ class SmtpTransport(_Closing):
             self._stage = "end of DATA"
             if meanwhile is not None:
                 meanwhile()
-            code, reply = conn.getreply()
+            code, reply = _getreply(conn)
         except (smtplib.SMTPException, OSError) as err:
             self._discard()
             if self._stopping and not self._committed:
@@ -383,7 +395,11 @@ class SmtpTransport(_Closing):
             return (Outcome(SendStatus.TRANSIENT, None, f"{_reason(err)} (at {self._stage})"),
                     self._stage == "MAIL FROM")
         if 200 <= code < 300:
-            return Outcome(SendStatus.SENT, code, self._text(reply)), False
+            last = self._last_sent  # a relay that answers alike: one Outcome for all
+            if last is None or last[0] != reply or last[1].code != code:
+                last = self._last_sent = (reply, Outcome(SendStatus.SENT, code,
+                                                         self._text(reply)))
+            return last[1], False
         return self._refused(code, reply, reset=False), False
 
     def _stepwise(self, conn, mail_from: str, rcpt_to: str,
@@ -408,24 +424,33 @@ class SmtpTransport(_Closing):
 
     def _envelope_replies(self, conn) -> list[tuple[int, bytes]]:
         """The replies to a pipelined MAIL, RCPT and DATA."""
-        replies = [conn.getreply()]
+        mail = _getreply(conn)
         self._stage = "RCPT TO"
-        replies.append(conn.getreply())
+        rcpt = _getreply(conn)
         self._stage = "DATA"
-        replies.append(conn.getreply())
-        envelope_ok = all(200 <= code < 300 for code, _ in replies[:2])
-        if replies[2][0] == 354 and not envelope_ok:
+        data = _getreply(conn)
+        if data[0] == 354 and not (200 <= mail[0] < 300 and 200 <= rcpt[0] < 300):
             conn.send(b".\r\n")  # no valid envelope: close the empty message at once
-            conn.getreply()
-        return replies
+            _getreply(conn)
+        return [mail, rcpt, data]
 
     def _size_options(self, conn, payload: bytes) -> list[str]:
+        extensions = self._extensions_of(conn)
         options = []
-        if not payload.isascii() and conn.has_extn("8bitmime"):
+        if extensions.eightbitmime and not payload.isascii():
             options.append("BODY=8BITMIME")
-        if conn.has_extn("size"):
+        if extensions.size:
             options.append(f"SIZE={len(payload) + 3}")  # with the final dot, as before
         return options
+
+    def _extensions_of(self, conn) -> _Extensions:
+        """The extensions ``conn`` offers, looked up once per connection."""
+        found = self._extensions
+        if found is None or found.conn is not conn:
+            found = self._extensions = _Extensions(
+                conn, conn.has_extn("pipelining"), conn.has_extn("smtputf8"),
+                conn.has_extn("8bitmime"), conn.has_extn("size"))
+        return found
 
     def _next_envelope(self, conn, following: tuple[str, str, Wire] | None
                        ) -> tuple[bytes, _Ahead] | None:
@@ -435,16 +460,33 @@ class SmtpTransport(_Closing):
         if following is None:
             return None
         sender, recipient, wire = following
+        mail_from = self._senders.get(sender)
+        if mail_from is None:  # a sender not seen lately on this connection
+            try:
+                mail_from, _ = _envelope(sender, "x@example.org")
+            except ConfigError:
+                return None
+            if needs_smtputf8(mail_from):
+                return None
+            if len(self._senders) >= SENDERS_KEPT:  # VERP: a sender per message
+                self._senders.clear()
+            self._senders[sender] = mail_from  # ASCII: it can go ahead
         try:
-            mail_from, rcpt_to = _envelope(sender, recipient)
-        except ConfigError:
+            rcpt_to = header_address(recipient)
+        except ValueError:
+            return None  # send() refuses it
+        if needs_smtputf8(rcpt_to):
             return None
-        if isinstance(rcpt_to, Outcome) or needs_smtputf8(mail_from) \
-                or needs_smtputf8(rcpt_to):
-            return None
-        options = self._size_options(conn, wire.body)
-        return (_commands(mail_from, rcpt_to, options),
-                _Ahead(sender, recipient, mail_from, rcpt_to, wire))
+        body = wire.body
+        extensions = self._extensions_of(conn)
+        if extensions.size:
+            size = (f" BODY=8BITMIME SIZE={len(body) + 3}"
+                    if extensions.eightbitmime and not body.isascii()
+                    else f" SIZE={len(body) + 3}")
+        else:
+            size = " BODY=8BITMIME" if extensions.eightbitmime and not body.isascii() else ""
+        return (f"MAIL FROM:<{mail_from}>{size}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
+                .encode("ascii"), _Ahead(sender, recipient, mail_from, rcpt_to, wire))
 
     def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
         if 500 <= code < 600:
@@ -484,6 +526,55 @@ class SmtpTransport(_Closing):
                    else "NOT verified (verify = false)")
         version = conn.sock.version() if isinstance(conn.sock, ssl.SSLSocket) else None
         return f"{how}: {version}, certificate {checked}"
+
+
+_EXPECTED = (range(200, 300), range(200, 300), (354,))  # the replies to MAIL, RCPT, DATA
+SENDERS_KEPT = 16  # envelope senders a connection remembers as they go out
+
+
+class _Extensions(NamedTuple):
+    """What a connection's EHLO offered, as the transaction asks for it."""
+
+    conn: smtplib.SMTP
+    pipelining: bool
+    smtputf8: bool
+    eightbitmime: bool
+    size: bool
+
+
+def _getreply(conn: smtplib.SMTP) -> tuple[int, bytes]:
+    """smtplib's SMTP.getreply, with the same results and errors, without its debug and
+    per-call set-up: a message reads four replies."""
+    file = conn.file
+    if file is None or conn.debuglevel > 0:
+        return conn.getreply()
+    lines = []
+    while True:
+        try:
+            line = file.readline(_MAXLINE + 1)
+        except OSError as err:
+            import smtplib
+
+            conn.close()  # raised as smtplib does: _reason() reads the OSError it chains
+            raise smtplib.SMTPServerDisconnected(  # noqa: B904
+                "Connection unexpectedly closed: " + str(err))
+        if not line or len(line) > _MAXLINE:
+            import smtplib
+
+            conn.close()
+            if not line:
+                raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+            raise smtplib.SMTPResponseException(500, "Line too long.")
+        lines.append(line[4:].strip(b" \t\r\n"))
+        try:
+            code = int(line[:3])
+        except ValueError:
+            return -1, b"\n".join(lines)
+        if line[3:4] != b"-":
+            return code, (lines[0] if len(lines) == 1 else b"\n".join(lines))
+
+
+_MAXLINE = 8192  # smtplib's
 
 
 def _commands(mail_from: str, rcpt_to: str, options: list[str]) -> bytes:
