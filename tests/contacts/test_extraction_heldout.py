@@ -13,14 +13,13 @@ measured when the set was written, not targets: do not tune the extractor to the
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import phonenumbers
 import pytest
 from email_validator import EmailNotValidError, validate_email
+from extraction_bench import load_bench
 
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = Path(__file__).parent / "extraction_heldout"
@@ -33,17 +32,7 @@ F1_FLOOR_OWN_REGION = 0.84
 F1_FLOOR_REGION_FR = 0.83
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_extraction", ROOT / "bench" / "bench_extraction.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_extraction", module)  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench()
 BLOCKS = bench.load_corpus(HELDOUT)
 FILE_NAME = re.compile(r"(?P<number>\d{3})-(?P<source>[a-z]+)-(?P<layout>[a-z-]+)\.(?:txt|html)")
 SOURCES = {"nasa", "esa", "dlr", "jaxa", "csa", "eso", "univ", "company", "newswire"}

@@ -9,11 +9,10 @@ context, scoring), including what the rule must leave alone.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from extraction_bench import load_bench
 
 from pressctl.book.extraction import IMPORT_THRESHOLD, known_orgs, split_by_confidence
 from pressctl.contacts.extraction.anchors import matcher_region
@@ -29,17 +28,7 @@ CORPUS = Path(__file__).parent / "extraction_corpus"
 DATA = Path(__file__).resolve().parent.parent / "data" / "extract"
 
 
-def _load_bench():
-    spec = importlib.util.spec_from_file_location(
-        "bench_extraction", ROOT / "bench" / "bench_extraction.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_extraction", module)
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
+bench = load_bench()
 BY_FILE = {block.file: block for block in bench.load_corpus(CORPUS)}
 
 # rule -> the corpus blocks that need it

@@ -477,16 +477,8 @@ class SmtpTransport(_Closing):
             return None  # send() refuses it
         if needs_smtputf8(rcpt_to):
             return None
-        body = wire.body
-        extensions = self._extensions_of(conn)
-        if extensions.size:
-            size = (f" BODY=8BITMIME SIZE={len(body) + 3}"
-                    if extensions.eightbitmime and not body.isascii()
-                    else f" SIZE={len(body) + 3}")
-        else:
-            size = " BODY=8BITMIME" if extensions.eightbitmime and not body.isascii() else ""
-        return (f"MAIL FROM:<{mail_from}>{size}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
-                .encode("ascii"), _Ahead(sender, recipient, mail_from, rcpt_to, wire))
+        return (_commands(mail_from, rcpt_to, self._size_options(conn, wire.body)),
+                _Ahead(sender, recipient, mail_from, rcpt_to, wire))
 
     def _refused(self, code: int, reply: bytes, *, reset: bool = True) -> Outcome:
         if 500 <= code < 600:
