@@ -69,4 +69,14 @@ def main(argv: list[str] | None = None) -> None:
             end_now(code)
     from pressctl.cli.app import run
 
+    if fast and args[-2:] == ["outbox", "run"]:
+        # A run with work ends like the fast paths: once it is over (the book closed, the
+        # children waited for, the lease given back), tearing the interpreter down costs
+        # ~20 ms more, a tenth of a small mailout's run, every minute under cron.
+        try:
+            run(args)
+        except SystemExit as done:
+            if done.code is None or isinstance(done.code, int):
+                end_now(done.code or 0)
+            raise
     run(args)

@@ -6,17 +6,23 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import TYPE_CHECKING
 
-from pressctl.releases.calendar import InvitationTemplate
 from pressctl.releases.messages import Attachment, InlineImage, Sender, Variant
+
+if TYPE_CHECKING:
+    from pressctl.releases.calendar import InvitationTemplate
 
 FORMAT = 1
 
 
 def freeze(variant: Variant, sender: Sender) -> bytes:
-    calendar = getattr(variant.calendar, "__self__", None)
-    if variant.calendar is not None and not isinstance(calendar, InvitationTemplate):
-        raise TypeError("only an InvitationTemplate's for_attendee can be frozen")
+    calendar: InvitationTemplate | None = getattr(variant.calendar, "__self__", None)
+    if variant.calendar is not None:
+        from pressctl.releases.calendar import InvitationTemplate
+
+        if not isinstance(calendar, InvitationTemplate):
+            raise TypeError("only an InvitationTemplate's for_attendee can be frozen")
     data = {
         "format": FORMAT,
         "sender": {"name": sender.name, "address": sender.address, "reply_to": sender.reply_to,
@@ -40,8 +46,11 @@ def thaw(blob: bytes) -> tuple[Variant, Sender]:
     if data.get("format") != FORMAT:
         raise ValueError(f"frozen variant format {data.get('format')!r} is not {FORMAT}")
     sender = Sender(**data["sender"])
-    calendar = (InvitationTemplate.from_state(data["calendar"]).for_attendee
-                if data["calendar"] else None)
+    calendar = None
+    if data["calendar"]:  # the calendar (and typography) is imported only for an event
+        from pressctl.releases.calendar import InvitationTemplate
+
+        calendar = InvitationTemplate.from_state(data["calendar"]).for_attendee
     variant = Variant(
         subject=data["subject"], text=data["text"], html=data["html"],
         language=data["language"],

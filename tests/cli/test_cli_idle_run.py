@@ -229,6 +229,46 @@ def test_a_mailout_due_now_is_delivered_by_the_full_path(
     assert verdict() in (None, "the database is given by URL (PostgreSQL, or sqlite:)")
 
 
+# A run with work ends as the fast paths do (pressctl.cli.launcher.end_now): no interpreter
+# teardown, which an atexit handler of the probe would show, and the run's exit code.
+TEARDOWN_PROBE = ("import atexit, sys\nfrom pressctl.cli.launcher import main\n"
+                  "atexit.register(lambda: print('TEARDOWN'))\nmain(sys.argv[1:])\n")
+
+
+@pytest.mark.sqlite_only
+def test_a_run_with_work_ends_without_the_interpreter_teardown(
+        sample_book, home, console_script, tmp_path):
+    warm(home, console_script)
+    mailout = mailout_now(sample_book, tmp_path, "--now")
+    done = subprocess.run([sys.executable, "-c", TEARDOWN_PROBE, "outbox", "run"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    assert len(delivered(home)) == mailout["recipients"]
+    # Any other command still ends the ordinary way.
+    other = subprocess.run([sys.executable, "-c", TEARDOWN_PROBE, "contacts", "show", "1"],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert other.returncode == 0 and other.stdout.endswith("TEARDOWN\n"), other.stderr
+
+
+@pytest.mark.sqlite_only
+def test_a_failed_run_with_work_keeps_its_exit_code_and_its_whole_message(
+        sample_book, home, console_script, tmp_path):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: the relay is unreachable
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    (home / "config.toml").write_text(
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "plain"\n', encoding="utf-8")
+    mailout_now(sample_book, tmp_path, "--now")
+    done = subprocess.run([sys.executable, "-c", TEARDOWN_PROBE, "outbox", "run"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 5
+    assert "TEARDOWN" not in done.stdout
+    assert f"cannot reach 127.0.0.1:{port}" in done.stderr
+    assert done.stderr.endswith("\n") and "Traceback" not in done.stderr
+
+
 def test_a_retry_is_left_waiting_until_its_time_then_sent_by_the_full_path(
         sample_book, home, console_script, tmp_path):
     warm_if_sqlite(home, console_script)
