@@ -40,7 +40,7 @@ from pathlib import Path
 
 from pressctl.errors import StorageError, StorageKind
 
-RING = 64  # entries per connection: more than a connection ever has unrecorded
+RING = 160  # entries per connection: more than a connection ever has unrecorded
 _ENTRY = 24  # row id (q, 0), time in ms (q, 8), SMTP code (h, 16), status (B, 18), padding
 _ROW, _AT, _CODE, _STATUS = struct.Struct("<q"), struct.Struct("<q"), struct.Struct("<h"), 18
 

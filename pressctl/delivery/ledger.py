@@ -42,7 +42,8 @@ if TYPE_CHECKING:
 
 PAGE = 256  # queued row ids fetched at a time
 LOOK_EVERY = 1.0  # seconds between two looks for dead workers when the queue runs dry
-BATCH = 32  # rows a connection claims at a time
+BATCH = 128  # rows a connection claims at a time, at most (see sending._Pace)
+FIRST_BATCH = 32  # ... at first, and while its batches take a while to go out
 
 Progress = Callable[[int], None]  # hears of every n rows settled (a progress bar)
 
@@ -215,10 +216,13 @@ class Ledger:
         with self.store.transaction():
             return self.store.runs.halted_mailouts(self.mailout_ids)
 
-    def record_and_claim(self, done: list[Settlement], *, claim: bool = True) -> deque[Claimed]:
+    def record_and_claim(self, done: list[Settlement], *, claim: bool = True,
+                         count: int | None = None) -> deque[Claimed]:
         """One transaction: record the results held in memory (``done`` is emptied), then
-        (``claim``, and no stop asked) take the next rows that may still go, skipping
-        opted-out addresses and withdrawn embargo consent. Returns the rows taken."""
+        (``claim``, and no stop asked) take the next rows that may still go (up to
+        ``count``, else :attr:`batch`), skipping opted-out addresses and withdrawn embargo
+        consent. Returns the rows taken."""
+        count = min(count or self.batch, self.batch)
         taken: deque[Claimed] = deque()
         skipped = 0
         # Workers sharing a server's outbox claim with SKIP LOCKED: they need not wait for
@@ -232,13 +236,13 @@ class Ledger:
             now = iso(self.now())
             while not taken:
                 if self.shared:
-                    claimed = self.queue.claim(self.store, self.run_id, now, self.batch,
+                    claimed = self.queue.claim(self.store, self.run_id, now, count,
                                                self.connections)
                     if claimed is None:
                         break
                     record, rows = claimed
                 else:
-                    found = self.queue.take(self.store, now, self.batch, self.connections)
+                    found = self.queue.take(self.store, now, count, self.connections)
                     if found is None:
                         break
                     record, ids = found
@@ -256,7 +260,7 @@ class Ledger:
             self.progress(skipped)
         if not taken and claim and self.shared and not self.stop.is_set() \
                 and self.take_over_dead(at_most_every=LOOK_EVERY):
-            return self.record_and_claim(done)
+            return self.record_and_claim(done, count=count)
         return taken
 
     def take_over_dead(self, *, at_most_every: float = 0.0) -> bool:
@@ -414,9 +418,9 @@ class Ledger:
 
 
 def batch_size(limits: Mapping[float, int], connections: int) -> int:
-    """Rows a connection claims at a time: BATCH, or what it sends in about half a second
-    under the rate limit (claimed rows are checked again before they go: RECHECK_AFTER in
-    pressctl.delivery.sending)."""
+    """Rows a connection claims at a time at most: BATCH, or what it sends in about half
+    a second under the rate limit (claimed rows are checked again before they go:
+    RECHECK_AFTER in pressctl.delivery.sending, whose _Pace starts below this)."""
     if not limits:
         return BATCH
     per_second = min(count / window for window, count in limits.items())

@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pressctl.delivery.inflight import InFlightFlag, InflightJournal
-from pressctl.delivery.ledger import JOURNAL_STATUS, Claimed, Ledger, Prepared
+from pressctl.delivery.ledger import FIRST_BATCH, JOURNAL_STATUS, Claimed, Ledger, Prepared
 from pressctl.delivery.marks import MarkWriter
 from pressctl.delivery.report import SIGNAL_EXIT, StopReason
 from pressctl.delivery.sharedlimit import SharedLimiter
@@ -70,7 +70,7 @@ class Limiter(Protocol):
 
 STOP_GRACE = 1.5  # seconds a stopping run waits for connections that have nothing in flight
 REPLY_WAIT = 120.0  # seconds it waits for the reply to a final dot that went out
-FLUSH_COUNT = 48  # results a connection keeps in memory (and in its ring) at most: more than
+FLUSH_COUNT = 144  # results a connection keeps in memory (and in its ring) at most: more than
 # a batch (ledger.BATCH), so that they go with the claim of the next one, in one transaction
 FLUSH_SECONDS = 0.25  # ... or for at most this long
 RECHECK_AFTER = 1.0  # a row claimed longer ago is checked again (opt-out, consent) first
@@ -89,6 +89,32 @@ class _Ready:
     sender: str  # the envelope sender
     data: bytes | Wire
     entry: int  # its in-flight entry (InflightJournal.begin)
+
+
+class _Pace:
+    """How many rows a connection claims next: FIRST_BATCH at first; twice its last
+    batch (up to the ledger's) when that one went out within a quarter of RECHECK_AFTER,
+    half of it (down to FIRST_BATCH) when it took more than half: a fast relay gets
+    large batches (fewer transactions and lookups a message), while a slow one's rows
+    are still sent well within RECHECK_AFTER of their claim (no recheck a message)."""
+
+    __slots__ = ("most", "size", "since")
+
+    def __init__(self, most: int) -> None:
+        self.most = most
+        self.size = min(FIRST_BATCH, most)
+        self.since: float | None = None  # when the last batch was claimed
+
+    def next(self, now: float) -> int:
+        """The size of the claim made ``now`` (the last batch is gone, or nearly)."""
+        if self.since is not None:
+            took = now - self.since
+            if took < RECHECK_AFTER / 4:
+                self.size = min(self.size * 2, self.most)
+            elif took > RECHECK_AFTER / 2:
+                self.size = max(min(FIRST_BATCH, self.most), self.size // 2)
+        self.since = now
+        return self.size
 
 
 class Connections:
@@ -191,11 +217,12 @@ class Connections:
         wire = getattr(transport, "takes_wire", False)
         ahead = wire and self.limiter is None
         trouble: list[BaseException] = []  # what went wrong in _meanwhile, raised after
+        pace = _Pace(ledger.batch)
         try:
             marks = ledger.mark_writer() if ledger.shared else None
             following = partial(self._following, slot, transport, claimed,
                                 upcoming) if ahead else None
-            meanwhile = partial(self._meanwhile, claimed, done, marks,
+            meanwhile = partial(self._meanwhile, claimed, done, marks, pace,
                                 trouble) if wire else None
             while True:
                 if upcoming:
@@ -205,7 +232,8 @@ class Connections:
                     if not claimed:
                         if marks is not None:
                             marks.flush()
-                        claimed.extend(ledger.record_and_claim(done))
+                        claimed.extend(ledger.record_and_claim(
+                            done, count=pace.next(self.clock())))
                         if not claimed:
                             return
                     ready, settlement = self._prepare(slot, transport, claimed.popleft())
@@ -294,7 +322,8 @@ class Connections:
         return ready.sender, item.row.address, ready.data
 
     def _meanwhile(self, claimed: deque[Claimed], done: list[Settlement],
-                   marks: MarkWriter | None, trouble: list[BaseException]) -> None:
+                   marks: MarkWriter | None, pace: _Pace,
+                   trouble: list[BaseException]) -> None:
         """While the relay works on a final dot, the database work that would otherwise
         wait for its reply: the next rows are claimed when this connection has at most one
         left, and the results held are recorded in the same transaction (or on their own
@@ -306,7 +335,8 @@ class Connections:
         try:
             if low and marks is not None:
                 marks.flush()
-            claimed.extend(self.ledger.record_and_claim(done, claim=low))
+            claimed.extend(self.ledger.record_and_claim(
+                done, claim=low, count=pace.next(self.clock()) if low else None))
         except BaseException as err:
             trouble.append(err)
 

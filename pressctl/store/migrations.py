@@ -497,4 +497,17 @@ MIGRATIONS: list[Migration] = [
         """,
         _fill_phone_forms,
     ),
+    Migration(
+        # Issue 12: every claim and every result of a delivery run changes a row's state,
+        # and so wrote both indexes that begin with (mailout_id, state). Only
+        # mailout_rows_queue is kept: its entries are in row id order under each
+        # (mailout_id, state), which is the order a run takes rows in
+        # (pressctl.store.runs.queued_ids reads a page without sorting the mailout's
+        # queued rows), and the idle question of pressctl.store.idle walks it.
+        "0018_one_queue_index",
+        """
+        DROP INDEX mailout_rows_work;
+        """,
+        None,
+    ),
 ]

@@ -14,7 +14,7 @@ from test_delivery_run import APPROVED, Clock, approve, book_with, received, sta
 from test_processes import _over_smtp
 
 from pressctl.delivery import inflight, ledger, sending
-from pressctl.delivery.ledger import BATCH, PAGE, DueQueue, Ledger
+from pressctl.delivery.ledger import BATCH, FIRST_BATCH, PAGE, DueQueue, Ledger
 from pressctl.delivery.run import run_outbox
 from pressctl.times import iso
 
@@ -61,9 +61,9 @@ def test_a_batch_is_recorded_with_the_claim_of_the_next_in_one_transaction(
     calls: Counter[tuple[bool, bool]] = Counter()  # (results recorded, rows claimed)
     original = Ledger.record_and_claim
 
-    def counted(self, done, *, claim=True):
+    def counted(self, done, *, claim=True, count=None):
         calls[(bool(done), claim)] += 1
-        return original(self, done, claim=claim)
+        return original(self, done, claim=claim, count=count)
 
     monkeypatch.setattr(Ledger, "record_and_claim", counted)
     report = run_outbox(_over_smtp(book, server, 2), home=home_of(book),
@@ -73,8 +73,9 @@ def test_a_batch_is_recorded_with_the_claim_of_the_next_in_one_transaction(
     # results are recorded with the next claim, never on their own before the end (the
     # last flush of each connection): no transaction for half a batch
     assert calls[(True, False)] <= 2, calls
-    # one claim per batch, more at the end where the shares shrink
-    assert sum(calls.values()) <= 3 * (300 // BATCH), calls
+    # one claim per batch (FIRST_BATCH at first, larger once they go fast), more at the
+    # end where the shares shrink
+    assert sum(calls.values()) <= 3 * (300 // FIRST_BATCH), calls
 
 
 @pytest.mark.parametrize("count", [BATCH, 1])
@@ -152,3 +153,34 @@ def test_rows_settled_together_end_as_rows_settled_one_by_one(book, tmp_path):
     assert rows[ids[0]].state == "sent"  # a row its own run marked unknown gets its result
     assert rows[ids[56]].state == "sending"  # another run's row is not touched
     assert {rows[i].state for i in together[:20]} == {"sent"}
+
+
+def test_a_connection_claims_more_while_its_batches_go_fast_and_less_when_slow():
+    pace = sending._Pace(BATCH)
+    quick = sending.RECHECK_AFTER / 8
+    assert [pace.next(quick * i) for i in range(5)] == [FIRST_BATCH, 2 * FIRST_BATCH,
+                                                        4 * FIRST_BATCH, BATCH, BATCH]
+    slow = sending.RECHECK_AFTER * 0.6  # a batch took more than half RECHECK_AFTER
+    now = quick * 4
+    sizes = []
+    for _ in range(4):
+        now += slow
+        sizes.append(pace.next(now))
+    assert sizes == [BATCH // 2, BATCH // 4, FIRST_BATCH, FIRST_BATCH]
+    # in between: kept as it is
+    assert pace.next(now + sending.RECHECK_AFTER * 0.4) == FIRST_BATCH
+    # a rate limit's batch (ledger.batch_size) is never exceeded
+    limited = sending._Pace(5)
+    assert [limited.next(quick * i) for i in range(3)] == [5, 5, 5]
+
+
+def test_a_slow_relays_rows_go_within_the_recheck_time_of_their_claim():
+    # a connection that keeps its batch only when it went out within half RECHECK_AFTER
+    # holds no row longer than that (but for a relay too slow for FIRST_BATCH rows)
+    for per_second in (5.0, 40.0, 100.0, 400.0, 3000.0):
+        pace, now, held = sending._Pace(BATCH), 0.0, []
+        for _ in range(30):
+            size = pace.next(now)
+            now += size / per_second
+            held.append(size / per_second)
+        assert max(held[5:]) <= max(sending.RECHECK_AFTER / 2, FIRST_BATCH / per_second)

@@ -158,11 +158,11 @@ def test_a_database_failure_while_the_relay_works_loses_no_reply(book, tmp_path,
     real = Ledger.record_and_claim
     calls = {"n": 0}
 
-    def failing_once(self, done, *, claim=True):
+    def failing_once(self, done, *, claim=True, count=None):
         calls["n"] += 1
         if calls["n"] == 4:
             raise StorageError("the disk is full", kind=StorageKind.FULL, cause="test")
-        return real(self, done, claim=claim)
+        return real(self, done, claim=claim, count=count)
 
     monkeypatch.setattr(Ledger, "record_and_claim", failing_once)
     with pytest.raises(StorageError):

@@ -114,7 +114,8 @@ def test_disk_full_during_import_is_exit_4_with_the_real_cause_and_changes_nothi
         cli, tmp_path, mounts, monkeypatch):
     """Finding 9: a full disk during an import exited 1 with "cannot rollback - no
     transaction is active"."""
-    disk = mounts.tmpfs(tmp_path / "disk", 1024)
+    # room for a new book (its WAL holds every migration until the checkpoint: ~1 MB)
+    disk = mounts.tmpfs(tmp_path / "disk", 1536)
     database = _initialised(cli, disk / "home", monkeypatch)
     assert cli("contacts", "add", "Jane Doe", "--email", "jane@example.com").exit_code == 0
     before = db_snapshot(database)
@@ -133,7 +134,8 @@ def test_disk_full_before_outbox_run_says_so_and_never_advises_a_new_book(
     """Finding 9: a full disk before `outbox run` exited 4 with "not a usable pressctl
     database ... move the file away and run `pressctl init`": advice that starts an empty
     book."""
-    disk = mounts.tmpfs(tmp_path / "disk", 1024)
+    # room for a new book (its WAL holds every migration until the checkpoint: ~1 MB)
+    disk = mounts.tmpfs(tmp_path / "disk", 1536)
     database = _initialised(cli, disk / "home", monkeypatch)
     before = db_snapshot(database)
     _fill(disk)

@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # imported when first needed: start-up time
     import smtplib
     import ssl
 
-_REASONS = ((TimeoutError, "timed out"), (ConnectionRefusedError, "connection refused"),
+# BlockingIOError: a plain connection's kernel timeout ran out on a write (_kernel_timeouts)
+_REASONS = (((TimeoutError, BlockingIOError), "timed out"),
+            (ConnectionRefusedError, "connection refused"),
             (ConnectionResetError, "connection reset"),
             ((BrokenPipeError, ConnectionAbortedError), "connection closed by the server"))
 
@@ -168,6 +170,7 @@ class SmtpTransport(_Closing):
                     self._conn = self._open()
                 except _Failure as failure:
                     return INTERRUPTED if self._stopping else failure.outcome
+                _kernel_timeouts(self._conn, self.settings.timeout)
             outcome, dead_before_mail = self._transaction(mail_from, rcpt_to, payload, utf8,
                                                           commit, following, sent_ahead,
                                                           meanwhile)
@@ -567,6 +570,89 @@ def _getreply(conn: smtplib.SMTP) -> tuple[int, bytes]:
 
 
 _MAXLINE = 8192  # smtplib's
+
+
+def _kernel_timeouts(conn: smtplib.SMTP, timeout: float) -> None:
+    """A plain (not TLS) connection, once open: its socket blocks, with the kernel's own
+    timeouts on each read and write (SO_RCVTIMEO, SO_SNDTIMEO), and its replies are read
+    by a :class:`_Replies` over it. Python's socket timeout waits in a ``poll`` before
+    each read and write: three system calls of a message's six. A read or write that
+    times out still ends as "timed out" (_reason; _Replies raises TimeoutError), and
+    interrupt() still cuts a blocked read short (a socket shut down reads as closed).
+    Left as it is when the system refuses the options, and for TLS (an SSL socket
+    reads through its own layer)."""
+    import struct
+
+    sock, file = conn.sock, conn.file
+    if type(sock) is not socket.socket or file is None:
+        return
+    seconds = int(timeout)
+    micro = int((timeout - seconds) * 1_000_000) or (0 if seconds else 1)  # 0 0: forever
+    limit = struct.pack("ll", seconds, micro)  # a struct timeval
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, limit)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, limit)
+        for option in (socket.SO_RCVTIMEO, socket.SO_SNDTIMEO):  # as the kernel keeps them
+            kept = struct.unpack("ll", sock.getsockopt(socket.SOL_SOCKET, option, len(limit)))
+            if not 0 < kept[0] + kept[1] / 1_000_000 <= timeout + 0.02:
+                return  # Python's socket timeout stays
+    except OSError:
+        return
+    # Whatever came after the last reply read stays for the next read, and so does an
+    # error the socket reported meanwhile (a reset): raised where it would have been.
+    left: list[bytes] = []
+    error: OSError | None = None
+    try:
+        sock.settimeout(0.0)
+        while chunk := file.read1(_CHUNK):
+            left.append(chunk)
+        sock.settimeout(None)  # blocking: the kernel's timeouts apply
+    except OSError as err:
+        error = err
+        with contextlib.suppress(OSError):
+            sock.settimeout(timeout)  # _Replies reads through Python's timeout as well
+    file.close()  # the socket stays open (conn.sock)
+    conn.file = _Replies(sock, b"".join(left), error)
+
+
+_CHUNK = 65536  # bytes read at a time
+
+
+class _Replies:
+    """A plain connection's ``conn.file`` (see _kernel_timeouts): the replies' lines read
+    straight from its blocking socket, as smtplib and _getreply read them from a buffered
+    socket file (``readline(limit)``: up to a newline, ``limit`` bytes or the end)."""
+
+    __slots__ = ("_sock", "_buffer", "_error")
+
+    def __init__(self, sock: socket.socket, buffered: bytes,
+                 error: OSError | None = None) -> None:
+        self._sock, self._buffer, self._error = sock, buffered, error
+
+    def readline(self, limit: int = -1) -> bytes:
+        buffer = self._buffer
+        while True:
+            end = buffer.find(b"\n") + 1
+            if end and (limit < 0 or end <= limit):
+                self._buffer = buffer[end:]
+                return buffer[:end]
+            if 0 <= limit <= len(buffer):
+                self._buffer = buffer[limit:]
+                return buffer[:limit]
+            if self._error is not None:  # met while draining the socket file
+                error, self._error = self._error, None
+                raise error
+            try:
+                chunk = self._sock.recv(_CHUNK)
+            except BlockingIOError:  # SO_RCVTIMEO ran out: as a socket timeout says it
+                raise TimeoutError("timed out") from None
+            if not chunk:  # closed (or shut down by interrupt())
+                self._buffer = b""
+                return buffer
+            buffer = self._buffer = buffer + chunk
+
+    def close(self) -> None:
+        self._buffer = b""
 
 
 def _commands(mail_from: str, rcpt_to: str, options: list[str]) -> bytes:
