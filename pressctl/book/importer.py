@@ -30,10 +30,14 @@ database's triggers row by row (ContactQueries.search_index_by_chunk); the worke
 values (the sort key of each name made there, recurring texts interned so that marshal
 writes them once) are written as they came (ContactQueries.insert_plain), a Contact
 being made only for a row merged with a later one or whose opt-outs are kept; the
-trail's entries of a chunk are written from the first id and the lines
-(ChangeQueries.record_numbered). The phones' display forms stay the store's, in the
+trail's entries of a chunk are written from the first id and the lines, in one
+statement (ChangeQueries.record_lines). The phones' display forms stay the store's, in the
 main process: made in the worker they cost it more (~10 µs a row with their transfer)
-than they saved the main process (~8), and the worker became the limit.
+than they saved the main process (~8), and the worker became the limit; the worker sends
+the region it found for a number of a shared code (+1, +44, +7: pressctl.contacts.phones.
+region_found), which the forms would otherwise look up again. The file is still read
+(CSV parsed) here: parsed in the worker it would cost that process what it saves this
+one, and on two cores the two are about even (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -69,6 +73,7 @@ from pressctl.contacts.formats import RawRecord, Rejected
 from pressctl.contacts.formats.files import ContactFile
 from pressctl.contacts.model import Contact, Phone, sort_key
 from pressctl.contacts.name_keys import name_key
+from pressctl.contacts.phones import region_found
 from pressctl.contacts.validation import RegionFor, Validated, validate_fields
 from pressctl.errors import DuplicateContact, Problem, ProblemsFound
 from pressctl.store import Store
@@ -310,9 +315,8 @@ def _apply_chunk(book: Book, report: ImportReport, chunk: list[tuple[RawRecord, 
     first = store.contacts.insert_plain(new.plain(), new.keys, (book.now, book.now))
     for place, contact in new.made.items():  # the ids the notices name
         contact.id = first + place
-    store.changes.record_numbered(
-        book.now, book.actor, ChangeAction.IMPORT, Subject.CONTACT, first,
-        [f"added from {source}:{line}" for line in new.lines])
+    store.changes.record_lines(book.now, book.actor, ChangeAction.IMPORT, Subject.CONTACT,
+                               first, f"added from {source}:", new.lines)
     added.add(first, new.lines)
     report.opted_out.extend(notices)  # after the insert, which gives them their ids
     report.opted_out.extend(_skipped_opt_outs(store, skipped, owners))
@@ -468,8 +472,8 @@ _job: tuple[RegionFor, str, bool] | None = None  # inherited by forked workers
 
 _Fields = dict[str, str | list[str]]  # a RawRecord's fields
 # A Validated as plain values (see _validate_packed): the contact's fields, its phones'
-# (e164, extension, type, label) and its sort key, then the problems, the notes and the
-# e-mail keys.
+# (e164, extension, type, label, region found) and its sort key, then the problems, the
+# notes and the e-mail keys.
 _PackedContact = PlainContact  # what the store writes (pressctl.store.contacts)
 _Packed = tuple[_PackedContact | None, Sequence[str], Sequence[str], Sequence[str]]
 
@@ -511,7 +515,8 @@ def _pack(v: Validated) -> _Packed:
     c = v.contact
     if c is None:
         return (None, v.problems, v.notes or _NOTHING, _NOTHING)
-    phones = [(p.e164, p.extension, intern(p.type), p.label) for p in c.phones]
+    phones = [(p.e164, p.extension, intern(p.type), p.label, _interned(region_found(p.e164)))
+              for p in c.phones]
     return ((c.name, intern(c.kind), _interned(c.role), _interned(c.organization),
              _interned(c.outlet), [intern(t) for t in c.tags],
              [intern(t) for t in c.languages], _interned(c.country), c.emails, phones,
@@ -529,7 +534,8 @@ def _contact(fields: _PackedContact) -> Contact:
      embargo_ok, opted_out, roles, salutation, first_name_ok, _) = fields
     return Contact(name=name, kind=kind, role=role, organization=org, outlet=outlet,
                    tags=tags, languages=languages, country=country, emails=emails,
-                   phones=[Phone(*p) for p in phones], notes=text,
+                   phones=[Phone(e164, extension, type_, label)
+                           for e164, extension, type_, label, _ in phones], notes=text,
                    embargo_ok=embargo_ok, opted_out=opted_out, roles=roles,
                    salutation=salutation, first_name_ok=first_name_ok)
 

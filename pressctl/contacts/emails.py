@@ -155,7 +155,67 @@ def email_key(normalized: str) -> str:
 def _examine_field(text: str, check_dns: bool) -> list[CleanEmail | _Rejected]:
     if _PLAIN_ADDRESS.fullmatch(text):
         return [_validated_piece(text, text, (), None, check_dns)]
+    quick = _plain_shapes(text, check_dns)
+    if quick is not None:
+        return quick
+    return _examined(text, check_dns)
 
+
+# Shapes of a field that spreadsheets (and pressctl's own export) write often, read
+# without the general clean-up below, which costs ~30-40 µs a field in Python (its
+# character scans): plain addresses separated by commas or semicolons ("a@x.org;
+# b@y.org"), "mailto:" before a plain address, and a plain address in angle brackets
+# after a name of letters ("Jürgen Graßl <j.grassl@x.org>", "<a@x.org>"). Each gives
+# exactly what the general path gives (the same pieces, addresses, notes and display
+# names: tests compare both on many fields); anything else (a stray separator, spaces
+# around the field, a line break, non-ASCII text outside a name, a %-escape or a query
+# after mailto:, a name holding a word the general path reads: "AT", "arobase", a
+# leading "or"/"et") goes the general way.
+_LIST_SEPARATOR = re.compile(r"[,;]")
+_PLAIN_MAILTO = re.compile(r"mailto:(?P<addr>[^%?\s]+)", re.IGNORECASE)
+_LETTERS_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ '.-])*")
+
+
+def _plain_shapes(text: str, check_dns: bool) -> list[CleanEmail | _Rejected] | None:
+    if "\n" in text or "\r" in text or text.strip() != text:
+        return None
+    if text[-1:] == ">":
+        return _named_plain(text, check_dns)
+    if not text.isascii():
+        return None
+    if "," in text or ";" in text:
+        parts = [part.strip() for part in _LIST_SEPARATOR.split(text)]
+        if not all(_PLAIN_ADDRESS.fullmatch(part) for part in parts):
+            return None
+        notes = (f"split {len(parts)} addresses in one field",)
+        return [_validated_piece(part, part, notes, None, check_dns) for part in parts]
+    mailto = _PLAIN_MAILTO.fullmatch(text)
+    if mailto is None or not _PLAIN_ADDRESS.fullmatch(address := mailto.group("addr")):
+        return None
+    return [_validated_piece(text, address, ("removed mailto:",), None, check_dns)]
+
+
+def _named_plain(text: str, check_dns: bool) -> list[CleanEmail | _Rejected] | None:
+    """'Name <addr>' or '<addr>' (see _plain_shapes), else None."""
+    match = _NAME_ANGLE.fullmatch(text)
+    if match is None or not _PLAIN_ADDRESS.fullmatch(address := match.group("addr")):
+        return None
+    name = match.group("name")
+    if name:
+        if not _LETTERS_NAME.fullmatch(name):
+            return None
+        words = name.split()
+        if words[0].lower() in _CONNECTORS or any(
+                word == "AT" or word.casefold() == "arobase" for word in words):
+            return None
+    display_name = _clean_display_name(name)
+    note = ("removed angle brackets" if display_name is None
+            else "took the address out of 'Name <addr>'")
+    return [_validated_piece(text, address, (note,), display_name, check_dns)]
+
+
+def _examined(text: str, check_dns: bool) -> list[CleanEmail | _Rejected]:
+    """The general clean-up of a field (see the module docstring)."""
     field_notes: list[str] = []
     tidy = text
     for table, note in _CHARACTER_FIXES:

@@ -46,9 +46,10 @@ class _Format(NamedTuple):
     template: str  # the replacement, national prefix already in place for NATIONAL
     # The template as "%s %s" and the groups it takes ((1, 2)): re's own expansion of a
     # template is Python code, and the slowest step; None where the template has more
-    # than groups and plain characters (then re.sub itself).
+    # than groups and plain characters (then re.sub itself). Groups None: every group of
+    # the pattern, in order (most templates): the match's groups as they are.
     printf: str | None
-    groups: tuple[int, ...]
+    groups: tuple[int, ...] | None
 
 
 class _Lazy:
@@ -63,7 +64,7 @@ class _Lazy:
     pattern: re.Pattern[str]
     template: str
     printf: str | None
-    groups: tuple[int, ...]
+    groups: tuple[int, ...] | None
 
     def __init__(self, raw: pn.NumberFormat, *, national: bool) -> None:
         self.raw = raw
@@ -109,17 +110,20 @@ def quick_format(e164: str, style: str, own_region: str) -> str | None:
     return None
 
 
-def quick_forms(e164: str) -> tuple[str, str, str] | None:
+def quick_forms(e164: str, found: str | None = None) -> tuple[str, str, str] | None:
     """The international and national forms of ``e164`` and its region
     (``pn.region_code_for_number``, "" where it names none), from one split: what the
     store keeps beside the number (pressctl.contacts.phone_forms); None when this module
-    cannot be sure (see the module docstring)."""
+    cannot be sure (see the module docstring). ``found``: its region as validation found
+    it (the same walk over the same rules), when known: not looked up again."""
     split = _split(e164)
     if split is None:
         return None
     code, nsn, country = split
     if len(country.regions) == 1:
         region = country.regions[0]
+    elif found is not None:
+        region = found
     else:
         region = region_and_type(code, nsn)[0] or ""  # pn.region_code_for_number's
     return f"+{code} {_apply(country.international, nsn)}", _apply(country.national, nsn), region
@@ -166,6 +170,8 @@ def _apply(formats: tuple[_Lazy, ...], nsn: str) -> str:
             # re.sub would replace this one match, and nothing after it (the pattern
             # matches no empty text): the template filled with its groups.
             values = first.groups("")
+            if rule.groups is None:
+                return rule.printf % values
             return rule.printf % tuple([values[group - 1] for group in rule.groups])
         if rule.pattern.fullmatch(nsn):
             return rule.pattern.sub(rule.template, nsn)
@@ -223,8 +229,9 @@ def _compiled(number_format: pn.NumberFormat, first_group: re.Pattern[str], *,
     printf, groups = _printf(template)
     if pattern.fullmatch("") or any(group > pattern.groups for group in groups):
         printf = None  # re.sub would fill it at the empty end too, or refuse the template
+    every = groups == tuple(range(1, pattern.groups + 1))
     return _Format(re.compile(leading[-1]) if leading else None, pattern, template,
-                   printf, groups)
+                   printf, None if every else groups)
 
 
 def _printf(template: str) -> tuple[str | None, tuple[int, ...]]:

@@ -169,14 +169,16 @@ def phone_formatter(style: str, own_country: str | None = None) -> Callable[[Pho
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def display_forms(e164: str) -> tuple[str, str, str] | None:
+def display_forms(e164: str, region: str | None = None) -> tuple[str, str, str] | None:
     """What the store keeps beside a number so that showing it needs no phonenumbers
     (pressctl.contacts.phone_forms): its international and national forms (without
     extension) and its region ("" where phonenumbers names none), all as :func:`_shown`
     and phonenumbers give them. None for a number phonenumbers cannot read, or (never
     seen) one whose international form does not start with "+code ", which "house" reads.
+    ``region``: the number's region as validation found it (:func:`region_found`), when
+    known, so that a number of a code several regions share is not matched again.
     Cached: a book repeats its switchboards."""
-    forms = quick_forms(e164)
+    forms = quick_forms(e164, region)
     if forms is not None:
         return forms
     try:
@@ -188,6 +190,32 @@ def display_forms(e164: str) -> tuple[str, str, str] | None:
     if not (space and head[1:].isdigit() and e164.startswith(head)):
         return None
     return international, national, pn.region_code_for_number(_stored_number(e164)) or ""
+
+
+# The regions validation found for numbers of a code several regions share (+1, +44,
+# +7): e164 -> region ("" for none). An import's validation (in a worker process) sends
+# each with its number (pressctl.book.importer), and the store's display forms read it
+# instead of matching the number against each region's rules again. A hint, bounded: a
+# number not found here has its region looked up as ever.
+_FOUND_REGIONS: dict[str, str] = {}
+
+
+def region_found(e164: str) -> str | None:
+    """The region the last validation of ``e164`` in this process found (see
+    _FOUND_REGIONS); None when it was not noted (or forgotten)."""
+    return _FOUND_REGIONS.get(e164)
+
+
+def _note_region(e164: str, region: str) -> None:
+    if len(_FOUND_REGIONS) >= CACHE_SIZE:
+        _FOUND_REGIONS.clear()
+    _FOUND_REGIONS[e164] = region
+
+
+@cache
+def _shared_code(code: int) -> bool:
+    """Whether several regions share the country calling code ``code``."""
+    return len(pn.COUNTRY_CODE_TO_REGION_CODE.get(code, ())) > 1
 
 
 def shown_without_stored_forms(e164: str, style: str, own_region: str) -> str:
@@ -365,22 +393,26 @@ def _digits(text: str) -> str:
 
 
 def _outcome(piece: _Piece, core: str, region: str | None) -> _Outcome:
-    number, number_type, error = _read_number(core, region)
+    number, number_type, error, found = _read_number(core, region)
     if number is None:
         return _Outcome(piece.text, None, error)
     kind, label = _kind_and_label(piece.prefix, piece.tail)
     if kind is None:
         kind = "mobile" if number_type == PhoneNumberType.MOBILE else "work"
     e164 = f"+{number.country_code}{pn.national_significant_number(number)}"
+    if _shared_code(_country_code(number)):
+        _note_region(e164, found or "")
     extension = piece.extension or number.extension or None
     return _Outcome(piece.text, Phone(e164, extension, kind, label), None)
 
 
-def _read_number(core: str, region: str | None) -> tuple[pn.PhoneNumber | None, int, str | None]:
-    """The valid number written in ``core`` and its type, or None and the reason."""
+def _read_number(core: str, region: str | None
+                 ) -> tuple[pn.PhoneNumber | None, int, str | None, str | None]:
+    """The valid number written in ``core``, its type and the region it belongs to
+    (pn.region_code_for_number's), or None and the reason."""
     unknown = PhoneNumberType.UNKNOWN
     if not _DIGIT.search(core):
-        return None, unknown, "has no digits"
+        return None, unknown, "has no digits", None
     text = core.lstrip("([ ")
     if text.startswith("00") and not _region_dials_longer_idd(region, text):
         text = "+" + text[2:]
@@ -390,10 +422,10 @@ def _read_number(core: str, region: str | None) -> tuple[pn.PhoneNumber | None, 
     known_region = region if region in pn.SUPPORTED_REGIONS else None
     if not international:
         if region is None:
-            return None, unknown, NO_REGION
+            return None, unknown, NO_REGION, None
         if known_region is None:
             unknown_region = f'has no country code and the default region "{region}" is unknown'
-            return None, unknown, unknown_region
+            return None, unknown, unknown_region, None
     try:
         zero = _TRUNK_ZERO.search(text)
         if zero is None:
@@ -403,11 +435,11 @@ def _read_number(core: str, region: str | None) -> tuple[pn.PhoneNumber | None, 
         else:  # a national number: "(0)1 44 ..." is just its trunk 0
             number = _parse(f"{text[: zero.start()]}0{text[zero.end():]}", False, known_region)
     except NumberParseException as exc:
-        return None, unknown, _parse_error_reason(exc, text, international, known_region)
-    number_type = _valid_type(number)
+        return None, unknown, _parse_error_reason(exc, text, international, known_region), None
+    found, number_type = _region_and_type(number)
     if number_type == unknown:
-        return None, unknown, _invalid_reason(number, known_region, international)
-    return number, number_type, None
+        return None, unknown, _invalid_reason(number, known_region, international), None
+    return number, number_type, None, found
 
 
 def _read_trunk_zero(text: str, zero: re.Match) -> pn.PhoneNumber:

@@ -267,9 +267,11 @@ def _contact_row(c: Contact) -> _NewRow:
 
 
 
-# A phone as plain values: e164, extension, type, label (its display forms are the
-# store's: pressctl.contacts.phones.display_forms).
-PlainPhone = tuple[str, str | None, str, str | None]
+# A phone as plain values: e164, extension, type, label, and the region validation found
+# for it (pressctl.contacts.phones.region_found; None: not known). Its display forms are
+# the store's (pressctl.contacts.phones.display_forms), which read that region instead
+# of looking it up again.
+PlainPhone = tuple[str, str | None, str, str | None, str | None]
 # A new contact as plain values, in this order: name, kind, role, organization, outlet,
 # tags, languages, country, emails, phones (PlainPhone), notes, embargo_ok, opted_out,
 # roles, salutation, first_name_ok, and the sort key of its name (model.sort_key).
@@ -281,7 +283,7 @@ PlainContact = tuple[str, str, str | None, str | None, str | None, list[str], li
 def plain_contact(c: Contact) -> PlainContact:
     """A Contact as :data:`PlainContact`."""
     return (c.name, c.kind, c.role, c.organization, c.outlet, c.tags, c.languages,
-            c.country, c.emails, [(p.e164, p.extension, p.type, p.label)
+            c.country, c.emails, [(p.e164, p.extension, p.type, p.label, None)
                                   for p in c.phones],
             c.notes, c.embargo_ok, c.opted_out, c.roles, c.salutation, c.first_name_ok,
             sort_key(c.name))
@@ -316,9 +318,9 @@ def _plain_rows(first: int, contacts: list[PlainContact], email_keys: list[list[
             raise ValueError("one e-mail key per address")
         for i, address in enumerate(addresses):
             emails.append((cid, i, address, keys[i]))
-        for i, (e164, extension, type_, label) in enumerate(numbers):
+        for i, (e164, extension, type_, label, region) in enumerate(numbers):
             phones.append((cid, i, e164, extension, type_, label,
-                           *(display_forms(e164) or _NO_FORMS)))
+                           *(display_forms(e164, region) or _NO_FORMS)))
         for i, tag in enumerate(tag_list):
             tags.append((cid, i, tag))
         for i, (language, text) in enumerate(role_map.items()):

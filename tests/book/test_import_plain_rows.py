@@ -128,3 +128,21 @@ def test_numbered_entries_are_the_entries_of_one_new_change_a_row(book):
                                  "FROM changes ORDER BY id").fetchall()
     assert [tuple(r) for r in rows[:3]] == [tuple(r) for r in rows[3:]]
     assert [r[4] for r in rows[3:]] == ["7", "8", "9"]
+
+
+def test_entries_made_from_the_lines_are_the_numbered_entries(book):
+    changes = book.store.changes
+    lines = [2, 3, 5, 10, 99, 1000]
+    with book.store.transaction():
+        changes.record_numbered(book.now, "ana", ChangeAction.IMPORT, Subject.CONTACT, 98,
+                                [f"added from my 'file'.csv:{line}" for line in lines])
+        assert changes.record_lines(book.now, "ana", ChangeAction.IMPORT, Subject.CONTACT,
+                                    98, "added from my 'file'.csv:", lines) == len(lines)
+        assert changes.record_lines(book.now, "ana", ChangeAction.IMPORT, Subject.CONTACT,
+                                    1, "x", []) == 0
+    rows = [tuple(r) for r in book.store.db.execute(
+        "SELECT at, actor, action, subject_kind, subject_id, summary FROM changes "
+        "ORDER BY id").fetchall()]
+    assert len(rows) == 2 * len(lines)
+    assert rows[:len(lines)] == rows[len(lines):]
+    assert [r[4] for r in rows[len(lines):]] == ["98", "99", "100", "101", "102", "103"]

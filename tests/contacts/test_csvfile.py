@@ -291,6 +291,30 @@ def test_blank_rows_are_skipped_and_still_counted():
     assert records[1].text == "C D"
 
 
+def test_lines_and_texts_stay_exact_across_multiline_headers_cells_and_blank_rows():
+    # Whitespace of any kind makes a cell (and a row) blank, as str.strip says; a row's
+    # extra cells count only when one holds text.
+    text = ('sep=;\r\n\r\n"Full\nname";Email;Mobile;Fonction (EN)\r\n'
+            '\u00a0;\u2003\t;\u3000\r\n'
+            '"A\r\nB";a@example.org;06 12;Editor;\u00a0 \r\n'
+            ';;\r\n'
+            "C D;'=c@example.org;\u2003;;;x\r\n"
+            '"E\nF\nG";e@example.org')
+    layout, records = read(text)
+    assert (layout.header_line, layout.header_text) == (3, '"Full\nname";Email;Mobile;'
+                                                           'Fonction (EN)\r\n')
+    assert [(r.line, r.text) for r in records] == [
+        (6, '"A\r\nB";a@example.org;06 12;Editor;\u00a0 \r\n'),
+        (9, "C D;'=c@example.org;\u2003;;;x\r\n"),
+        (10, '"E\nF\nG";e@example.org')]
+    assert [r.fields for r in records] == [
+        {"name": "A\r\nB", "emails": ["a@example.org"], "phones": ["Mobile: 06 12"],
+         "roles": ["en=Editor"]},
+        {"_error": "6 cells for 4 columns (a ';' inside an unquoted value?)", "name": "C D",
+         "emails": ["=c@example.org"]},
+        {"name": "E\nF\nG", "emails": ["e@example.org"]}]
+
+
 def test_a_row_with_too_many_cells_is_marked():
     _, [bad, tolerated] = read("Name,Email\nDupont, Jean,j@example.org\nA B,a@example.org,,\n")
     assert bad.fields["_error"] == "3 cells for 2 columns (a ',' inside an unquoted value?)"

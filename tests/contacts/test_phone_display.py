@@ -178,3 +178,27 @@ def test_a_number_left_to_parse_is_parsed_once_whatever_the_style(monkeypatch):
         for style in ("international", "national", "house", "auto"):
             format_phone(Phone("+4903012345678", "5"), style, "DE")
     assert calls == ["+4903012345678"]
+
+
+def test_a_template_that_skips_a_group_is_filled_with_the_groups_it_names():
+    # Argentina's national mobile forms ("0\2 15-\3-\4") leave the pattern's first group
+    # out; every other template takes every group in order, filled from the match as is.
+    from pressctl.contacts import phone_display
+
+    country = phone_display._country(54)
+    assert country is not None
+    rng = random.Random(54)
+    skipping = [rule for rule in country.national
+                if rule.printf is not None and rule.groups is not None]
+    assert skipping
+    for rule in skipping:
+        for _ in range(20000):
+            nsn = "".join(rng.choice("0123456789") for _ in range(rng.randint(6, 12)))
+            if ((rule.leading is None or rule.leading.match(nsn))
+                    and rule.pattern.fullmatch(nsn)):
+                break
+        else:
+            pytest.fail(f"no number found for {rule.template}")
+        expected = rule.pattern.sub(rule.template, nsn)
+        assert phone_display._apply((rule,), nsn) == expected
+        assert expected.startswith("0") and " 15-" in expected

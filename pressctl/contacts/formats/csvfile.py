@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from pressctl.contacts.contact_rows import ContactRow, languages_of, scan, strings_of
@@ -149,13 +150,20 @@ def decode(data: bytes, source: str) -> str:
 
 class _LineTap:
     """Iterates over lines for csv.reader and keeps those of the current record, so that
-    a rejected record can be written back exactly as it was."""
+    a rejected record can be written back exactly as it was. The records' reader takes
+    its lines from :meth:`stream` (a generator: a method call per line cost more than the
+    csv module's parsing of it) and counts them when it takes them."""
 
     def __init__(self, lines: Iterator[str], source: str) -> None:
         self._lines = lines
         self._source = source
         self.taken: list[str] = []
-        self.count = 0  # lines read so far
+        self.done = 0  # lines taken (or dropped) so far
+
+    @property
+    def count(self) -> int:
+        """Lines read so far."""
+        return self.done + len(self.taken)
 
     def __iter__(self) -> _LineTap:
         return self
@@ -163,11 +171,18 @@ class _LineTap:
     def __next__(self) -> str:
         line = next(self._lines)
         self.taken.append(line)
-        self.count += 1
         return line
+
+    def stream(self) -> Iterator[str]:
+        """The lines still to read, each kept in ``taken`` as it is read."""
+        keep = self.taken.append
+        for line in self._lines:
+            keep(line)
+            yield line
 
     def take(self) -> str:
         text = "".join(self.taken)
+        self.done += len(self.taken)
         self.taken.clear()
         return text
 
@@ -197,14 +212,13 @@ def read_csv(
         raise InvalidInput(f"{source}: the file is empty", hint="expected a header row")
     header_line = tap.count
     delimiter = delimiter or _sniff_delimiter(first)
-    tap.taken.clear()
-    reader = csv.reader(_prepend(first, tap), delimiter=delimiter, strict=False)
+    tap.take()  # the header line: read again by the csv reader, counted once
+    reader = csv.reader(chain((first,), tap.stream()), delimiter=delimiter, strict=False)
     try:
         header = next(reader)
     except csv.Error as err:
         raise InvalidInput(f"{source}:{header_line}: {err}") from err
     header_text = first if len(tap.taken) == 0 else first + tap.take()
-    tap.taken.clear()
     mapping = [_column_key(h) for h in header]
     unknown = [h for h, key in zip(header, mapping, strict=True) if key is None and h.strip()]
     mapping = [None if key == "ignore" else key for key in mapping]
@@ -222,52 +236,83 @@ def read_csv(
     return layout, _records(reader, tap, layout, source)
 
 
-def _prepend(first: str, rest: Iterator[str]) -> Iterator[str]:
-    yield first
-    yield from rest
+# How a column's cells are read into a record's fields (see _records).
+_PLAIN, _EMAILS, _PHONES, _LABELLED, _ROLES, _ROLE_IN = range(6)
+
+
+def _column_plan(mapping: list[str | None]) -> list[tuple[int, str, int]]:
+    """(index, key, how) of each column read, in order."""
+    plan = []
+    for index, key in enumerate(mapping):
+        if key is None:
+            continue
+        if key == "emails":
+            how = _EMAILS
+        elif key == "phones":
+            how = _PHONES
+        elif key in ("mobile", "fax"):
+            how = _LABELLED
+        elif key == "roles":
+            how = _ROLES
+        elif key.startswith("roles:"):
+            how = _ROLE_IN
+        else:
+            how = _PLAIN
+        plan.append((index, key, how))
+    return plan
 
 
 def _records(reader: Iterator[list[str]], tap: _LineTap, layout: CsvLayout,
              source: str) -> Iterator[RawRecord]:
     width = len(layout.header)
+    plan = _column_plan(layout.mapping)
+    taken = tap.taken
+    done = tap.done
     while True:
-        first = tap.count + 1
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as err:
-            raise InvalidInput(f"{source}:{tap.count}: {err}") from err
-        text = tap.take()
-        if not any(cell.strip() for cell in row):
+            raise InvalidInput(f"{source}:{done + len(taken)}: {err}") from err
+        first = done + 1
+        done += len(taken)
+        text = taken[0] if len(taken) == 1 else "".join(taken)
+        taken.clear()
+        if not "".join(row).strip():  # blank: every cell empty or whitespace
             continue
         fields: dict[str, str | list[str]] = {}
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
+        if len(row) > width and "".join(row[width:]).strip():
             fields["_error"] = (
                 f"{len(row)} cells for {width} columns (a {layout.delimiter!r} "
                 "inside an unquoted value?)"
             )
         # A short row lacks its last cells; a long one's extra cells were reported above.
-        for key, cell in zip(layout.mapping, row, strict=False):
-            if key is None or not cell.strip():
+        cells = len(row)
+        for index, key, how in plan:
+            if index >= cells:
+                break
+            cell = row[index]
+            if not cell or cell.isspace():  # str.strip's whitespace, as isspace's
                 continue
-            if cell[:1] == "'":
+            if cell[0] == "'":
                 cell = _as_written(cell)
-            if key in ("emails", "phones", "mobile", "fax"):
-                value = cell if key in ("emails", "phones") else f"{key.title()}: {cell}"
-                if key == "phones" or key in ("mobile", "fax"):
-                    fields.setdefault("phones", [])
-                    fields["phones"].extend(_split_phones(value, key))  # type: ignore[union-attr]
-                else:
-                    fields.setdefault("emails", []).append(cell)  # type: ignore[union-attr]
-            elif key == "roles" or key.startswith("roles:"):
-                entries = ([f"{key[len('roles:'):]}={cell}"] if key != "roles"
+            if how == _PLAIN:
+                if key not in fields:
+                    fields[key] = cell
+            elif how == _EMAILS:
+                fields.setdefault("emails", []).append(cell)  # type: ignore[union-attr]
+            elif how in (_PHONES, _LABELLED):
+                value = cell if how == _PHONES else f"{key.title()}: {cell}"
+                fields.setdefault("phones", [])
+                fields["phones"].extend(_split_phones(value, key))  # type: ignore[union-attr]
+            else:
+                entries = ([f"{key[len('roles:'):]}={cell}"] if how == _ROLE_IN
                            else [part for part in _ROLES_SPLIT.split(cell.strip()) if part])
                 fields.setdefault("roles", [])
                 fields["roles"].extend(entries)  # type: ignore[union-attr]
-            elif key not in fields:
-                fields[key] = cell
-        yield RawRecord(line=first, fields=fields, text=text)
+        yield RawRecord(first, fields, text)
+        tap.done = done
 
 
 def _split_phones(value: str, key: str) -> list[str]:
