@@ -353,31 +353,33 @@ class Connections:
         journal, entry = self.journal, ready.entry
         in_flight, row_id = self.in_flight, row.id
 
-        def mark() -> InFlightFlag:  # the commit of one run on its own (no marks, no slot)
-            in_flight[slot] = row_id
-            return journal.flag(entry)  # set by the transport just before the dot
-
-        def commit() -> bool | InFlightFlag:  # before the final dot: pressctl.delivery.inflight
-            try:
-                if late_limit is not None and marks is not None:
-                    marks.flush()  # results are not held back while this waits
-                    # The mark goes just before the slot (see SharedLimiter.acquire); a
-                    # stop after it withholds the dot, and the row goes back untried.
-                    late_limit.acquire(self.clock, self._sleep, lead=marks.lead,
-                                       before=lambda: marks.mark(row.id))
-                elif late_limit is not None:
-                    late_limit.acquire(self.clock, self._sleep)
-                elif marks is not None:
-                    marks.mark(row.id)
-            except _Stopped:
-                return False  # a stop while waiting for the slot: the dot never goes
-            except StaleClaim:  # another worker took this run's rows as a dead run's
-                self.stop.request(StopReason.LEASE_LOST)
-                return False
-            self.in_flight[slot] = row.id
-            return journal.flag(entry)  # set by the transport just before the dot
-
-        steps = mark if late_limit is None and marks is None else commit
+        steps: Callable[[], bool | InFlightFlag]
+        if late_limit is None and marks is None:
+            def mark() -> InFlightFlag:  # the commit of one run on its own (no marks, no slot)
+                in_flight[slot] = row_id
+                return journal.flag(entry)  # set by the transport just before the dot
+            steps = mark
+        else:
+            def commit() -> bool | InFlightFlag:  # before the final dot: pressctl.delivery.inflight
+                try:
+                    if late_limit is not None and marks is not None:
+                        marks.flush()  # results are not held back while this waits
+                        # The mark goes just before the slot (see SharedLimiter.acquire); a
+                        # stop after it withholds the dot, and the row goes back untried.
+                        late_limit.acquire(self.clock, self._sleep, lead=marks.lead,
+                                           before=lambda: marks.mark(row.id))
+                    elif late_limit is not None:
+                        late_limit.acquire(self.clock, self._sleep)
+                    elif marks is not None:
+                        marks.mark(row.id)
+                except _Stopped:
+                    return False  # a stop while waiting for the slot: the dot never goes
+                except StaleClaim:  # another worker took this run's rows as a dead run's
+                    self.stop.request(StopReason.LEASE_LOST)
+                    return False
+                self.in_flight[slot] = row.id
+                return journal.flag(entry)  # set by the transport just before the dot
+            steps = commit
         if following is not None or meanwhile is not None:
             outcome = transport.send(ready.sender, row.address, ready.data,  # type: ignore[call-arg,arg-type]
                                      crlf=True, commit=steps, following=following,

@@ -18,11 +18,12 @@ falls back to stuffing the built message whole (:attr:`WireFactory.spliced` is F
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pressctl.releases import messages as _m
-from pressctl.releases.headers import address_field, commas, fold
+from pressctl.releases.headers import PLAIN_ADDRESS, address_field, commas, fold
 
 Piece = bytes | Callable[[dict[str, str]], bytes]  # shared bytes, or made per recipient
 
@@ -120,7 +121,7 @@ class WireFactory:
             return f"Date: {s['date']}\r\nMessage-ID: {s['message_id']}\r\n".encode()
 
         def head_to(s: dict[str, str]) -> bytes:
-            return address_field("To", s["name"], s["address"]).encode()
+            return to_line(s["name"], s["address"])
 
         raw += [head_date, f._from.encode(), head_to, f._middle.encode()]
         if f._url is not None:
@@ -144,6 +145,23 @@ class WireFactory:
         else:
             raw += [f._end_alt, f._files, f._close]
         return _merged(raw)
+
+
+# A name of atoms (RFC 5322 atext) separated by single spaces, and a plain ASCII address:
+# what headers.address_field makes of them is "To: name <address>" on one line when it
+# fits (it cleans nothing, quotes nothing, encodes nothing), so it is written at once.
+# tests/delivery/test_wire_plain_to.py holds it to address_field byte for byte.
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
+_PLAIN_MOST = 78 - len("To: ") - len(" <>")  # name + address on one line (headers.fold)
+
+
+def to_line(name: str, address: str) -> bytes:
+    """The To line of a message, as ``address_field("To", name, address)`` encodes it
+    (the same bytes, the same errors), by a shorter way for a plain name and address."""
+    if (len(name) + len(address) <= _PLAIN_MOST and "=?" not in name
+            and PLAIN_ADDRESS.match(address) and _PLAIN_NAME.match(name)):
+        return f"To: {name} <{address}>\r\n".encode()
+    return address_field("To", name, address).encode()
 
 
 def _ics(calendar: Callable[[str, str], bytes], s: dict[str, str]) -> bytes:

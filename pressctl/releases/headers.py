@@ -39,6 +39,10 @@ _BAD_ADDRESS = re.compile(r'[\s<>()\[\],;:"\\\x00-\x1f\x7f-\x9f]')
 _ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+\Z")
 _ATOMS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?: [A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 
+# One match for what header_address returns unchanged (a delivery makes one a message):
+# printable ASCII but @ and the characters of _BAD_ADDRESS, one @, text on either side.
+_ADDRESS_TEXT = r"[!#-'*+\-./0-9=?A-Z^_`a-z{|}~]+"
+PLAIN_ADDRESS = re.compile(_ADDRESS_TEXT + "@" + _ADDRESS_TEXT + r"\Z")
 _LIMIT = 78  # preferred header line length
 _EW_MAX = _LIMIT - len("Subject: ")  # within RFC 2047's 75, and one fits on a Subject line
 _EW_EMPTY = len("=?utf-8?q??=")
@@ -168,6 +172,8 @@ def _idna(domain: str) -> str:
 def header_address(address: str) -> str:
     """``address`` as it goes in a header: checked, with an IDNA domain when the local part
     is ASCII. Raises ValueError for anything that could break out of the header."""
+    if PLAIN_ADDRESS.match(address):  # the usual case, as the checks below return it
+        return address
     if _BAD_ADDRESS.search(address) or address.count("@") != 1:
         raise ValueError(f"not a plain e-mail address: {address!r}")
     local, _, domain = address.partition("@")

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pressctl.outbox.states import RowState
 from pressctl.store.database import Database
@@ -30,10 +29,10 @@ class StaleClaim(Exception):
     """A worker was about to transmit a row it no longer holds (internal to delivery)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Settlement:
+class Settlement(NamedTuple):
     """What becomes of one claimed row: its new state, and whether an attempt is charged
-    (not for a row given back untried)."""
+    (not for a row given back untried). A tuple: one is made per message, and a frozen
+    dataclass took three times as long to make."""
 
     row_id: int
     state: RowState

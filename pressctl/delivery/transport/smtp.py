@@ -541,6 +541,14 @@ def _getreply(conn: smtplib.SMTP) -> tuple[int, bytes]:
     """smtplib's SMTP.getreply, with the same results and errors, without its debug and
     per-call set-up: a message reads four replies."""
     file = conn.file
+    if file.__class__ is _Replies:  # the usual case: a one-line reply already read
+        buffer = file._buffer
+        end = buffer.find(b"\n") + 1
+        if 0 < end <= _MAXLINE and conn.debuglevel <= 0:
+            line = buffer[:end]
+            if line[3:4] != b"-" and line[:3].isdigit():  # else the way below says what
+                file._buffer = buffer[end:]
+                return int(line[:3]), line[4:].strip(b" \t\r\n")
     if file is None or conn.debuglevel > 0:
         return conn.getreply()
     lines = []
@@ -658,6 +666,6 @@ class _Replies:
 def _commands(mail_from: str, rcpt_to: str, options: list[str]) -> bytes:
     """MAIL, RCPT and DATA in one write. Both addresses went through
     headers.header_address: plain, no <>, no spaces."""
-    extra = "".join(f" {option}" for option in options)
+    extra = " " + " ".join(options) if options else ""
     return (f"MAIL FROM:<{mail_from}>{extra}\r\nRCPT TO:<{rcpt_to}>\r\nDATA\r\n"
             .encode("ascii"))
