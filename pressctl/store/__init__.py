@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
+from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from pressctl.store.database import Connection, Database, Location, open_database
 
@@ -38,6 +38,35 @@ if TYPE_CHECKING:
 
 __all__ = ["Database", "Store"]
 
+Q = TypeVar("Q")
+
+
+class _Queries(Generic[Q]):
+    """A query module of :class:`Store`, made (and its module, named as the attribute,
+    imported) on first use, then kept on the store: a command uses a few of the sixteen,
+    and importing them all cost ~30 ms of every command's start-up (their dataclasses
+    above all), an eighth of an `outbox run` on a small mailout."""
+
+    def __init__(self, class_name: str) -> None:
+        self.class_name = class_name
+        self.attribute = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attribute = name
+
+    @overload
+    def __get__(self, store: None, owner: Any = None) -> _Queries[Q]: ...
+    @overload
+    def __get__(self, store: Store, owner: Any = None) -> Q: ...
+
+    def __get__(self, store: Store | None, owner: Any = None) -> Q | _Queries[Q]:
+        if store is None:
+            return self
+        module = import_module(f"pressctl.store.{self.attribute}")
+        queries: Q = getattr(module, self.class_name)(store.database)
+        store.__dict__[self.attribute] = queries  # later reads find it, not this
+        return queries
+
 
 class Store:
     """The book's database and its query modules, over one connection."""
@@ -45,105 +74,22 @@ class Store:
     def __init__(self, database: Database) -> None:
         self.database: Database = database
 
-    # Each query module is made (and its module imported) on first use: a command uses a
-    # few of them, and importing all sixteen cost ~30 ms of every command's start-up
-    # (their dataclasses above all), an eighth of an `outbox run` on a small mailout.
-
-    @cached_property
-    def contacts(self) -> ContactQueries:
-        from pressctl.store.contacts import ContactQueries
-
-        return ContactQueries(self.database)
-
-    @cached_property
-    def orgs(self) -> OrgQueries:
-        from pressctl.store.orgs import OrgQueries
-
-        return OrgQueries(self.database)
-
-    @cached_property
-    def audiences(self) -> AudienceQueries:
-        from pressctl.store.audiences import AudienceQueries
-
-        return AudienceQueries(self.database)
-
-    @cached_property
-    def suppressions(self) -> SuppressionQueries:
-        from pressctl.store.suppressions import SuppressionQueries
-
-        return SuppressionQueries(self.database)
-
-    @cached_property
-    def mailouts(self) -> MailoutQueries:
-        from pressctl.store.mailouts import MailoutQueries
-
-        return MailoutQueries(self.database)
-
-    @cached_property
-    def runs(self) -> RunQueries:
-        from pressctl.store.runs import RunQueries
-
-        return RunQueries(self.database)
-
-    @cached_property
-    def leases(self) -> LeaseQueries:
-        from pressctl.store.leases import LeaseQueries
-
-        return LeaseQueries(self.database)
-
-    @cached_property
-    def consent(self) -> ConsentQueries:
-        from pressctl.store.consent import ConsentQueries
-
-        return ConsentQueries(self.database)
-
-    @cached_property
-    def changes(self) -> ChangeQueries:
-        from pressctl.store.changes import ChangeQueries
-
-        return ChangeQueries(self.database)
-
-    @cached_property
-    def ratewindow(self) -> RateWindowQueries:
-        from pressctl.store.ratewindow import RateWindowQueries
-
-        return RateWindowQueries(self.database)
-
-    @cached_property
-    def tokens(self) -> TokenQueries:
-        from pressctl.store.tokens import TokenQueries
-
-        return TokenQueries(self.database)
-
-    @cached_property
-    def events(self) -> EventQueries:
-        from pressctl.store.events import EventQueries
-
-        return EventQueries(self.database)
-
-    @cached_property
-    def gdpr(self) -> GdprQueries:
-        from pressctl.store.gdpr import GdprQueries
-
-        return GdprQueries(self.database)
-
-    @cached_property
-    def inbox(self) -> InboxQueries:
-        from pressctl.store.inbox import InboxQueries
-
-        return InboxQueries(self.database)
-
-    @cached_property
-    def history(self) -> HistoryQueries:
-        from pressctl.store.history import HistoryQueries
-
-        return HistoryQueries(self.database)
-
-    @cached_property
-    def duplicates(self) -> DuplicateQueries:
-        from pressctl.store.duplicates import DuplicateQueries
-
-        return DuplicateQueries(self.database)
+    contacts: _Queries[ContactQueries] = _Queries("ContactQueries")
+    orgs: _Queries[OrgQueries] = _Queries("OrgQueries")
+    audiences: _Queries[AudienceQueries] = _Queries("AudienceQueries")
+    suppressions: _Queries[SuppressionQueries] = _Queries("SuppressionQueries")
+    mailouts: _Queries[MailoutQueries] = _Queries("MailoutQueries")
+    runs: _Queries[RunQueries] = _Queries("RunQueries")
+    leases: _Queries[LeaseQueries] = _Queries("LeaseQueries")
+    consent: _Queries[ConsentQueries] = _Queries("ConsentQueries")
+    changes: _Queries[ChangeQueries] = _Queries("ChangeQueries")
+    ratewindow: _Queries[RateWindowQueries] = _Queries("RateWindowQueries")
+    tokens: _Queries[TokenQueries] = _Queries("TokenQueries")
+    events: _Queries[EventQueries] = _Queries("EventQueries")
+    gdpr: _Queries[GdprQueries] = _Queries("GdprQueries")
+    inbox: _Queries[InboxQueries] = _Queries("InboxQueries")
+    history: _Queries[HistoryQueries] = _Queries("HistoryQueries")
+    duplicates: _Queries[DuplicateQueries] = _Queries("DuplicateQueries")
 
     @classmethod
     def open(cls, location: Path | Location, *, create: bool = True,

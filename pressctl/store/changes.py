@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pressctl.store.database import Connection, Database
+from pressctl.store.dialect import SQLITE
 
 
 class Subject(StrEnum):
@@ -117,7 +118,7 @@ class ChangeQueries:
         from f.csv:" and 17: an import's new contacts), the same rows. SQLite makes them
         in one statement from the lines (a JSON array): a Python tuple a row, bound
         and run one by one, cost an import more than the rows' own writing."""
-        if self.dialect != "sqlite":
+        if self.dialect != SQLITE:
             return self.record_numbered(at, actor, action, subject, first,
                                         [f"{prefix}{line}" for line in lines])
         self.db.execute(
