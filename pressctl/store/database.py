@@ -140,7 +140,13 @@ class Database:
         return database
 
     def close(self) -> None:
-        self.db.close()
+        """Close once no transaction is open: a delivery run gives up on a connection
+        thread still waiting on a dead relay, and that thread may yet be recording its
+        results; closing the connection under its statement crashed the process
+        (SIGSEGV in sqlite3). A thread that comes later finds the book closed (an error
+        of its own, its results already in the in-flight file)."""
+        with self.lock:
+            self.db.close()
 
     def migrate(self) -> list[str]:
         """Apply the migrations not yet recorded; returns their names."""

@@ -194,7 +194,7 @@ def test_ctrl_c_and_sigterm_stop_a_run_within_two_seconds_and_one_reply(
         cli, home, tmp_path, smtp_server_factory, console_script, signum, name, code):
     server, mailout, returncode, took, out, err = _slow_relay_run(
         cli, home, tmp_path, smtp_server_factory, console_script, signum)
-    assert returncode == code
+    assert returncode == code, err
     assert took < 2.0 + 2.0 + 0.5  # the relay answers the final dot in 2 s
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith(f"Error: stopped by {name} after ")

@@ -238,3 +238,39 @@ def test_upgrading_a_first_version_book_fills_the_new_column(tmp_path):
 
 def _applied(store: Store) -> list[str]:
     return [r[0] for r in store.db.execute("SELECT name FROM schema_migrations ORDER BY name")]
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path):
+    return book_location(request, tmp_path)
+
+
+def test_close_waits_for_a_transaction_in_another_thread_to_end(location):
+    # A delivery run may give up on a connection thread that is still recording its
+    # results; closing the connection under its statement crashed the sender (SIGSEGV).
+    store = Store.open(location)
+    inside, release, committed = threading.Event(), threading.Event(), []
+
+    def record():
+        with store.transaction():
+            store.contacts.insert([_contact("Late Writer", "late@example.org")])
+            inside.set()
+            release.wait(10)
+        committed.append(True)
+
+    writer = threading.Thread(target=record)
+    writer.start()
+    assert inside.wait(10)
+    closer = threading.Thread(target=store.close)
+    closer.start()
+    closer.join(0.3)
+    assert closer.is_alive()  # the transaction is still open: close waits for it
+    release.set()
+    writer.join(10)
+    closer.join(10)
+    assert committed == [True] and not closer.is_alive()
+    again = Store.open(location)
+    try:
+        assert [c.name for c in again.contacts.select()] == ["Late Writer"]
+    finally:
+        again.close()
