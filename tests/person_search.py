@@ -12,8 +12,12 @@ from pressctl.store import Store
 def everything(store: Store) -> str:
     """Every value of every table, as one text."""
     if store.dialect == "sqlite":
+        # Stored tables only: the search index's virtual table holds nothing of its own
+        # (contentless; its shadow tables, searched here, hold the trigrams) and refuses
+        # to be scanned without document sizes.
         tables = [r[0] for r in store.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table'")]
+            "SELECT name FROM sqlite_master WHERE type = 'table' "
+            "AND sql NOT LIKE 'CREATE VIRTUAL TABLE%'")]
     else:
         tables = [r[0] for r in store.db.execute(
             "SELECT table_name FROM information_schema.tables "

@@ -15,6 +15,7 @@ from typing import Any
 
 from pressctl.contacts.model import sort_key
 from pressctl.store.search import create_index as _create_search_index
+from pressctl.store.search import drop_document_sizes as _drop_document_sizes
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,5 +510,13 @@ MIGRATIONS: list[Migration] = [
         DROP INDEX mailout_rows_work;
         """,
         None,
+    ),
+    Migration(
+        # Issue 12: the SQLite search index without the per-document sizes FTS5 keeps for
+        # ranking, which no search uses: one b-tree row less per document an import or an
+        # edit writes (pressctl.store.search.drop_document_sizes).
+        "0019_search_index_without_sizes",
+        "",
+        _drop_document_sizes,
     ),
 ]

@@ -403,3 +403,63 @@ def test_postgresql_without_pg_trgm_rights_still_searches_the_same(postgres_serv
         postgres_server.drop_database(url)
         with psycopg.connect(postgres_server.dsn, autocommit=True) as admin:
             admin.execute(f"DROP ROLE {role}")
+
+
+# -- migration 0019 -----------------------------------------------------------------------
+
+
+def test_a_new_book_keeps_no_document_sizes(tmp_path):
+    store = Store.open(tmp_path / "book.db")
+    try:
+        [create] = store.db.execute("SELECT sql FROM sqlite_master WHERE name = ?",
+                                    (TABLE,)).fetchone()
+        assert "columnsize=0" in create
+        assert store.db.execute("SELECT count(*) FROM sqlite_master WHERE name = ?",
+                                (f"{TABLE}_docsize",)).fetchone()[0] == 0
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_migration_0019_builds_the_index_again_without_sizes(request, tmp_path, monkeypatch,
+                                                             backend):
+    """A book at 0018 (documents in the index, changes still queued, a removed contact's
+    deletions queued) opened by this pressctl: the same searches, the same documents."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        url = server.new_database("search_0018")
+        request.addfinalizer(lambda: server.drop_database(url))
+        location = parse_database(url, base=tmp_path, where="old")
+    else:
+        location = parse_database(str(tmp_path / "old.db"), base=tmp_path, where="old")
+    names = [m.name for m in MIGRATIONS]
+    with monkeypatch.context() as patch:
+        patch.setattr(database, "MIGRATIONS",
+                      MIGRATIONS[:names.index("0018_one_queue_index") + 1])
+        old = Store.open(location)
+        people = _copies(PEOPLE)
+        with old.transaction():
+            old.contacts.insert(people[:3])
+            purge(old.db, old.dialect)  # in the index
+        with old.transaction():
+            old.contacts.insert(people[3:])  # still in the queue
+            old.contacts.delete([people[0].stored_id])  # its deletions queued
+        if old.dialect == "sqlite":
+            assert old.db.execute(f"SELECT count(*) FROM {QUEUE}").fetchone()[0] > 0
+            assert old.db.execute("SELECT count(*) FROM sqlite_master WHERE name = ?",
+                                  (f"{TABLE}_docsize",)).fetchone()[0] == 1
+        old.close()
+    migrated = Store.open(location)
+    try:
+        assert "0019_search_index_without_sizes" in {r[0] for r in migrated.db.execute(
+            "SELECT name FROM schema_migrations")}
+        for text in SEARCHES:
+            assert searched(migrated, text) == scanned(migrated, text), text
+        assert people[0].stored_id not in scanned(migrated, people[0].name)
+        if migrated.dialect == "sqlite":
+            assert migrated.db.execute(f"SELECT count(*) FROM {QUEUE}").fetchone()[0] == 0
+            assert migrated.db.execute("SELECT count(*) FROM sqlite_master WHERE name = ?",
+                                       (f"{TABLE}_docsize",)).fetchone()[0] == 0
+            assert_index_holds_the_book(migrated)
+    finally:
+        migrated.close()
