@@ -269,9 +269,9 @@ def test_close_waits_for_a_transaction_in_another_thread_to_end(location):
     writer.join(10)
     closer.join(10)
     assert committed == [True] and not closer.is_alive()
-    with pytest.raises(Exception, match="closed"):  # a thread later still: an error, no crash
-        with store.transaction():
-            store.contacts.select()
+    # a thread that comes later still: an error, no crash
+    with pytest.raises(Exception, match="closed"), store.transaction():
+        store.contacts.select()
     again = Store.open(location)
     try:
         assert [c.name for c in again.contacts.select()] == ["Late Writer"]
