@@ -330,18 +330,33 @@ def test_a_search_of_three_characters_or_more_uses_the_index(filled):
 # -- migration 0015 -----------------------------------------------------------------------
 
 
+def _old_book(request, tmp_path, backend: str, name: str):
+    """Where a book made by an earlier schema goes: a file, or a fresh database on the
+    tests' PostgreSQL server (dropped afterwards)."""
+    if backend == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        url = server.new_database(name)
+        request.addfinalizer(lambda: server.drop_database(url))
+        return parse_database(url, base=tmp_path, where="old")
+    return parse_database(str(tmp_path / "old.db"), base=tmp_path, where="old")
+
+
+def _assert_searches_after(migrated: Store, migration: str) -> None:
+    """``migration`` applied; every search finds what a scan finds; nothing queued."""
+    assert migration in {r[0] for r in migrated.db.execute(
+        "SELECT name FROM schema_migrations")}
+    for text in SEARCHES:
+        assert searched(migrated, text) == scanned(migrated, text), text
+    if migrated.dialect == "sqlite":
+        assert migrated.db.execute(f"SELECT count(*) FROM {QUEUE}").fetchone()[0] == 0
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_migration_0015_builds_the_index_of_a_book_made_before_it(request, tmp_path,
                                                                   monkeypatch, backend):
     """A book at 0014 with contacts in it, opened by this pressctl: searched through the
     new index, with the same results."""
-    if backend == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        url = server.new_database("search_0014")
-        request.addfinalizer(lambda: server.drop_database(url))
-        location = parse_database(url, base=tmp_path, where="old")
-    else:
-        location = parse_database(str(tmp_path / "old.db"), base=tmp_path, where="old")
+    location = _old_book(request, tmp_path, backend, "search_0014")
     names = [m.name for m in MIGRATIONS]
     with monkeypatch.context() as patch:
         # ...plus 0017's phone columns, which this code's insert writes (the 0015 index
@@ -355,12 +370,8 @@ def test_migration_0015_builds_the_index_of_a_book_made_before_it(request, tmp_p
         old.close()
     migrated = Store.open(location)
     try:
-        assert "0015_contact_search_index" in {r[0] for r in migrated.db.execute(
-            "SELECT name FROM schema_migrations")}
-        for text in SEARCHES:
-            assert searched(migrated, text) == scanned(migrated, text), text
+        _assert_searches_after(migrated, "0015_contact_search_index")
         if migrated.dialect == "sqlite":
-            assert migrated.db.execute(f"SELECT count(*) FROM {QUEUE}").fetchone()[0] == 0
             assert_index_holds_the_book(migrated)
         else:
             assert len(_trigram_indexes(migrated)) == 4
@@ -425,13 +436,7 @@ def test_migration_0019_builds_the_index_again_without_sizes(request, tmp_path, 
                                                              backend):
     """A book at 0018 (documents in the index, changes still queued, a removed contact's
     deletions queued) opened by this pressctl: the same searches, the same documents."""
-    if backend == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        url = server.new_database("search_0018")
-        request.addfinalizer(lambda: server.drop_database(url))
-        location = parse_database(url, base=tmp_path, where="old")
-    else:
-        location = parse_database(str(tmp_path / "old.db"), base=tmp_path, where="old")
+    location = _old_book(request, tmp_path, backend, "search_0018")
     names = [m.name for m in MIGRATIONS]
     with monkeypatch.context() as patch:
         patch.setattr(database, "MIGRATIONS",
@@ -451,13 +456,9 @@ def test_migration_0019_builds_the_index_again_without_sizes(request, tmp_path, 
         old.close()
     migrated = Store.open(location)
     try:
-        assert "0019_search_index_without_sizes" in {r[0] for r in migrated.db.execute(
-            "SELECT name FROM schema_migrations")}
-        for text in SEARCHES:
-            assert searched(migrated, text) == scanned(migrated, text), text
+        _assert_searches_after(migrated, "0019_search_index_without_sizes")
         assert people[0].stored_id not in scanned(migrated, people[0].name)
         if migrated.dialect == "sqlite":
-            assert migrated.db.execute(f"SELECT count(*) FROM {QUEUE}").fetchone()[0] == 0
             assert migrated.db.execute("SELECT count(*) FROM sqlite_master WHERE name = ?",
                                        (f"{TABLE}_docsize",)).fetchone()[0] == 0
             assert_index_holds_the_book(migrated)
