@@ -301,13 +301,12 @@ def queue_children(db: Any, contact_id: int) -> None:
                    "WHERE contact_id = ? ORDER BY position", (contact_id,))
 
 
-
 # --- migration 0019: the index without its documents' sizes ----------------------------
 #
 # FTS5 keeps each document's token count (contact_search_docsize) for ranking, which a
 # search never asks for (candidates, then LIKE): ``columnsize=0`` drops that table, one
 # b-tree row less for every document written (an import: ~1.7 µs a contact of the main
-# process's ~56) and the file a tenth smaller. Deleting a contentless document does not
+# process's ~56) and the index a fifth smaller. Deleting a contentless document does not
 # need it (its text is repeated). A contentless index cannot be copied into the new
 # table: it is built again from the book's rows, which its queue only ever follows.
 
@@ -324,6 +323,7 @@ def drop_document_sizes(db: Any, dialect: str) -> None:
     db.execute(_CREATE_WITHOUT_SIZES)
     db.execute(f"DELETE FROM {QUEUE}")
     db.execute(f"INSERT INTO {TABLE} (rowid, text) {_range_documents()}", (0, _MAX_ID))
+
 
 _PG_INDEXED = (("contacts_text", "contacts", _PG_JOINED),
                *((f"{table}_{column}", table, column) for table, _, column in _CHILDREN))
