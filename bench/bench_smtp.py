@@ -10,6 +10,8 @@ compared in the same run with Postfix's own load generator smtp-source on the sa
     python bench/bench_smtp.py --baseline OTHER/.venv/bin/pressctl  # before/after, same run
     python bench/bench_smtp.py --rss 100000      # peak RSS of a 100,000-recipient mailout
     python bench/bench_smtp.py --rates           # achieved rate under 50/s and 600/min
+    python bench/bench_smtp.py --marginal 30000  # rates once running (10,000 and 30,000
+        # messages each, alternating): start-up and other fixed costs apart
 
 smtp-sink and smtp-source come with Debian's postfix package; ../shared/bench/README.md
 says how to install them without starting a mail server. Only 127.0.0.1 and addresses
@@ -267,6 +269,54 @@ def throughput(args, script: str, folder: Path) -> None:
               f"| {rss} | {ratio} |")
 
 
+def marginal(args, script: str, folder: Path) -> None:
+    """Fixed costs apart: each sender timed on ``--messages`` and on ``--marginal``
+    messages, alternating; the extra messages over the extra time is its rate once
+    running, and what is left of the small run's time is its fixed cost (start-up,
+    set-up, the last replies). The headline figure stays the whole command's
+    (:func:`throughput`): this says how much of the gap is start-up."""
+    _compile(script)
+    sink = Sink(folder)
+    sizes = (args.messages, args.marginal)
+    walls: dict[str, dict[int, list[tuple[int, float]]]] = {
+        name: {size: [] for size in sizes} for name in ("ours", "same", "tiny")}
+    try:
+        for _run in range(args.runs):
+            for size in sizes:
+                measure = Measure("")
+                sized = argparse.Namespace(**{**vars(args), "messages": size})
+                count, message = _delivered(script, folder, sized, sink, measure)
+                walls["ours"][size].append((count, count / measure.rates[0]))
+                eml = folder / "message.eml"
+                eml.write_bytes(message.replace(b"\r\n", b"\n"))
+                rate = smtp_source(sink.port, count, None, file=eml, sink=sink)
+                walls["same"][size].append((count, count / rate))
+                rate = smtp_source(sink.port, count, None, sink=sink)
+                walls["tiny"][size].append((count, count / rate))
+    finally:
+        sink.stop()
+    names = {"ours": "**pressctl outbox run**",
+             "same": "smtp-source -s 4 -d -F (one of pressctl's messages)",
+             "tiny": "smtp-source -s 4 -d (its default, tiny message)"}
+    running = {}
+    print(f"\n{sizes[0]:,} and {sizes[1]:,} recipients, {args.connections} connections; "
+          f"{args.runs} alternating runs, medians\n")
+    print("| sender | wall, small (msgs) | wall, large (msgs) | msgs/s once running "
+          "| fixed cost | pressctl once running / it |")
+    print("|---|---|---|---|---|---|")
+    for key in ("ours", "same", "tiny"):
+        small = statistics.median(w for _, w in walls[key][sizes[0]])
+        large = statistics.median(w for _, w in walls[key][sizes[1]])
+        n_small = walls[key][sizes[0]][0][0]
+        n_large = walls[key][sizes[1]][0][0]
+        rate = (n_large - n_small) / (large - small)
+        running[key] = rate
+        fixed = small - n_small / rate
+        ratio = "" if key == "ours" else f"{running['ours'] / rate:.2f}"
+        print(f"| {names[key]} | {small:.3f} s ({n_small:,}) | {large:.3f} s ({n_large:,}) "
+              f"| {rate:,.0f} | {fixed * 1000:.0f} ms | {ratio} |")
+
+
 def _message(script: str, home: Path, release: Path) -> bytes:
     """One of the release's messages as pressctl builds it (CRLF)."""
     out = subprocess.run([script, "-q", "--home", str(home), "release", "preview",
@@ -338,6 +388,8 @@ def main() -> None:
     parser.add_argument("--rss", type=int, default=0, help="recipients for the RSS run")
     parser.add_argument("--rates", action="store_true")
     parser.add_argument("--only", help="with --rates: 50/s or 600/min")
+    parser.add_argument("--marginal", type=int, default=0,
+                        help="also time this many messages: rates once running, fixed costs")
     parser.add_argument("--baseline", help="another pressctl executable (e.g. an earlier "
                         "commit's) measured in the same run, alternating with this one")
     args = parser.parse_args()
@@ -352,6 +404,8 @@ def main() -> None:
             peak_rss(args, script, folder)
         elif args.rates:
             rates(args, script, folder)
+        elif args.marginal:
+            marginal(args, script, folder)
         else:
             throughput(args, script, folder)
     finally:
