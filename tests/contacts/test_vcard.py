@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 import vobject
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from pressctl.contacts.formats.vcard import read_vcards, write_vcards
+from pressctl.contacts.formats.vcard_writer import _card, _fold
 from pressctl.contacts.model import Contact, Phone
 from pressctl.errors import Problem, ProblemsFound
 
@@ -177,6 +180,22 @@ def test_long_lines_are_folded_at_75_octets_between_utf8_characters():
         assert max(len(line) for line in physical) >= 72  # folding uses the room it has
         (card,) = parse_with_vobject(raw.decode("utf-8"))
         assert card.note.value == note
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(st.sampled_from("aé€📰 ;,\\x"), min_size=1, max_size=90),
+                min_size=1, max_size=6))
+@example(["é" + "a" * 74])  # 75 characters, 76 octets: folded
+@example(["é" + "a" * 73])  # 75 octets: not
+@example(["FN:x", "€" + "a" * 73, "NOTE:" + "a" * 70])  # 76 octets in a card with others
+@example(["a" * 76, "é"])  # a long line with the card's accent elsewhere
+@example(["a" * 76])  # ASCII: 76 octets, folded
+@example(["a" * 75])  # not
+def test_a_card_folds_exactly_the_lines_that_pass_75_octets(lines):
+    """A card whose lines all fit is written without folding each line (a shortcut that
+    counts the card's octets beyond one a character): the result is always every line
+    through the folding itself."""
+    assert _card(lines) == "".join(_fold(line) + "\r\n" for line in lines)
 
 
 def test_phone_text_formatter_is_used_for_3_0_text_but_not_for_4_0_uris():

@@ -140,8 +140,12 @@ def test_sigkill_mid_pipeline_loses_nothing_and_unknown_means_transmitted(
     assert set(states_now) <= {"sent", "unknown"}, states_now  # nothing lost
     assert all(count == 1 for count in got.values()), "sent twice"
     assert all(got[r["address"]] == 1 for r in rows if r["state"] == "sent")
-    missed = [r["address"] for r in rows if r["state"] == "unknown" and not got[r["address"]]]
-    assert missed == []  # the mark is the last store before the dot (test_last_mark.py)
+    missed = [r for r in rows if r["state"] == "unknown" and not got[r["address"]]]
+    # the mark is the last store before the dot (test_last_mark.py). Should this fail, the
+    # message says which path made the row unknown: a crash's recovery or a live run's
+    # "no reply" (its reply text), and whether a killed run's file showed it in flight.
+    assert missed == [], [(r["id"], r["address"], r["reply"], r["id"] in in_flight_at_kills)
+                          for r in missed]
     assert states_now["unknown"] == len(in_flight_at_kills) <= connections * kills
 
 
