@@ -7,9 +7,10 @@ Every connection of a run owns a ring of entries in a small file mapped into mem
 row is marked *in flight*; when the relay answers, the same entry gets the outcome (sent,
 refused for now, refused for good, no reply) and its time. A memory write makes no system
 call, and the transport makes it as the last step before the write of the final dot
-(:class:`InFlightFlag`), with no call into Python code between the two, so no other thread
-of the process can take the interpreter in between: the gap is a few instructions, where
-a database commit would leave milliseconds. What was written to a shared mapping stays in
+(:class:`InFlightFlag`), with no call into Python code between the two and a write that
+keeps the interpreter's lock (pressctl.delivery.transport.smtp._dot_writer), so no other
+thread of the process can take the interpreter in between: the gap is a few instructions,
+where a database commit would leave milliseconds. What was written to a shared mapping stays in
 the kernel's page cache when the process is killed. Outcomes reach
 the database in batches (pressctl.delivery.sending), and a ring is never reused before its
 entries are in the database.
@@ -67,11 +68,15 @@ class Entry:
 
 class InFlightFlag:
     """One entry's status byte, handed by a commit to the transport, which sets it as the
-    very last step before the final dot's write: ``flag.set(); sock.sendall(dot)``. The
-    set is one store into the mapping and returns straight to the caller; the interpreter
-    hands its lock to another thread only on entering Python code or a loop, and the
-    socket write is a C call, so no other thread runs between the mark and the bytes
-    reaching the kernel (a SIGKILL there is a matter of instructions, not milliseconds)."""
+    very last step before the final dot's write. The set is one store into the mapping
+    and returns straight to the caller; the interpreter hands its lock to another thread
+    only on entering Python code, in a loop, or in a C call that gives it up, as
+    socket.sendall does before its system call (and a thread giving it up while another
+    asks for it waits for that one to take it). So on a plain connection the dot goes out
+    through send(2) called with the lock kept (pressctl.delivery.transport.smtp.
+    _dot_writer), and no other thread runs between the mark and the bytes reaching the
+    kernel (a SIGKILL there is a matter of instructions, not milliseconds). A TLS
+    connection's dot goes through its SSL layer, which gives the lock up."""
 
     __slots__ = ("_map", "_at")
 

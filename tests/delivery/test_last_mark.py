@@ -1,15 +1,20 @@
 """The in-flight mark is the last thing before a message's final dot (pressctl.delivery.
 inflight.InFlightFlag): set after the commit, before the relay can have the message, and
-with no Python code run between the mark and the socket write, so no other thread of the
+with no Python code run between the mark and the socket write, which keeps the
+interpreter's lock (send(2) through ctypes.PyDLL, not sendall), so no other thread of the
 process can take the interpreter there and a kill cannot find a row marked whose dot never
 left for lack of a turn."""
 
 from __future__ import annotations
 
+import ctypes
+import socket
 import sys
 
+import pytest
+
 from pressctl.delivery.inflight import InflightJournal, Status, read_entries
-from pressctl.delivery.transport import SmtpTransport
+from pressctl.delivery.transport import SmtpTransport, smtp
 from pressctl.delivery.transport.base import Wire
 from pressctl.delivery.transport.maildir import FileTransport
 from pressctl.delivery.transport.recorder import RecordingTransport
@@ -64,9 +69,21 @@ def test_over_smtp_the_mark_comes_after_the_commit_and_before_the_relay_has_the_
 
 
 def test_no_python_code_runs_between_the_mark_and_the_write_of_the_dot(
-        pipelining_server, tmp_path):
-    """The interpreter lets another thread run only on entering Python code (or a loop):
-    between the flag's store and the socket's sendall there must be neither."""
+        pipelining_server, tmp_path, monkeypatch):
+    """The interpreter lets another thread run only on entering Python code, in a loop, or
+    where a C call gives its lock up (as socket.sendall does before its system call):
+    between the flag's store and the dot's send(2) there must be none of them. The send is
+    wrapped here in a Python function so that the profiler sees it: it must be the very
+    next event after the flag's set returns."""
+    real = smtp._dot_writer(socket.socket())  # libc's send, as the transport loads it
+    assert real is not None
+    sent: list[bytes] = []
+
+    def send_seen(fd: int, data: bytes, size: int, flags: int) -> int:
+        sent.append(data)
+        return real(fd, data, size, flags)
+
+    monkeypatch.setattr(smtp, "_raw_send", send_seen)
     journal = InflightJournal(tmp_path, RUN, 1)
     transport = SmtpTransport(pipelining_server.settings(), {})
     flags = []
@@ -86,8 +103,7 @@ def test_no_python_code_runs_between_the_mark_and_the_write_of_the_dot(
             return
         if state["after_set"]:
             events.append((event, name))
-            if event == "c_call" and name == "sendall":
-                state["after_set"] = False
+            state["after_set"] = False
 
     sys.setprofile(profile)
     try:
@@ -97,7 +113,60 @@ def test_no_python_code_runs_between_the_mark_and_the_write_of_the_dot(
     transport.close()
     assert outcome.status == "sent"
     assert len(flags) == 1
-    assert events[0] == ("c_call", "sendall"), events[:5]
+    assert events == [("call", "send_seen")]
+    assert sent == [b".\r\n"]
+    assert len(pipelining_server.messages) == 1
+
+
+def test_the_dot_is_written_holding_the_interpreter_lock_on_a_plain_socket_only():
+    """ctypes.PyDLL functions keep the lock during the call (FUNCFLAG_PYTHONAPI); a TLS
+    socket's dot goes through its SSL layer (sendall)."""
+    import ssl
+
+    plain = socket.socket()
+    try:
+        writer = smtp._dot_writer(plain)
+        assert writer is not None
+        assert writer._flags_ & ctypes._FUNCFLAG_PYTHONAPI  # type: ignore[attr-defined]
+        assert smtp._NOW & socket.MSG_DONTWAIT  # it never blocks while holding the lock
+        wrapped = ssl.create_default_context().wrap_socket(
+            socket.socket(), server_hostname="localhost", do_handshake_on_connect=False)
+        assert smtp._dot_writer(wrapped) is None
+        wrapped.close()
+    finally:
+        plain.close()
+
+
+@pytest.mark.parametrize("took", [-1, 0, 1, 2])
+def test_a_dot_the_socket_takes_only_in_part_is_finished_by_sendall(
+        pipelining_server, monkeypatch, took):
+    """send(2) without waiting may take less than the dot and the next envelope (a full
+    send buffer: -1, EAGAIN) or part of them: the rest goes by sendall, and the relay gets
+    every message whole, once."""
+    real = smtp._dot_writer(socket.socket())
+    assert real is not None
+    calls = []
+
+    def partial(fd: int, data: bytes, size: int, flags: int) -> int:
+        calls.append(data)
+        if took <= 0:
+            return took
+        return real(fd, data[:took], took, flags)
+
+    monkeypatch.setattr(smtp, "_raw_send", partial)
+    transport = SmtpTransport(pipelining_server.settings(), {})
+    for n in range(3):
+        following = (lambda n=n: (SENDER, f"r{n + 1}@example.net", wire(n + 1))) \
+            if n < 2 else None
+        outcome = transport.send(SENDER, f"r{n}@example.net", wire(n), following=following,
+                                 commit=lambda: True)
+        assert outcome.status == "sent", outcome
+    transport.close()
+    assert len(calls) == 3
+    assert sorted(m.rcpt_tos[0] for m in pipelining_server.messages) == [
+        "r0@example.net", "r1@example.net", "r2@example.net"]
+    assert sorted(m.data for m in pipelining_server.messages) == [
+        f"Subject: m{n}\r\nFrom: {SENDER}\r\n\r\nbody {n}\r\n".encode() for n in range(3)]
 
 
 def test_the_file_transports_mark_before_the_message_reaches_new(tmp_path):

@@ -6,7 +6,7 @@ import contextlib
 import socket
 import threading
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 from pressctl.config import TLS_HINT as _TLS_HINT
 from pressctl.config import Security, SmtpSettings
@@ -374,13 +374,16 @@ class SmtpTransport(_Closing):
             dot, sock = b".\r\n" + ahead[0] if ahead else b".\r\n", conn.sock
             if sock is None:
                 raise smtplib.SMTPServerDisconnected("the connection closed")
+            write, fd, size = _dot_writer(sock), sock.fileno(), len(dot)
             committed = self._commit(commit)
             if committed is False:
                 self._discard()
                 return INTERRUPTED, False
             if committed is not True:
                 committed.set()  # nothing that lets another thread run from here to the
-            sock.sendall(dot)  # write (pressctl.delivery.inflight.InFlightFlag)
+            sent = write(fd, dot, size, _NOW) if write is not None else 0  # write: _dot_writer
+            if sent != size:  # TLS, or what the socket could not take at once
+                sock.sendall(dot[max(sent, 0):])
             self._ahead = ahead[1] if ahead else None
             self._stage = "end of DATA"
             if meanwhile is not None:
@@ -578,6 +581,35 @@ def _getreply(conn: smtplib.SMTP) -> tuple[int, bytes]:
 
 
 _MAXLINE = 8192  # smtplib's
+
+# send(2) flags for a final dot: never block (the call holds the interpreter's lock), and
+# a closed connection is an error, not a signal.
+_NOW = getattr(socket, "MSG_DONTWAIT", 0) | getattr(socket, "MSG_NOSIGNAL", 0)
+_raw_send: Any = None  # see _dot_writer: libc's send, False where it cannot be loaded
+
+
+def _dot_writer(sock: socket.socket) -> Callable[[int, bytes, int, int], int] | None:
+    """How a final dot goes out right after its in-flight mark: libc's send(2) through
+    ctypes.PyDLL, which keeps the interpreter's lock during the call. socket.sendall gives
+    the lock up before its system call, and a thread giving it up while another asks for
+    it waits until that one has it: a kill in that wait would find the row marked in
+    flight and its dot not sent. Called with MSG_DONTWAIT it never blocks; the transport
+    sends what it could not take at once with sendall. None for a TLS socket (the SSL
+    layer writes), or where it cannot be loaded."""
+    global _raw_send
+    if type(sock) is not socket.socket or not getattr(socket, "MSG_DONTWAIT", 0):
+        return None
+    if _raw_send is None:
+        try:
+            import ctypes
+
+            send = ctypes.PyDLL(None, use_errno=True).send
+            send.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_int)
+            send.restype = ctypes.c_ssize_t
+            _raw_send = send
+        except (ImportError, OSError, AttributeError):
+            _raw_send = False
+    return cast("Callable[[int, bytes, int, int], int]", _raw_send) if _raw_send else None
 
 
 def _kernel_timeouts(conn: smtplib.SMTP, timeout: float) -> None:
