@@ -584,7 +584,8 @@ _MAXLINE = 8192  # smtplib's
 
 # send(2) flags for a final dot: never block (the call holds the interpreter's lock), and
 # a closed connection is an error, not a signal.
-_NOW = getattr(socket, "MSG_DONTWAIT", 0) | getattr(socket, "MSG_NOSIGNAL", 0)
+_DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # 0 where the system has no such flag
+_NOW = _DONTWAIT | getattr(socket, "MSG_NOSIGNAL", 0)
 _raw_send: Any = None  # see _dot_writer: libc's send, False where it cannot be loaded
 
 
@@ -597,7 +598,7 @@ def _dot_writer(sock: socket.socket) -> Callable[[int, bytes, int, int], int] | 
     sends what it could not take at once with sendall. None for a TLS socket (the SSL
     layer writes), or where it cannot be loaded."""
     global _raw_send
-    if type(sock) is not socket.socket or not getattr(socket, "MSG_DONTWAIT", 0):
+    if type(sock) is not socket.socket or not _DONTWAIT:
         return None
     if _raw_send is None:
         try:
